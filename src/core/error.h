@@ -1,0 +1,28 @@
+// Errors that end a run. Expected per-record failures are values (see expected.h);
+// these exceptions carry the one line the user sees and the exit status main() maps them to.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace d2d::core {
+
+enum class ErrorKind {
+  Usage,      // bad flags, bad config, a date that is not a date: exit 2
+  Input,      // missing source, unreadable or corrupt object: exit 1
+  Warehouse,  // cannot open, migrate or write the warehouse: exit 1
+  Internal,   // a bug: exit 1
+};
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), m_kind(kind) {}
+  ErrorKind kind() const { return m_kind; }
+
+ private:
+  ErrorKind m_kind;
+};
+
+inline int exit_code_for(ErrorKind kind) { return kind == ErrorKind::Usage ? 2 : 1; }
+
+}  // namespace d2d::core

@@ -1,0 +1,30 @@
+// The NDJSON line decoder: one line in, a typed Event or a Reject out (SPEC §3).
+// One LineDecoder per thread: it owns a reusable simdjson ondemand parser and padded buffer,
+// so decoding allocates nothing in the steady state. It walks every byte of the line once,
+// which both extracts the fields in any order and proves the whole line is valid JSON
+// (ondemand alone would skip unread values without validating them).
+#pragma once
+
+#include <simdjson.h>
+
+#include <string_view>
+#include <vector>
+
+#include "core/expected.h"
+#include "events/event.h"
+#include "events/reject.h"
+
+namespace d2d::events {
+
+class LineDecoder {
+ public:
+  LineDecoder();
+  // The returned Event's strings point into this decoder; valid until the next call.
+  core::Expected<Event, Reject> decode(std::string_view line);
+
+ private:
+  simdjson::ondemand::parser m_parser;
+  std::vector<char> m_padded;  // the line plus SIMDJSON_PADDING bytes
+};
+
+}  // namespace d2d::events

@@ -376,6 +376,32 @@ core::Expected<Event, Reject> validate(const RawEvent& raw) {
   return event;
 }
 
+// Where the top-level object that starts the line closes (brace matching outside strings),
+// or npos. Used only on lines that already failed, to tell "trailing garbage" from broken JSON.
+std::size_t end_of_leading_object(std::string_view line) {
+  const std::size_t start = line.find_first_not_of(" \t");
+  if (start == std::string_view::npos || line[start] != '{') return std::string_view::npos;
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = start; i < line.size(); ++i) {
+    const char c = line[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 const char* event_kind_name(EventKind kind) {
@@ -414,6 +440,17 @@ std::string Reject::reason() const { return fmt::format("{}: {}", reject_code_na
 LineDecoder::LineDecoder() = default;
 
 core::Expected<Event, Reject> LineDecoder::decode(std::string_view line) {
+  auto result = decode_whole_line(line);
+  if (result.has_value() || result.error().code != RejectCode::InvalidJson) return result;
+  // Broken JSON may really be a good object followed by junk: say so, it is a different bug upstream.
+  const std::size_t end = end_of_leading_object(line);
+  if (end == std::string_view::npos || line.find_first_not_of(" \t", end) == std::string_view::npos) return result;
+  const auto prefix = decode_whole_line(line.substr(0, end));
+  if (!prefix.has_value() && prefix.error().code == RejectCode::InvalidJson) return result;
+  return reject(RejectCode::TrailingGarbage, "unexpected content after the JSON object");
+}
+
+core::Expected<Event, Reject> LineDecoder::decode_whole_line(std::string_view line) {
   const std::size_t needed = line.size() + simdjson::SIMDJSON_PADDING;
   if (m_padded.size() < needed) m_padded.resize(needed);
   std::memcpy(m_padded.data(), line.data(), line.size());

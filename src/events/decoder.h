@@ -23,6 +23,8 @@ class LineDecoder {
   core::Expected<Event, Reject> decode(std::string_view line);
 
  private:
+  core::Expected<Event, Reject> decode_whole_line(std::string_view line);
+
   simdjson::ondemand::parser m_parser;
   std::vector<char> m_padded;  // the line plus SIMDJSON_PADDING bytes
 };

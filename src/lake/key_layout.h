@@ -1,0 +1,20 @@
+// Key layouts of the source bucket (SPEC §2). The lake date of an object is the YYYY-MM-DD
+// at the start of its file name, whatever folders it sits in; both layouts need no configuration.
+//   nested: 2019/06/01/15/17/2019-06-01-15-17-4-events.txt
+//   flat:   data/2019-06-01-15-17-4-events.json
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace d2d::lake {
+
+// The lake date ("YYYY-MM-DD") of a key, or nothing when the file name does not start with a
+// valid date followed by '-' (such objects are not events and are ignored).
+std::optional<std::string> lake_date_of_key(std::string_view key);
+
+// True when the key ends in ".gz": the object is gzip-compressed.
+bool is_gzip_key(std::string_view key);
+
+}  // namespace d2d::lake

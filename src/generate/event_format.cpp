@@ -9,9 +9,9 @@ namespace {
 
 constexpr std::int64_t kMicrosPerHour = 3600LL * 1'000'000;
 
-std::size_t write_offset_time(char* out, std::int64_t at_us, std::int64_t offset_hours) {
+std::size_t write_offset_time(char* out, std::int64_t at_us, std::int64_t offset_hours, DateCache& cache) {
   // Local wall time = UTC + offset; the offset is whole hours, so millisecond truncation agrees.
-  core::format_utc(at_us + offset_hours * kMicrosPerHour, out);
+  format_utc_cached(at_us + offset_hours * kMicrosPerHour, out, cache);
   out[23] = offset_hours >= 0 ? '+' : '-';
   const std::int64_t hours = offset_hours >= 0 ? offset_hours : -offset_hours;
   out[24] = static_cast<char>('0' + hours / 10);
@@ -163,16 +163,51 @@ void LineBuf::append_degrees(double value_deg) {
   append({digits, keep});
 }
 
-std::size_t write_timestamp(char* out, std::int64_t at_us, TimeStyle style) {
+void format_utc_cached(std::int64_t at_us, char* out, DateCache& cache) {
+  static constexpr std::int64_t kMicrosPerDay = 86'400LL * 1'000'000;
+  std::int64_t day = at_us / kMicrosPerDay;
+  std::int64_t in_day_us = at_us % kMicrosPerDay;
+  if (in_day_us < 0) {
+    in_day_us += kMicrosPerDay;
+    --day;
+  }
+  if (day != cache.day) {
+    char text[32];
+    core::format_utc(day * kMicrosPerDay, text);
+    std::memcpy(cache.date, text, sizeof cache.date);
+    cache.day = day;
+  }
+  std::memcpy(out, cache.date, sizeof cache.date);
+  auto put2 = [](char* at, std::int64_t value) {
+    at[0] = static_cast<char>('0' + value / 10);
+    at[1] = static_cast<char>('0' + value % 10);
+  };
+  const std::int64_t seconds = in_day_us / 1'000'000;
+  put2(out + 11, seconds / 3600);
+  out[13] = ':';
+  put2(out + 14, seconds / 60 % 60);
+  out[16] = ':';
+  put2(out + 17, seconds % 60);
+  out[19] = '.';
+  std::int64_t micros = in_day_us % 1'000'000;
+  for (int i = 25; i >= 20; --i) {
+    out[i] = static_cast<char>('0' + micros % 10);
+    micros /= 10;
+  }
+  out[26] = 'Z';
+}
+
+std::size_t write_timestamp(char* out, std::int64_t at_us, TimeStyle style, DateCache& cache) {
   switch (style) {
     case TimeStyle::MillisZ:
-      core::format_utc(at_us, out);
+      format_utc_cached(at_us, out, cache);
       out[23] = 'Z';
       return 24;
     case TimeStyle::MicrosZ:
-      return core::format_utc(at_us, out);
+      format_utc_cached(at_us, out, cache);
+      return 27;
     case TimeStyle::NanosZ: {
-      core::format_utc(at_us, out);
+      format_utc_cached(at_us, out, cache);
       // Sub-microsecond digits the clock would have had; readers truncate them (SPEC §3).
       auto nanos = static_cast<std::uint64_t>(at_us) * 2654435761ULL % 1000;
       for (int i = 28; i >= 26; --i) {
@@ -183,20 +218,20 @@ std::size_t write_timestamp(char* out, std::int64_t at_us, TimeStyle style) {
       return 30;
     }
     case TimeStyle::SecondsZ:
-      core::format_utc(at_us, out);
+      format_utc_cached(at_us, out, cache);
       out[19] = 'Z';
       return 20;
     case TimeStyle::OffsetPlus2:
-      return write_offset_time(out, at_us, 2);
+      return write_offset_time(out, at_us, 2, cache);
     case TimeStyle::OffsetMinus3:
-      return write_offset_time(out, at_us, -3);
+      return write_offset_time(out, at_us, -3, cache);
   }
   return 0;
 }
 
 void append_quoted_timestamp(LineBuf& line, std::int64_t at_us, TimeStyle style) {
   line.append('"');
-  line.grow(write_timestamp(line.end(), at_us, style));
+  line.grow(write_timestamp(line.end(), at_us, style, line.date_cache()));
   line.append('"');
 }
 

@@ -6,9 +6,20 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string_view>
 
 namespace d2d::generate::detail {
+
+// Remembers the "YYYY-MM-DDT" of the last day formatted: converting the civil date is most of
+// the cost of a timestamp, and consecutive events share their day.
+struct DateCache {
+  std::int64_t day = std::numeric_limits<std::int64_t>::min();
+  char date[11] = {};
+};
+
+// Writes "YYYY-MM-DDTHH:MM:SS.ffffffZ" (27 characters), the same as core::format_utc.
+void format_utc_cached(std::int64_t at_us, char* out, DateCache& cache);
 
 // One line under construction. Every line the simulator writes is far below the capacity
 // (the longest valid line is ~330 bytes), so appends do not check bounds.
@@ -33,10 +44,12 @@ class LineBuf {
   // Degrees with five decimals (about a metre), trailing zeros trimmed like the real feed
   // ("52.4752"), always with a decimal point so every reader sees a floating-point number.
   void append_degrees(double value_deg);
+  DateCache& date_cache() { return m_date_cache; }
 
  private:
   char m_data[kCapacity];
   std::size_t m_size = 0;
+  DateCache m_date_cache;
 };
 
 // The RFC 3339 spellings the feed uses (all valid): mostly milliseconds with Z, as in the sample.
@@ -49,8 +62,12 @@ enum class TimeStyle : std::uint8_t {
   OffsetMinus3,  // 2019-06-01T15:17:06.094-03:00 (the stream writer's clock)
 };
 
-// Writes the timestamp (without quotes) at `out`; returns its length (at most 35).
-std::size_t write_timestamp(char* out, std::int64_t at_us, TimeStyle style);
+// Writes the timestamp (without quotes) at `out`; returns its length (at most 32).
+std::size_t write_timestamp(char* out, std::int64_t at_us, TimeStyle style, DateCache& cache);
+inline std::size_t write_timestamp(char* out, std::int64_t at_us, TimeStyle style) {
+  DateCache cache;
+  return write_timestamp(out, at_us, style, cache);
+}
 
 enum class OrgStyle : std::uint8_t { String, Null, Missing };
 enum class KeyOrder : std::uint8_t { Standard, OrgFirst };

@@ -1,5 +1,23 @@
 // The fleet simulator behind `d2d generate`: writes lake files of the real shape (SPEC §2-3)
 // for demos, tests and benchmarks, deterministically from a seed, streaming (flat memory).
+//
+// What it writes (see docs in fleet_simulator.cpp and lake_writer.h for the details):
+// - every vehicle works one shift per operating day (register, GPS `update` every interval_s
+//   +-10%, deregister), driving 0-50 km/h with stops around Berlin with a few metres of GPS
+//   noise; some shifts cross midnight; with `breaks`, 1-2 breaks of 10-30 min per shift, during
+//   which the parked vehicle keeps reporting fixes (one vehicle's break always crosses midnight);
+// - 6-10 operating periods per day ("op_YYYYMMDD_n"), one crossing midnight, one deleted, one
+//   moved by a second `create` with the same id;
+// - the stream writer receives each line 20 ms-2 s after its `at` (1.5%: up to 3 min) and
+//   stalls around midnight, so the end of each day lands in the next lake date's files;
+//   one file per `file_seconds` of writer time, lines locally shuffled, 0.5% duplicates, some
+//   files with CRLF, a BOM, blank lines or no final newline; timestamps mostly millisecond Z,
+//   sometimes micro/nano fractions, no fraction, or a +02:00 / -03:00 offset;
+// - `days` operating days from `first_day`; shifts, periods and late lines of the last day spill
+//   into the files of lake date first_day + days (expected: that day is not complete).
+// Same options, same bytes: everything comes from `seed` through the simulator's own generator.
+// The valid events depend only on seed, first_day, days, vehicles, interval_s and breaks: layout,
+// gzip, file_seconds and bad_ratio change where and among what they are written, not what.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +38,8 @@ struct GenerateOptions {
   bool breaks = false;
   double bad_ratio = 0.0;      // share of lines that are malformed, 0..1
   std::uint64_t seed = 1;
+  int file_seconds = 240;      // writer time covered by one file: 360 files per lake date
+  int gzip_level = 6;          // zlib level 1..9 when gzip is on
 };
 
 struct GenerateSummary {
@@ -27,9 +47,14 @@ struct GenerateSummary {
   std::uint64_t events = 0;     // valid event lines written (duplicates included)
   std::uint64_t bad_lines = 0;  // malformed lines written
   std::uint64_t bytes = 0;      // bytes written to disk
+  std::uint64_t duplicates = 0;   // valid lines written a second time (counted in events too)
+  std::uint64_t late_events = 0;  // valid lines in a file of a later lake date than their `at`
+  std::uint64_t blank_lines = 0;  // empty lines written (neither events nor bad lines)
 };
 
-// Throws d2d::core::Error on I/O failure or invalid options.
+// Writes the files under options.out_dir (created if missing; existing files of the same name are
+// replaced, others left alone). Throws d2d::core::Error: ErrorKind::Usage for invalid options
+// (before writing anything), ErrorKind::Input when a directory or file cannot be written.
 GenerateSummary generate_fleet(const GenerateOptions& options);
 
 }  // namespace d2d::generate

@@ -1,0 +1,45 @@
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "core/error.h"
+#include "warehouse/warehouse.h"
+
+namespace d2d::cli {
+namespace {
+
+class MigrateCommand final : public Command {
+ public:
+  void setup(CLI::App& command, Settings& settings) override {
+    command.add_option("action", m_action, "up (default), down or status")
+        ->check(CLI::IsMember({"up", "down", "status"}));
+    command.add_option("steps", m_steps, "how many migrations `down` rolls back")->check(CLI::PositiveNumber);
+    add_warehouse_option(command, settings);
+  }
+
+  int run(Settings& settings) override {
+    auto warehouse = warehouse::open_warehouse(settings.warehouse);
+    if (m_action == "up") {
+      const int applied = warehouse->migrate_up();
+      fmt::print("{} migration(s) applied\n", applied);
+    } else if (m_action == "down") {
+      if (m_steps <= 0) throw core::Error(core::ErrorKind::Usage, "`migrate down N` needs the number of steps N");
+      const int rolled_back = warehouse->migrate_down(m_steps);
+      fmt::print("{} migration(s) rolled back\n", rolled_back);
+    }
+    for (const auto& state : warehouse->migration_status()) {
+      fmt::print("{:04d}  {:<24}  {}\n", state.version, state.name,
+                 state.applied ? "applied " + state.applied_at : "pending");
+    }
+    return 0;
+  }
+
+ private:
+  std::string m_action = "up";
+  int m_steps = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_migrate_command() { return std::make_unique<MigrateCommand>(); }
+
+}  // namespace d2d::cli

@@ -1,0 +1,87 @@
+// d2d: the door2door-etl command line. main() alone maps failures to exit codes
+// (0 ok, 1 run failed, 2 usage/config) and prints them as one line on stderr.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <map>
+
+#include "cli/command.h"
+#include "core/error.h"
+#include "core/version.h"
+
+namespace {
+
+struct Registered {
+  const char* name;
+  const char* description;
+  std::unique_ptr<d2d::cli::Command> (*make)();
+};
+
+constexpr Registered kCommands[] = {
+    {"run", "extract + transform + load + derive one lake date", d2d::cli::make_run_command},
+    {"report", "the average distance per operating period, from the warehouse", d2d::cli::make_report_command},
+    {"migrate", "schema migrations: up, down N, status", d2d::cli::make_migrate_command},
+    {"generate", "write a realistic synthetic fleet's lake files", d2d::cli::make_generate_command},
+};
+
+void configure_logging(const std::string& level, bool quiet, bool verbose) {
+  auto logger = spdlog::stderr_color_mt("d2d");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(quiet ? spdlog::level::warn : verbose ? spdlog::level::debug : spdlog::level::from_str(level));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"door2door-etl: fleet events from the bucket to the warehouse, idempotently", "d2d"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", d2d::core::code_version());
+  d2d::cli::Settings settings;
+  std::string log_level = "info";
+  bool quiet = false, verbose = false;
+  app.add_option("--config", settings.config_file, "TOML config file (default: ./d2d.toml when present)")
+      ->envname("D2D_CONFIG");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->envname("D2D_LOG_LEVEL");
+  app.add_flag("-q,--quiet", quiet, "only warnings and errors on stderr");
+  app.add_flag("-v,--verbose", verbose, "debug logging");
+
+  std::map<CLI::App*, std::unique_ptr<d2d::cli::Command>> commands;
+  for (const Registered& registered : kCommands) {
+    CLI::App* sub = app.add_subcommand(registered.name, registered.description);
+    auto command = registered.make();
+    command->setup(*sub, settings);
+    commands.emplace(sub, std::move(command));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& done) {
+    return app.exit(done);
+  } catch (const CLI::ParseError& error) {
+    std::fprintf(stderr, "d2d: %s\n", error.what());
+    return 2;
+  }
+
+  try {
+    configure_logging(log_level, quiet, verbose);
+    for (auto& [sub, command] : commands) {
+      if (sub->parsed()) {
+        d2d::cli::apply_config_file(*sub, settings);
+        return command->run(settings);
+      }
+    }
+    return 2;
+  } catch (const d2d::core::Error& error) {
+    std::fprintf(stderr, "d2d: error: %s\n", error.what());
+    return d2d::core::exit_code_for(error.kind());
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "d2d: internal error: %s\n", error.what());
+    return 1;
+  }
+}

@@ -1,0 +1,20 @@
+// The lake's rejected zone: one JSON line per rejected event line, with its source object,
+// line number and reason, and the line itself (as text when it is UTF-8, else base64).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace d2d::pipeline {
+
+inline constexpr std::size_t kRawCapBytes = 4096;  // longer lines are kept cut, with their length
+
+// The first kRawCapBytes of `line`, never cutting a UTF-8 sequence in two.
+std::string_view cap_raw(std::string_view line);
+
+void append_rejected_json(std::string& out, std::string_view lake_date, std::string_view source,
+                          std::uint64_t line_number, std::string_view reason_code, std::string_view reason,
+                          std::string_view raw, std::uint64_t raw_length);
+
+}  // namespace d2d::pipeline

@@ -1,0 +1,136 @@
+#include "pipeline/run.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "events/decoder.h"
+#include "events/line_splitter.h"
+#include "lake/local_source.h"
+#include "lake/raw_zone.h"
+#include "pipeline/lake_date_reducer.h"
+#include "pipeline/rejected_zone.h"
+
+namespace d2d::pipeline {
+namespace {
+
+using core::Error;
+using core::ErrorKind;
+using Clock = std::chrono::steady_clock;
+
+std::int64_t elapsed_ms(Clock::time_point since) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
+}
+
+// Decodes every line of one object, streaming rows into the load.
+void transform_object(const lake::ManifestEntry& entry, std::string_view bytes, const std::string& lake_date,
+                      events::LineDecoder& decoder, LakeDateReducer& reducer, warehouse::LakeDateLoad& load,
+                      std::string& rejected_jsonl, warehouse::RunFigures& figures) {
+  events::LineSplitter lines(bytes);
+  std::string_view line;
+  std::uint64_t line_number = 0;
+  while (lines.next(line, line_number)) {
+    ++figures.events_read;
+    auto decoded = decoder.decode(line);
+    if (!decoded) {
+      ++figures.events_rejected;
+      const events::Reject& reject = decoded.error();
+      const std::string reason = reject.reason();
+      const std::string_view code = events::reject_code_name(reject.code);
+      const std::string_view raw = cap_raw(line);
+      load.add_rejected({entry.key, line_number, code, reason, raw, line.size()});
+      append_rejected_json(rejected_jsonl, lake_date, entry.key, line_number, code, reason, raw, line.size());
+      continue;
+    }
+    const events::Event& event = *decoded;
+    if (event.kind == events::EventKind::VehicleUpdate) {
+      load.add_location({event.id, event.fix_at_us, event.at_us, event.lat_deg, event.lng_deg,
+                         event.has_organization ? std::optional<std::string_view>(event.organization_id)
+                                                : std::nullopt});
+    }
+    reducer.observe(event);
+  }
+}
+
+}  // namespace
+
+RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& warehouse) {
+  if (!core::parse_date(options.lake_date)) {
+    throw Error(ErrorKind::Usage, fmt::format("'{}' is not a date (expected YYYY-MM-DD)", options.lake_date));
+  }
+  warehouse.migrate_up();
+  RunOutcome outcome;
+  outcome.run_id = warehouse.start_run(options.lake_date);
+  warehouse::RunFigures& figures = outcome.figures;
+  try {
+    // Extract: source -> raw zone.
+    auto started = Clock::now();
+    auto source = lake::open_source(options.source_uri);
+    lake::RawZone raw_zone(lake::open_local_lake(options.lake_uri), options.lake_date);
+    const lake::ExtractStats extracted = raw_zone.extract(*source);
+    figures.extract_ms = elapsed_ms(started);
+    figures.objects = extracted.objects;
+    figures.objects_copied = extracted.copied;
+    figures.bytes = extracted.bytes;
+    spdlog::info("extract {}: {} objects from {} ({} copied, {} unchanged), {:.1f} MB in {} ms", options.lake_date,
+                 extracted.objects, source->describe(), extracted.copied, extracted.skipped,
+                 static_cast<double>(extracted.bytes) / 1e6, figures.extract_ms);
+    if (extracted.objects == 0 && !options.allow_empty) {
+      throw Error(ErrorKind::Input, fmt::format("no objects for lake date {} in source {} (pass --allow-empty if the "
+                                                "date really has no data)",
+                                                options.lake_date, source->describe()));
+    }
+
+    // Transform, streaming rows into the load transaction.
+    started = Clock::now();
+    auto load = warehouse.begin_load(options.lake_date, outcome.run_id);
+    events::LineDecoder decoder;
+    LakeDateReducer reducer;
+    std::string rejected_jsonl;
+    for (const lake::ManifestEntry& entry : raw_zone.manifest()) {
+      const std::string bytes = raw_zone.read_events(entry);
+      transform_object(entry, bytes, options.lake_date, decoder, reducer, *load, rejected_jsonl, figures);
+    }
+    reducer.flush_to(*load);
+    figures.transform_ms = elapsed_ms(started);
+    spdlog::info("transform {}: {} events read, {} rejected in {} ms", options.lake_date, figures.events_read,
+                 figures.events_rejected, figures.transform_ms);
+
+    started = Clock::now();
+    figures.rows_loaded = load->merge();
+    figures.load_ms = elapsed_ms(started);
+    started = Clock::now();
+    figures.periods_derived = load->derive();
+    figures.derive_ms = elapsed_ms(started);
+    spdlog::info("load {}: {} location rows in {} ms; derive: {} operating periods in {} ms", options.lake_date,
+                 figures.rows_loaded, figures.load_ms, figures.periods_derived, figures.derive_ms);
+
+    // The rejected zone is written before the commit: if the commit fails, a re-run rewrites it.
+    lake::write_file_atomically(raw_zone.rejected_file(), rejected_jsonl);
+    load->commit(figures);
+  } catch (const std::exception& error) {
+    try {
+      warehouse.fail_run(outcome.run_id, error.what());
+    } catch (const std::exception& ledger_error) {
+      spdlog::warn("could not record the failed run in etl_run: {}", ledger_error.what());
+    }
+    throw;
+  }
+
+  const double ratio =
+      figures.events_read == 0 ? 0.0 : static_cast<double>(figures.events_rejected) / static_cast<double>(figures.events_read);
+  if (ratio > options.max_reject_ratio) {
+    const std::string message =
+        fmt::format("lake date {}: {:.2f}% of lines rejected, above the threshold of {:.2f}% (everything was stored; "
+                    "see rejected_event)",
+                    options.lake_date, ratio * 100, options.max_reject_ratio * 100);
+    warehouse.fail_run(outcome.run_id, message);
+    throw Error(ErrorKind::Input, message);
+  }
+  return outcome;
+}
+
+}  // namespace d2d::pipeline

@@ -1,0 +1,31 @@
+// One run = one lake date: extract (source -> raw zone), transform (decode + validate, rejects
+// quarantined), load (one warehouse transaction: replace the date, apply winners), derive
+// (distances of every affected operating period), all recorded in the etl_run ledger.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "warehouse/warehouse.h"
+
+namespace d2d::pipeline {
+
+struct RunOptions {
+  std::string source_uri;
+  std::string lake_uri;
+  std::string lake_date;           // YYYY-MM-DD
+  double max_reject_ratio = 0.05;  // above this the run fails after storing everything
+  bool allow_empty = false;        // a date with no objects is an error unless allowed
+};
+
+struct RunOutcome {
+  std::int64_t run_id = 0;
+  warehouse::RunFigures figures;
+};
+
+// Throws core::Error with one clear line when the run fails; the warehouse is then unchanged
+// (its etl_run row says failed) unless the failure is a reject ratio over the threshold,
+// which is reported after everything was stored.
+RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& warehouse);
+
+}  // namespace d2d::pipeline

@@ -1,0 +1,12 @@
+DROP TABLE etl_run;
+DROP TABLE rejected_event;
+DROP VIEW operating_period_avg_distance;
+DROP TABLE vehicle_operating_period_distance;
+DROP TABLE vehicle_break;
+DROP TABLE operating_period;
+DROP TABLE location_update;
+DROP TABLE vehicle;
+DROP TABLE lake_break_event;
+DROP TABLE lake_vehicle;
+DROP TABLE lake_operating_period_event;
+DROP TABLE lake_location_update;

@@ -1,0 +1,59 @@
+// Small RAII wrappers over the SQLite C API: a connection and a prepared statement.
+// Every failure becomes core::Error(Warehouse) with SQLite's message and what we were doing.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace d2d::warehouse::detail {
+
+class SqliteDb {
+ public:
+  explicit SqliteDb(const std::string& path);
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  sqlite3* handle() { return m_db; }
+  void exec(std::string_view sql);  // one or more statements, no results
+  [[noreturn]] void fail(std::string_view doing);
+
+ private:
+  sqlite3* m_db = nullptr;
+  std::string m_path;
+};
+
+class Statement {
+ public:
+  Statement(SqliteDb& db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, double value);
+  Statement& bind_null(int index);
+  Statement& bind(int index, const std::optional<std::string_view>& text);
+  Statement& bind_time(int index, std::int64_t at_us);  // as fixed-width ISO-8601 UTC text
+
+  bool step();     // true while a row is available
+  void run();      // step to completion and reset
+  void reset();
+
+  std::int64_t column_int(int index);
+  double column_double(int index);
+  std::string_view column_text(int index);
+  bool column_is_null(int index);
+  std::int64_t column_time(int index);  // parses the fixed-width text back
+
+ private:
+  SqliteDb& m_db;
+  sqlite3_stmt* m_statement = nullptr;
+};
+
+}  // namespace d2d::warehouse::detail

@@ -1,0 +1,124 @@
+// The warehouse: where typed rows land and the answer is read (SPEC §5). One implementation
+// per engine (SQLite today, PostgreSQL next); the pipeline talks only to this interface.
+//
+// Loading a lake date is one transaction (LakeDateLoad): what the date contributed before is
+// replaced by what it contributes now, the winners of SPEC §4 are recomputed across all
+// dates for every key the date touches (old or new), and the distances of every operating
+// period those changes can reach are derived again. The result depends only on the set of
+// loaded dates, never on their order or on how often each was loaded.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.h"
+#include "warehouse/migrations.h"
+
+namespace d2d::warehouse {
+
+// One GPS fix as decoded (duplicates allowed: the load keeps the winner).
+struct LocationRow {
+  std::string_view vehicle_id;
+  core::UtcMicros at_us = 0;        // location.at: the key with vehicle_id
+  core::UtcMicros event_at_us = 0;  // the event's `at`: decides between versions
+  double lat_deg = 0;
+  double lng_deg = 0;
+  std::optional<std::string_view> organization_id;
+};
+
+struct RejectedRow {
+  std::string_view source;  // the object key
+  std::uint64_t line = 0;
+  std::string_view reason_code;
+  std::string_view reason;
+  std::string_view raw;  // possibly cut
+  std::uint64_t raw_length = 0;
+};
+
+// The winning event of one operating period within one lake date.
+struct PeriodEventRow {
+  std::string id;
+  core::UtcMicros event_at_us = 0;
+  bool deleted = false;
+  core::UtcMicros start_us = 0;  // meaningful when !deleted
+  core::UtcMicros finish_us = 0;
+  std::optional<std::string> organization_id;
+};
+
+// What one lake date says about one vehicle.
+struct VehicleRow {
+  std::string id;
+  std::optional<core::UtcMicros> first_registered_us;
+  std::optional<core::UtcMicros> last_deregistered_us;
+  std::optional<std::string> organization_id;
+  core::UtcMicros organization_at_us = 0;  // when organization_id was last stated
+};
+
+struct BreakEventRow {
+  std::string vehicle_id;
+  core::UtcMicros at_us = 0;
+  bool is_start = false;
+};
+
+// Figures of one run, recorded in etl_run.
+struct RunFigures {
+  std::int64_t extract_ms = 0, transform_ms = 0, load_ms = 0, derive_ms = 0;
+  std::uint64_t objects = 0, objects_copied = 0, bytes = 0;
+  std::uint64_t events_read = 0, events_rejected = 0, rows_loaded = 0, periods_derived = 0;
+};
+
+struct PeriodAnswer {
+  std::string operating_period_id;
+  std::int64_t vehicles = 0;
+  std::optional<double> avg_distance_m;  // null when no vehicle took part
+  double total_distance_m = 0;
+};
+
+struct RunRecord {
+  std::int64_t run_id = 0;
+  std::string lake_date, status, started_at, finished_at, code_version, error;
+  RunFigures figures;
+};
+
+class LakeDateLoad {
+ public:
+  virtual ~LakeDateLoad() = default;  // without commit(): everything is rolled back
+  virtual void add_location(const LocationRow& row) = 0;
+  virtual void add_rejected(const RejectedRow& row) = 0;
+  virtual void add_period_event(const PeriodEventRow& row) = 0;
+  virtual void add_vehicle(const VehicleRow& row) = 0;
+  virtual void add_break_event(const BreakEventRow& row) = 0;
+  // Applies winners across dates; returns the number of location rows the date now holds.
+  virtual std::uint64_t merge() = 0;
+  // Recomputes distances of every affected operating period; returns how many.
+  virtual std::uint64_t derive() = 0;
+  // Records the run as succeeded with its figures and commits everything at once.
+  virtual void commit(const RunFigures& figures) = 0;
+};
+
+class Warehouse {
+ public:
+  virtual ~Warehouse() = default;
+  virtual std::vector<MigrationState> migration_status() = 0;
+  virtual int migrate_up() = 0;             // returns the number of migrations applied
+  virtual int migrate_down(int steps) = 0;  // returns the number rolled back
+  // Records a 'running' run (committed at once, so a crash leaves a trace) and returns its id.
+  virtual std::int64_t start_run(const std::string& lake_date) = 0;
+  virtual void fail_run(std::int64_t run_id, const std::string& error) = 0;
+  virtual std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) = 0;
+  virtual std::vector<PeriodAnswer> report() = 0;
+  virtual std::vector<RunRecord> runs() = 0;
+  // Row counts of every relation, by name (for tests and `d2d status`).
+  virtual std::vector<std::pair<std::string, std::int64_t>> row_counts() = 0;
+  virtual std::string describe() const = 0;  // masked, for logs
+};
+
+// Opens a warehouse from a URI: sqlite:///abs/path.db, file:///..., or a bare path.
+// Throws core::Error with one clear line when it cannot.
+std::unique_ptr<Warehouse> open_warehouse(const std::string& uri);
+
+}  // namespace d2d::warehouse

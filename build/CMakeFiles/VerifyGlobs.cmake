@@ -13,6 +13,16 @@ if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   file(TOUCH_NOCREATE "/work/main/build/CMakeFiles/cmake.verify_globs")
 endif()
 
+# integration_sources at tests/integration/CMakeLists.txt:2 (file)
+file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/tests/integration/*_test.cpp")
+set(OLD_GLOB
+  "/work/main/tests/integration/pipeline_cli_test.cpp"
+  )
+if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
+  message("-- GLOB mismatch!")
+  file(TOUCH_NOCREATE "/work/main/build/CMakeFiles/cmake.verify_globs")
+endif()
+
 # test_sources at tests/CMakeLists.txt:9 (file)
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/tests/unit/core/*.cpp")
 set(OLD_GLOB
@@ -37,6 +47,10 @@ endif()
 # test_sources at tests/CMakeLists.txt:9 (file)
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/tests/unit/generate/*.cpp")
 set(OLD_GLOB
+  "/work/main/tests/unit/generate/event_format_test.cpp"
+  "/work/main/tests/unit/generate/fleet_simulator_test.cpp"
+  "/work/main/tests/unit/generate/generate_test_support.cpp"
+  "/work/main/tests/unit/generate/lake_writer_test.cpp"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")

@@ -39,7 +39,7 @@ struct GenerateOptions {
   double bad_ratio = 0.0;      // share of lines that are malformed, 0..1
   std::uint64_t seed = 1;
   int file_seconds = 240;      // writer time covered by one file: 360 files per lake date
-  int gzip_level = 6;          // zlib level 1..9 when gzip is on
+  int gzip_level = 1;          // zlib level 1..9 when gzip is on: 1 is 3x faster than 6, 30% larger
 };
 
 struct GenerateSummary {

@@ -61,7 +61,7 @@ struct WriterOptions {
   std::filesystem::path out_dir;
   KeyLayout layout = KeyLayout::Nested;
   bool gzip = false;
-  int gzip_level = 6;
+  int gzip_level = 1;
   int file_seconds = 240;
   std::uint64_t seed = 1;
 };

@@ -1,0 +1,68 @@
+# Everyday commands. `make demo` and `make test` work on a fresh Debian 12 machine:
+# both install what they need first (scripts/install-deps.sh is idempotent).
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+JOBS       ?= $(shell nproc)
+DEMO_DIR   ?= demo
+DEMO_DATE  ?= 2019-06-01
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build test test-asan fuzz demo lint format bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Unit and integration tests (real SQLite; PostgreSQL and S3 servers are started by the
+# tests that need them through scripts/), then the sanitizer build and a bounded fuzz run.
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory fuzz
+
+test-asan: deps
+	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DD2D_SANITIZE=ON >/dev/null
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) -E '^slow_'
+
+# libFuzzer on the decoder (clang), ASan + UBSan, for a bounded time.
+fuzz: deps
+	CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DD2D_FUZZ=ON \
+	  -DD2D_BUILD_TESTS=OFF -DD2D_WARNINGS_AS_ERRORS=OFF >/dev/null
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target decoder_fuzz
+	mkdir -p $(BUILD_FUZZ)/corpus
+	@status=0; $(BUILD_FUZZ)/tests/fuzz/decoder_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -print_final_stats=1 $(BUILD_FUZZ)/corpus tests/fuzz/seeds > $(BUILD_FUZZ)/fuzz.log 2>&1 || status=$$?; \
+	  tail -n 8 $(BUILD_FUZZ)/fuzz.log; \
+	  if [ $$status -ne 0 ]; then echo "fuzz: decoder_fuzz failed, see $(BUILD_FUZZ)/fuzz.log"; grep -A30 ERROR $(BUILD_FUZZ)/fuzz.log | head -60; fi; \
+	  exit $$status
+
+demo: build
+	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	$(BUILD)/d2d generate --out $(DEMO_DIR)/source --date $(DEMO_DATE) --vehicles 100 --breaks --bad-ratio 0.002
+	$(BUILD)/d2d run --source $(DEMO_DIR)/source --lake $(DEMO_DIR)/lake --warehouse $(DEMO_DIR)/warehouse.db --date $(DEMO_DATE)
+	@echo
+	@echo "Average distance per operating period (breaks left out), lake date $(DEMO_DATE):"
+	@$(BUILD)/d2d report --warehouse $(DEMO_DIR)/warehouse.db
+
+lint: deps $(BUILD)/build.ninja
+	git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run --Werror
+	git ls-files 'src/*.cpp' | xargs clang-tidy -p $(BUILD) --quiet
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+bench: build
+	bash bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(DEMO_DIR)

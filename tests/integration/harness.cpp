@@ -1,0 +1,156 @@
+#include "harness.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace d2d::testing {
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  char name[] = "/tmp/d2d-it-XXXXXX";
+  if (mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");
+  m_path = name;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(m_path, ec);
+}
+
+CliResult run_program(const std::string& program, const std::vector<std::string>& args) {
+  int out_pipe[2], err_pipe[2];
+  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
+  posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawned = posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (spawned != 0) throw std::runtime_error("cannot start " + program);
+  CliResult result;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_count = 2;
+  char buffer[65536];
+  while (open_count > 0) {
+    if (poll(fds, 2, -1) < 0) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t got = read(fds[i].fd, buffer, sizeof buffer);
+      if (got <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_count;
+      } else {
+        (i == 0 ? result.out : result.err).append(buffer, static_cast<std::size_t>(got));
+      }
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+CliResult run_d2d(const std::vector<std::string>& args) { return run_program(D2D_BINARY, args); }
+
+namespace {
+
+std::string query_rows(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+    throw std::runtime_error(std::string("bad query: ") + sqlite3_errmsg(db) + " in " + sql);
+  }
+  std::string out;
+  while (sqlite3_step(statement) == SQLITE_ROW) {
+    for (int i = 0; i < sqlite3_column_count(statement); ++i) {
+      if (i > 0) out += '|';
+      if (sqlite3_column_type(statement, i) == SQLITE_NULL) {
+        out += "NULL";
+      } else if (sqlite3_column_type(statement, i) == SQLITE_FLOAT) {
+        char text[64];
+        std::snprintf(text, sizeof text, "%.17g", sqlite3_column_double(statement, i));
+        out += text;
+      } else {
+        out += reinterpret_cast<const char*>(sqlite3_column_text(statement, i));
+      }
+    }
+    out += '\n';
+  }
+  sqlite3_finalize(statement);
+  return out;
+}
+
+}  // namespace
+
+std::string dump_warehouse(const fs::path& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    throw std::runtime_error("cannot open " + path.string());
+  }
+  std::string dump;
+  for (const char* table :
+       {"vehicle", "location_update", "operating_period", "vehicle_break", "vehicle_operating_period_distance",
+        "operating_period_avg_distance", "rejected_event", "lake_location_update", "lake_vehicle",
+        "lake_operating_period_event", "lake_break_event"}) {
+    dump += std::string("== ") + table + "\n";
+    // Distances are sums of floating-point terms; 9 significant decimals of a metre are plenty.
+    std::string sql = std::string("SELECT * FROM ") + table + " ORDER BY 1, 2, 3";
+    if (std::string(table) == "vehicle_operating_period_distance") {
+      sql = "SELECT operating_period_id, vehicle_id, printf('%.6f', distance_m), updates FROM " + std::string(table) +
+            " ORDER BY 1, 2";
+    } else if (std::string(table) == "operating_period_avg_distance") {
+      sql = "SELECT operating_period_id, vehicles, printf('%.6f', avg_distance_m), printf('%.6f', total_distance_m) "
+            "FROM operating_period_avg_distance ORDER BY 1";
+    }
+    dump += query_rows(db, sql);
+  }
+  sqlite3_close(db);
+  return dump;
+}
+
+std::string query_one(const fs::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    throw std::runtime_error("cannot open " + path.string());
+  }
+  std::string rows = query_rows(db, sql);
+  sqlite3_close(db);
+  if (!rows.empty() && rows.back() == '\n') rows.pop_back();
+  return rows;
+}
+
+void write_text(const fs::path& path, std::string_view text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+fs::path sample_dir() { return D2D_SAMPLE_DIR; }
+bool sample_available() { return fs::is_directory(sample_dir()); }
+
+}  // namespace d2d::testing

@@ -1,0 +1,189 @@
+// The whole CLI on the real sample, on fixtures with every kind of bad line, and on every
+// failure SPEC §6 says must be one clear line with a non-zero exit and an unchanged warehouse.
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <map>
+#include <sstream>
+
+#include "harness.h"
+
+namespace d2d::testing {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(Pipeline, AnswersTheSampleQuestion) {
+  if (!sample_available()) GTEST_SKIP() << "sample not found at " << sample_dir();
+  TempDir dir;
+  const std::string db = (dir / "w.db").string();
+  auto run = run_d2d({"run", "--source", sample_dir().string(), "--lake", (dir / "lake").string(), "--warehouse", db,
+                      "--date", "2019-06-01"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto report = run_d2d({"report", "--warehouse", db, "--format", "json"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find(R"({"operating_period_id": "op_2", "vehicles": 100, "avg_distance_m": 9016.877701, )"
+                            R"("total_distance_m": 901687.770106})"),
+            std::string::npos)
+      << report.out;
+  auto table = run_d2d({"report", "--warehouse", db});
+  EXPECT_NE(table.out.find("9016.88"), std::string::npos) << table.out;
+  EXPECT_EQ(query_one(db, "SELECT COUNT(*) FROM location_update"), "28572");
+  EXPECT_EQ(query_one(db, "SELECT COUNT(*) FROM vehicle"), "100");
+  EXPECT_EQ(query_one(db, "SELECT status, events_read, events_rejected FROM etl_run"), "succeeded|28726|0");
+}
+
+TEST(Pipeline, RejectsEveryKindOfBadLineAndKeepsEveryGoodOne) {
+  TempDir dir;
+  const std::string db = (dir / "w.db").string();
+  const fs::path fixture = fs::path(D2D_TEST_DATA_DIR) / "mixed";
+  auto run = run_d2d({"run", "--source", fixture.string(), "--lake", (dir / "lake").string(), "--warehouse", db,
+                      "--date", "2019-06-01", "--max-reject-ratio", "1"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::map<std::string, int> expected;
+  std::istringstream codes(read_text(fixture / "EXPECTED_REJECTS.txt"));
+  for (std::string code; std::getline(codes, code);) ++expected[code];
+  std::map<std::string, int> actual;
+  std::istringstream rows(query_one(db, "SELECT reason_code, COUNT(*) FROM rejected_event GROUP BY 1"));
+  for (std::string row; std::getline(rows, row);) {
+    actual[row.substr(0, row.find('|'))] = std::stoi(row.substr(row.find('|') + 1));
+  }
+  EXPECT_EQ(actual, expected);
+  EXPECT_EQ(expected.size(), 12U) << "the fixture covers every reject code";
+  // Every good line survived: 3 fixes, the vehicle, the period with its distance.
+  EXPECT_EQ(query_one(db, "SELECT COUNT(*) FROM location_update"), "3");
+  EXPECT_EQ(query_one(db, "SELECT organization_id, first_registered_at, last_deregistered_at FROM vehicle"),
+            "org-a|2019-06-01T10:00:00.000000Z|2019-06-01T10:30:00.000000Z");
+  EXPECT_EQ(query_one(db, "SELECT vehicles, printf('%.3f', avg_distance_m) FROM operating_period_avg_distance"),
+            "1|222.390");
+  EXPECT_EQ(query_one(db, "SELECT events_read, events_rejected FROM etl_run"), "26|20");
+  // Reasons are for humans and lines point into the original object.
+  EXPECT_EQ(query_one(db, "SELECT line, reason FROM rejected_event WHERE reason_code = 'out_of_range' ORDER BY line LIMIT 1"),
+            "20|out_of_range: field data.location.lat: 91 is outside [-90, 90]");
+  EXPECT_EQ(query_one(db, "SELECT raw FROM rejected_event WHERE line = 7"), "[1,2,3]");
+  // The lake's rejected zone holds the same lines.
+  const std::string zone = read_text(dir / "lake/rejected/lake_date=2019-06-01/rejected.jsonl");
+  EXPECT_EQ(std::count(zone.begin(), zone.end(), '\n'), 20);
+  EXPECT_NE(zone.find("\"raw_base64\""), std::string::npos) << "invalid UTF-8 is kept byte for byte";
+}
+
+TEST(Pipeline, RejectRatioAboveThresholdFailsAfterStoringEverything) {
+  TempDir dir;
+  const std::string db = (dir / "w.db").string();
+  auto run = run_d2d({"run", "--source", (fs::path(D2D_TEST_DATA_DIR) / "mixed").string(), "--lake",
+                      (dir / "lake").string(), "--warehouse", db, "--date", "2019-06-01"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("rejected, above the threshold of 5.00%"), std::string::npos) << run.err;
+  EXPECT_EQ(query_one(db, "SELECT COUNT(*) FROM rejected_event"), "20");
+  EXPECT_EQ(query_one(db, "SELECT COUNT(*) FROM location_update"), "3");
+  EXPECT_EQ(query_one(db, "SELECT status FROM etl_run"), "failed");
+}
+
+class CliErrors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_text(m_dir / "source/data/2019-06-01-10-00-0-events.json",
+               read_text(fs::path(D2D_TEST_DATA_DIR) / "mixed/data/2019-06-01-10-00-0-events.json"));
+    auto first = run({"--max-reject-ratio", "1"});
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    m_before = dump_warehouse(db());
+  }
+  std::string db() const { return (m_dir / "w.db").string(); }
+  CliResult run(std::vector<std::string> extra, const std::string& date = "2019-06-01") {
+    std::vector<std::string> args = {"run", "--source", (m_dir / "source").string(), "--lake",
+                                     (m_dir / "lake").string(), "--warehouse", db(), "--date", date};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_d2d(args);
+  }
+  static void expect_one_line(const CliResult& result, int code, const std::string& needle) {
+    EXPECT_EQ(result.exit_code, code) << result.err;
+    EXPECT_EQ(result.err.rfind("d2d: error: ", 0) != std::string::npos || result.err.find("\nd2d: error: ") != std::string::npos, true)
+        << result.err;
+    EXPECT_NE(result.err.find(needle), std::string::npos) << result.err;
+  }
+  TempDir m_dir;
+  std::string m_before;
+};
+
+TEST_F(CliErrors, MissingSourceFolder) {
+  auto result = run_d2d({"run", "--source", (m_dir / "nowhere").string(), "--lake", (m_dir / "lake").string(),
+                         "--warehouse", db(), "--date", "2019-06-01"});
+  expect_one_line(result, 1, "does not exist");
+  EXPECT_EQ(dump_warehouse(db()), m_before);
+}
+
+TEST_F(CliErrors, DateThatIsNotADate) {
+  expect_one_line(run({}, "2019-02-30"), 2, "is not a date");
+  expect_one_line(run({}, "yesterday"), 2, "is not a date");
+}
+
+TEST_F(CliErrors, CorruptGzipFailsTheRunAndChangesNothing) {
+  std::string good = read_text(m_dir / "source/data/2019-06-01-10-00-0-events.json");
+  std::string compressed(good.size() + 128, '\0');
+  uLongf length = compressed.size();
+  compress2(reinterpret_cast<Bytef*>(compressed.data()), &length, reinterpret_cast<const Bytef*>(good.data()),
+            good.size(), 6);  // zlib format, not gzip: a corrupt .gz as far as gunzip is concerned
+  write_text(m_dir / "source/data/2019-06-01-11-00-0-events.json.gz", compressed.substr(0, length));
+  auto result = run({"--max-reject-ratio", "1"});
+  expect_one_line(result, 1, "corrupt gzip object data/2019-06-01-11-00-0-events.json.gz");
+  EXPECT_EQ(dump_warehouse(db()), m_before);
+  EXPECT_EQ(query_one(db(), "SELECT status FROM etl_run ORDER BY run_id DESC LIMIT 1"), "failed");
+  // Fix the object and re-run: the run completes.
+  fs::remove(m_dir / "source/data/2019-06-01-11-00-0-events.json.gz");
+  EXPECT_EQ(run({"--max-reject-ratio", "1"}).exit_code, 0);
+  EXPECT_EQ(dump_warehouse(db()), m_before);
+}
+
+TEST_F(CliErrors, UnreadableObject) {
+  const fs::path object = m_dir / "source/data/2019-06-01-12-00-0-events.json";
+  if (geteuid() == 0) {
+    // Permissions do not stop root; /proc/self/mem is a regular file whose read() fails.
+    fs::create_symlink("/proc/self/mem", object);
+  } else {
+    write_text(object, "{}\n");
+    fs::permissions(object, fs::perms::none);
+  }
+  auto result = run({"--max-reject-ratio", "1"});
+  expect_one_line(result, 1, "2019-06-01-12-00-0-events.json");
+  EXPECT_EQ(dump_warehouse(db()), m_before);
+}
+
+TEST_F(CliErrors, WarehouseThatIsNotSqlite) {
+  write_text(m_dir / "not.db", std::string(4096, 'x'));
+  auto result = run_d2d({"run", "--source", (m_dir / "source").string(), "--lake", (m_dir / "lake").string(),
+                         "--warehouse", (m_dir / "not.db").string(), "--date", "2019-06-01"});
+  expect_one_line(result, 1, "is not a SQLite database");
+  auto report = run_d2d({"report", "--warehouse", "sqlite://" + (m_dir / "not.db").string()});
+  expect_one_line(report, 1, "is not a SQLite database");
+}
+
+TEST_F(CliErrors, EmptyDateIsAnErrorUnlessAllowed) {
+  expect_one_line(run({}, "2019-06-05"), 1, "no objects for lake date 2019-06-05");
+  EXPECT_EQ(run({"--allow-empty"}, "2019-06-05").exit_code, 0);
+}
+
+TEST_F(CliErrors, UnknownConfigKeyIsAnError) {
+  write_text(m_dir / "d2d.toml", "warehouse = \"x.db\"\nwarehuose = \"typo.db\"\n");
+  auto result = run_d2d({"--config", (m_dir / "d2d.toml").string(), "report"});
+  expect_one_line(result, 2, "unknown key `warehuose`");
+}
+
+TEST(Migrations, UpDownStatusRoundTrip) {
+  TempDir dir;
+  const std::string db = (dir / "w.db").string();
+  auto up = run_d2d({"migrate", "up", "--warehouse", db});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_NE(up.out.find("0001  initial_schema"), std::string::npos) << up.out;
+  EXPECT_NE(up.out.find("applied"), std::string::npos);
+  auto down = run_d2d({"migrate", "down", "1", "--warehouse", db});
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_NE(down.out.find("pending"), std::string::npos) << down.out;
+  EXPECT_EQ(query_one(db, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'location_update'"), "0");
+  auto status = run_d2d({"migrate", "status", "--warehouse", db});
+  EXPECT_NE(status.out.find("pending"), std::string::npos);
+  EXPECT_EQ(run_d2d({"migrate", "up", "--warehouse", db}).exit_code, 0);
+  EXPECT_EQ(query_one(db, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'location_update'"), "1");
+}
+
+}  // namespace
+}  // namespace d2d::testing

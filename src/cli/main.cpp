@@ -39,6 +39,7 @@ void configure_logging(const std::string& level, bool quiet, bool verbose) {
 int main(int argc, char** argv) {
   CLI::App app{"door2door-etl: fleet events from the bucket to the warehouse, idempotently", "d2d"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags (--quiet, --config ...) may follow the subcommand
   app.set_version_flag("--version", d2d::core::code_version());
   d2d::cli::Settings settings;
   std::string log_level = "info";

@@ -148,7 +148,8 @@ void LineBuf::append_degrees(double value_deg) {
   // on every platform (printf-style formatting of doubles is not guaranteed to be).
   const auto scaled = static_cast<std::int64_t>(std::floor(value_deg * 1e5 + 0.5));
   const bool negative = scaled < 0;
-  const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(scaled) : static_cast<std::uint64_t>(scaled);
+  const std::uint64_t magnitude =
+      negative ? 0 - static_cast<std::uint64_t>(scaled) : static_cast<std::uint64_t>(scaled);
   if (negative) append('-');
   append_int(static_cast<std::int64_t>(magnitude / 100000));
   append('.');
@@ -203,9 +204,7 @@ std::size_t write_timestamp(char* out, std::int64_t at_us, TimeStyle style, Date
       format_utc_cached(at_us, out, cache);
       out[23] = 'Z';
       return 24;
-    case TimeStyle::MicrosZ:
-      format_utc_cached(at_us, out, cache);
-      return 27;
+    case TimeStyle::MicrosZ: format_utc_cached(at_us, out, cache); return 27;
     case TimeStyle::NanosZ: {
       format_utc_cached(at_us, out, cache);
       // Sub-microsecond digits the clock would have had; readers truncate them (SPEC §3).
@@ -221,10 +220,8 @@ std::size_t write_timestamp(char* out, std::int64_t at_us, TimeStyle style, Date
       format_utc_cached(at_us, out, cache);
       out[19] = 'Z';
       return 20;
-    case TimeStyle::OffsetPlus2:
-      return write_offset_time(out, at_us, 2, cache);
-    case TimeStyle::OffsetMinus3:
-      return write_offset_time(out, at_us, -3, cache);
+    case TimeStyle::OffsetPlus2: return write_offset_time(out, at_us, 2, cache);
+    case TimeStyle::OffsetMinus3: return write_offset_time(out, at_us, -3, cache);
   }
   return 0;
 }

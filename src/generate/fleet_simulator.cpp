@@ -19,12 +19,12 @@ using detail::BadContext;
 using detail::BadKind;
 using detail::Envelope;
 using detail::KeyOrder;
+using detail::kMicrosPerDay;
+using detail::kMicrosPerSecond;
 using detail::LineBuf;
 using detail::OrgStyle;
 using detail::Rng;
 using detail::TimeStyle;
-using detail::kMicrosPerDay;
-using detail::kMicrosPerSecond;
 
 constexpr std::int64_t kMicrosPerMinute = 60 * kMicrosPerSecond;
 constexpr std::int64_t kMicrosPerHour = 60 * kMicrosPerMinute;
@@ -35,8 +35,8 @@ constexpr double kCentreLatDeg = 52.5;
 constexpr double kCentreLngDeg = 13.4;
 constexpr double kMetresPerDegLat = 6371008.8 * 3.14159265358979323846 / 180.0;
 constexpr double kMetresPerDegLng = kMetresPerDegLat * 0.60876142900872066;  // cos(52.5 deg)
-constexpr double kHalfWidthM = 12'500;   // lng 13.22 .. 13.58
-constexpr double kHalfHeightM = 10'500;  // lat 52.41 .. 52.59
+constexpr double kHalfWidthM = 12'500;                                       // lng 13.22 .. 13.58
+constexpr double kHalfHeightM = 10'500;                                      // lat 52.41 .. 52.59
 constexpr double kGpsSigmaM = 2.5;
 
 constexpr std::string_view kOrganizations[] = {"org-id", "org-id", "org-id", "org-id", "org-id-east"};
@@ -138,7 +138,9 @@ struct ScheduleEntry {
 };
 
 void validate(const GenerateOptions& options) {
-  auto usage = [](const std::string& message) { throw core::Error(core::ErrorKind::Usage, "generate: " + message); };
+  auto usage = [](const std::string& message) {
+    throw core::Error(core::ErrorKind::Usage, "generate: " + message);
+  };
   if (options.out_dir.empty()) usage("an output directory (--out) is required");
   if (options.vehicles < 1 || options.vehicles > 1'000'000) {
     usage("--vehicles must be between 1 and 1000000 (got " + std::to_string(options.vehicles) + ")");
@@ -190,7 +192,8 @@ class Simulator {
   void emit_vehicle_event(const Vehicle& vehicle, std::string_view event, std::int64_t at_us);
   void emit_register(const Vehicle& vehicle, std::int64_t at_us);
   void emit_update(const Vehicle& vehicle, std::int64_t at_us);
-  Envelope envelope(std::string_view event, std::string_view on, std::int64_t at_us, std::string_view organization);
+  Envelope envelope(std::string_view event, std::string_view on, std::int64_t at_us,
+                    std::string_view organization);
   void emit(std::int64_t at_us, const Vehicle& context);
   void push_schedule(ScheduleEntry entry) {
     entry.sequence = m_schedule_sequence++;
@@ -217,8 +220,8 @@ void format_uuid(Rng& rng, char* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::uint64_t high = rng.next();
   std::uint64_t low = rng.next();
-  high = (high & ~0xF000ULL) | 0x4000ULL;                           // version 4
-  low = (low & ~(0xC000ULL << 48)) | (0x8000ULL << 48);             // RFC 4122 variant
+  high = (high & ~0xF000ULL) | 0x4000ULL;                // version 4
+  low = (low & ~(0xC000ULL << 48)) | (0x8000ULL << 48);  // RFC 4122 variant
   char digits[32];
   for (int i = 15; i >= 0; --i, high >>= 4) digits[i] = kHex[high & 0xF];
   for (int i = 31; i >= 16; --i, low >>= 4) digits[i] = kHex[low & 0xF];
@@ -243,7 +246,8 @@ GenerateSummary Simulator::run() {
   push_schedule({.at_us = m_options.first_day * kMicrosPerDay, .kind = ScheduleKind::DayStart});
 
   while (!m_heap.empty() || !m_schedule.empty()) {
-    const bool take_schedule = !m_schedule.empty() && (m_heap.empty() || m_schedule.front().at_us <= m_heap.top().at_us);
+    const bool take_schedule =
+        !m_schedule.empty() && (m_heap.empty() || m_schedule.front().at_us <= m_heap.top().at_us);
     if (take_schedule) {
       std::pop_heap(m_schedule.begin(), m_schedule.end());
       const ScheduleEntry entry = m_schedule.back();
@@ -291,7 +295,8 @@ void Simulator::plan_shift(std::uint32_t index, int day_index, std::int64_t earl
   }
   // After a night shift the next one starts at least 20 minutes later (still that day: night
   // shifts end by 07:30, day shifts may start from 04:00).
-  start_us = std::max(start_us, earliest_us + m_world.uniform_int(20 * kMicrosPerMinute, 60 * kMicrosPerMinute));
+  start_us =
+      std::max(start_us, earliest_us + m_world.uniform_int(20 * kMicrosPerMinute, 60 * kMicrosPerMinute));
   vehicle.day_index = day_index;
   vehicle.shift_start_us = start_us;
   vehicle.shift_end_us = start_us + duration_us;
@@ -302,8 +307,10 @@ void Simulator::plan_shift(std::uint32_t index, int day_index, std::int64_t earl
   if (!m_options.breaks) return;
 
   if (always_night) {  // one break, 23:45-23:55 for 20-30 minutes: it straddles midnight
-    vehicle.break_start_us[0] = day_us + kMicrosPerDay - m_world.uniform_int(5 * kMicrosPerMinute, 15 * kMicrosPerMinute);
-    vehicle.break_end_us[0] = vehicle.break_start_us[0] + m_world.uniform_int(20 * kMicrosPerMinute, 30 * kMicrosPerMinute);
+    vehicle.break_start_us[0] =
+        day_us + kMicrosPerDay - m_world.uniform_int(5 * kMicrosPerMinute, 15 * kMicrosPerMinute);
+    vehicle.break_end_us[0] =
+        vehicle.break_start_us[0] + m_world.uniform_int(20 * kMicrosPerMinute, 30 * kMicrosPerMinute);
     vehicle.break_count = 1;
     return;
   }
@@ -330,7 +337,8 @@ std::int64_t Simulator::schedule_next(Vehicle& vehicle) {
       next_us = vehicle.break_end_us[vehicle.next_break];
       vehicle.next_action = Action::BreakEnd;
     }
-  } else if (vehicle.next_break < vehicle.break_count && vehicle.break_start_us[vehicle.next_break] <= next_us) {
+  } else if (vehicle.next_break < vehicle.break_count &&
+             vehicle.break_start_us[vehicle.next_break] <= next_us) {
     next_us = vehicle.break_start_us[vehicle.next_break];
     vehicle.next_action = Action::BreakStart;
   }
@@ -501,8 +509,10 @@ void Simulator::emit_update(const Vehicle& vehicle, std::int64_t at_us) {
 
 void Simulator::emit(std::int64_t at_us, const Vehicle& context) {
   if (m_options.bad_ratio > 0.0) {
-    BadContext bad{at_us, {context.id, sizeof context.id},
-                   kCentreLatDeg + context.y_m / kMetresPerDegLat, kCentreLngDeg + context.x_m / kMetresPerDegLng};
+    BadContext bad{at_us,
+                   {context.id, sizeof context.id},
+                   kCentreLatDeg + context.y_m / kMetresPerDegLat,
+                   kCentreLngDeg + context.x_m / kMetresPerDegLng};
     auto write_bad = [&] {
       const auto kind = static_cast<BadKind>(m_bad_serial++ % detail::kBadKindCount);
       detail::write_bad_line(m_bad_line, kind, bad);
@@ -536,8 +546,12 @@ void Simulator::start_day(const ScheduleEntry& entry) {
     }
     // Announced 5 minutes to 2 hours ahead (starts are from 02:00, so still that day).
     const std::int64_t create_us = start_us - m_world.uniform_int(5 * kMicrosPerMinute, 2 * kMicrosPerHour);
-    push_schedule({.at_us = create_us, .kind = ScheduleKind::PeriodCreate, .day_index = entry.day_index,
-                   .period = n, .start_us = start_us, .finish_us = finish_us});
+    push_schedule({.at_us = create_us,
+                   .kind = ScheduleKind::PeriodCreate,
+                   .day_index = entry.day_index,
+                   .period = n,
+                   .start_us = start_us,
+                   .finish_us = finish_us});
     const bool moved = n == 2 || (n > 2 && m_world.chance(0.1));
     const bool deleted = n == 1 || (n > 2 && !moved && m_world.chance(0.1));
     if (moved) {  // re-announced with another window before either window begins
@@ -547,19 +561,27 @@ void Simulator::start_day(const ScheduleEntry& entry) {
       const auto new_length_us =
           static_cast<std::int64_t>(static_cast<double>(finish_us - start_us) * m_world.uniform(0.7, 1.3));
       const std::int64_t move_us =
-          create_us + static_cast<std::int64_t>(static_cast<double>(std::min(start_us, new_start_us) - create_us) *
-                                                m_world.uniform(0.2, 0.8));
-      push_schedule({.at_us = move_us, .kind = ScheduleKind::PeriodCreate, .day_index = entry.day_index,
-                     .period = n, .start_us = new_start_us, .finish_us = new_start_us + new_length_us});
+          create_us +
+          static_cast<std::int64_t>(static_cast<double>(std::min(start_us, new_start_us) - create_us) *
+                                    m_world.uniform(0.2, 0.8));
+      push_schedule({.at_us = move_us,
+                     .kind = ScheduleKind::PeriodCreate,
+                     .day_index = entry.day_index,
+                     .period = n,
+                     .start_us = new_start_us,
+                     .finish_us = new_start_us + new_length_us});
     }
     if (deleted) {
       const std::int64_t delete_us = create_us + m_world.uniform_int(kMicrosPerMinute, finish_us - create_us);
-      push_schedule({.at_us = delete_us, .kind = ScheduleKind::PeriodDelete, .day_index = entry.day_index,
+      push_schedule({.at_us = delete_us,
+                     .kind = ScheduleKind::PeriodDelete,
+                     .day_index = entry.day_index,
                      .period = n});
     }
   }
   if (entry.day_index + 1 < m_options.days) {
-    push_schedule({.at_us = day_us + kMicrosPerDay, .kind = ScheduleKind::DayStart, .day_index = entry.day_index + 1});
+    push_schedule(
+        {.at_us = day_us + kMicrosPerDay, .kind = ScheduleKind::DayStart, .day_index = entry.day_index + 1});
   }
 }
 

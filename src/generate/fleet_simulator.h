@@ -32,21 +32,21 @@ struct GenerateOptions {
   std::int64_t first_day = 0;  // lake date of the first day, days since 1970-01-01
   int days = 1;
   int vehicles = 100;
-  int interval_s = 5;          // seconds between two GPS fixes of one vehicle
+  int interval_s = 5;  // seconds between two GPS fixes of one vehicle
   KeyLayout layout = KeyLayout::Nested;
   bool gzip = false;
   bool breaks = false;
-  double bad_ratio = 0.0;      // share of lines that are malformed, 0..1
+  double bad_ratio = 0.0;  // share of lines that are malformed, 0..1
   std::uint64_t seed = 1;
-  int file_seconds = 240;      // writer time covered by one file: 360 files per lake date
-  int gzip_level = 1;          // zlib level 1..9 when gzip is on: 1 is 3x faster than 6, 30% larger
+  int file_seconds = 240;  // writer time covered by one file: 360 files per lake date
+  int gzip_level = 1;      // zlib level 1..9 when gzip is on: 1 is 3x faster than 6, 30% larger
 };
 
 struct GenerateSummary {
   std::uint64_t files = 0;
-  std::uint64_t events = 0;     // valid event lines written (duplicates included)
-  std::uint64_t bad_lines = 0;  // malformed lines written
-  std::uint64_t bytes = 0;      // bytes written to disk
+  std::uint64_t events = 0;       // valid event lines written (duplicates included)
+  std::uint64_t bad_lines = 0;    // malformed lines written
+  std::uint64_t bytes = 0;        // bytes written to disk
   std::uint64_t duplicates = 0;   // valid lines written a second time (counted in events too)
   std::uint64_t late_events = 0;  // valid lines in a file of a later lake date than their `at`
   std::uint64_t blank_lines = 0;  // empty lines written (neither events nor bad lines)

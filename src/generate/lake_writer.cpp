@@ -20,7 +20,7 @@ constexpr std::size_t kChunkLines = 256;       // lines shuffled together: "not 
 constexpr std::size_t kSinkBytes = 64 * 1024;  // plain bytes gathered before write()/deflate()
 constexpr std::size_t kGzipOutBytes = 64 * 1024;
 // Shares out of 65536, tested against 16 random bits each.
-constexpr std::uint64_t kSlowLagPer65536 = 983;   // 1.5% of lines reach the writer 2-180 s late
+constexpr std::uint64_t kSlowLagPer65536 = 983;    // 1.5% of lines reach the writer 2-180 s late
 constexpr std::uint64_t kDuplicatePer65536 = 328;  // 0.5% of events are delivered twice
 // Every n-th file (counted in opening order) gets a quirk; counters rather than chance, so even
 // a small run shows each quirk at least once.
@@ -51,7 +51,8 @@ std::int64_t WindowClock::start_in_day_us(std::int64_t day, std::int64_t index) 
   const std::int64_t base_us = index * m_file_us;
   const auto hash = mix64(m_seed ^ kWindowSalt, static_cast<std::uint64_t>(day * m_windows_per_day + index));
   const std::int64_t start_us =
-      base_us + static_cast<std::int64_t>(hash % static_cast<std::uint64_t>(m_max_offset_s)) * kMicrosPerSecond;
+      base_us +
+      static_cast<std::int64_t>(hash % static_cast<std::uint64_t>(m_max_offset_s)) * kMicrosPerSecond;
   // The offset stays below file_seconds, so starts keep increasing; the day's last window
   // (when file_seconds does not divide a day) must still start before midnight.
   return start_us < kMicrosPerDay ? start_us : base_us;
@@ -82,11 +83,11 @@ std::string object_key(KeyLayout layout, std::int64_t name_time_s, bool gzip) {
   char key[96];
   int length = 0;
   if (layout == KeyLayout::Nested) {
-    length = std::snprintf(key, sizeof key, "%04d/%02u/%02u/%02d/%02d/%04d-%02u-%02u-%02d-%02d-%d-events.txt", year,
-                           month, day, hour, minute, year, month, day, hour, minute, second);
+    length = std::snprintf(key, sizeof key, "%04d/%02u/%02u/%02d/%02d/%04d-%02u-%02u-%02d-%02d-%d-events.txt",
+                           year, month, day, hour, minute, year, month, day, hour, minute, second);
   } else {
-    length = std::snprintf(key, sizeof key, "data/%04d-%02u-%02u-%02d-%02d-%d-events.json", year, month, day, hour,
-                           minute, second);
+    length = std::snprintf(key, sizeof key, "data/%04d-%02u-%02u-%02d-%02d-%d-events.json", year, month, day,
+                           hour, minute, second);
   }
   std::string result(key, static_cast<std::size_t>(length));
   if (gzip) result += ".gz";
@@ -135,8 +136,10 @@ std::int64_t LakeWriter::receive_time(std::int64_t at_us, std::uint64_t random_b
   if (midnight_day != m_stall_day) {
     const std::uint64_t hash = mix64(m_options.seed ^ kStallSalt, static_cast<std::uint64_t>(midnight_day));
     m_stall_day = midnight_day;
-    m_stall_start_us = midnight_day * kMicrosPerDay - (20 + static_cast<std::int64_t>(hash % 21)) * kMicrosPerSecond;
-    m_stall_end_us = midnight_day * kMicrosPerDay + (10 + static_cast<std::int64_t>((hash >> 8) % 41)) * kMicrosPerSecond;
+    m_stall_start_us =
+        midnight_day * kMicrosPerDay - (20 + static_cast<std::int64_t>(hash % 21)) * kMicrosPerSecond;
+    m_stall_end_us =
+        midnight_day * kMicrosPerDay + (10 + static_cast<std::int64_t>((hash >> 8) % 41)) * kMicrosPerSecond;
   }
   const double magnitude = static_cast<double>(random_bits >> 32) * 0x1.0p-32;
   const bool slow = (random_bits & 0xFFFF) < kSlowLagPer65536;
@@ -259,8 +262,8 @@ void LakeWriter::sink(OpenFile& file, bool finish) {
 
 void LakeWriter::open_file(OpenFile& file, const Window& window) {
   file.window = window;
-  file.path = m_options.out_dir / object_key(m_options.layout, floor_div(window.start_us, kMicrosPerSecond),
-                                             m_options.gzip);
+  file.path = m_options.out_dir /
+              object_key(m_options.layout, floor_div(window.start_us, kMicrosPerSecond), m_options.gzip);
   std::filesystem::path directory = file.path.parent_path();
   if (directory != m_last_dir) {
     std::error_code error;
@@ -285,7 +288,8 @@ void LakeWriter::open_file(OpenFile& file, const Window& window) {
     const int status = file.z_ready ? deflateReset(&file.z)
                                     : deflateInit2(&file.z, m_options.gzip_level, Z_DEFLATED, 15 + 16, 8,
                                                    Z_DEFAULT_STRATEGY);
-    if (status != Z_OK) throw core::Error(core::ErrorKind::Internal, "cannot start gzip for " + file.path.string());
+    if (status != Z_OK)
+      throw core::Error(core::ErrorKind::Internal, "cannot start gzip for " + file.path.string());
     file.z_ready = true;
     file.z_out.resize(kGzipOutBytes);
   }
@@ -296,7 +300,8 @@ void LakeWriter::close_file(OpenFile& file) {
   if (!file.final_newline) {  // a writer that does not end its last line (still valid input)
     const std::string_view ending = file.crlf ? std::string_view("\r\n") : std::string_view("\n");
     if (file.plain.ends_with(ending)) {
-      for (std::size_t i = 0; i < ending.size(); ++i) file.plain.pop_back();  // resize() trips GCC 12's -Wrestrict
+      for (std::size_t i = 0; i < ending.size(); ++i)
+        file.plain.pop_back();  // resize() trips GCC 12's -Wrestrict
     }
   }
   sink(file, true);
@@ -321,8 +326,6 @@ void LakeWriter::update_next_close() {
   m_next_close_us = m_open.empty() ? std::numeric_limits<std::int64_t>::max() : m_open.front()->window.end_us;
 }
 
-void LakeWriter::finish() {
-  close_ended(std::numeric_limits<std::int64_t>::max());
-}
+void LakeWriter::finish() { close_ended(std::numeric_limits<std::int64_t>::max()); }
 
 }  // namespace d2d::generate::detail

@@ -103,7 +103,7 @@ class LakeWriter {
   WriterOptions m_options;
   WindowClock m_clock;
   Rng m_rng;
-  std::vector<std::unique_ptr<OpenFile>> m_open;  // ascending window ordinal
+  std::vector<std::unique_ptr<OpenFile>> m_open;   // ascending window ordinal
   std::vector<std::unique_ptr<OpenFile>> m_spare;  // closed, buffers kept for reuse
   std::vector<std::uint32_t> m_order;              // shuffle scratch
   std::int64_t m_next_close_us;

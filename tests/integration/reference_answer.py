@@ -50,9 +50,11 @@ Output: {"operating_periods": [{"operating_period_id": ..., "vehicles": N,
 
 import bisect
 import datetime
+import functools
 import gzip
 import json
 import math
+import operator
 import os
 import re
 import sys
@@ -336,30 +338,34 @@ def compute(source, dates):
             if starts:
                 j = bisect.bisect_left(starts, b[0]) - 1  # last break starting before b.at
                 if j >= 0 and ends[j] > a[0]:
-                    dists.append(None)
+                    dists.append(0.0)  # left out; adding +0.0 to a sum >= 0 changes nothing
                     continue
             dists.append(haversine(a[1], a[2], b[1], b[2]))
         tracks.append((ats, dists))
 
+    add = operator.add
+    reduce = functools.reduce
+    by_window = {}  # (start, finish) -> (vehicles, total); same window, same answer
     result = []
     for pid in sorted(periods):
         _at, is_delete, start, finish = periods[pid]
         if is_delete:
             continue
-        vehicles = 0
-        total = 0.0
-        for ats, dists in tracks:
-            lo = bisect.bisect_left(ats, start)
-            hi = bisect.bisect_right(ats, finish)
-            if hi <= lo:
-                continue
-            vehicles += 1
-            dist = 0.0
-            for k in range(lo, hi - 1):
-                d = dists[k]
-                if d is not None:
-                    dist += d
-            total += dist
+        window = (start, finish)
+        if window not in by_window:
+            vehicles = 0
+            total = 0.0
+            for ats, dists in tracks:  # ascending vehicle_id
+                lo = bisect.bisect_left(ats, start)
+                hi = bisect.bisect_right(ats, finish)
+                if hi <= lo:
+                    continue
+                vehicles += 1
+                # plain left-to-right float64 additions in time order (not sum(), which is
+                # compensated since Python 3.12)
+                total += reduce(add, dists[lo:hi - 1], 0.0)
+            by_window[window] = (vehicles, total)
+        vehicles, total = by_window[window]
         avg = total / vehicles if vehicles else None
         result.append((pid, vehicles, avg, total))
     return result

@@ -118,7 +118,8 @@ std::string expected_reason(BadKind kind) {
     case BadKind::UpdateNullLat: return "lat is not a number";
     case BadKind::ImpossibleDate:
     case BadKind::ImpossibleHour: return std::string("at: ") + core::describe(core::TimeError::OutOfRange);
-    case BadKind::TimestampWithoutZone: return std::string("at: ") + core::describe(core::TimeError::MissingZone);
+    case BadKind::TimestampWithoutZone:
+      return std::string("at: ") + core::describe(core::TimeError::MissingZone);
     case BadKind::UnknownEvent:
     case BadKind::UnknownEntity: return "unknown on/event pair";
     case BadKind::PeriodStartAfterFinish: return "start after finish";
@@ -160,8 +161,10 @@ TEST(BadLines, SpecificShapes) {
   EXPECT_EQ(line_of(BadKind::NonObjectNull), "null");
   EXPECT_NE(line_of(BadKind::ImpossibleDate).find("\"at\":\"2019-02-30T"), std::string::npos);
   EXPECT_NE(line_of(BadKind::ImpossibleHour).find("T25:00"), std::string::npos);
-  EXPECT_NE(line_of(BadKind::TimestampWithoutZone).find("\"at\":\"2019-06-01T18:17:06.094\""), std::string::npos);
-  EXPECT_NE(line_of(BadKind::UnknownEvent).find("\"event\":\"explode\",\"on\":\"vehicle\""), std::string::npos);
+  EXPECT_NE(line_of(BadKind::TimestampWithoutZone).find("\"at\":\"2019-06-01T18:17:06.094\""),
+            std::string::npos);
+  EXPECT_NE(line_of(BadKind::UnknownEvent).find("\"event\":\"explode\",\"on\":\"vehicle\""),
+            std::string::npos);
   EXPECT_NE(line_of(BadKind::UnknownEntity).find("\"on\":\"bus\""), std::string::npos);
   EXPECT_NE(line_of(BadKind::LatOutOfRange).find("\"lat\":91"), std::string::npos);
   EXPECT_NE(line_of(BadKind::LngOutOfRange).find("\"lng\":-181"), std::string::npos);

@@ -51,8 +51,8 @@ class Parser {
 
  private:
   void skip_space() {
-    while (m_pos < m_text.size() &&
-           (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' || m_text[m_pos] == '\n' || m_text[m_pos] == '\r')) {
+    while (m_pos < m_text.size() && (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' || m_text[m_pos] == '\n' ||
+                                     m_text[m_pos] == '\r')) {
       ++m_pos;
     }
   }
@@ -385,6 +385,9 @@ GenerateOptions small_options(const fs::path& out_dir) {
   options.vehicles = 6;
   options.interval_s = 20;
   options.seed = 7;
+  // Half-hour files: creating and removing directories and files is most of a test's time
+  // on slow disks, and ctest runs every test in its own process.
+  options.file_seconds = 1800;
   return options;
 }
 

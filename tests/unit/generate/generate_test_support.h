@@ -67,7 +67,7 @@ struct LakeFile {
   std::string key;             // relative to the output directory, '/' separated
   std::int64_t lake_date = 0;  // days since 1970-01-01, from the file name
   std::uint64_t size_on_disk = 0;
-  std::string content;         // decompressed
+  std::string content;  // decompressed
   bool bom = false;
   bool crlf = false;
   bool final_newline = true;

@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build/tests/d2d_events_tests[1]_tests.cmake")
-  include("/work/main/build/tests/d2d_events_tests[1]_tests.cmake")
-else()
-  add_test(d2d_events_tests_NOT_BUILT d2d_events_tests_NOT_BUILT)
-endif()

@@ -12,12 +12,18 @@
 //   stalls around midnight, so the end of each day lands in the next lake date's files;
 //   one file per `file_seconds` of writer time, lines locally shuffled, 0.5% duplicates, some
 //   files with CRLF, a BOM, blank lines or no final newline; timestamps mostly millisecond Z,
-//   sometimes micro/nano fractions, no fraction, or a +02:00 / -03:00 offset;
+//   sometimes micro/nano fractions, no fraction, or a +02:00 / -03:00 offset; organization_id
+//   "org-id" (a fifth of the fleet "org-id-east"), 1% missing, 1% null; 1% of lines with the keys
+//   in another order, 0.5% with an unknown extra field (all valid per SPEC §3);
 // - `days` operating days from `first_day`; shifts, periods and late lines of the last day spill
 //   into the files of lake date first_day + days (expected: that day is not complete).
-// Same options, same bytes: everything comes from `seed` through the simulator's own generator.
-// The valid events depend only on seed, first_day, days, vehicles, interval_s and breaks: layout,
-// gzip, file_seconds and bad_ratio change where and among what they are written, not what.
+// Same options, same bytes: everything comes from `seed` through the simulator's own generator
+// (gzip bytes also assume the same zlib; the decompressed bytes do not). The distinct valid events
+// depend only on seed, first_day, days, vehicles, interval_s and breaks: layout, gzip,
+// file_seconds and bad_ratio < 1 change where and among what they are written, not what
+// (bad lines are inserted, never substituted; bad_ratio 1 writes nothing but bad lines).
+// Memory stays flat (~4 MB): per-vehicle state plus the few files whose window is open,
+// about 180 s / file_seconds + 2 of them.
 #pragma once
 
 #include <cstdint>

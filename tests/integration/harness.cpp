@@ -127,6 +127,22 @@ std::string dump_warehouse(const fs::path& path) {
   return dump;
 }
 
+std::string first_difference(const std::string& expected, const std::string& actual) {
+  if (expected == actual) return "";
+  std::istringstream a(expected), b(actual);
+  std::string line_a, line_b, section;
+  for (int number = 1;; ++number) {
+    const bool more_a = static_cast<bool>(std::getline(a, line_a));
+    const bool more_b = static_cast<bool>(std::getline(b, line_b));
+    if (!more_a && !more_b) return "dumps differ only in trailing bytes";
+    if (more_a && line_a.starts_with("== ")) section = line_a;
+    if (!more_a || !more_b || line_a != line_b) {
+      return "in " + section + ", line " + std::to_string(number) + ":\n  expected: " + (more_a ? line_a : "<end>") +
+             "\n  actual:   " + (more_b ? line_b : "<end>");
+    }
+  }
+}
+
 std::string query_one(const fs::path& path, const std::string& sql) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {

@@ -37,6 +37,10 @@ CliResult run_program(const std::string& program, const std::vector<std::string>
 // etl_run is left out since it records every run by design.
 std::string dump_warehouse(const std::filesystem::path& db);
 
+// "" when the dumps are equal, else the first differing line of each (with its number).
+// Use instead of EXPECT_EQ on dumps: gtest's diff of two large strings needs quadratic memory.
+std::string first_difference(const std::string& expected, const std::string& actual);
+
 // A single value from a query on the warehouse.
 std::string query_one(const std::filesystem::path& db, const std::string& sql);
 

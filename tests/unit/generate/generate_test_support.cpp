@@ -28,8 +28,8 @@ TempDir::~TempDir() {
 
 const Json* Json::get(std::string_view key) const {
   if (type != Type::Object) return nullptr;
-  for (const auto& [name, value] : object) {
-    if (name == key) return &value;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i] == key) return &values[i];
   }
   return nullptr;
 }
@@ -99,7 +99,8 @@ class Parser {
       skip_space();
       Json value;
       if (!parse_value(value, depth + 1)) return false;
-      out.object.emplace_back(std::move(key), std::move(value));
+      out.keys.push_back(std::move(key));
+      out.values.push_back(std::move(value));
       skip_space();
       if (m_pos >= m_text.size()) return false;
       if (m_text[m_pos] == ',') {

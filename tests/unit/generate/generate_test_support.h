@@ -36,7 +36,9 @@ struct Json {
   double number = 0;
   std::string string;
   std::vector<Json> array;
-  std::vector<std::pair<std::string, Json>> object;
+  // Members in order; two vectors because std::pair<std::string, Json> needs a complete Json.
+  std::vector<std::string> keys;
+  std::vector<Json> values;
 
   const Json* get(std::string_view key) const;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 
 #include <fmt/format.h>
@@ -560,6 +561,10 @@ class SqliteWarehouse final : public Warehouse {
 }  // namespace
 
 std::unique_ptr<Warehouse> open_sqlite_warehouse(const std::string& path) {
+  // Like the lake, the warehouse file's folder is created on first use.
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   return std::make_unique<SqliteWarehouse>(path);
 }
 

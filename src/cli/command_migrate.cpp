@@ -22,7 +22,8 @@ class MigrateCommand final : public Command {
       const int applied = warehouse->migrate_up();
       fmt::print("{} migration(s) applied\n", applied);
     } else if (m_action == "down") {
-      if (m_steps <= 0) throw core::Error(core::ErrorKind::Usage, "`migrate down N` needs the number of steps N");
+      if (m_steps <= 0)
+        throw core::Error(core::ErrorKind::Usage, "`migrate down N` needs the number of steps N");
       const int rolled_back = warehouse->migrate_down(m_steps);
       fmt::print("{} migration(s) rolled back\n", rolled_back);
     }

@@ -63,10 +63,11 @@ class ReportCommand final : public Command {
     std::string out = "{\"operating_periods\": [";
     for (std::size_t i = 0; i < answers.size(); ++i) {
       const auto& a = answers[i];
-      out += fmt::format("{}{{\"operating_period_id\": {}, \"vehicles\": {}, \"avg_distance_m\": {}, "
-                         "\"total_distance_m\": {:.6f}}}",
-                         i == 0 ? "" : ", ", json_string(a.operating_period_id), a.vehicles,
-                         a.avg_distance_m ? fmt::format("{:.6f}", *a.avg_distance_m) : "null", a.total_distance_m);
+      out += fmt::format(
+          "{}{{\"operating_period_id\": {}, \"vehicles\": {}, \"avg_distance_m\": {}, "
+          "\"total_distance_m\": {:.6f}}}",
+          i == 0 ? "" : ", ", json_string(a.operating_period_id), a.vehicles,
+          a.avg_distance_m ? fmt::format("{:.6f}", *a.avg_distance_m) : "null", a.total_distance_m);
     }
     out += "]}\n";
     fmt::print("{}", out);
@@ -75,8 +76,8 @@ class ReportCommand final : public Command {
   static void print_table(const std::vector<warehouse::PeriodAnswer>& answers) {
     std::size_t id_width = std::string_view("operating_period_id").size();
     for (const auto& a : answers) id_width = std::max(id_width, a.operating_period_id.size());
-    fmt::print("{:<{}}  {:>8}  {:>15}  {:>17}\n", "operating_period_id", id_width, "vehicles", "avg_distance_m",
-               "total_distance_m");
+    fmt::print("{:<{}}  {:>8}  {:>15}  {:>17}\n", "operating_period_id", id_width, "vehicles",
+               "avg_distance_m", "total_distance_m");
     fmt::print("{:-<{}}  {:->8}  {:->15}  {:->17}\n", "", id_width, "", "", "");
     for (const auto& a : answers) {
       fmt::print("{:<{}}  {:>8}  {:>15}  {:>17.2f}\n", a.operating_period_id, id_width, a.vehicles,

@@ -12,7 +12,8 @@ class RunCommand final : public Command {
  public:
   void setup(CLI::App& command, Settings& settings) override {
     command.add_option("--date", m_date, "the lake date to process, YYYY-MM-DD")->required();
-    command.add_flag("--allow-empty", m_allow_empty, "succeed (loading nothing) when the date has no objects");
+    command.add_flag("--allow-empty", m_allow_empty,
+                     "succeed (loading nothing) when the date has no objects");
     add_source_option(command, settings);
     add_lake_option(command, settings);
     add_warehouse_option(command, settings);
@@ -20,17 +21,21 @@ class RunCommand final : public Command {
   }
 
   int run(Settings& settings) override {
-    if (settings.source.empty()) throw core::Error(core::ErrorKind::Usage, "no source given (--source or D2D_SOURCE)");
-    pipeline::RunOptions options{settings.source, settings.lake, m_date, settings.max_reject_ratio, m_allow_empty};
+    if (settings.source.empty())
+      throw core::Error(core::ErrorKind::Usage, "no source given (--source or D2D_SOURCE)");
+    pipeline::RunOptions options{settings.source, settings.lake, m_date, settings.max_reject_ratio,
+                                 m_allow_empty};
     if (!core::parse_date(m_date)) {
-      throw core::Error(core::ErrorKind::Usage, fmt::format("--date '{}' is not a date (expected YYYY-MM-DD)", m_date));
+      throw core::Error(core::ErrorKind::Usage,
+                        fmt::format("--date '{}' is not a date (expected YYYY-MM-DD)", m_date));
     }
     auto warehouse = warehouse::open_warehouse(settings.warehouse);
     const auto outcome = pipeline::run_lake_date(options, *warehouse);
     const auto& f = outcome.figures;
-    fmt::print("{}: {} objects, {} events, {} rejected, {} location rows, {} periods derived in {} ms (run {})\n",
-               m_date, f.objects, f.events_read, f.events_rejected, f.rows_loaded, f.periods_derived,
-               f.extract_ms + f.transform_ms + f.load_ms + f.derive_ms, outcome.run_id);
+    fmt::print(
+        "{}: {} objects, {} events, {} rejected, {} location rows, {} periods derived in {} ms (run {})\n",
+        m_date, f.objects, f.events_read, f.events_rejected, f.rows_loaded, f.periods_derived,
+        f.extract_ms + f.transform_ms + f.load_ms + f.derive_ms, outcome.run_id);
     return 0;
   }
 

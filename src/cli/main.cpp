@@ -1,10 +1,10 @@
 // d2d: the door2door-etl command line. main() alone maps failures to exit codes
 // (0 ok, 1 run failed, 2 usage/config) and prints them as one line on stderr.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <map>
 
@@ -22,7 +22,8 @@ struct Registered {
 
 constexpr Registered kCommands[] = {
     {"run", "extract + transform + load + derive one lake date", d2d::cli::make_run_command},
-    {"report", "the average distance per operating period, from the warehouse", d2d::cli::make_report_command},
+    {"report", "the average distance per operating period, from the warehouse",
+     d2d::cli::make_report_command},
     {"migrate", "schema migrations: up, down N, status", d2d::cli::make_migrate_command},
     {"generate", "write a realistic synthetic fleet's lake files", d2d::cli::make_generate_command},
 };
@@ -31,7 +32,9 @@ void configure_logging(const std::string& level, bool quiet, bool verbose) {
   auto logger = spdlog::stderr_color_mt("d2d");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_default_logger(logger);
-  spdlog::set_level(quiet ? spdlog::level::warn : verbose ? spdlog::level::debug : spdlog::level::from_str(level));
+  spdlog::set_level(quiet     ? spdlog::level::warn
+                    : verbose ? spdlog::level::debug
+                              : spdlog::level::from_str(level));
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 #include "cli/settings.h"
 
-#include <filesystem>
-
 #include <fmt/format.h>
 #include <toml++/toml.h>
+
+#include <filesystem>
 
 #include "core/error.h"
 
@@ -16,13 +16,16 @@ void add_source_option(CLI::App& command, Settings& settings) {
       ->envname("D2D_SOURCE");
 }
 void add_lake_option(CLI::App& command, Settings& settings) {
-  command.add_option("--lake", settings.lake, "the team's lake (raw and rejected zones): a folder or file:// URI")
+  command
+      .add_option("--lake", settings.lake,
+                  "the team's lake (raw and rejected zones): a folder or file:// URI")
       ->envname("D2D_LAKE")
       ->capture_default_str();
 }
 void add_warehouse_option(CLI::App& command, Settings& settings) {
   command
-      .add_option("--warehouse", settings.warehouse, "sqlite:///abs/path.db, file:///abs/path.db or a bare file path")
+      .add_option("--warehouse", settings.warehouse,
+                  "sqlite:///abs/path.db, file:///abs/path.db or a bare file path")
       ->envname("D2D_WAREHOUSE")
       ->capture_default_str();
 }
@@ -55,11 +58,13 @@ void apply_config_file(CLI::App& command, Settings& settings) {
       return true;  // this subcommand has no such option: leave the setting alone
     }
   };
-  for (const auto& [key, value] : table) {
-    const std::string name(key.str());
+  for (const auto& entry : table) {
+    const std::string name(entry.first.str());
+    const toml::node& value = entry.second;
     auto text = [&]() {
       auto string = value.value<std::string>();
-      if (!string) throw Error(ErrorKind::Usage, fmt::format("config file {}: `{}` must be a string", path, name));
+      if (!string)
+        throw Error(ErrorKind::Usage, fmt::format("config file {}: `{}` must be a string", path, name));
       return *string;
     };
     if (name == "source") {
@@ -71,13 +76,15 @@ void apply_config_file(CLI::App& command, Settings& settings) {
     } else if (name == "max_reject_ratio") {
       auto number = value.value<double>();
       if (!number || *number < 0 || *number > 1) {
-        throw Error(ErrorKind::Usage, fmt::format("config file {}: `max_reject_ratio` must be a number in [0, 1]", path));
+        throw Error(ErrorKind::Usage,
+                    fmt::format("config file {}: `max_reject_ratio` must be a number in [0, 1]", path));
       }
       if (!given("--max-reject-ratio")) settings.max_reject_ratio = *number;
     } else {
-      throw Error(ErrorKind::Usage, fmt::format("config file {}: unknown key `{}` (known: source, lake, warehouse, "
-                                                "max_reject_ratio)",
-                                                path, name));
+      throw Error(ErrorKind::Usage,
+                  fmt::format("config file {}: unknown key `{}` (known: source, lake, warehouse, "
+                              "max_reject_ratio)",
+                              path, name));
     }
   }
 }

@@ -27,7 +27,7 @@ std::string Md5::hex_digest() {
   EVP_DigestFinal_ex(m_state->ctx, digest, &length);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  hex.reserve(length * 2);
+  hex.reserve(static_cast<std::size_t>(length) * 2);
   for (unsigned i = 0; i < length; ++i) {
     hex.push_back(kHex[digest[i] >> 4]);
     hex.push_back(kHex[digest[i] & 15]);

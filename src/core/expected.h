@@ -30,7 +30,7 @@ class Unexpected {
 template <class T, class E>
 class Expected {
  public:
-  Expected(T value) : m_state(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  Expected(T value) : m_state(std::in_place_index<0>, std::move(value)) {}                      // NOLINT
   Expected(Unexpected<E> error) : m_state(std::in_place_index<1>, std::move(error).error()) {}  // NOLINT
   bool has_value() const { return m_state.index() == 0; }
   explicit operator bool() const { return has_value(); }

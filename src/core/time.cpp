@@ -115,7 +115,8 @@ std::optional<UtcMicros> parse_rfc3339(std::string_view text, TimeError* error) 
     return fail(error, TimeError::OutOfRange);
   }
   const std::int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  const std::int64_t seconds = days * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second -
+                               std::int64_t{offset_minutes} * 60;
   const UtcMicros result = seconds * kMicrosPerSecond + micros;
   // Keep results inside years 0001..9999 UTC so the fixed-width text form stays ordered.
   static const UtcMicros kMin = days_from_civil(1, 1, 1) * kMicrosPerDay;

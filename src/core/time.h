@@ -12,9 +12,9 @@ namespace d2d::core {
 using UtcMicros = std::int64_t;
 
 enum class TimeError {
-  Malformed,     // not the RFC 3339 shape
-  MissingZone,   // no Z and no numeric offset
-  OutOfRange,    // month 13, February 30, hour 24, offset 25:00, year 0 ...
+  Malformed,    // not the RFC 3339 shape
+  MissingZone,  // no Z and no numeric offset
+  OutOfRange,   // month 13, February 30, hour 24, offset 25:00, year 0 ...
 };
 
 const char* describe(TimeError error);

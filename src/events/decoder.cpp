@@ -1,9 +1,9 @@
 #include "events/decoder.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace d2d::events {
 namespace {
@@ -166,11 +166,11 @@ core::Unexpected<Reject> duplicate(std::string_view path) {
   return reject(RejectCode::DuplicateField, fmt::format("field {} appears more than once", path));
 }
 
-#define D2D_TRY_ASSIGN(target, expr)               \
-  do {                                             \
-    auto d2d_result = (expr);                      \
-    if (!d2d_result) return d2d_result.error();    \
-    target = *d2d_result;                          \
+#define D2D_TRY_ASSIGN(target, expr)            \
+  do {                                          \
+    auto d2d_result = (expr);                   \
+    if (!d2d_result) return d2d_result.error(); \
+    (target) = *d2d_result;                     \
   } while (false)
 
 // Reads data.location {lat, lng, at}; unknown keys are validated and ignored.
@@ -274,14 +274,15 @@ std::optional<Reject> parse_time(const StringField& field, std::string_view path
   core::TimeError error{};
   const auto parsed = core::parse_rfc3339(field.text, &error);
   if (!parsed) {
-    return Reject{RejectCode::InvalidTimestamp,
-                  fmt::format("field {}: {} (\"{}\")", path, core::describe(error), field.text.substr(0, 64))};
+    return Reject{RejectCode::InvalidTimestamp, fmt::format("field {}: {} (\"{}\")", path,
+                                                            core::describe(error), field.text.substr(0, 64))};
   }
   out = *parsed;
   return std::nullopt;
 }
 
-std::optional<Reject> require_number(const NumberField& field, std::string_view path, double low, double high) {
+std::optional<Reject> require_number(const NumberField& field, std::string_view path, double low,
+                                     double high) {
   if (field.presence == Presence::Absent) {
     return Reject{RejectCode::MissingField, fmt::format("required field {} is missing", path)};
   }
@@ -316,13 +317,15 @@ core::Expected<Event, Reject> validate(const RawEvent& raw) {
   Event event;
   if (auto problem = parse_time(raw.at, "at", event.at_us)) return fail(*problem);
   if (raw.data == Presence::Absent) return reject(RejectCode::MissingField, "required field data is missing");
-  if (raw.data == Presence::Null) return reject(RejectCode::WrongType, "field data: expected an object, got null");
+  if (raw.data == Presence::Null)
+    return reject(RejectCode::WrongType, "field data: expected an object, got null");
   if (auto problem = require_string(raw.id, "data.id")) return fail(*problem);
   if (raw.id.text.empty()) return reject(RejectCode::EmptyId, "field data.id is an empty string");
   const auto kind = kind_of(raw.on.text, raw.event.text);
   if (!kind) {
-    return reject(RejectCode::UnknownEvent, fmt::format("unknown event \"{}\" on \"{}\"", raw.event.text.substr(0, 64),
-                                                        raw.on.text.substr(0, 64)));
+    return reject(RejectCode::UnknownEvent,
+                  fmt::format("unknown event \"{}\" on \"{}\"", raw.event.text.substr(0, 64),
+                              raw.on.text.substr(0, 64)));
   }
   event.kind = *kind;
   event.id = raw.id.text;
@@ -339,7 +342,8 @@ core::Expected<Event, Reject> validate(const RawEvent& raw) {
       }
       if (auto problem = require_number(raw.lat, "data.location.lat", -90, 90)) return fail(*problem);
       if (auto problem = require_number(raw.lng, "data.location.lng", -180, 180)) return fail(*problem);
-      if (auto problem = parse_time(raw.location_at, "data.location.at", event.fix_at_us)) return fail(*problem);
+      if (auto problem = parse_time(raw.location_at, "data.location.at", event.fix_at_us))
+        return fail(*problem);
       event.lat_deg = raw.lat.number;
       event.lng_deg = raw.lng.number;
       break;
@@ -363,8 +367,8 @@ core::Expected<Event, Reject> validate(const RawEvent& raw) {
       if (auto problem = parse_time(raw.finish, "data.finish", event.finish_us)) return fail(*problem);
       if (event.start_us > event.finish_us) {
         return reject(RejectCode::InvalidWindow,
-                      fmt::format("operating period {}: start {} is after finish {}", raw.id.text.substr(0, 64),
-                                  raw.start.text, raw.finish.text));
+                      fmt::format("operating period {}: start {} is after finish {}",
+                                  raw.id.text.substr(0, 64), raw.start.text, raw.finish.text));
       }
       break;
     }
@@ -444,7 +448,8 @@ core::Expected<Event, Reject> LineDecoder::decode(std::string_view line) {
   if (result.has_value() || result.error().code != RejectCode::InvalidJson) return result;
   // Broken JSON may really be a good object followed by junk: say so, it is a different bug upstream.
   const std::size_t end = end_of_leading_object(line);
-  if (end == std::string_view::npos || line.find_first_not_of(" \t", end) == std::string_view::npos) return result;
+  if (end == std::string_view::npos || line.find_first_not_of(" \t", end) == std::string_view::npos)
+    return result;
   const auto prefix = decode_whole_line(line.substr(0, end));
   if (!prefix.has_value() && prefix.error().code == RejectCode::InvalidJson) return result;
   return reject(RejectCode::TrailingGarbage, "unexpected content after the JSON object");
@@ -463,7 +468,8 @@ core::Expected<Event, Reject> LineDecoder::decode_whole_line(std::string_view li
   od::json_type type{};
   if (auto error = document.type().get(type)) return core::Unexpected<Reject>(reject_for(error, ""));
   if (type != od::json_type::object) {
-    return reject(RejectCode::NotAnObject, fmt::format("line is a JSON {}, not an object", json_type_name(type)));
+    return reject(RejectCode::NotAnObject,
+                  fmt::format("line is a JSON {}, not an object", json_type_name(type)));
   }
   od::object object;
   if (auto error = document.get_object().get(object)) return core::Unexpected<Reject>(reject_for(error, ""));

@@ -24,14 +24,14 @@ const char* event_kind_name(EventKind kind);
 
 struct Event {
   EventKind kind = EventKind::VehicleRegister;
-  core::UtcMicros at_us = 0;              // the event's emission time (`at`)
-  std::string_view id;                    // data.id: the vehicle or operating period
-  bool has_organization = false;          // false when missing or null
+  core::UtcMicros at_us = 0;      // the event's emission time (`at`)
+  std::string_view id;            // data.id: the vehicle or operating period
+  bool has_organization = false;  // false when missing or null
   std::string_view organization_id;
   // VehicleUpdate only: the GPS fix.
   double lat_deg = 0;
   double lng_deg = 0;
-  core::UtcMicros fix_at_us = 0;          // data.location.at
+  core::UtcMicros fix_at_us = 0;  // data.location.at
   // PeriodCreate only: the window, inclusive.
   core::UtcMicros start_us = 0;
   core::UtcMicros finish_us = 0;

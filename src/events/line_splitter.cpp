@@ -11,8 +11,9 @@ LineSplitter::LineSplitter(std::string_view bytes) : m_rest(bytes) {
 bool LineSplitter::next(std::string_view& line, std::uint64_t& line_number) {
   while (!m_rest.empty()) {
     const void* found = std::memchr(m_rest.data(), '\n', m_rest.size());
-    const std::size_t end =
-        found != nullptr ? static_cast<std::size_t>(static_cast<const char*>(found) - m_rest.data()) : m_rest.size();
+    const std::size_t end = found != nullptr
+                                ? static_cast<std::size_t>(static_cast<const char*>(found) - m_rest.data())
+                                : m_rest.size();
     std::string_view candidate = m_rest.substr(0, end);
     m_rest.remove_prefix(found != nullptr ? end + 1 : end);
     ++m_line_number;

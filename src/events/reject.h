@@ -8,18 +8,18 @@
 namespace d2d::events {
 
 enum class RejectCode : std::uint8_t {
-  InvalidJson,        // not parseable JSON, including truncated lines
-  InvalidUtf8,        // bytes that are not UTF-8
-  NotAnObject,        // valid JSON, but an array, number, string, null ...
-  TrailingGarbage,    // something after the object on the same line
-  DuplicateField,     // the same key twice in one object: ambiguous, so refused
-  MissingField,       // a required field is absent
-  WrongType,          // a field has the wrong JSON type (or is null where not allowed)
-  EmptyId,            // data.id is ""
-  InvalidTimestamp,   // malformed, zone-less or impossible RFC 3339 value
-  OutOfRange,         // lat outside [-90, 90] or lng outside [-180, 180]
-  UnknownEvent,       // an on/event pair SPEC §3 does not list
-  InvalidWindow,      // operating period with start > finish
+  InvalidJson,       // not parseable JSON, including truncated lines
+  InvalidUtf8,       // bytes that are not UTF-8
+  NotAnObject,       // valid JSON, but an array, number, string, null ...
+  TrailingGarbage,   // something after the object on the same line
+  DuplicateField,    // the same key twice in one object: ambiguous, so refused
+  MissingField,      // a required field is absent
+  WrongType,         // a field has the wrong JSON type (or is null where not allowed)
+  EmptyId,           // data.id is ""
+  InvalidTimestamp,  // malformed, zone-less or impossible RFC 3339 value
+  OutOfRange,        // lat outside [-90, 90] or lng outside [-180, 180]
+  UnknownEvent,      // an on/event pair SPEC §3 does not list
+  InvalidWindow,     // operating period with start > finish
 };
 
 const char* reject_code_name(RejectCode code);

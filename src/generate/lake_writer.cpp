@@ -16,9 +16,9 @@
 namespace d2d::generate::detail {
 namespace {
 
-constexpr std::size_t kChunkLines = 256;       // lines shuffled together: "not sorted, but local"
-constexpr std::size_t kSinkBytes = 64 * 1024;  // plain bytes gathered before write()/deflate()
-constexpr std::size_t kGzipOutBytes = 64 * 1024;
+constexpr std::size_t kChunkLines = 256;  // lines shuffled together: "not sorted, but local"
+constexpr std::size_t kSinkBytes = std::size_t{64} * 1024;  // plain bytes gathered before write()/deflate()
+constexpr std::size_t kGzipOutBytes = std::size_t{64} * 1024;
 // Shares out of 65536, tested against 16 random bits each.
 constexpr std::uint64_t kSlowLagPer65536 = 983;    // 1.5% of lines reach the writer 2-180 s late
 constexpr std::uint64_t kDuplicatePer65536 = 328;  // 0.5% of events are delivered twice

@@ -1,8 +1,7 @@
 #include "lake/gzip.h"
 
-#include <zlib.h>
-
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include "core/error.h"
 

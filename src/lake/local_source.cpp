@@ -1,14 +1,13 @@
 #include "lake/local_source.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-
-#include <fmt/format.h>
 
 #include "core/checksum.h"
 #include "core/error.h"
@@ -22,7 +21,8 @@ using core::ErrorKind;
 namespace {
 
 bool all_digits(const std::string& text, std::size_t length) {
-  return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return text.size() == length &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // In the nested layout, folders YYYY/MM/DD hold one date: skip the others without reading them.
@@ -53,7 +53,8 @@ std::optional<fs::path> local_path_of(const std::string& uri) {
 
 std::unique_ptr<Source> open_source(const std::string& uri) {
   if (auto path = local_path_of(uri)) return std::make_unique<LocalSource>(*path);
-  throw Error(ErrorKind::Usage, fmt::format("unsupported source URI scheme: {}", uri.substr(0, uri.find("://") + 3)));
+  throw Error(ErrorKind::Usage,
+              fmt::format("unsupported source URI scheme: {}", uri.substr(0, uri.find("://") + 3)));
 }
 
 LocalSource::LocalSource(fs::path root) : m_root(std::move(root)) {}
@@ -63,13 +64,18 @@ std::string LocalSource::describe() const { return m_root.string(); }
 std::vector<ObjectInfo> LocalSource::list_lake_date(const std::string& lake_date) {
   std::error_code ec;
   if (!fs::is_directory(m_root, ec)) {
-    throw Error(ErrorKind::Input, fmt::format("source folder {} does not exist or is not a folder", m_root.string()));
+    throw Error(ErrorKind::Input,
+                fmt::format("source folder {} does not exist or is not a folder", m_root.string()));
   }
   std::vector<ObjectInfo> objects;
   fs::recursive_directory_iterator it(m_root, fs::directory_options::none, ec);
-  if (ec) throw Error(ErrorKind::Input, fmt::format("cannot list source folder {}: {}", m_root.string(), ec.message()));
+  if (ec)
+    throw Error(ErrorKind::Input,
+                fmt::format("cannot list source folder {}: {}", m_root.string(), ec.message()));
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) throw Error(ErrorKind::Input, fmt::format("cannot list source folder {}: {}", m_root.string(), ec.message()));
+    if (ec)
+      throw Error(ErrorKind::Input,
+                  fmt::format("cannot list source folder {}: {}", m_root.string(), ec.message()));
     const fs::path relative = it->path().lexically_relative(m_root);
     if (it->is_directory()) {
       if (prune(relative, lake_date)) it.disable_recursion_pending();
@@ -82,7 +88,8 @@ std::vector<ObjectInfo> LocalSource::list_lake_date(const std::string& lake_date
     if (lake_date_of_key(key) != lake_date) continue;
     objects.push_back(ObjectInfo{key, static_cast<std::uint64_t>(it->file_size())});
   }
-  std::sort(objects.begin(), objects.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+  std::sort(objects.begin(), objects.end(),
+            [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
   return objects;
 }
 
@@ -119,7 +126,9 @@ std::string md5_of_file(const fs::path& path) {
 void write_file_atomically(const fs::path& path, std::string_view bytes) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  if (ec) throw Error(ErrorKind::Input, fmt::format("cannot create folder {}: {}", path.parent_path().string(), ec.message()));
+  if (ec)
+    throw Error(ErrorKind::Input,
+                fmt::format("cannot create folder {}: {}", path.parent_path().string(), ec.message()));
   const fs::path temp = path.string() + ".tmp-d2d";
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);

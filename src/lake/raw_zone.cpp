@@ -1,10 +1,10 @@
 #include "lake/raw_zone.h"
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "lake/gzip.h"
@@ -22,10 +22,14 @@ constexpr const char* kManifestHeader = "key\tsize\tmd5\n";
 
 fs::path open_local_lake(const std::string& uri) {
   auto path = local_path_of(uri);
-  if (!path) throw Error(ErrorKind::Usage, fmt::format("unsupported lake URI scheme: {}", uri.substr(0, uri.find("://") + 3)));
+  if (!path)
+    throw Error(ErrorKind::Usage,
+                fmt::format("unsupported lake URI scheme: {}", uri.substr(0, uri.find("://") + 3)));
   std::error_code ec;
   fs::create_directories(*path, ec);
-  if (ec) throw Error(ErrorKind::Input, fmt::format("cannot create lake folder {}: {}", path->string(), ec.message()));
+  if (ec)
+    throw Error(ErrorKind::Input,
+                fmt::format("cannot create lake folder {}: {}", path->string(), ec.message()));
   return *path;
 }
 
@@ -67,7 +71,8 @@ ExtractStats RawZone::extract(Source& source) {
   std::string manifest_text = kManifestHeader;
   for (const ObjectInfo& object : objects) {
     if (object.key.find_first_of("\t\n") != std::string::npos) {
-      throw Error(ErrorKind::Input, fmt::format("object key with a tab or newline is not supported: {:?}", object.key));
+      throw Error(ErrorKind::Input,
+                  fmt::format("object key with a tab or newline is not supported: {:?}", object.key));
     }
     const fs::path destination = m_folder / object.key;
     std::string md5;
@@ -92,8 +97,9 @@ ExtractStats RawZone::extract(Source& source) {
 std::string RawZone::read_events(const ManifestEntry& entry) const {
   std::string bytes = read_file(m_folder / entry.key);
   if (bytes.size() != entry.size) {
-    throw Error(ErrorKind::Input, fmt::format("raw object {} has {} bytes, the manifest says {}: re-run extract",
-                                              entry.key, bytes.size(), entry.size));
+    throw Error(ErrorKind::Input,
+                fmt::format("raw object {} has {} bytes, the manifest says {}: re-run extract", entry.key,
+                            bytes.size(), entry.size));
   }
   if (entry.key.ends_with(".gz")) return gunzip(bytes, entry.key);
   return bytes;

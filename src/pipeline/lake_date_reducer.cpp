@@ -13,7 +13,8 @@ void LakeDateReducer::observe_vehicle(const events::Event& event) {
   if (inserted) vehicle.id = event.id;
   if (event.has_organization &&
       (!vehicle.organization_id ||
-       model::organization_wins(event.at_us, event.organization_id, vehicle.organization_at_us, *vehicle.organization_id))) {
+       model::organization_wins(event.at_us, event.organization_id, vehicle.organization_at_us,
+                                *vehicle.organization_id))) {
     vehicle.organization_id = std::string(event.organization_id);
     vehicle.organization_at_us = event.at_us;
   }
@@ -28,9 +29,7 @@ void LakeDateReducer::observe(const events::Event& event) {
   switch (event.kind) {
     case EventKind::VehicleRegister:
     case EventKind::VehicleUpdate:
-    case EventKind::VehicleDeregister:
-      observe_vehicle(event);
-      return;
+    case EventKind::VehicleDeregister: observe_vehicle(event); return;
     case EventKind::BreakStart:
     case EventKind::BreakEnd:
       observe_vehicle(event);
@@ -43,8 +42,8 @@ void LakeDateReducer::observe(const events::Event& event) {
                                            deleted ? 0 : event.finish_us};
       auto [it, inserted] = m_periods.try_emplace(std::string(event.id));
       warehouse::PeriodEventRow& row = it->second;
-      if (!inserted &&
-          !model::period_version_wins(candidate, {row.event_at_us, row.deleted, row.start_us, row.finish_us})) {
+      if (!inserted && !model::period_version_wins(
+                           candidate, {row.event_at_us, row.deleted, row.start_us, row.finish_us})) {
         return;
       }
       row.id = event.id;

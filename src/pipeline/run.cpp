@@ -1,9 +1,9 @@
 #include "pipeline/run.h"
 
-#include <chrono>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <chrono>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -47,9 +47,9 @@ void transform_object(const lake::ManifestEntry& entry, std::string_view bytes, 
     }
     const events::Event& event = *decoded;
     if (event.kind == events::EventKind::VehicleUpdate) {
-      load.add_location({event.id, event.fix_at_us, event.at_us, event.lat_deg, event.lng_deg,
-                         event.has_organization ? std::optional<std::string_view>(event.organization_id)
-                                                : std::nullopt});
+      load.add_location(
+          {event.id, event.fix_at_us, event.at_us, event.lat_deg, event.lng_deg,
+           event.has_organization ? std::optional<std::string_view>(event.organization_id) : std::nullopt});
     }
     reducer.observe(event);
   }
@@ -75,13 +75,14 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
     figures.objects = extracted.objects;
     figures.objects_copied = extracted.copied;
     figures.bytes = extracted.bytes;
-    spdlog::info("extract {}: {} objects from {} ({} copied, {} unchanged), {:.1f} MB in {} ms", options.lake_date,
-                 extracted.objects, source->describe(), extracted.copied, extracted.skipped,
-                 static_cast<double>(extracted.bytes) / 1e6, figures.extract_ms);
+    spdlog::info("extract {}: {} objects from {} ({} copied, {} unchanged), {:.1f} MB in {} ms",
+                 options.lake_date, extracted.objects, source->describe(), extracted.copied,
+                 extracted.skipped, static_cast<double>(extracted.bytes) / 1e6, figures.extract_ms);
     if (extracted.objects == 0 && !options.allow_empty) {
-      throw Error(ErrorKind::Input, fmt::format("no objects for lake date {} in source {} (pass --allow-empty if the "
-                                                "date really has no data)",
-                                                options.lake_date, source->describe()));
+      throw Error(ErrorKind::Input,
+                  fmt::format("no objects for lake date {} in source {} (pass --allow-empty if the "
+                              "date really has no data)",
+                              options.lake_date, source->describe()));
     }
 
     // Transform, streaming rows into the load transaction.
@@ -105,8 +106,9 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
     started = Clock::now();
     figures.periods_derived = load->derive();
     figures.derive_ms = elapsed_ms(started);
-    spdlog::info("load {}: {} location rows in {} ms; derive: {} operating periods in {} ms", options.lake_date,
-                 figures.rows_loaded, figures.load_ms, figures.periods_derived, figures.derive_ms);
+    spdlog::info("load {}: {} location rows in {} ms; derive: {} operating periods in {} ms",
+                 options.lake_date, figures.rows_loaded, figures.load_ms, figures.periods_derived,
+                 figures.derive_ms);
 
     // The rejected zone is written before the commit: if the commit fails, a re-run rewrites it.
     lake::write_file_atomically(raw_zone.rejected_file(), rejected_jsonl);
@@ -120,13 +122,14 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
     throw;
   }
 
-  const double ratio =
-      figures.events_read == 0 ? 0.0 : static_cast<double>(figures.events_rejected) / static_cast<double>(figures.events_read);
+  const double ratio = figures.events_read == 0 ? 0.0
+                                                : static_cast<double>(figures.events_rejected) /
+                                                      static_cast<double>(figures.events_read);
   if (ratio > options.max_reject_ratio) {
-    const std::string message =
-        fmt::format("lake date {}: {:.2f}% of lines rejected, above the threshold of {:.2f}% (everything was stored; "
-                    "see rejected_event)",
-                    options.lake_date, ratio * 100, options.max_reject_ratio * 100);
+    const std::string message = fmt::format(
+        "lake date {}: {:.2f}% of lines rejected, above the threshold of {:.2f}% (everything was stored; "
+        "see rejected_event)",
+        options.lake_date, ratio * 100, options.max_reject_ratio * 100);
     warehouse.fail_run(outcome.run_id, message);
     throw Error(ErrorKind::Input, message);
   }

@@ -7,7 +7,8 @@
 namespace d2d::warehouse {
 
 std::unique_ptr<Warehouse> open_warehouse(const std::string& uri) {
-  if (uri.empty()) throw core::Error(core::ErrorKind::Usage, "no warehouse given (--warehouse or D2D_WAREHOUSE)");
+  if (uri.empty())
+    throw core::Error(core::ErrorKind::Usage, "no warehouse given (--warehouse or D2D_WAREHOUSE)");
   for (const char* prefix : {"sqlite://", "file://"}) {
     if (uri.starts_with(prefix)) return open_sqlite_warehouse(uri.substr(std::string_view(prefix).size()));
   }
@@ -15,8 +16,8 @@ std::unique_ptr<Warehouse> open_warehouse(const std::string& uri) {
     throw core::Error(core::ErrorKind::Usage, "the PostgreSQL warehouse is not available in this build yet");
   }
   if (uri.find("://") != std::string::npos) {
-    throw core::Error(core::ErrorKind::Usage,
-                      fmt::format("unsupported warehouse URI scheme: {}", uri.substr(0, uri.find("://") + 3)));
+    throw core::Error(core::ErrorKind::Usage, fmt::format("unsupported warehouse URI scheme: {}",
+                                                          uri.substr(0, uri.find("://") + 3)));
   }
   return open_sqlite_warehouse(uri);
 }

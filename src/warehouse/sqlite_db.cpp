@@ -10,7 +10,8 @@ using core::Error;
 using core::ErrorKind;
 
 SqliteDb::SqliteDb(const std::string& path) : m_path(path) {
-  const int status = sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const int status =
+      sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (status != SQLITE_OK) {
     const std::string message = m_db != nullptr ? sqlite3_errmsg(m_db) : sqlite3_errstr(status);
     sqlite3_close(m_db);
@@ -27,7 +28,8 @@ void SqliteDb::fail(std::string_view doing) {
   if ((code & 0xff) == SQLITE_NOTADB) {
     throw Error(ErrorKind::Warehouse, fmt::format("warehouse {} is not a SQLite database", m_path));
   }
-  throw Error(ErrorKind::Warehouse, fmt::format("SQLite warehouse {}: {} failed: {}", m_path, doing, sqlite3_errmsg(m_db)));
+  throw Error(ErrorKind::Warehouse,
+              fmt::format("SQLite warehouse {}: {} failed: {}", m_path, doing, sqlite3_errmsg(m_db)));
 }
 
 void SqliteDb::exec(std::string_view sql) {
@@ -95,12 +97,16 @@ std::int64_t Statement::column_int(int index) { return sqlite3_column_int64(m_st
 double Statement::column_double(int index) { return sqlite3_column_double(m_statement, index); }
 std::string_view Statement::column_text(int index) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(m_statement, index));
-  return text == nullptr ? std::string_view() : std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(m_statement, index)));
+  return text == nullptr
+             ? std::string_view()
+             : std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(m_statement, index)));
 }
 bool Statement::column_is_null(int index) { return sqlite3_column_type(m_statement, index) == SQLITE_NULL; }
 std::int64_t Statement::column_time(int index) {
   const auto parsed = core::parse_rfc3339(column_text(index));
-  if (!parsed) throw Error(ErrorKind::Warehouse, fmt::format("warehouse holds an unreadable timestamp '{}'", column_text(index)));
+  if (!parsed)
+    throw Error(ErrorKind::Warehouse,
+                fmt::format("warehouse holds an unreadable timestamp '{}'", column_text(index)));
   return *parsed;
 }
 

@@ -41,8 +41,8 @@ class Statement {
   Statement& bind(int index, const std::optional<std::string_view>& text);
   Statement& bind_time(int index, std::int64_t at_us);  // as fixed-width ISO-8601 UTC text
 
-  bool step();     // true while a row is available
-  void run();      // step to completion and reset
+  bool step();  // true while a row is available
+  void run();   // step to completion and reset
   void reset();
 
   std::int64_t column_int(int index);

@@ -1,11 +1,11 @@
 #include "warehouse/sqlite_warehouse.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/version.h"
@@ -69,17 +69,27 @@ class SqliteLoad final : public LakeDateLoad {
     m_db.exec("BEGIN IMMEDIATE");
     m_open = true;
     m_db.exec(
-        "CREATE TEMP TABLE IF NOT EXISTS affected_fix (vehicle_id TEXT, at TEXT, PRIMARY KEY (vehicle_id, at)) WITHOUT ROWID;"
+        "CREATE TEMP TABLE IF NOT EXISTS affected_fix (vehicle_id TEXT, at TEXT, PRIMARY KEY (vehicle_id, "
+        "at)) WITHOUT ROWID;"
         "CREATE TEMP TABLE IF NOT EXISTS affected_vehicle (vehicle_id TEXT PRIMARY KEY) WITHOUT ROWID;"
-        "CREATE TEMP TABLE IF NOT EXISTS affected_period (operating_period_id TEXT PRIMARY KEY) WITHOUT ROWID;"
+        "CREATE TEMP TABLE IF NOT EXISTS affected_period (operating_period_id TEXT PRIMARY KEY) WITHOUT "
+        "ROWID;"
         "CREATE TEMP TABLE IF NOT EXISTS affected_break_vehicle (vehicle_id TEXT PRIMARY KEY) WITHOUT ROWID;"
         "DELETE FROM temp.affected_fix; DELETE FROM temp.affected_vehicle;"
         "DELETE FROM temp.affected_period; DELETE FROM temp.affected_break_vehicle;");
     // What this date contributed before is replaced: remember its keys, then forget its rows.
-    run_for_date("INSERT OR IGNORE INTO temp.affected_fix SELECT vehicle_id, at FROM lake_location_update WHERE lake_date = ?1");
-    run_for_date("INSERT OR IGNORE INTO temp.affected_vehicle SELECT vehicle_id FROM lake_vehicle WHERE lake_date = ?1");
-    run_for_date("INSERT OR IGNORE INTO temp.affected_period SELECT operating_period_id FROM lake_operating_period_event WHERE lake_date = ?1");
-    run_for_date("INSERT OR IGNORE INTO temp.affected_break_vehicle SELECT vehicle_id FROM lake_break_event WHERE lake_date = ?1");
+    run_for_date(
+        "INSERT OR IGNORE INTO temp.affected_fix SELECT vehicle_id, at FROM lake_location_update WHERE "
+        "lake_date = ?1");
+    run_for_date(
+        "INSERT OR IGNORE INTO temp.affected_vehicle SELECT vehicle_id FROM lake_vehicle WHERE lake_date = "
+        "?1");
+    run_for_date(
+        "INSERT OR IGNORE INTO temp.affected_period SELECT operating_period_id FROM "
+        "lake_operating_period_event WHERE lake_date = ?1");
+    run_for_date(
+        "INSERT OR IGNORE INTO temp.affected_break_vehicle SELECT vehicle_id FROM lake_break_event WHERE "
+        "lake_date = ?1");
     run_for_date("DELETE FROM lake_location_update WHERE lake_date = ?1");
     run_for_date("DELETE FROM lake_vehicle WHERE lake_date = ?1");
     run_for_date("DELETE FROM lake_operating_period_event WHERE lake_date = ?1");
@@ -92,15 +102,16 @@ class SqliteLoad final : public LakeDateLoad {
         m_db,
         "INSERT INTO lake_location_update (vehicle_id, at, lake_date, event_at, lat, lng, organization_id) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-        "ON CONFLICT (vehicle_id, at, lake_date) DO UPDATE SET event_at = excluded.event_at, lat = excluded.lat, "
+        "ON CONFLICT (vehicle_id, at, lake_date) DO UPDATE SET event_at = excluded.event_at, lat = "
+        "excluded.lat, "
         "lng = excluded.lng, organization_id = excluded.organization_id "
         "WHERE (excluded.event_at, excluded.lat, excluded.lng, COALESCE(excluded.organization_id, '')) > "
         "(lake_location_update.event_at, lake_location_update.lat, lake_location_update.lng, "
         "COALESCE(lake_location_update.organization_id, ''))");
-    m_insert_rejected = std::make_unique<Statement>(
-        m_db,
-        "INSERT OR REPLACE INTO rejected_event (lake_date, source, line, reason_code, reason, raw, raw_length) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    m_insert_rejected = std::make_unique<Statement>(m_db,
+                                                    "INSERT OR REPLACE INTO rejected_event (lake_date, "
+                                                    "source, line, reason_code, reason, raw, raw_length) "
+                                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   }
 
   ~SqliteLoad() override {
@@ -132,10 +143,13 @@ class SqliteLoad final : public LakeDateLoad {
   }
 
   void add_period_event(const PeriodEventRow& row) override {
-    Statement insert(m_db,
-                     "INSERT INTO lake_operating_period_event (operating_period_id, lake_date, event_at, deleted, "
-                     "start_at, finish_at, organization_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    insert.bind(1, std::string_view(row.id)).bind(2, std::string_view(m_lake_date)).bind_time(3, row.event_at_us);
+    Statement insert(
+        m_db,
+        "INSERT INTO lake_operating_period_event (operating_period_id, lake_date, event_at, deleted, "
+        "start_at, finish_at, organization_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    insert.bind(1, std::string_view(row.id))
+        .bind(2, std::string_view(m_lake_date))
+        .bind_time(3, row.event_at_us);
     insert.bind(4, static_cast<std::int64_t>(row.deleted ? 1 : 0));
     if (row.deleted) {
       insert.bind_null(5).bind_null(6);
@@ -146,20 +160,31 @@ class SqliteLoad final : public LakeDateLoad {
   }
 
   void add_vehicle(const VehicleRow& row) override {
-    Statement insert(m_db,
-                     "INSERT INTO lake_vehicle (vehicle_id, lake_date, first_registered_at, last_deregistered_at, "
-                     "organization_id, organization_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    Statement insert(
+        m_db,
+        "INSERT INTO lake_vehicle (vehicle_id, lake_date, first_registered_at, last_deregistered_at, "
+        "organization_id, organization_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     insert.bind(1, std::string_view(row.id)).bind(2, std::string_view(m_lake_date));
-    if (row.first_registered_us) insert.bind_time(3, *row.first_registered_us); else insert.bind_null(3);
-    if (row.last_deregistered_us) insert.bind_time(4, *row.last_deregistered_us); else insert.bind_null(4);
+    if (row.first_registered_us)
+      insert.bind_time(3, *row.first_registered_us);
+    else
+      insert.bind_null(3);
+    if (row.last_deregistered_us)
+      insert.bind_time(4, *row.last_deregistered_us);
+    else
+      insert.bind_null(4);
     insert.bind(5, optional_view(row.organization_id));
-    if (row.organization_id) insert.bind_time(6, row.organization_at_us); else insert.bind_null(6);
+    if (row.organization_id)
+      insert.bind_time(6, row.organization_at_us);
+    else
+      insert.bind_null(6);
     insert.run();
   }
 
   void add_break_event(const BreakEventRow& row) override {
     Statement insert(m_db,
-                     "INSERT OR IGNORE INTO lake_break_event (vehicle_id, at, is_start, lake_date) VALUES (?1, ?2, ?3, ?4)");
+                     "INSERT OR IGNORE INTO lake_break_event (vehicle_id, at, is_start, lake_date) VALUES "
+                     "(?1, ?2, ?3, ?4)");
     insert.bind(1, std::string_view(row.vehicle_id))
         .bind_time(2, row.at_us)
         .bind(3, static_cast<std::int64_t>(row.is_start ? 1 : 0))
@@ -178,15 +203,17 @@ class SqliteLoad final : public LakeDateLoad {
   }
 
   std::uint64_t derive() override {
-    Statement fix_days(m_db, "SELECT DISTINCT substr(at, 1, 10) || 'T00:00:00.000000Z' FROM temp.affected_fix");
+    Statement fix_days(m_db,
+                       "SELECT DISTINCT substr(at, 1, 10) || 'T00:00:00.000000Z' FROM temp.affected_fix");
     while (fix_days.step()) m_changed_days.add_day_of(fix_days.column_time(0));
 
     // Periods whose own row changed, plus every live period meeting a changed day.
     std::map<std::string, std::optional<std::pair<UtcMicros, UtcMicros>>> periods;  // nullopt: no distances
     {
-      Statement changed(m_db,
-                        "SELECT a.operating_period_id, p.deleted, p.start_at, p.finish_at FROM temp.affected_period a "
-                        "LEFT JOIN operating_period p ON p.operating_period_id = a.operating_period_id");
+      Statement changed(
+          m_db,
+          "SELECT a.operating_period_id, p.deleted, p.start_at, p.finish_at FROM temp.affected_period a "
+          "LEFT JOIN operating_period p ON p.operating_period_id = a.operating_period_id");
       while (changed.step()) {
         std::optional<std::pair<UtcMicros, UtcMicros>> window;
         if (!changed.column_is_null(1) && changed.column_int(1) == 0) {
@@ -201,7 +228,8 @@ class SqliteLoad final : public LakeDateLoad {
     for (const auto& [start, end] : m_changed_days.windows()) {
       meeting.bind_time(1, start).bind_time(2, end);
       while (meeting.step()) {
-        periods[std::string(meeting.column_text(0))] = std::pair{meeting.column_time(1), meeting.column_time(2)};
+        periods[std::string(meeting.column_text(0))] =
+            std::pair{meeting.column_time(1), meeting.column_time(2)};
       }
       meeting.reset();
     }
@@ -215,14 +243,20 @@ class SqliteLoad final : public LakeDateLoad {
   }
 
   void commit(const RunFigures& figures) override {
-    Statement update(m_db,
-                     "UPDATE etl_run SET status = 'succeeded', finished_at = ?2, extract_ms = ?3, transform_ms = ?4, "
-                     "load_ms = ?5, derive_ms = ?6, objects = ?7, objects_copied = ?8, bytes = ?9, events_read = ?10, "
-                     "events_rejected = ?11, rows_loaded = ?12, periods_derived = ?13, error = NULL WHERE run_id = ?1");
+    Statement update(
+        m_db,
+        "UPDATE etl_run SET status = 'succeeded', finished_at = ?2, extract_ms = ?3, transform_ms = ?4, "
+        "load_ms = ?5, derive_ms = ?6, objects = ?7, objects_copied = ?8, bytes = ?9, events_read = ?10, "
+        "events_rejected = ?11, rows_loaded = ?12, periods_derived = ?13, error = NULL WHERE run_id = ?1");
     update.bind(1, m_run_id).bind(2, std::string_view(now_utc()));
-    update.bind(3, figures.extract_ms).bind(4, figures.transform_ms).bind(5, figures.load_ms).bind(6, figures.derive_ms);
-    update.bind(7, static_cast<std::int64_t>(figures.objects)).bind(8, static_cast<std::int64_t>(figures.objects_copied));
-    update.bind(9, static_cast<std::int64_t>(figures.bytes)).bind(10, static_cast<std::int64_t>(figures.events_read));
+    update.bind(3, figures.extract_ms)
+        .bind(4, figures.transform_ms)
+        .bind(5, figures.load_ms)
+        .bind(6, figures.derive_ms);
+    update.bind(7, static_cast<std::int64_t>(figures.objects))
+        .bind(8, static_cast<std::int64_t>(figures.objects_copied));
+    update.bind(9, static_cast<std::int64_t>(figures.bytes))
+        .bind(10, static_cast<std::int64_t>(figures.events_read));
     update.bind(11, static_cast<std::int64_t>(figures.events_rejected));
     update.bind(12, static_cast<std::int64_t>(figures.rows_loaded));
     update.bind(13, static_cast<std::int64_t>(figures.periods_derived));
@@ -238,52 +272,68 @@ class SqliteLoad final : public LakeDateLoad {
     return text ? std::optional<std::string_view>(*text) : std::nullopt;
   }
 
-  void run_for_date(std::string_view sql) { Statement(m_db, sql).bind(1, std::string_view(m_lake_date)).run(); }
+  void run_for_date(std::string_view sql) {
+    Statement(m_db, sql).bind(1, std::string_view(m_lake_date)).run();
+  }
 
   void merge_locations() {
-    run_for_date("INSERT OR IGNORE INTO temp.affected_fix SELECT vehicle_id, at FROM lake_location_update WHERE lake_date = ?1");
+    run_for_date(
+        "INSERT OR IGNORE INTO temp.affected_fix SELECT vehicle_id, at FROM lake_location_update WHERE "
+        "lake_date = ?1");
     m_db.exec(
-        "DELETE FROM location_update WHERE (vehicle_id, at) IN (SELECT vehicle_id, at FROM temp.affected_fix);"
+        "DELETE FROM location_update WHERE (vehicle_id, at) IN (SELECT vehicle_id, at FROM "
+        "temp.affected_fix);"
         // The winner across dates: SPEC §4's order, then the later lake date for exact ties.
         "INSERT INTO location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
         "SELECT l.vehicle_id, l.at, l.lat, l.lng, l.organization_id, l.lake_date, l.event_at "
         "FROM temp.affected_fix a JOIN lake_location_update l ON l.vehicle_id = a.vehicle_id AND l.at = a.at "
-        "WHERE NOT EXISTS (SELECT 1 FROM lake_location_update o WHERE o.vehicle_id = l.vehicle_id AND o.at = l.at "
+        "WHERE NOT EXISTS (SELECT 1 FROM lake_location_update o WHERE o.vehicle_id = l.vehicle_id AND o.at = "
+        "l.at "
         "AND (o.event_at, o.lat, o.lng, COALESCE(o.organization_id, ''), o.lake_date) > "
         "(l.event_at, l.lat, l.lng, COALESCE(l.organization_id, ''), l.lake_date));");
   }
 
   void merge_vehicles() {
-    run_for_date("INSERT OR IGNORE INTO temp.affected_vehicle SELECT vehicle_id FROM lake_vehicle WHERE lake_date = ?1");
+    run_for_date(
+        "INSERT OR IGNORE INTO temp.affected_vehicle SELECT vehicle_id FROM lake_vehicle WHERE lake_date = "
+        "?1");
     m_db.exec(
         "DELETE FROM vehicle WHERE vehicle_id IN (SELECT vehicle_id FROM temp.affected_vehicle);"
         "INSERT INTO vehicle (vehicle_id, organization_id, first_registered_at, last_deregistered_at) "
         "SELECT v.vehicle_id, "
-        "(SELECT o.organization_id FROM lake_vehicle o WHERE o.vehicle_id = v.vehicle_id AND o.organization_id IS NOT NULL "
+        "(SELECT o.organization_id FROM lake_vehicle o WHERE o.vehicle_id = v.vehicle_id AND "
+        "o.organization_id IS NOT NULL "
         " ORDER BY o.organization_at DESC, o.organization_id DESC LIMIT 1), "
         "MIN(v.first_registered_at), MAX(v.last_deregistered_at) "
-        "FROM lake_vehicle v WHERE v.vehicle_id IN (SELECT vehicle_id FROM temp.affected_vehicle) GROUP BY v.vehicle_id;");
+        "FROM lake_vehicle v WHERE v.vehicle_id IN (SELECT vehicle_id FROM temp.affected_vehicle) GROUP BY "
+        "v.vehicle_id;");
   }
 
   void merge_periods() {
     run_for_date(
-        "INSERT OR IGNORE INTO temp.affected_period SELECT operating_period_id FROM lake_operating_period_event "
+        "INSERT OR IGNORE INTO temp.affected_period SELECT operating_period_id FROM "
+        "lake_operating_period_event "
         "WHERE lake_date = ?1");
     // The latest event wins; at equal `at` a delete beats a create, then the later window.
     m_db.exec(
-        "DELETE FROM operating_period WHERE operating_period_id IN (SELECT operating_period_id FROM temp.affected_period);"
-        "INSERT INTO operating_period (operating_period_id, start_at, finish_at, deleted, organization_id, event_at) "
+        "DELETE FROM operating_period WHERE operating_period_id IN (SELECT operating_period_id FROM "
+        "temp.affected_period);"
+        "INSERT INTO operating_period (operating_period_id, start_at, finish_at, deleted, organization_id, "
+        "event_at) "
         "SELECT e.operating_period_id, e.start_at, e.finish_at, e.deleted, e.organization_id, e.event_at "
         "FROM lake_operating_period_event e "
         "WHERE e.operating_period_id IN (SELECT operating_period_id FROM temp.affected_period) "
-        "AND NOT EXISTS (SELECT 1 FROM lake_operating_period_event o WHERE o.operating_period_id = e.operating_period_id "
+        "AND NOT EXISTS (SELECT 1 FROM lake_operating_period_event o WHERE o.operating_period_id = "
+        "e.operating_period_id "
         "AND (o.event_at, o.deleted, COALESCE(o.start_at, ''), COALESCE(o.finish_at, ''), o.lake_date) > "
         "(e.event_at, e.deleted, COALESCE(e.start_at, ''), COALESCE(e.finish_at, ''), e.lake_date));");
   }
 
   // Breaks are re-paired in C++ (model::pair_breaks) for every vehicle whose break events changed.
   void merge_breaks() {
-    run_for_date("INSERT OR IGNORE INTO temp.affected_break_vehicle SELECT vehicle_id FROM lake_break_event WHERE lake_date = ?1");
+    run_for_date(
+        "INSERT OR IGNORE INTO temp.affected_break_vehicle SELECT vehicle_id FROM lake_break_event WHERE "
+        "lake_date = ?1");
     std::vector<std::string> vehicles;
     {
       Statement list(m_db, "SELECT vehicle_id FROM temp.affected_break_vehicle");
@@ -297,8 +347,8 @@ class SqliteLoad final : public LakeDateLoad {
       std::vector<model::BreakSpan> before;
       old_spans.bind(1, std::string_view(vehicle));
       while (old_spans.step()) {
-        before.push_back({old_spans.column_time(0),
-                          old_spans.column_is_null(1) ? model::BreakSpan::kOpenEnd : old_spans.column_time(1)});
+        before.push_back({old_spans.column_time(0), old_spans.column_is_null(1) ? model::BreakSpan::kOpenEnd
+                                                                                : old_spans.column_time(1)});
       }
       old_spans.reset();
       std::vector<model::BreakEvent> break_events;
@@ -319,7 +369,10 @@ class SqliteLoad final : public LakeDateLoad {
       remove.bind(1, std::string_view(vehicle)).run();
       for (const auto& span : after) {
         insert.bind(1, std::string_view(vehicle)).bind_time(2, span.start_us);
-        if (span.end_us == model::BreakSpan::kOpenEnd) insert.bind_null(3); else insert.bind_time(3, span.end_us);
+        if (span.end_us == model::BreakSpan::kOpenEnd)
+          insert.bind_null(3);
+        else
+          insert.bind_time(3, span.end_us);
         insert.run();
       }
     }
@@ -337,9 +390,10 @@ class SqliteLoad final : public LakeDateLoad {
   void derive_period(const std::string& id, UtcMicros start_us, UtcMicros finish_us) {
     std::map<std::string, std::vector<model::BreakSpan>, std::less<>> breaks;
     {
-      Statement overlapping(m_db,
-                            "SELECT vehicle_id, start_at, end_at FROM vehicle_break "
-                            "WHERE start_at <= ?2 AND (end_at IS NULL OR end_at > ?1) ORDER BY vehicle_id, start_at");
+      Statement overlapping(
+          m_db,
+          "SELECT vehicle_id, start_at, end_at FROM vehicle_break "
+          "WHERE start_at <= ?2 AND (end_at IS NULL OR end_at > ?1) ORDER BY vehicle_id, start_at");
       overlapping.bind_time(1, start_us).bind_time(2, finish_us);
       while (overlapping.step()) {
         breaks[std::string(overlapping.column_text(0))].push_back(
@@ -352,15 +406,17 @@ class SqliteLoad final : public LakeDateLoad {
                     "ORDER BY vehicle_id, at");
     fixes.bind_time(1, start_us).bind_time(2, finish_us);
     Statement insert(m_db,
-                     "INSERT INTO vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, updates) "
+                     "INSERT INTO vehicle_operating_period_distance (operating_period_id, vehicle_id, "
+                     "distance_m, updates) "
                      "VALUES (?1, ?2, ?3, ?4)");
     std::string vehicle;
     std::vector<model::Fix> track;
     auto flush = [&] {
       if (track.empty()) return;
       const auto found = breaks.find(vehicle);
-      const std::span<const model::BreakSpan> spans =
-          found == breaks.end() ? std::span<const model::BreakSpan>() : std::span<const model::BreakSpan>(found->second);
+      const std::span<const model::BreakSpan> spans = found == breaks.end()
+                                                          ? std::span<const model::BreakSpan>()
+                                                          : std::span<const model::BreakSpan>(found->second);
       const auto result = model::distance_in_window(track, spans, start_us, finish_us);
       if (result.updates > 0) {
         insert.bind(1, std::string_view(id)).bind(2, std::string_view(vehicle)).bind(3, result.distance_m);
@@ -395,16 +451,18 @@ class SqliteWarehouse final : public Warehouse {
     // Any first statement tells a non-SQLite file apart (SQLITE_NOTADB).
     m_db.exec("PRAGMA busy_timeout = 60000");
     m_db.exec("SELECT count(*) FROM sqlite_schema");
-    m_db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;"
-              "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-              "applied_at TEXT NOT NULL)");
+    m_db.exec(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;"
+        "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at TEXT NOT NULL)");
   }
 
   std::vector<MigrationState> migration_status() override {
     std::map<int, std::pair<std::string, std::string>> applied;
     Statement query(m_db, "SELECT version, name, applied_at FROM schema_migration ORDER BY version");
     while (query.step()) {
-      applied[static_cast<int>(query.column_int(0))] = {std::string(query.column_text(1)), std::string(query.column_text(2))};
+      applied[static_cast<int>(query.column_int(0))] = {std::string(query.column_text(1)),
+                                                        std::string(query.column_text(2))};
     }
     std::vector<MigrationState> states;
     for (const Migration& migration : sqlite_migrations()) {
@@ -414,10 +472,12 @@ class SqliteWarehouse final : public Warehouse {
       if (found != applied.end()) applied.erase(found);
     }
     if (!applied.empty()) {
-      throw Error(ErrorKind::Warehouse,
-                  fmt::format("warehouse {} has schema migration {} ({}) that this d2d does not know: it was written by a "
-                              "newer version",
-                              m_path, applied.begin()->first, applied.begin()->second.first));
+      throw Error(
+          ErrorKind::Warehouse,
+          fmt::format(
+              "warehouse {} has schema migration {} ({}) that this d2d does not know: it was written by a "
+              "newer version",
+              m_path, applied.begin()->first, applied.begin()->second.first));
     }
     return states;
   }
@@ -430,8 +490,10 @@ class SqliteWarehouse final : public Warehouse {
       m_db.exec("BEGIN IMMEDIATE");
       try {
         m_db.exec(migration.up_sql);
-        Statement record(m_db, "INSERT INTO schema_migration (version, name, applied_at) VALUES (?1, ?2, ?3)");
-        record.bind(1, static_cast<std::int64_t>(migration.version)).bind(2, std::string_view(migration.name));
+        Statement record(m_db,
+                         "INSERT INTO schema_migration (version, name, applied_at) VALUES (?1, ?2, ?3)");
+        record.bind(1, static_cast<std::int64_t>(migration.version))
+            .bind(2, std::string_view(migration.name));
         record.bind(3, std::string_view(now_utc())).run();
         m_db.exec("COMMIT");
       } catch (...) {
@@ -465,15 +527,17 @@ class SqliteWarehouse final : public Warehouse {
   }
 
   std::int64_t start_run(const std::string& lake_date) override {
-    Statement insert(m_db,
-                     "INSERT INTO etl_run (lake_date, status, started_at, code_version) VALUES (?1, 'running', ?2, ?3)");
+    Statement insert(
+        m_db,
+        "INSERT INTO etl_run (lake_date, status, started_at, code_version) VALUES (?1, 'running', ?2, ?3)");
     insert.bind(1, std::string_view(lake_date)).bind(2, std::string_view(now_utc()));
     insert.bind(3, std::string_view(core::code_version())).run();
     return sqlite3_last_insert_rowid(m_db.handle());
   }
 
   void fail_run(std::int64_t run_id, const std::string& error) override {
-    Statement update(m_db, "UPDATE etl_run SET status = 'failed', finished_at = ?2, error = ?3 WHERE run_id = ?1");
+    Statement update(m_db,
+                     "UPDATE etl_run SET status = 'failed', finished_at = ?2, error = ?3 WHERE run_id = ?1");
     update.bind(1, run_id).bind(2, std::string_view(now_utc())).bind(3, std::string_view(error)).run();
   }
 
@@ -499,12 +563,13 @@ class SqliteWarehouse final : public Warehouse {
 
   std::vector<RunRecord> runs() override {
     std::vector<RunRecord> records;
-    Statement query(m_db,
-                    "SELECT run_id, lake_date, status, started_at, COALESCE(finished_at, ''), code_version, "
-                    "COALESCE(error, ''), COALESCE(extract_ms, 0), COALESCE(transform_ms, 0), COALESCE(load_ms, 0), "
-                    "COALESCE(derive_ms, 0), COALESCE(objects, 0), COALESCE(objects_copied, 0), COALESCE(bytes, 0), "
-                    "COALESCE(events_read, 0), COALESCE(events_rejected, 0), COALESCE(rows_loaded, 0), "
-                    "COALESCE(periods_derived, 0) FROM etl_run ORDER BY run_id");
+    Statement query(
+        m_db,
+        "SELECT run_id, lake_date, status, started_at, COALESCE(finished_at, ''), code_version, "
+        "COALESCE(error, ''), COALESCE(extract_ms, 0), COALESCE(transform_ms, 0), COALESCE(load_ms, 0), "
+        "COALESCE(derive_ms, 0), COALESCE(objects, 0), COALESCE(objects_copied, 0), COALESCE(bytes, 0), "
+        "COALESCE(events_read, 0), COALESCE(events_rejected, 0), COALESCE(rows_loaded, 0), "
+        "COALESCE(periods_derived, 0) FROM etl_run ORDER BY run_id");
     while (query.step()) {
       RunRecord record;
       record.run_id = query.column_int(0);
@@ -533,10 +598,10 @@ class SqliteWarehouse final : public Warehouse {
 
   std::vector<std::pair<std::string, std::int64_t>> row_counts() override {
     std::vector<std::pair<std::string, std::int64_t>> counts;
-    for (const char* relation : {"vehicle", "location_update", "operating_period", "vehicle_break",
-                                 "vehicle_operating_period_distance", "operating_period_avg_distance", "rejected_event",
-                                 "lake_location_update", "lake_vehicle", "lake_operating_period_event",
-                                 "lake_break_event"}) {
+    for (const char* relation :
+         {"vehicle", "location_update", "operating_period", "vehicle_break",
+          "vehicle_operating_period_distance", "operating_period_avg_distance", "rejected_event",
+          "lake_location_update", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
       Statement count(m_db, fmt::format("SELECT COUNT(*) FROM \"{}\"", relation));
       count.step();
       counts.emplace_back(relation, count.column_int(0));

@@ -108,18 +108,20 @@ std::string dump_warehouse(const fs::path& path) {
   }
   std::string dump;
   for (const char* table :
-       {"vehicle", "location_update", "operating_period", "vehicle_break", "vehicle_operating_period_distance",
-        "operating_period_avg_distance", "rejected_event", "lake_location_update", "lake_vehicle",
-        "lake_operating_period_event", "lake_break_event"}) {
+       {"vehicle", "location_update", "operating_period", "vehicle_break",
+        "vehicle_operating_period_distance", "operating_period_avg_distance", "rejected_event",
+        "lake_location_update", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
     dump += std::string("== ") + table + "\n";
     // Distances are sums of floating-point terms; 9 significant decimals of a metre are plenty.
     std::string sql = std::string("SELECT * FROM ") + table + " ORDER BY 1, 2, 3";
     if (std::string(table) == "vehicle_operating_period_distance") {
-      sql = "SELECT operating_period_id, vehicle_id, printf('%.6f', distance_m), updates FROM " + std::string(table) +
-            " ORDER BY 1, 2";
+      sql = "SELECT operating_period_id, vehicle_id, printf('%.6f', distance_m), updates FROM " +
+            std::string(table) + " ORDER BY 1, 2";
     } else if (std::string(table) == "operating_period_avg_distance") {
-      sql = "SELECT operating_period_id, vehicles, printf('%.6f', avg_distance_m), printf('%.6f', total_distance_m) "
-            "FROM operating_period_avg_distance ORDER BY 1";
+      sql =
+          "SELECT operating_period_id, vehicles, printf('%.6f', avg_distance_m), printf('%.6f', "
+          "total_distance_m) "
+          "FROM operating_period_avg_distance ORDER BY 1";
     }
     dump += query_rows(db, sql);
   }
@@ -137,8 +139,8 @@ std::string first_difference(const std::string& expected, const std::string& act
     if (!more_a && !more_b) return "dumps differ only in trailing bytes";
     if (more_a && line_a.starts_with("== ")) section = line_a;
     if (!more_a || !more_b || line_a != line_b) {
-      return "in " + section + ", line " + std::to_string(number) + ":\n  expected: " + (more_a ? line_a : "<end>") +
-             "\n  actual:   " + (more_b ? line_b : "<end>");
+      return "in " + section + ", line " + std::to_string(number) +
+             ":\n  expected: " + (more_a ? line_a : "<end>") + "\n  actual:   " + (more_b ? line_b : "<end>");
     }
   }
 }

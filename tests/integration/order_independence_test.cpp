@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <sstream>
 
-#include "generate/fleet_simulator.h"
 #include "core/time.h"
+#include "generate/fleet_simulator.h"
 #include "harness.h"
 
 namespace d2d::testing {
@@ -14,13 +14,14 @@ namespace {
 namespace fs = std::filesystem;
 
 // Loads `dates` in order into a fresh warehouse and returns its dump.
-std::string load_in_order(const fs::path& source, const fs::path& work, const std::vector<std::string>& dates) {
+std::string load_in_order(const fs::path& source, const fs::path& work,
+                          const std::vector<std::string>& dates) {
   fs::remove_all(work);
   fs::create_directories(work);
   const std::string db = (work / "w.db").string();
   for (const auto& date : dates) {
-    auto run = run_d2d({"run", "--source", source.string(), "--lake", (work / "lake").string(), "--warehouse", db,
-                        "--date", date, "--max-reject-ratio", "1", "--quiet"});
+    auto run = run_d2d({"run", "--source", source.string(), "--lake", (work / "lake").string(), "--warehouse",
+                        db, "--date", date, "--max-reject-ratio", "1", "--quiet"});
     EXPECT_EQ(run.exit_code, 0) << date << ": " << run.err;
   }
   std::string dump = dump_warehouse(db);
@@ -57,7 +58,8 @@ void split_sample(const fs::path& out) {
       corrections[line_counter % 3] += line + "\n";
     }
   }
-  for (int d = 0; d < 3; ++d) write_text(out / "data" / (dates[d] + "-23-59-59-corrections.json"), corrections[d]);
+  for (int d = 0; d < 3; ++d)
+    write_text(out / "data" / (dates[d] + "-23-59-59-corrections.json"), corrections[d]);
 }
 
 TEST(OrderIndependence, SampleSplitOverThreeDatesInEveryOrder) {
@@ -71,11 +73,14 @@ TEST(OrderIndependence, SampleSplitOverThreeDatesInEveryOrder) {
   EXPECT_EQ(reference.find("op_2|100|9016.877701"), std::string::npos);
   int orders = 0;
   while (std::next_permutation(dates.begin(), dates.end())) {
-    EXPECT_EQ(first_difference(reference, load_in_order(dir / "source", dir / "work", dates)), "") << "order " << ++orders;
+    EXPECT_EQ(first_difference(reference, load_in_order(dir / "source", dir / "work", dates)), "")
+        << "order " << ++orders;
   }
   // Dates loaded again, in between and at the end.
   EXPECT_EQ(first_difference(reference, load_in_order(dir / "source", dir / "work",
-                          {"2019-06-02", "2019-06-01", "2019-06-02", "2019-06-03", "2019-06-01", "2019-06-01"})), "");
+                                                      {"2019-06-02", "2019-06-01", "2019-06-02", "2019-06-03",
+                                                       "2019-06-01", "2019-06-01"})),
+            "");
 }
 
 TEST(OrderIndependence, GeneratedDaysWithEveryComplication) {
@@ -93,10 +98,17 @@ TEST(OrderIndependence, GeneratedDaysWithEveryComplication) {
   const std::vector<std::string> forward = {"2021-03-01", "2021-03-02", "2021-03-03"};
   const std::string reference = load_in_order(dir / "source", dir / "work", forward);
   EXPECT_NE(reference.find("== vehicle_break\n"), std::string::npos);
-  EXPECT_EQ(first_difference(reference, load_in_order(dir / "source", dir / "work", {"2021-03-03", "2021-03-02", "2021-03-01"})), "");
-  EXPECT_EQ(first_difference(reference, load_in_order(dir / "source", dir / "work", {"2021-03-02", "2021-03-03", "2021-03-01", "2021-03-02"})), "");
   EXPECT_EQ(first_difference(reference, load_in_order(dir / "source", dir / "work",
-                          {"2021-03-01", "2021-03-03", "2021-03-01", "2021-03-02", "2021-03-03"})), "");
+                                                      {"2021-03-03", "2021-03-02", "2021-03-01"})),
+            "");
+  EXPECT_EQ(
+      first_difference(reference, load_in_order(dir / "source", dir / "work",
+                                                {"2021-03-02", "2021-03-03", "2021-03-01", "2021-03-02"})),
+      "");
+  EXPECT_EQ(first_difference(reference, load_in_order(dir / "source", dir / "work",
+                                                      {"2021-03-01", "2021-03-03", "2021-03-01", "2021-03-02",
+                                                       "2021-03-03"})),
+            "");
 }
 
 TEST(Idempotency, ReRunningADateChangesNothingButTheLedger) {
@@ -110,8 +122,8 @@ TEST(Idempotency, ReRunningADateChangesNothingButTheLedger) {
   generate::generate_fleet(options);
   const std::string db = (dir / "w.db").string();
   auto run = [&] {
-    return run_d2d({"run", "--source", (dir / "source").string(), "--lake", (dir / "lake").string(), "--warehouse",
-                    db, "--date", "2021-03-01", "--quiet"});
+    return run_d2d({"run", "--source", (dir / "source").string(), "--lake", (dir / "lake").string(),
+                    "--warehouse", db, "--date", "2021-03-01", "--quiet"});
   };
   ASSERT_EQ(run().exit_code, 0);
   const std::string once = dump_warehouse(db);

@@ -17,14 +17,15 @@ TEST(Pipeline, AnswersTheSampleQuestion) {
   if (!sample_available()) GTEST_SKIP() << "sample not found at " << sample_dir();
   TempDir dir;
   const std::string db = (dir / "w.db").string();
-  auto run = run_d2d({"run", "--source", sample_dir().string(), "--lake", (dir / "lake").string(), "--warehouse", db,
-                      "--date", "2019-06-01"});
+  auto run = run_d2d({"run", "--source", sample_dir().string(), "--lake", (dir / "lake").string(),
+                      "--warehouse", db, "--date", "2019-06-01"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   auto report = run_d2d({"report", "--warehouse", db, "--format", "json"});
   ASSERT_EQ(report.exit_code, 0) << report.err;
-  EXPECT_NE(report.out.find(R"({"operating_period_id": "op_2", "vehicles": 100, "avg_distance_m": 9016.877701, )"
-                            R"("total_distance_m": 901687.770106})"),
-            std::string::npos)
+  EXPECT_NE(
+      report.out.find(R"({"operating_period_id": "op_2", "vehicles": 100, "avg_distance_m": 9016.877701, )"
+                      R"("total_distance_m": 901687.770106})"),
+      std::string::npos)
       << report.out;
   auto table = run_d2d({"report", "--warehouse", db});
   EXPECT_NE(table.out.find("9016.88"), std::string::npos) << table.out;
@@ -37,8 +38,8 @@ TEST(Pipeline, RejectsEveryKindOfBadLineAndKeepsEveryGoodOne) {
   TempDir dir;
   const std::string db = (dir / "w.db").string();
   const fs::path fixture = fs::path(D2D_TEST_DATA_DIR) / "mixed";
-  auto run = run_d2d({"run", "--source", fixture.string(), "--lake", (dir / "lake").string(), "--warehouse", db,
-                      "--date", "2019-06-01", "--max-reject-ratio", "1"});
+  auto run = run_d2d({"run", "--source", fixture.string(), "--lake", (dir / "lake").string(), "--warehouse",
+                      db, "--date", "2019-06-01", "--max-reject-ratio", "1"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::map<std::string, int> expected;
   std::istringstream codes(read_text(fixture / "EXPECTED_REJECTS.txt"));
@@ -54,12 +55,16 @@ TEST(Pipeline, RejectsEveryKindOfBadLineAndKeepsEveryGoodOne) {
   EXPECT_EQ(query_one(db, "SELECT COUNT(*) FROM location_update"), "3");
   EXPECT_EQ(query_one(db, "SELECT organization_id, first_registered_at, last_deregistered_at FROM vehicle"),
             "org-a|2019-06-01T10:00:00.000000Z|2019-06-01T10:30:00.000000Z");
-  EXPECT_EQ(query_one(db, "SELECT vehicles, printf('%.3f', avg_distance_m) FROM operating_period_avg_distance"),
-            "1|222.390");
+  EXPECT_EQ(
+      query_one(db, "SELECT vehicles, printf('%.3f', avg_distance_m) FROM operating_period_avg_distance"),
+      "1|222.390");
   EXPECT_EQ(query_one(db, "SELECT events_read, events_rejected FROM etl_run"), "26|20");
   // Reasons are for humans and lines point into the original object.
-  EXPECT_EQ(query_one(db, "SELECT line, reason FROM rejected_event WHERE reason_code = 'out_of_range' ORDER BY line LIMIT 1"),
-            "20|out_of_range: field data.location.lat: 91 is outside [-90, 90]");
+  EXPECT_EQ(
+      query_one(
+          db,
+          "SELECT line, reason FROM rejected_event WHERE reason_code = 'out_of_range' ORDER BY line LIMIT 1"),
+      "20|out_of_range: field data.location.lat: 91 is outside [-90, 90]");
   EXPECT_EQ(query_one(db, "SELECT raw FROM rejected_event WHERE line = 7"), "[1,2,3]");
   // The lake's rejected zone holds the same lines.
   const std::string zone = read_text(dir / "lake/rejected/lake_date=2019-06-01/rejected.jsonl");
@@ -90,14 +95,23 @@ class CliErrors : public ::testing::Test {
   }
   std::string db() const { return (m_dir / "w.db").string(); }
   CliResult run(std::vector<std::string> extra, const std::string& date = "2019-06-01") {
-    std::vector<std::string> args = {"run", "--source", (m_dir / "source").string(), "--lake",
-                                     (m_dir / "lake").string(), "--warehouse", db(), "--date", date};
+    std::vector<std::string> args = {"run",
+                                     "--source",
+                                     (m_dir / "source").string(),
+                                     "--lake",
+                                     (m_dir / "lake").string(),
+                                     "--warehouse",
+                                     db(),
+                                     "--date",
+                                     date};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_d2d(args);
   }
   static void expect_one_line(const CliResult& result, int code, const std::string& needle) {
     EXPECT_EQ(result.exit_code, code) << result.err;
-    EXPECT_EQ(result.err.rfind("d2d: error: ", 0) != std::string::npos || result.err.find("\nd2d: error: ") != std::string::npos, true)
+    EXPECT_EQ(result.err.rfind("d2d: error: ", 0) != std::string::npos ||
+                  result.err.find("\nd2d: error: ") != std::string::npos,
+              true)
         << result.err;
     EXPECT_NE(result.err.find(needle), std::string::npos) << result.err;
   }

@@ -22,7 +22,8 @@ struct Row {
 
 std::map<std::string, Row> parse_report(const std::string& json) {
   std::map<std::string, Row> rows;
-  const std::regex entry(R"re(\{"operating_period_id": "([^"]+)", "vehicles": (\d+), "avg_distance_m": ([0-9.]+|null), "total_distance_m": ([0-9.]+)\})re");
+  const std::regex entry(
+      R"re(\{"operating_period_id": "([^"]+)", "vehicles": (\d+), "avg_distance_m": ([0-9.]+|null), "total_distance_m": ([0-9.]+)\})re");
   for (std::sregex_iterator it(json.begin(), json.end(), entry), end; it != end; ++it) {
     rows[(*it)[1]] = Row{std::stoi((*it)[2]), (*it)[3], std::stod((*it)[4])};
   }
@@ -47,11 +48,12 @@ void expect_same_answers(const std::string& expected_json, const std::string& ac
   }
 }
 
-void check_against_reference(const fs::path& source, const std::vector<std::string>& dates, const fs::path& work) {
+void check_against_reference(const fs::path& source, const std::vector<std::string>& dates,
+                             const fs::path& work) {
   const std::string db = (work / "w.db").string();
   for (const auto& date : dates) {
-    auto run = run_d2d({"run", "--source", source.string(), "--lake", (work / "lake").string(), "--warehouse", db,
-                        "--date", date, "--max-reject-ratio", "1", "--quiet"});
+    auto run = run_d2d({"run", "--source", source.string(), "--lake", (work / "lake").string(), "--warehouse",
+                        db, "--date", date, "--max-reject-ratio", "1", "--quiet"});
     ASSERT_EQ(run.exit_code, 0) << run.err;
   }
   auto report = run_d2d({"report", "--warehouse", db, "--format", "json"});

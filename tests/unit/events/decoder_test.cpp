@@ -53,12 +53,18 @@ TEST(LineDecoder, NullOrganizationIsKeptAsAbsent) {
 TEST(LineDecoder, DecodesEveryKnownEventKind) {
   LineDecoder decoder;
   const std::pair<std::string, EventKind> cases[] = {
-      {R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})", EventKind::VehicleRegister},
-      {R"({"event":"deregister","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})", EventKind::VehicleDeregister},
-      {R"({"event":"break_start","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})", EventKind::BreakStart},
-      {R"({"event":"break_end","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})", EventKind::BreakEnd},
-      {R"({"event":"delete","on":"operating_period","at":"2019-06-01T00:00:00Z","data":{"id":"p"}})", EventKind::PeriodDelete},
-      {R"({"event":"create","on":"operating_period","at":"2019-06-01T00:00:00Z","data":{"id":"p","start":"2019-06-01T01:00:00Z","finish":"2019-06-01T01:00:00Z"}})", EventKind::PeriodCreate},
+      {R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})",
+       EventKind::VehicleRegister},
+      {R"({"event":"deregister","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})",
+       EventKind::VehicleDeregister},
+      {R"({"event":"break_start","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})",
+       EventKind::BreakStart},
+      {R"({"event":"break_end","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})",
+       EventKind::BreakEnd},
+      {R"({"event":"delete","on":"operating_period","at":"2019-06-01T00:00:00Z","data":{"id":"p"}})",
+       EventKind::PeriodDelete},
+      {R"({"event":"create","on":"operating_period","at":"2019-06-01T00:00:00Z","data":{"id":"p","start":"2019-06-01T01:00:00Z","finish":"2019-06-01T01:00:00Z"}})",
+       EventKind::PeriodCreate},
   };
   for (const auto& [line, kind] : cases) {
     auto event = decoder.decode(line);
@@ -73,8 +79,10 @@ TEST(LineDecoder, RejectsInvalidJson) {
   EXPECT_EQ(reject_code(decoder, R"({"event":"upd)"), RejectCode::InvalidJson);
   EXPECT_EQ(reject_code(decoder, R"({"event" "update"})"), RejectCode::InvalidJson);
   // A syntax error hidden in a field nobody reads is still found.
-  EXPECT_EQ(reject_code(decoder, kUpdate.substr(0, kUpdate.size() - 1) + R"(,"x":[1,,2]})"), RejectCode::InvalidJson);
-  EXPECT_EQ(reject_code(decoder, kUpdate.substr(0, kUpdate.size() - 1) + R"(,"x":tru})"), RejectCode::InvalidJson);
+  EXPECT_EQ(reject_code(decoder, kUpdate.substr(0, kUpdate.size() - 1) + R"(,"x":[1,,2]})"),
+            RejectCode::InvalidJson);
+  EXPECT_EQ(reject_code(decoder, kUpdate.substr(0, kUpdate.size() - 1) + R"(,"x":tru})"),
+            RejectCode::InvalidJson);
 }
 
 TEST(LineDecoder, RejectsInvalidUtf8) {
@@ -104,78 +112,151 @@ TEST(LineDecoder, RejectsTrailingGarbage) {
 
 TEST(LineDecoder, RejectsDuplicateFields) {
   LineDecoder decoder;
-  EXPECT_EQ(reject_code(decoder, R"({"on":"vehicle","on":"vehicle","event":"register","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"),
-            RejectCode::DuplicateField);
+  EXPECT_EQ(
+      reject_code(
+          decoder,
+          R"({"on":"vehicle","on":"vehicle","event":"register","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"),
+      RejectCode::DuplicateField);
 }
 
 TEST(LineDecoder, RejectsMissingFields) {
   LineDecoder decoder;
-  EXPECT_EQ(reject_code(decoder, R"({"on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"), RejectCode::MissingField);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"register","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"), RejectCode::MissingField);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"register","on":"vehicle","data":{"id":"v"}})"), RejectCode::MissingField);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z"})"), RejectCode::MissingField);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{}})"), RejectCode::MissingField);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"), RejectCode::MissingField);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":1,"lng":2}}})"), RejectCode::MissingField);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"create","on":"operating_period","at":"2019-06-01T00:00:00Z","data":{"id":"p","start":"2019-06-01T01:00:00Z"}})"), RejectCode::MissingField);
+  EXPECT_EQ(reject_code(decoder, R"({"on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"),
+            RejectCode::MissingField);
+  EXPECT_EQ(reject_code(decoder, R"({"event":"register","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"),
+            RejectCode::MissingField);
+  EXPECT_EQ(reject_code(decoder, R"({"event":"register","on":"vehicle","data":{"id":"v"}})"),
+            RejectCode::MissingField);
+  EXPECT_EQ(reject_code(decoder, R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z"})"),
+            RejectCode::MissingField);
+  EXPECT_EQ(
+      reject_code(decoder, R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{}})"),
+      RejectCode::MissingField);
+  EXPECT_EQ(reject_code(decoder,
+                        R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"),
+            RejectCode::MissingField);
+  EXPECT_EQ(
+      reject_code(
+          decoder,
+          R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":1,"lng":2}}})"),
+      RejectCode::MissingField);
+  EXPECT_EQ(
+      reject_code(
+          decoder,
+          R"({"event":"create","on":"operating_period","at":"2019-06-01T00:00:00Z","data":{"id":"p","start":"2019-06-01T01:00:00Z"}})"),
+      RejectCode::MissingField);
 }
 
 TEST(LineDecoder, RejectsWrongTypes) {
   LineDecoder decoder;
-  EXPECT_EQ(reject_code(decoder, R"({"event":"register","on":"vehicle","at":1559347200,"data":{"id":"v"}})"), RejectCode::WrongType);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":"v"})"), RejectCode::WrongType);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":7}})"), RejectCode::WrongType);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"},"organization_id":5})"), RejectCode::WrongType);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":"52.1","lng":2,"at":"2019-06-01T00:00:00Z"}}})"), RejectCode::WrongType);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":null,"lng":2,"at":"2019-06-01T00:00:00Z"}}})"), RejectCode::WrongType);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":null}})"), RejectCode::WrongType);
-  EXPECT_EQ(reject_code(decoder, R"({"event":null,"on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"), RejectCode::WrongType);
+  EXPECT_EQ(reject_code(decoder, R"({"event":"register","on":"vehicle","at":1559347200,"data":{"id":"v"}})"),
+            RejectCode::WrongType);
+  EXPECT_EQ(
+      reject_code(decoder, R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":"v"})"),
+      RejectCode::WrongType);
+  EXPECT_EQ(reject_code(decoder,
+                        R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":7}})"),
+            RejectCode::WrongType);
+  EXPECT_EQ(
+      reject_code(
+          decoder,
+          R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"},"organization_id":5})"),
+      RejectCode::WrongType);
+  EXPECT_EQ(
+      reject_code(
+          decoder,
+          R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":"52.1","lng":2,"at":"2019-06-01T00:00:00Z"}}})"),
+      RejectCode::WrongType);
+  EXPECT_EQ(
+      reject_code(
+          decoder,
+          R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":null,"lng":2,"at":"2019-06-01T00:00:00Z"}}})"),
+      RejectCode::WrongType);
+  EXPECT_EQ(
+      reject_code(
+          decoder,
+          R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":null}})"),
+      RejectCode::WrongType);
+  EXPECT_EQ(
+      reject_code(decoder, R"({"event":null,"on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"),
+      RejectCode::WrongType);
 }
 
 TEST(LineDecoder, RejectsEmptyId) {
   LineDecoder decoder;
-  EXPECT_EQ(reject_code(decoder, R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":""}})"), RejectCode::EmptyId);
+  EXPECT_EQ(
+      reject_code(decoder,
+                  R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":""}})"),
+      RejectCode::EmptyId);
 }
 
 TEST(LineDecoder, RejectsOutOfRangeCoordinates) {
   LineDecoder decoder;
-  EXPECT_EQ(reject_code(decoder, R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":91,"lng":2,"at":"2019-06-01T00:00:00Z"}}})"), RejectCode::OutOfRange);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":1,"lng":-180.5,"at":"2019-06-01T00:00:00Z"}}})"), RejectCode::OutOfRange);
+  EXPECT_EQ(
+      reject_code(
+          decoder,
+          R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":91,"lng":2,"at":"2019-06-01T00:00:00Z"}}})"),
+      RejectCode::OutOfRange);
+  EXPECT_EQ(
+      reject_code(
+          decoder,
+          R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":1,"lng":-180.5,"at":"2019-06-01T00:00:00Z"}}})"),
+      RejectCode::OutOfRange);
 }
 
 TEST(LineDecoder, RejectsImpossibleOrZonelessTimestamps) {
   LineDecoder decoder;
-  for (const std::string at : {"2019-02-30T00:00:00Z", "2019-06-01T25:00:00Z", "2019-06-01T00:00:00", "yesterday",
-                               "2019-06-01T00:00:00.Z", "2019-06-01T00:00:00+24:00", ""}) {
-    EXPECT_EQ(reject_code(decoder, R"({"event":"register","on":"vehicle","at":")" + at + R"(","data":{"id":"v"}})"),
-              RejectCode::InvalidTimestamp)
+  for (const std::string at : {"2019-02-30T00:00:00Z", "2019-06-01T25:00:00Z", "2019-06-01T00:00:00",
+                               "yesterday", "2019-06-01T00:00:00.Z", "2019-06-01T00:00:00+24:00", ""}) {
+    EXPECT_EQ(
+        reject_code(decoder, R"({"event":"register","on":"vehicle","at":")" + at + R"(","data":{"id":"v"}})"),
+        RejectCode::InvalidTimestamp)
         << at;
   }
-  EXPECT_EQ(reject_code(decoder, R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":1,"lng":2,"at":"2019-06-01 00:00"}}})"), RejectCode::InvalidTimestamp);
+  EXPECT_EQ(
+      reject_code(
+          decoder,
+          R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":1,"lng":2,"at":"2019-06-01 00:00"}}})"),
+      RejectCode::InvalidTimestamp);
 }
 
 TEST(LineDecoder, RejectsUnknownEvents) {
   LineDecoder decoder;
-  EXPECT_EQ(reject_code(decoder, R"({"event":"explode","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"), RejectCode::UnknownEvent);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"update","on":"bus","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"), RejectCode::UnknownEvent);
-  EXPECT_EQ(reject_code(decoder, R"({"event":"create","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"), RejectCode::UnknownEvent);
+  EXPECT_EQ(
+      reject_code(decoder,
+                  R"({"event":"explode","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"),
+      RejectCode::UnknownEvent);
+  EXPECT_EQ(
+      reject_code(decoder, R"({"event":"update","on":"bus","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"),
+      RejectCode::UnknownEvent);
+  EXPECT_EQ(reject_code(decoder,
+                        R"({"event":"create","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})"),
+            RejectCode::UnknownEvent);
 }
 
 TEST(LineDecoder, RejectsWindowsThatEndBeforeTheyStart) {
   LineDecoder decoder;
-  EXPECT_EQ(reject_code(decoder, R"({"event":"create","on":"operating_period","at":"2019-06-01T00:00:00Z","data":{"id":"p","start":"2019-06-01T02:00:00Z","finish":"2019-06-01T01:00:00Z"}})"), RejectCode::InvalidWindow);
+  EXPECT_EQ(
+      reject_code(
+          decoder,
+          R"({"event":"create","on":"operating_period","at":"2019-06-01T00:00:00Z","data":{"id":"p","start":"2019-06-01T02:00:00Z","finish":"2019-06-01T01:00:00Z"}})"),
+      RejectCode::InvalidWindow);
 }
 
 TEST(LineDecoder, RejectsDeepNesting) {
   LineDecoder decoder;
   std::string deep = std::string(200, '[') + std::string(200, ']');
-  EXPECT_EQ(reject_code(decoder, R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"},"x":)" + deep + "}"),
-            RejectCode::InvalidJson);
+  EXPECT_EQ(
+      reject_code(decoder,
+                  R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"},"x":)" +
+                      deep + "}"),
+      RejectCode::InvalidJson);
 }
 
 TEST(LineDecoder, ReasonsAreReadable) {
   LineDecoder decoder;
-  auto result = decoder.decode(R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":"x","lng":2,"at":"2019-06-01T00:00:00Z"}}})");
+  auto result = decoder.decode(
+      R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":"x","lng":2,"at":"2019-06-01T00:00:00Z"}}})");
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().reason(), "wrong_type: field data.location.lat: expected a number, got string");
 }

@@ -43,7 +43,7 @@ TEST(DistanceInWindow, FixesInsideABreakAndPairsAcrossItAreLeftOut) {
   // Break [3 s, 6 s): fixes 3, 4, 5 are inside; the pair (2, 6) spans the break.
   const std::vector<BreakSpan> breaks = {{3 * kS, 6 * kS}};
   const auto result = distance_in_window(fixes, breaks, 0, 9 * kS);
-  EXPECT_EQ(result.updates, 7);  // 0,1,2,6,7,8,9
+  EXPECT_EQ(result.updates, 7);                        // 0,1,2,6,7,8,9
   EXPECT_NEAR(result.distance_m, 5 * step_m(), 1e-6);  // 0-1,1-2,6-7,7-8,8-9
 }
 
@@ -68,7 +68,7 @@ TEST(DistanceInWindow, BreakEndIsExclusive) {
   const auto fixes = straight_line(5);
   const std::vector<BreakSpan> breaks = {{1 * kS, 2 * kS}};
   const auto result = distance_in_window(fixes, breaks, 0, 4 * kS);
-  EXPECT_EQ(result.updates, 4);  // fix 1 inside; fix 2 is at the end, outside
+  EXPECT_EQ(result.updates, 4);                        // fix 1 inside; fix 2 is at the end, outside
   EXPECT_NEAR(result.distance_m, 2 * step_m(), 1e-6);  // (0,2) spans the break; 2-3, 3-4 count
 }
 
@@ -94,7 +94,8 @@ TEST(PairBreaks, BackToBackBreaksStayTwo) {
 }
 
 TEST(PairBreaks, OrderOfInputDoesNotMatter) {
-  std::vector<BreakEvent> events = {{10, true}, {20, false}, {40, true}, {45, true}, {50, false}, {60, false}};
+  std::vector<BreakEvent> events = {{10, true}, {20, false}, {40, true},
+                                    {45, true}, {50, false}, {60, false}};
   const auto expected = pair_breaks(events);
   std::reverse(events.begin(), events.end());
   EXPECT_EQ(pair_breaks(events), expected);

@@ -9,8 +9,7 @@
 
 #include "core/error.h"
 #include "core/version.h"
-#include "model/breaks.h"
-#include "model/distance.h"
+#include "warehouse/derive.h"
 #include "warehouse/sqlite_db.h"
 
 namespace d2d::warehouse {
@@ -27,42 +26,7 @@ std::string now_utc() {
   return core::format_utc(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
 }
 
-// A set of whole UTC days touched by a load; an operating period is affected when its window
-// meets one of them. Days (not one min..max span) keep a stray old fix from dragging in
-// every period in between.
-class DaySet {
- public:
-  void add_day_of(UtcMicros at_us) { m_days.push_back(floor_day(at_us)); }
-  void add_span(UtcMicros start_us, UtcMicros end_us) {
-    // Open breaks reach "forever": cap at the latest day seen so far plus one, since nothing
-    // later exists in the warehouse that this load could have changed.
-    for (UtcMicros day = floor_day(start_us); day <= floor_day(end_us) && m_days.size() < 100000; ++day) {
-      m_days.push_back(day);
-    }
-  }
-  // Merged [first_day, last_day] runs, as microsecond windows [start, end].
-  std::vector<std::pair<UtcMicros, UtcMicros>> windows() {
-    std::sort(m_days.begin(), m_days.end());
-    m_days.erase(std::unique(m_days.begin(), m_days.end()), m_days.end());
-    std::vector<std::pair<UtcMicros, UtcMicros>> result;
-    for (UtcMicros day : m_days) {
-      if (!result.empty() && result.back().second + 1 == day * core::kMicrosPerDay) {
-        result.back().second = (day + 1) * core::kMicrosPerDay - 1;
-      } else {
-        result.emplace_back(day * core::kMicrosPerDay, (day + 1) * core::kMicrosPerDay - 1);
-      }
-    }
-    return result;
-  }
-
- private:
-  static UtcMicros floor_day(UtcMicros at_us) {
-    return at_us >= 0 ? at_us / core::kMicrosPerDay : (at_us - core::kMicrosPerDay + 1) / core::kMicrosPerDay;
-  }
-  std::vector<UtcMicros> m_days;
-};
-
-class SqliteLoad final : public LakeDateLoad {
+class SqliteLoad final : public LakeDateLoad, private DeriveStore {
  public:
   SqliteLoad(SqliteDb& db, std::string lake_date, std::int64_t run_id)
       : m_db(db), m_lake_date(std::move(lake_date)), m_run_id(run_id) {
@@ -202,45 +166,7 @@ class SqliteLoad final : public LakeDateLoad {
     return static_cast<std::uint64_t>(count.column_int(0));
   }
 
-  std::uint64_t derive() override {
-    Statement fix_days(m_db,
-                       "SELECT DISTINCT substr(at, 1, 10) || 'T00:00:00.000000Z' FROM temp.affected_fix");
-    while (fix_days.step()) m_changed_days.add_day_of(fix_days.column_time(0));
-
-    // Periods whose own row changed, plus every live period meeting a changed day.
-    std::map<std::string, std::optional<std::pair<UtcMicros, UtcMicros>>> periods;  // nullopt: no distances
-    {
-      Statement changed(
-          m_db,
-          "SELECT a.operating_period_id, p.deleted, p.start_at, p.finish_at FROM temp.affected_period a "
-          "LEFT JOIN operating_period p ON p.operating_period_id = a.operating_period_id");
-      while (changed.step()) {
-        std::optional<std::pair<UtcMicros, UtcMicros>> window;
-        if (!changed.column_is_null(1) && changed.column_int(1) == 0) {
-          window = std::pair{changed.column_time(2), changed.column_time(3)};
-        }
-        periods[std::string(changed.column_text(0))] = window;
-      }
-    }
-    Statement meeting(m_db,
-                      "SELECT operating_period_id, start_at, finish_at FROM operating_period "
-                      "WHERE deleted = 0 AND start_at <= ?2 AND finish_at >= ?1");
-    for (const auto& [start, end] : m_changed_days.windows()) {
-      meeting.bind_time(1, start).bind_time(2, end);
-      while (meeting.step()) {
-        periods[std::string(meeting.column_text(0))] =
-            std::pair{meeting.column_time(1), meeting.column_time(2)};
-      }
-      meeting.reset();
-    }
-
-    Statement remove(m_db, "DELETE FROM vehicle_operating_period_distance WHERE operating_period_id = ?1");
-    for (const auto& [id, window] : periods) {
-      remove.bind(1, std::string_view(id)).run();
-      if (window) derive_period(id, window->first, window->second);
-    }
-    return periods.size();
-  }
+  std::uint64_t derive() override { return derive_distances(*this, m_changed_days); }
 
   void commit(const RunFigures& figures) override {
     Statement update(
@@ -329,56 +255,61 @@ class SqliteLoad final : public LakeDateLoad {
         "(e.event_at, e.deleted, COALESCE(e.start_at, ''), COALESCE(e.finish_at, ''), e.lake_date));");
   }
 
-  // Breaks are re-paired in C++ (model::pair_breaks) for every vehicle whose break events changed.
   void merge_breaks() {
     run_for_date(
         "INSERT OR IGNORE INTO temp.affected_break_vehicle SELECT vehicle_id FROM lake_break_event WHERE "
         "lake_date = ?1");
+    repair_breaks(*this, m_changed_days);
+  }
+
+  // DeriveStore: the reads and writes derive.cpp needs, inside this transaction.
+  std::vector<std::string> vehicles_with_changed_break_events() override {
     std::vector<std::string> vehicles;
-    {
-      Statement list(m_db, "SELECT vehicle_id FROM temp.affected_break_vehicle");
-      while (list.step()) vehicles.emplace_back(list.column_text(0));
-    }
-    Statement old_spans(m_db, "SELECT start_at, end_at FROM vehicle_break WHERE vehicle_id = ?1");
-    Statement events(m_db, "SELECT DISTINCT at, is_start FROM lake_break_event WHERE vehicle_id = ?1");
-    Statement remove(m_db, "DELETE FROM vehicle_break WHERE vehicle_id = ?1");
+    Statement list(m_db, "SELECT vehicle_id FROM temp.affected_break_vehicle");
+    while (list.step()) vehicles.emplace_back(list.column_text(0));
+    return vehicles;
+  }
+
+  std::vector<model::BreakSpan> stored_breaks(const std::string& vehicle_id) override {
+    std::vector<model::BreakSpan> spans;
+    Statement query(m_db, "SELECT start_at, end_at FROM vehicle_break WHERE vehicle_id = ?1");
+    query.bind(1, std::string_view(vehicle_id));
+    while (query.step()) spans.push_back({query.column_time(0), end_of_break(query, 1)});
+    return spans;
+  }
+
+  std::vector<model::BreakEvent> break_events(const std::string& vehicle_id) override {
+    std::vector<model::BreakEvent> events;
+    Statement query(m_db, "SELECT DISTINCT at, is_start FROM lake_break_event WHERE vehicle_id = ?1");
+    query.bind(1, std::string_view(vehicle_id));
+    while (query.step()) events.push_back({query.column_time(0), query.column_int(1) != 0});
+    return events;
+  }
+
+  void replace_breaks(const std::string& vehicle_id, const std::vector<model::BreakSpan>& spans) override {
+    Statement(m_db, "DELETE FROM vehicle_break WHERE vehicle_id = ?1")
+        .bind(1, std::string_view(vehicle_id))
+        .run();
     Statement insert(m_db, "INSERT INTO vehicle_break (vehicle_id, start_at, end_at) VALUES (?1, ?2, ?3)");
-    for (const std::string& vehicle : vehicles) {
-      std::vector<model::BreakSpan> before;
-      old_spans.bind(1, std::string_view(vehicle));
-      while (old_spans.step()) {
-        before.push_back({old_spans.column_time(0), old_spans.column_is_null(1) ? model::BreakSpan::kOpenEnd
-                                                                                : old_spans.column_time(1)});
+    for (const auto& span : spans) {
+      insert.bind(1, std::string_view(vehicle_id)).bind_time(2, span.start_us);
+      if (span.end_us == model::BreakSpan::kOpenEnd) {
+        insert.bind_null(3);
+      } else {
+        insert.bind_time(3, span.end_us);
       }
-      old_spans.reset();
-      std::vector<model::BreakEvent> break_events;
-      events.bind(1, std::string_view(vehicle));
-      while (events.step()) break_events.push_back({events.column_time(0), events.column_int(1) != 0});
-      events.reset();
-      const auto after = model::pair_breaks(std::move(break_events));
-      std::sort(before.begin(), before.end(), [](auto& a, auto& b) { return a.start_us < b.start_us; });
-      if (before == after) continue;
-      // Every day a changed break covers may change some distance.
-      const std::vector<model::BreakSpan>* both[] = {&before, &after};
-      for (const auto* spans : both) {
-        for (const auto& span : *spans) {
-          const UtcMicros end = span.end_us == model::BreakSpan::kOpenEnd ? latest_fix_at() : span.end_us;
-          m_changed_days.add_span(span.start_us, std::max(end, span.start_us));
-        }
-      }
-      remove.bind(1, std::string_view(vehicle)).run();
-      for (const auto& span : after) {
-        insert.bind(1, std::string_view(vehicle)).bind_time(2, span.start_us);
-        if (span.end_us == model::BreakSpan::kOpenEnd)
-          insert.bind_null(3);
-        else
-          insert.bind_time(3, span.end_us);
-        insert.run();
-      }
+      insert.run();
     }
   }
 
-  UtcMicros latest_fix_at() {
+  std::vector<UtcMicros> changed_fix_times_by_day() override {
+    std::vector<UtcMicros> times;
+    Statement query(m_db, "SELECT MIN(at) FROM temp.affected_fix GROUP BY substr(at, 1, 10)");
+    while (query.step()) times.push_back(query.column_time(0));
+    return times;
+  }
+
+  UtcMicros latest_fix_at() override {
     if (!m_latest_fix_at) {
       Statement latest(m_db, "SELECT MAX(at) FROM location_update");
       latest.step();
@@ -387,52 +318,79 @@ class SqliteLoad final : public LakeDateLoad {
     return *m_latest_fix_at;
   }
 
-  void derive_period(const std::string& id, UtcMicros start_us, UtcMicros finish_us) {
-    std::map<std::string, std::vector<model::BreakSpan>, std::less<>> breaks;
-    {
-      Statement overlapping(
-          m_db,
-          "SELECT vehicle_id, start_at, end_at FROM vehicle_break "
-          "WHERE start_at <= ?2 AND (end_at IS NULL OR end_at > ?1) ORDER BY vehicle_id, start_at");
-      overlapping.bind_time(1, start_us).bind_time(2, finish_us);
-      while (overlapping.step()) {
-        breaks[std::string(overlapping.column_text(0))].push_back(
-            {overlapping.column_time(1),
-             overlapping.column_is_null(2) ? model::BreakSpan::kOpenEnd : overlapping.column_time(2)});
+  std::vector<PeriodWindow> changed_periods() override {
+    std::vector<PeriodWindow> periods;
+    Statement query(
+        m_db,
+        "SELECT a.operating_period_id, p.deleted, p.start_at, p.finish_at FROM temp.affected_period a "
+        "LEFT JOIN operating_period p ON p.operating_period_id = a.operating_period_id");
+    while (query.step()) {
+      PeriodWindow period{std::string(query.column_text(0)), std::nullopt};
+      if (!query.column_is_null(1) && query.column_int(1) == 0) {
+        period.window = std::pair{query.column_time(2), query.column_time(3)};
       }
+      periods.push_back(std::move(period));
     }
-    Statement fixes(m_db,
+    return periods;
+  }
+
+  std::vector<PeriodWindow> live_periods_meeting(UtcMicros start_us, UtcMicros end_us) override {
+    std::vector<PeriodWindow> periods;
+    Statement query(m_db,
+                    "SELECT operating_period_id, start_at, finish_at FROM operating_period "
+                    "WHERE deleted = 0 AND start_at <= ?2 AND finish_at >= ?1");
+    query.bind_time(1, start_us).bind_time(2, end_us);
+    while (query.step()) {
+      periods.push_back(
+          {std::string(query.column_text(0)), std::pair{query.column_time(1), query.column_time(2)}});
+    }
+    return periods;
+  }
+
+  void for_each_fix(UtcMicros start_us, UtcMicros finish_us,
+                    const std::function<void(std::string_view, const model::Fix&)>& visit) override {
+    Statement query(m_db,
                     "SELECT vehicle_id, at, lat, lng FROM location_update WHERE at >= ?1 AND at <= ?2 "
                     "ORDER BY vehicle_id, at");
-    fixes.bind_time(1, start_us).bind_time(2, finish_us);
-    Statement insert(m_db,
-                     "INSERT INTO vehicle_operating_period_distance (operating_period_id, vehicle_id, "
-                     "distance_m, updates) "
-                     "VALUES (?1, ?2, ?3, ?4)");
-    std::string vehicle;
-    std::vector<model::Fix> track;
-    auto flush = [&] {
-      if (track.empty()) return;
-      const auto found = breaks.find(vehicle);
-      const std::span<const model::BreakSpan> spans = found == breaks.end()
-                                                          ? std::span<const model::BreakSpan>()
-                                                          : std::span<const model::BreakSpan>(found->second);
-      const auto result = model::distance_in_window(track, spans, start_us, finish_us);
-      if (result.updates > 0) {
-        insert.bind(1, std::string_view(id)).bind(2, std::string_view(vehicle)).bind(3, result.distance_m);
-        insert.bind(4, result.updates).run();
-      }
-      track.clear();
-    };
-    while (fixes.step()) {
-      const std::string_view fix_vehicle = fixes.column_text(0);
-      if (fix_vehicle != vehicle) {
-        flush();
-        vehicle = fix_vehicle;
-      }
-      track.push_back({fixes.column_time(1), fixes.column_double(2), fixes.column_double(3)});
+    query.bind_time(1, start_us).bind_time(2, finish_us);
+    while (query.step()) {
+      visit(query.column_text(0),
+            model::Fix{query.column_time(1), query.column_double(2), query.column_double(3)});
     }
-    flush();
+  }
+
+  std::vector<std::pair<std::string, model::BreakSpan>> breaks_overlapping(UtcMicros start_us,
+                                                                           UtcMicros finish_us) override {
+    std::vector<std::pair<std::string, model::BreakSpan>> breaks;
+    Statement query(m_db,
+                    "SELECT vehicle_id, start_at, end_at FROM vehicle_break "
+                    "WHERE start_at <= ?2 AND (end_at IS NULL OR end_at > ?1)");
+    query.bind_time(1, start_us).bind_time(2, finish_us);
+    while (query.step()) {
+      breaks.emplace_back(std::string(query.column_text(0)),
+                          model::BreakSpan{query.column_time(1), end_of_break(query, 2)});
+    }
+    return breaks;
+  }
+
+  void replace_distances(const std::string& period_id, const std::vector<DistanceRow>& rows) override {
+    Statement(m_db, "DELETE FROM vehicle_operating_period_distance WHERE operating_period_id = ?1")
+        .bind(1, std::string_view(period_id))
+        .run();
+    Statement insert(
+        m_db,
+        "INSERT INTO vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, "
+        "updates) VALUES (?1, ?2, ?3, ?4)");
+    for (const DistanceRow& row : rows) {
+      insert.bind(1, std::string_view(period_id))
+          .bind(2, std::string_view(row.vehicle_id))
+          .bind(3, row.distance_m);
+      insert.bind(4, row.updates).run();
+    }
+  }
+
+  static UtcMicros end_of_break(Statement& query, int column) {
+    return query.column_is_null(column) ? model::BreakSpan::kOpenEnd : query.column_time(column);
   }
 
   SqliteDb& m_db;

@@ -1,0 +1,73 @@
+// Derivation shared by every warehouse engine: re-pairing breaks of the vehicles a load
+// touched, choosing the operating periods the load can affect, and recomputing their
+// distances with model::distance_in_window. An engine supplies only the reads and writes
+// (DeriveStore), inside its load transaction, so SQLite and PostgreSQL cannot drift apart.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/time.h"
+#include "model/breaks.h"
+#include "model/distance.h"
+
+namespace d2d::warehouse {
+
+struct PeriodWindow {
+  std::string id;
+  std::optional<std::pair<core::UtcMicros, core::UtcMicros>> window;  // nullopt: deleted or gone
+};
+
+struct DistanceRow {
+  std::string vehicle_id;
+  double distance_m = 0;
+  std::int64_t updates = 0;
+};
+
+class DeriveStore {
+ public:
+  virtual ~DeriveStore() = default;
+  // Breaks.
+  virtual std::vector<std::string> vehicles_with_changed_break_events() = 0;
+  virtual std::vector<model::BreakSpan> stored_breaks(const std::string& vehicle_id) = 0;
+  virtual std::vector<model::BreakEvent> break_events(const std::string& vehicle_id) = 0;
+  virtual void replace_breaks(const std::string& vehicle_id, const std::vector<model::BreakSpan>& spans) = 0;
+  // What changed.
+  virtual std::vector<core::UtcMicros> changed_fix_times_by_day() = 0;  // any fix time per changed UTC day
+  virtual core::UtcMicros latest_fix_at() = 0;
+  virtual std::vector<PeriodWindow> changed_periods() = 0;
+  virtual std::vector<PeriodWindow> live_periods_meeting(core::UtcMicros start_us, core::UtcMicros end_us) = 0;
+  // Distances. Fixes arrive ordered by (vehicle_id, at).
+  virtual void for_each_fix(core::UtcMicros start_us, core::UtcMicros finish_us,
+                            const std::function<void(std::string_view vehicle_id, const model::Fix&)>& visit) = 0;
+  virtual std::vector<std::pair<std::string, model::BreakSpan>> breaks_overlapping(core::UtcMicros start_us,
+                                                                                    core::UtcMicros finish_us) = 0;
+  virtual void replace_distances(const std::string& period_id, const std::vector<DistanceRow>& rows) = 0;
+};
+
+// A set of whole UTC days touched by a load; an operating period is affected when its window
+// meets one of them. Days, not one min..max span, keep a stray old fix from dragging in every
+// period in between.
+class DaySet {
+ public:
+  void add_day_of(core::UtcMicros at_us);
+  void add_span(core::UtcMicros start_us, core::UtcMicros end_us);
+  // Merged runs of consecutive days, as inclusive microsecond windows.
+  std::vector<std::pair<core::UtcMicros, core::UtcMicros>> windows();
+
+ private:
+  std::vector<std::int64_t> m_days;
+};
+
+// Re-pairs the breaks of every vehicle whose break events changed; adds the days the changed
+// breaks cover to `changed_days`.
+void repair_breaks(DeriveStore& store, DaySet& changed_days);
+
+// Recomputes the distances of every affected period; returns how many periods.
+std::uint64_t derive_distances(DeriveStore& store, DaySet& changed_days);
+
+}  // namespace d2d::warehouse

@@ -17,7 +17,7 @@ class MigrateCommand final : public Command {
   }
 
   int run(Settings& settings) override {
-    auto warehouse = warehouse::open_warehouse(settings.warehouse);
+    auto warehouse = warehouse::open_warehouse(warehouse_options(settings));
     if (m_action == "up") {
       const int applied = warehouse->migrate_up();
       fmt::print("{} migration(s) applied\n", applied);

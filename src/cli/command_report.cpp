@@ -41,7 +41,7 @@ class ReportCommand final : public Command {
   }
 
   int run(Settings& settings) override {
-    auto warehouse = warehouse::open_warehouse(settings.warehouse);
+    auto warehouse = warehouse::open_warehouse(warehouse_options(settings));
     warehouse->migrate_up();  // a fresh warehouse answers with an empty report, not an error
     const auto answers = warehouse->report();
     if (m_format == "json") {

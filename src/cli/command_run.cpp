@@ -29,7 +29,7 @@ class RunCommand final : public Command {
       throw core::Error(core::ErrorKind::Usage,
                         fmt::format("--date '{}' is not a date (expected YYYY-MM-DD)", m_date));
     }
-    auto warehouse = warehouse::open_warehouse(settings.warehouse);
+    auto warehouse = warehouse::open_warehouse(warehouse_options(settings));
     const auto outcome = pipeline::run_lake_date(options, *warehouse);
     const auto& f = outcome.figures;
     fmt::print(

@@ -25,9 +25,26 @@ void add_lake_option(CLI::App& command, Settings& settings) {
 void add_warehouse_option(CLI::App& command, Settings& settings) {
   command
       .add_option("--warehouse", settings.warehouse,
-                  "sqlite:///abs/path.db, file:///abs/path.db or a bare file path")
+                  "sqlite:///abs/path.db, a bare file path, or postgresql://user@host:port/db?sslmode=... "
+                  "(`postgresql:` alone: libpq's PG* environment)")
       ->envname("D2D_WAREHOUSE")
       ->capture_default_str();
+  command.add_option("--pg-schema", settings.pg_schema, "PostgreSQL schema of the relations")
+      ->envname("D2D_PG_SCHEMA")
+      ->capture_default_str();
+  command.add_flag("--no-wait", settings.no_wait,
+                   "fail at once when another run is loading the same lake date (default: wait for it)");
+  command.add_flag("--pg-analyst-role", settings.pg_analyst_role,
+                   "migrations create the read-only role d2d_analyst with SELECT on the analyst relations");
+}
+
+warehouse::WarehouseOptions warehouse_options(const Settings& settings) {
+  warehouse::WarehouseOptions options;
+  options.uri = settings.warehouse;
+  options.pg_schema = settings.pg_schema;
+  options.wait_for_lock = !settings.no_wait;
+  options.pg_analyst_role = settings.pg_analyst_role;
+  return options;
 }
 void add_reject_ratio_option(CLI::App& command, Settings& settings) {
   command
@@ -73,6 +90,8 @@ void apply_config_file(CLI::App& command, Settings& settings) {
       if (!given("--lake")) settings.lake = text();
     } else if (name == "warehouse") {
       if (!given("--warehouse")) settings.warehouse = text();
+    } else if (name == "pg_schema") {
+      if (!given("--pg-schema")) settings.pg_schema = text();
     } else if (name == "max_reject_ratio") {
       auto number = value.value<double>();
       if (!number || *number < 0 || *number > 1) {
@@ -83,7 +102,7 @@ void apply_config_file(CLI::App& command, Settings& settings) {
     } else {
       throw Error(ErrorKind::Usage,
                   fmt::format("config file {}: unknown key `{}` (known: source, lake, warehouse, "
-                              "max_reject_ratio)",
+                              "pg_schema, max_reject_ratio)",
                               path, name));
     }
   }

@@ -16,11 +16,15 @@ enum class ErrorKind {
 
 class Error : public std::runtime_error {
  public:
-  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), m_kind(kind) {}
+  Error(ErrorKind kind, const std::string& message, bool transient = false)
+      : std::runtime_error(message), m_kind(kind), m_transient(transient) {}
   ErrorKind kind() const { return m_kind; }
+  // True when trying again may succeed (a connection lost, a server restarting).
+  bool transient() const { return m_transient; }
 
  private:
   ErrorKind m_kind;
+  bool m_transient;
 };
 
 inline int exit_code_for(ErrorKind kind) { return kind == ErrorKind::Usage ? 2 : 1; }

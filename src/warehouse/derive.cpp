@@ -40,7 +40,8 @@ std::vector<std::pair<UtcMicros, UtcMicros>> DaySet::windows() {
 void repair_breaks(DeriveStore& store, DaySet& changed_days) {
   for (const std::string& vehicle : store.vehicles_with_changed_break_events()) {
     std::vector<model::BreakSpan> before = store.stored_breaks(vehicle);
-    std::sort(before.begin(), before.end(), [](const auto& a, const auto& b) { return a.start_us < b.start_us; });
+    std::sort(before.begin(), before.end(),
+              [](const auto& a, const auto& b) { return a.start_us < b.start_us; });
     std::vector<model::BreakSpan> after = model::pair_breaks(store.break_events(vehicle));
     if (before == after) continue;
     // Every day a changed break covers may hold a distance that changes. An open break reaches
@@ -61,7 +62,8 @@ std::vector<DistanceRow> distances_in(DeriveStore& store, UtcMicros start_us, Ut
   std::map<std::string, std::vector<model::BreakSpan>, std::less<>> breaks;
   for (auto& [vehicle, span] : store.breaks_overlapping(start_us, finish_us)) breaks[vehicle].push_back(span);
   for (auto& [vehicle, spans] : breaks) {
-    std::sort(spans.begin(), spans.end(), [](const auto& a, const auto& b) { return a.start_us < b.start_us; });
+    std::sort(spans.begin(), spans.end(),
+              [](const auto& a, const auto& b) { return a.start_us < b.start_us; });
   }
   std::vector<DistanceRow> rows;
   std::string vehicle;
@@ -69,8 +71,9 @@ std::vector<DistanceRow> distances_in(DeriveStore& store, UtcMicros start_us, Ut
   auto flush = [&] {
     if (track.empty()) return;
     const auto found = breaks.find(vehicle);
-    const std::span<const model::BreakSpan> spans =
-        found == breaks.end() ? std::span<const model::BreakSpan>() : std::span<const model::BreakSpan>(found->second);
+    const std::span<const model::BreakSpan> spans = found == breaks.end()
+                                                        ? std::span<const model::BreakSpan>()
+                                                        : std::span<const model::BreakSpan>(found->second);
     const model::VehicleDistance result = model::distance_in_window(track, spans, start_us, finish_us);
     if (result.updates > 0) rows.push_back({vehicle, result.distance_m, result.updates});
     track.clear();
@@ -98,7 +101,8 @@ std::uint64_t derive_distances(DeriveStore& store, DaySet& changed_days) {
     for (auto& period : store.live_periods_meeting(start, end)) periods[period.id] = period.window;
   }
   for (const auto& [id, window] : periods) {
-    store.replace_distances(id, window ? distances_in(store, window->first, window->second) : std::vector<DistanceRow>{});
+    store.replace_distances(
+        id, window ? distances_in(store, window->first, window->second) : std::vector<DistanceRow>{});
   }
   return periods.size();
 }

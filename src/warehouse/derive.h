@@ -40,12 +40,14 @@ class DeriveStore {
   virtual std::vector<core::UtcMicros> changed_fix_times_by_day() = 0;  // any fix time per changed UTC day
   virtual core::UtcMicros latest_fix_at() = 0;
   virtual std::vector<PeriodWindow> changed_periods() = 0;
-  virtual std::vector<PeriodWindow> live_periods_meeting(core::UtcMicros start_us, core::UtcMicros end_us) = 0;
+  virtual std::vector<PeriodWindow> live_periods_meeting(core::UtcMicros start_us,
+                                                         core::UtcMicros end_us) = 0;
   // Distances. Fixes arrive ordered by (vehicle_id, at).
-  virtual void for_each_fix(core::UtcMicros start_us, core::UtcMicros finish_us,
-                            const std::function<void(std::string_view vehicle_id, const model::Fix&)>& visit) = 0;
-  virtual std::vector<std::pair<std::string, model::BreakSpan>> breaks_overlapping(core::UtcMicros start_us,
-                                                                                    core::UtcMicros finish_us) = 0;
+  virtual void for_each_fix(
+      core::UtcMicros start_us, core::UtcMicros finish_us,
+      const std::function<void(std::string_view vehicle_id, const model::Fix&)>& visit) = 0;
+  virtual std::vector<std::pair<std::string, model::BreakSpan>> breaks_overlapping(
+      core::UtcMicros start_us, core::UtcMicros finish_us) = 0;
   virtual void replace_distances(const std::string& period_id, const std::vector<DistanceRow>& rows) = 0;
 };
 

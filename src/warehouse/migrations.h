@@ -22,5 +22,6 @@ struct MigrationState {
 };
 
 const std::vector<Migration>& sqlite_migrations();
+const std::vector<Migration>& postgres_migrations();
 
 }  // namespace d2d::warehouse

@@ -1,19 +1,21 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "warehouse/postgres_warehouse.h"
 #include "warehouse/sqlite_warehouse.h"
 #include "warehouse/warehouse.h"
 
 namespace d2d::warehouse {
 
-std::unique_ptr<Warehouse> open_warehouse(const std::string& uri) {
+std::unique_ptr<Warehouse> open_warehouse(const WarehouseOptions& options) {
+  const std::string& uri = options.uri;
   if (uri.empty())
     throw core::Error(core::ErrorKind::Usage, "no warehouse given (--warehouse or D2D_WAREHOUSE)");
   for (const char* prefix : {"sqlite://", "file://"}) {
     if (uri.starts_with(prefix)) return open_sqlite_warehouse(uri.substr(std::string_view(prefix).size()));
   }
-  if (uri.starts_with("postgres://") || uri.starts_with("postgresql://")) {
-    throw core::Error(core::ErrorKind::Usage, "the PostgreSQL warehouse is not available in this build yet");
+  if (uri.starts_with("postgres://") || uri.starts_with("postgresql://") || uri == "postgresql:") {
+    return open_postgres_warehouse(options);
   }
   if (uri.find("://") != std::string::npos) {
     throw core::Error(core::ErrorKind::Usage, fmt::format("unsupported warehouse URI scheme: {}",

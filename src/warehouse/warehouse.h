@@ -117,8 +117,20 @@ class Warehouse {
   virtual std::string describe() const = 0;  // masked, for logs
 };
 
-// Opens a warehouse from a URI: sqlite:///abs/path.db, file:///..., or a bare path.
-// Throws core::Error with one clear line when it cannot.
-std::unique_ptr<Warehouse> open_warehouse(const std::string& uri);
+struct WarehouseOptions {
+  // sqlite:///abs/path.db, file:///abs/path.db, a bare path, or postgresql://... ("postgresql:"
+  // alone, or an empty string with PGHOST set, takes everything from libpq's PG* environment).
+  std::string uri;
+  std::string pg_schema = "vehicle_analytics";
+  bool wait_for_lock = true;     // false: a second run of a date fails at once instead of waiting
+  bool pg_analyst_role = false;  // migrations create the read-only d2d_analyst role
+  int connect_attempts = 5;      // with exponential backoff, for refused/starting servers
+};
+
+// Opens a warehouse. Throws core::Error with one clear line when it cannot.
+std::unique_ptr<Warehouse> open_warehouse(const WarehouseOptions& options);
+inline std::unique_ptr<Warehouse> open_warehouse(const std::string& uri) {
+  return open_warehouse(WarehouseOptions{uri});
+}
 
 }  // namespace d2d::warehouse

@@ -1,0 +1,12 @@
+DROP TABLE {{schema}}.etl_run;
+DROP TABLE {{schema}}.rejected_event;
+DROP VIEW {{schema}}.operating_period_avg_distance;
+DROP TABLE {{schema}}.vehicle_operating_period_distance;
+DROP TABLE {{schema}}.vehicle_break;
+DROP TABLE {{schema}}.operating_period;
+DROP TABLE {{schema}}.location_update;
+DROP TABLE {{schema}}.vehicle;
+DROP TABLE {{schema}}.lake_break_event;
+DROP TABLE {{schema}}.lake_vehicle;
+DROP TABLE {{schema}}.lake_operating_period_event;
+DROP TABLE {{schema}}.lake_location_update;

@@ -1,0 +1,594 @@
+#include "warehouse/postgres_warehouse.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/version.h"
+#include "warehouse/derive.h"
+#include "warehouse/pg_conn.h"
+
+namespace d2d::warehouse {
+
+const std::vector<Migration>& postgres_migrations();
+
+namespace {
+
+using core::Error;
+using core::ErrorKind;
+using core::UtcMicros;
+using pg::Connection;
+using pg::CopyWriter;
+using Params = std::vector<std::optional<std::string>>;
+
+std::string time_param(UtcMicros at_us) { return core::format_utc(at_us); }
+
+std::string replace_all(std::string text, std::string_view from, std::string_view to) {
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+struct RejectedCopy {
+  std::string source;
+  std::uint64_t line;
+  std::string reason_code, reason, raw;
+  std::uint64_t raw_length;
+};
+
+class PgLoad final : public LakeDateLoad, private DeriveStore {
+ public:
+  PgLoad(Connection& connection, std::string schema, std::string lake_date, std::int64_t run_id, bool wait_for_lock)
+      : m_db(connection), m_s(std::move(schema)), m_lake_date(std::move(lake_date)), m_run_id(run_id) {
+    m_lake_day = *core::parse_date(m_lake_date);
+    m_db.exec_script("BEGIN");
+    m_open = true;
+    // Two runs of one lake date never interleave.
+    const std::string key = fmt::format("d2d:{}:{}", m_s, m_lake_date);
+    if (wait_for_lock) {
+      m_db.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {key});
+    } else if (!m_db.exec("SELECT pg_try_advisory_xact_lock(hashtext($1))", {key}).boolean(0, 0)) {
+      throw Error(ErrorKind::Warehouse, fmt::format("another d2d run is loading lake date {} into {} (without "
+                                                    "--no-wait it would wait for it)",
+                                                    m_lake_date, m_s));
+    }
+    m_db.exec_script(
+        "CREATE TEMP TABLE stage_location (vehicle_id text COLLATE \"C\", at timestamptz, event_at timestamptz, "
+        "lat float8, lng float8, organization_id text COLLATE \"C\") ON COMMIT DROP");
+    m_locations = std::make_unique<CopyWriter>(m_db, "COPY stage_location FROM STDIN (FORMAT binary)");
+  }
+
+  ~PgLoad() override {
+    if (m_open && m_db.is_ok()) {
+      // The server ends a COPY in progress when the transaction is rolled back.
+      PQputCopyEnd(m_db.handle(), "run abandoned");
+      while (PGresult* result = PQgetResult(m_db.handle())) PQclear(result);
+      PGresult* result = PQexec(m_db.handle(), "ROLLBACK");
+      PQclear(result);
+    }
+  }
+
+  void add_location(const LocationRow& row) override {
+    CopyWriter& copy = *m_locations;
+    copy.begin_row(6);
+    copy.text(row.vehicle_id);
+    copy.timestamp_us(row.at_us);
+    copy.timestamp_us(row.event_at_us);
+    copy.float64(row.lat_deg);
+    copy.float64(row.lng_deg);
+    if (row.organization_id) {
+      copy.text(*row.organization_id);
+    } else {
+      copy.null();
+    }
+  }
+
+  // Rejected lines are few; they wait in memory until the location COPY is done.
+  void add_rejected(const RejectedRow& row) override {
+    m_rejected.push_back({std::string(row.source), row.line, std::string(row.reason_code), std::string(row.reason),
+                          std::string(row.raw), row.raw_length});
+  }
+  void add_period_event(const PeriodEventRow& row) override { m_periods.push_back(row); }
+  void add_vehicle(const VehicleRow& row) override { m_vehicles.push_back(row); }
+  void add_break_event(const BreakEventRow& row) override { m_breaks.push_back(row); }
+
+  std::uint64_t merge() override {
+    m_locations->finish();
+    // Merges of different dates touch shared keys: apply them one at a time (no deadlocks,
+    // no lost winners); the COPY above ran in parallel with other dates.
+    m_db.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {fmt::format("d2d:{}:merge", m_s)});
+    const Params date = {m_lake_date};
+    exec(
+        "CREATE TEMP TABLE affected_fix ON COMMIT DROP AS SELECT vehicle_id, at FROM {s}.lake_location_update "
+        "WHERE lake_date = $1::date",
+        date);
+    exec("CREATE TEMP TABLE affected_vehicle ON COMMIT DROP AS SELECT vehicle_id FROM {s}.lake_vehicle WHERE lake_date = $1::date", date);
+    exec("CREATE TEMP TABLE affected_period ON COMMIT DROP AS SELECT operating_period_id FROM {s}.lake_operating_period_event WHERE lake_date = $1::date", date);
+    exec("CREATE TEMP TABLE affected_break_vehicle ON COMMIT DROP AS SELECT DISTINCT vehicle_id FROM {s}.lake_break_event WHERE lake_date = $1::date", date);
+    for (const char* table : {"lake_location_update", "lake_vehicle", "lake_operating_period_event", "lake_break_event",
+                              "rejected_event"}) {
+      exec(fmt::format("DELETE FROM {{s}}.{} WHERE lake_date = $1::date", table), date);
+    }
+    copy_small_rows();
+    // Within the date, the winner of SPEC §4 per fix key; then across dates for every key touched.
+    const std::uint64_t rows = static_cast<std::uint64_t>(std::stoll(std::string(
+        m_db.exec(sql("WITH inserted AS (INSERT INTO {s}.lake_location_update (vehicle_id, at, lake_date, event_at, lat, "
+                      "lng, organization_id) SELECT DISTINCT ON (vehicle_id, at) vehicle_id, at, $1::date, event_at, lat, "
+                      "lng, organization_id FROM stage_location ORDER BY vehicle_id, at, event_at DESC, lat DESC, lng DESC, "
+                      "COALESCE(organization_id, '') DESC RETURNING 1) SELECT COUNT(*)::text FROM inserted"),
+                  date)
+            .text(0, 0))));
+    exec("INSERT INTO affected_fix SELECT vehicle_id, at FROM {s}.lake_location_update WHERE lake_date = $1::date", date);
+    exec_script(
+        "CREATE TEMP TABLE affected_fix_key ON COMMIT DROP AS SELECT DISTINCT vehicle_id, at FROM affected_fix;"
+        "DELETE FROM {s}.location_update u USING affected_fix_key a WHERE u.vehicle_id = a.vehicle_id AND u.at = a.at;"
+        "INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
+        "SELECT DISTINCT ON (l.vehicle_id, l.at) l.vehicle_id, l.at, l.lat, l.lng, l.organization_id, l.lake_date, "
+        "l.event_at FROM {s}.lake_location_update l JOIN affected_fix_key a ON l.vehicle_id = a.vehicle_id AND l.at = a.at "
+        "ORDER BY l.vehicle_id, l.at, l.event_at DESC, l.lat DESC, l.lng DESC, COALESCE(l.organization_id, '') DESC, "
+        "l.lake_date DESC;");
+    exec("INSERT INTO affected_vehicle SELECT vehicle_id FROM {s}.lake_vehicle WHERE lake_date = $1::date", date);
+    exec_script(
+        "DELETE FROM {s}.vehicle WHERE vehicle_id IN (SELECT vehicle_id FROM affected_vehicle);"
+        "INSERT INTO {s}.vehicle (vehicle_id, organization_id, first_registered_at, last_deregistered_at) "
+        "SELECT v.vehicle_id, (SELECT o.organization_id FROM {s}.lake_vehicle o WHERE o.vehicle_id = v.vehicle_id AND "
+        "o.organization_id IS NOT NULL ORDER BY o.organization_at DESC, o.organization_id DESC LIMIT 1), "
+        "MIN(v.first_registered_at), MAX(v.last_deregistered_at) FROM {s}.lake_vehicle v "
+        "WHERE v.vehicle_id IN (SELECT vehicle_id FROM affected_vehicle) GROUP BY v.vehicle_id;");
+    exec("INSERT INTO affected_period SELECT operating_period_id FROM {s}.lake_operating_period_event WHERE lake_date = $1::date", date);
+    exec_script(
+        "DELETE FROM {s}.operating_period WHERE operating_period_id IN (SELECT operating_period_id FROM affected_period);"
+        "INSERT INTO {s}.operating_period (operating_period_id, start_at, finish_at, deleted, organization_id, event_at) "
+        "SELECT DISTINCT ON (e.operating_period_id) e.operating_period_id, e.start_at, e.finish_at, e.deleted, "
+        "e.organization_id, e.event_at FROM {s}.lake_operating_period_event e "
+        "WHERE e.operating_period_id IN (SELECT operating_period_id FROM affected_period) "
+        "ORDER BY e.operating_period_id, e.event_at DESC, e.deleted DESC, COALESCE(e.start_at, '-infinity') DESC, "
+        "COALESCE(e.finish_at, '-infinity') DESC, e.lake_date DESC;");
+    exec("INSERT INTO affected_break_vehicle SELECT DISTINCT vehicle_id FROM {s}.lake_break_event WHERE lake_date = $1::date", date);
+    repair_breaks(*this, m_changed_days);
+    return rows;
+  }
+
+  std::uint64_t derive() override { return derive_distances(*this, m_changed_days); }
+
+  void commit(const RunFigures& f) override {
+    m_db.exec(sql("UPDATE {s}.etl_run SET status = 'succeeded', finished_at = now(), extract_ms = $2, transform_ms = $3, "
+                  "load_ms = $4, derive_ms = $5, objects = $6, objects_copied = $7, bytes = $8, events_read = $9, "
+                  "events_rejected = $10, rows_loaded = $11, periods_derived = $12, error = NULL WHERE run_id = $1"),
+              {std::to_string(m_run_id), std::to_string(f.extract_ms), std::to_string(f.transform_ms),
+               std::to_string(f.load_ms), std::to_string(f.derive_ms), std::to_string(f.objects),
+               std::to_string(f.objects_copied), std::to_string(f.bytes), std::to_string(f.events_read),
+               std::to_string(f.events_rejected), std::to_string(f.rows_loaded), std::to_string(f.periods_derived)});
+    m_db.exec_script("COMMIT");
+    m_open = false;
+  }
+
+ private:
+  std::string sql(std::string_view text) const { return replace_all(std::string(text), "{s}", m_s); }
+  void exec(std::string_view text, const Params& params) { m_db.exec(sql(text), params); }
+  void exec_script(std::string_view text) { m_db.exec_script(sql(text)); }
+
+  static void optional_text(CopyWriter& copy, const std::optional<std::string>& value) {
+    if (value) {
+      copy.text(*value);
+    } else {
+      copy.null();
+    }
+  }
+  static void optional_time(CopyWriter& copy, const std::optional<UtcMicros>& value) {
+    if (value) {
+      copy.timestamp_us(*value);
+    } else {
+      copy.null();
+    }
+  }
+
+  void copy_small_rows() {
+    {
+      CopyWriter copy(m_db, sql("COPY {s}.rejected_event (lake_date, source, line, reason_code, reason, raw, raw_length) "
+                                "FROM STDIN (FORMAT binary)"));
+      for (const auto& row : m_rejected) {
+        copy.begin_row(7);
+        copy.date_days(m_lake_day);
+        copy.text(row.source);
+        copy.int64(static_cast<std::int64_t>(row.line));
+        copy.text(row.reason_code);
+        copy.text(row.reason);
+        copy.bytes(row.raw);
+        copy.int64(static_cast<std::int64_t>(row.raw_length));
+      }
+      copy.finish();
+    }
+    {
+      CopyWriter copy(m_db, sql("COPY {s}.lake_vehicle (vehicle_id, lake_date, first_registered_at, last_deregistered_at, "
+                                "organization_id, organization_at) FROM STDIN (FORMAT binary)"));
+      for (const auto& row : m_vehicles) {
+        copy.begin_row(6);
+        copy.text(row.id);
+        copy.date_days(m_lake_day);
+        optional_time(copy, row.first_registered_us);
+        optional_time(copy, row.last_deregistered_us);
+        optional_text(copy, row.organization_id);
+        optional_time(copy, row.organization_id ? std::optional<UtcMicros>(row.organization_at_us) : std::nullopt);
+      }
+      copy.finish();
+    }
+    {
+      CopyWriter copy(m_db, sql("COPY {s}.lake_operating_period_event (operating_period_id, lake_date, event_at, deleted, "
+                                "start_at, finish_at, organization_id) FROM STDIN (FORMAT binary)"));
+      for (const auto& row : m_periods) {
+        copy.begin_row(7);
+        copy.text(row.id);
+        copy.date_days(m_lake_day);
+        copy.timestamp_us(row.event_at_us);
+        copy.boolean(row.deleted);
+        optional_time(copy, row.deleted ? std::nullopt : std::optional<UtcMicros>(row.start_us));
+        optional_time(copy, row.deleted ? std::nullopt : std::optional<UtcMicros>(row.finish_us));
+        optional_text(copy, row.organization_id);
+      }
+      copy.finish();
+    }
+    {
+      CopyWriter copy(m_db, sql("COPY {s}.lake_break_event (vehicle_id, at, is_start, lake_date) FROM STDIN (FORMAT binary)"));
+      for (const auto& row : m_breaks) {
+        copy.begin_row(4);
+        copy.text(row.vehicle_id);
+        copy.timestamp_us(row.at_us);
+        copy.boolean(row.is_start);
+        copy.date_days(m_lake_day);
+      }
+      copy.finish();
+    }
+  }
+
+  // DeriveStore.
+  std::vector<std::string> vehicles_with_changed_break_events() override {
+    auto result = m_db.exec("SELECT DISTINCT vehicle_id FROM affected_break_vehicle");
+    std::vector<std::string> vehicles;
+    for (int i = 0; i < result.rows(); ++i) vehicles.emplace_back(result.text(i, 0));
+    return vehicles;
+  }
+
+  static UtcMicros end_of_break(const pg::Result& result, int row, int column) {
+    return result.is_null(row, column) ? model::BreakSpan::kOpenEnd : result.timestamp_us(row, column);
+  }
+
+  std::vector<model::BreakSpan> stored_breaks(const std::string& vehicle_id) override {
+    auto result = m_db.exec(sql("SELECT start_at, end_at FROM {s}.vehicle_break WHERE vehicle_id = $1"), {vehicle_id});
+    std::vector<model::BreakSpan> spans;
+    for (int i = 0; i < result.rows(); ++i) spans.push_back({result.timestamp_us(i, 0), end_of_break(result, i, 1)});
+    return spans;
+  }
+
+  std::vector<model::BreakEvent> break_events(const std::string& vehicle_id) override {
+    auto result = m_db.exec(sql("SELECT DISTINCT at, is_start FROM {s}.lake_break_event WHERE vehicle_id = $1"), {vehicle_id});
+    std::vector<model::BreakEvent> events;
+    for (int i = 0; i < result.rows(); ++i) events.push_back({result.timestamp_us(i, 0), result.boolean(i, 1)});
+    return events;
+  }
+
+  void replace_breaks(const std::string& vehicle_id, const std::vector<model::BreakSpan>& spans) override {
+    m_db.exec(sql("DELETE FROM {s}.vehicle_break WHERE vehicle_id = $1"), {vehicle_id});
+    for (const auto& span : spans) {
+      m_db.exec(sql("INSERT INTO {s}.vehicle_break (vehicle_id, start_at, end_at) VALUES ($1, $2::timestamptz, $3::timestamptz)"),
+                {vehicle_id, time_param(span.start_us),
+                 span.end_us == model::BreakSpan::kOpenEnd ? std::nullopt : std::optional(time_param(span.end_us))});
+    }
+  }
+
+  std::vector<UtcMicros> changed_fix_times_by_day() override {
+    auto result = m_db.exec("SELECT MIN(at) FROM affected_fix GROUP BY date_trunc('day', at)");
+    std::vector<UtcMicros> times;
+    for (int i = 0; i < result.rows(); ++i) times.push_back(result.timestamp_us(i, 0));
+    return times;
+  }
+
+  UtcMicros latest_fix_at() override {
+    if (!m_latest_fix_at) {
+      auto result = m_db.exec(sql("SELECT MAX(at) FROM {s}.location_update"));
+      m_latest_fix_at = result.is_null(0, 0) ? 0 : result.timestamp_us(0, 0);
+    }
+    return *m_latest_fix_at;
+  }
+
+  std::vector<PeriodWindow> changed_periods() override {
+    auto result = m_db.exec(sql(
+        "SELECT a.operating_period_id, p.deleted, p.start_at, p.finish_at FROM (SELECT DISTINCT operating_period_id "
+        "FROM affected_period) a LEFT JOIN {s}.operating_period p ON p.operating_period_id = a.operating_period_id"));
+    std::vector<PeriodWindow> periods;
+    for (int i = 0; i < result.rows(); ++i) {
+      PeriodWindow period{std::string(result.text(i, 0)), std::nullopt};
+      if (!result.is_null(i, 1) && !result.boolean(i, 1)) {
+        period.window = std::pair{result.timestamp_us(i, 2), result.timestamp_us(i, 3)};
+      }
+      periods.push_back(std::move(period));
+    }
+    return periods;
+  }
+
+  std::vector<PeriodWindow> live_periods_meeting(UtcMicros start_us, UtcMicros end_us) override {
+    auto result = m_db.exec(sql("SELECT operating_period_id, start_at, finish_at FROM {s}.operating_period "
+                                "WHERE NOT deleted AND start_at <= $2::timestamptz AND finish_at >= $1::timestamptz"),
+                            {time_param(start_us), time_param(end_us)});
+    std::vector<PeriodWindow> periods;
+    for (int i = 0; i < result.rows(); ++i) {
+      periods.push_back({std::string(result.text(i, 0)), std::pair{result.timestamp_us(i, 1), result.timestamp_us(i, 2)}});
+    }
+    return periods;
+  }
+
+  void for_each_fix(UtcMicros start_us, UtcMicros finish_us,
+                    const std::function<void(std::string_view, const model::Fix&)>& visit) override {
+    auto result = m_db.exec(sql("SELECT vehicle_id, at, lat, lng FROM {s}.location_update "
+                                "WHERE at >= $1::timestamptz AND at <= $2::timestamptz ORDER BY vehicle_id, at"),
+                            {time_param(start_us), time_param(finish_us)});
+    for (int i = 0; i < result.rows(); ++i) {
+      visit(result.text(i, 0), model::Fix{result.timestamp_us(i, 1), result.float64(i, 2), result.float64(i, 3)});
+    }
+  }
+
+  std::vector<std::pair<std::string, model::BreakSpan>> breaks_overlapping(UtcMicros start_us,
+                                                                            UtcMicros finish_us) override {
+    auto result = m_db.exec(sql("SELECT vehicle_id, start_at, end_at FROM {s}.vehicle_break WHERE start_at <= "
+                                "$2::timestamptz AND (end_at IS NULL OR end_at > $1::timestamptz)"),
+                            {time_param(start_us), time_param(finish_us)});
+    std::vector<std::pair<std::string, model::BreakSpan>> breaks;
+    for (int i = 0; i < result.rows(); ++i) {
+      breaks.emplace_back(std::string(result.text(i, 0)),
+                          model::BreakSpan{result.timestamp_us(i, 1), end_of_break(result, i, 2)});
+    }
+    return breaks;
+  }
+
+  void replace_distances(const std::string& period_id, const std::vector<DistanceRow>& rows) override {
+    m_db.exec(sql("DELETE FROM {s}.vehicle_operating_period_distance WHERE operating_period_id = $1"), {period_id});
+    if (rows.empty()) return;
+    CopyWriter copy(m_db, sql("COPY {s}.vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, "
+                              "updates) FROM STDIN (FORMAT binary)"));
+    for (const DistanceRow& row : rows) {
+      copy.begin_row(4);
+      copy.text(period_id);
+      copy.text(row.vehicle_id);
+      copy.float64(row.distance_m);
+      copy.int64(row.updates);
+    }
+    copy.finish();
+  }
+
+  Connection& m_db;
+  std::string m_s;  // quoted schema
+  std::string m_lake_date;
+  std::int64_t m_lake_day = 0;
+  std::int64_t m_run_id;
+  bool m_open = false;
+  std::unique_ptr<CopyWriter> m_locations;
+  std::vector<RejectedCopy> m_rejected;
+  std::vector<PeriodEventRow> m_periods;
+  std::vector<VehicleRow> m_vehicles;
+  std::vector<BreakEventRow> m_breaks;
+  DaySet m_changed_days;
+  std::optional<UtcMicros> m_latest_fix_at;
+};
+
+class PostgresWarehouse final : public Warehouse {
+ public:
+  explicit PostgresWarehouse(WarehouseOptions options) : m_options(std::move(options)) {
+    if (m_options.uri == "postgresql:") m_options.uri.clear();  // libpq's PG* environment only
+    connect();
+  }
+
+  std::vector<MigrationState> migration_status() override {
+    ensure_migration_table();
+    return status_from(m_db->exec(sql("SELECT version::bigint, name, to_char(applied_at AT TIME ZONE 'UTC', "
+                                      "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM {s}.schema_migration ORDER BY version")));
+  }
+
+  int migrate_up() override {
+    ensure_migration_table();
+    // All pending migrations in one transaction (PostgreSQL's DDL is transactional), under a
+    // lock so that two processes never apply the same one.
+    m_db->exec_script("BEGIN");
+    try {
+      m_db->exec("SELECT pg_advisory_xact_lock(hashtext($1))", {"d2d:" + m_schema + ":migrate"});
+      if (m_options.pg_analyst_role) m_db->exec_script("SET LOCAL d2d.create_analyst_role = 'on'");
+      int count = 0;
+      for (const MigrationState& state : migration_status_in_transaction()) {
+        if (state.applied) continue;
+        m_db->exec_script(sql(find(state.version).up_sql));
+        m_db->exec(sql("INSERT INTO {s}.schema_migration (version, name) VALUES ($1::int, $2)"),
+                   {std::to_string(state.version), state.name});
+        ++count;
+      }
+      m_db->exec_script("COMMIT");
+      return count;
+    } catch (...) {
+      rollback_quietly();
+      throw;
+    }
+  }
+
+  int migrate_down(int steps) override {
+    ensure_migration_table();
+    m_db->exec_script("BEGIN");
+    try {
+      m_db->exec("SELECT pg_advisory_xact_lock(hashtext($1))", {"d2d:" + m_schema + ":migrate"});
+      auto states = migration_status_in_transaction();
+      int count = 0;
+      for (auto it = states.rbegin(); it != states.rend() && count < steps; ++it) {
+        if (!it->applied) continue;
+        m_db->exec_script(sql(find(it->version).down_sql));
+        m_db->exec(sql("DELETE FROM {s}.schema_migration WHERE version = $1::int"), {std::to_string(it->version)});
+        ++count;
+      }
+      m_db->exec_script("COMMIT");
+      return count;
+    } catch (...) {
+      rollback_quietly();
+      throw;
+    }
+  }
+
+  std::int64_t start_run(const std::string& lake_date) override {
+    reconnect_if_needed();
+    auto result = m_db->exec(sql("INSERT INTO {s}.etl_run (lake_date, status, started_at, code_version) "
+                                 "VALUES ($1::date, 'running', now(), $2) RETURNING run_id"),
+                             {lake_date, std::string(core::code_version())});
+    return result.int64(0, 0);
+  }
+
+  void fail_run(std::int64_t run_id, const std::string& error) override {
+    reconnect_if_needed();
+    m_db->exec(sql("UPDATE {s}.etl_run SET status = 'failed', finished_at = now(), error = $2 WHERE run_id = $1::bigint"),
+               {std::to_string(run_id), error});
+  }
+
+  std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) override {
+    reconnect_if_needed();
+    return std::make_unique<PgLoad>(*m_db, m_schema, lake_date, run_id, m_options.wait_for_lock);
+  }
+
+  std::vector<PeriodAnswer> report() override {
+    auto result = m_db->exec(sql("SELECT operating_period_id, vehicles, avg_distance_m, total_distance_m "
+                                 "FROM {s}.operating_period_avg_distance ORDER BY operating_period_id"));
+    std::vector<PeriodAnswer> answers;
+    for (int i = 0; i < result.rows(); ++i) {
+      PeriodAnswer answer;
+      answer.operating_period_id = result.text(i, 0);
+      answer.vehicles = result.int64(i, 1);
+      if (!result.is_null(i, 2)) answer.avg_distance_m = result.float64(i, 2);
+      answer.total_distance_m = result.float64(i, 3);
+      answers.push_back(std::move(answer));
+    }
+    return answers;
+  }
+
+  std::vector<RunRecord> runs() override {
+    auto result = m_db->exec(sql(
+        "SELECT run_id, lake_date::text, status, to_char(started_at AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), COALESCE(to_char(finished_at AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''), code_version, COALESCE(error, ''), COALESCE(extract_ms, 0), "
+        "COALESCE(transform_ms, 0), COALESCE(load_ms, 0), COALESCE(derive_ms, 0), COALESCE(objects, 0), "
+        "COALESCE(objects_copied, 0), COALESCE(bytes, 0), COALESCE(events_read, 0), COALESCE(events_rejected, 0), "
+        "COALESCE(rows_loaded, 0), COALESCE(periods_derived, 0) FROM {s}.etl_run ORDER BY run_id"));
+    std::vector<RunRecord> records;
+    for (int i = 0; i < result.rows(); ++i) {
+      RunRecord r;
+      r.run_id = result.int64(i, 0);
+      r.lake_date = result.text(i, 1);
+      r.status = result.text(i, 2);
+      r.started_at = result.text(i, 3);
+      r.finished_at = result.text(i, 4);
+      r.code_version = result.text(i, 5);
+      r.error = result.text(i, 6);
+      auto& f = r.figures;
+      f.extract_ms = result.int64(i, 7);
+      f.transform_ms = result.int64(i, 8);
+      f.load_ms = result.int64(i, 9);
+      f.derive_ms = result.int64(i, 10);
+      f.objects = static_cast<std::uint64_t>(result.int64(i, 11));
+      f.objects_copied = static_cast<std::uint64_t>(result.int64(i, 12));
+      f.bytes = static_cast<std::uint64_t>(result.int64(i, 13));
+      f.events_read = static_cast<std::uint64_t>(result.int64(i, 14));
+      f.events_rejected = static_cast<std::uint64_t>(result.int64(i, 15));
+      f.rows_loaded = static_cast<std::uint64_t>(result.int64(i, 16));
+      f.periods_derived = static_cast<std::uint64_t>(result.int64(i, 17));
+      records.push_back(std::move(r));
+    }
+    return records;
+  }
+
+  std::vector<std::pair<std::string, std::int64_t>> row_counts() override {
+    std::vector<std::pair<std::string, std::int64_t>> counts;
+    for (const char* relation : {"vehicle", "location_update", "operating_period", "vehicle_break",
+                                 "vehicle_operating_period_distance", "operating_period_avg_distance", "rejected_event",
+                                 "lake_location_update", "lake_vehicle", "lake_operating_period_event",
+                                 "lake_break_event"}) {
+      counts.emplace_back(relation, m_db->exec(sql(fmt::format("SELECT COUNT(*) FROM {{s}}.{}", relation))).int64(0, 0));
+    }
+    return counts;
+  }
+
+  std::string describe() const override {
+    return fmt::format("{} (schema {})", m_options.uri.empty() ? "postgresql: (PG* environment)" : pg::mask_uri(m_options.uri),
+                       m_options.pg_schema);
+  }
+
+ private:
+  void connect() {
+    m_db = std::make_unique<Connection>(m_options.uri, m_options.connect_attempts);
+    m_schema = m_db->quote_identifier(m_options.pg_schema);
+  }
+  void reconnect_if_needed() {
+    if (!m_db->is_ok()) connect();
+  }
+  void rollback_quietly() {
+    PGresult* result = PQexec(m_db->handle(), "ROLLBACK");
+    PQclear(result);
+  }
+  std::string sql(std::string_view text) const {
+    return replace_all(replace_all(std::string(text), "{{schema}}", m_schema), "{s}", m_schema);
+  }
+
+  void ensure_migration_table() {
+    reconnect_if_needed();
+    // IF NOT EXISTS races between two first runs; the second one's error is harmless, retry once.
+    for (int attempt = 0;; ++attempt) {
+      try {
+        m_db->exec_script(sql("CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE IF NOT EXISTS {s}.schema_migration ("
+                              "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL "
+                              "DEFAULT now())"));
+        return;
+      } catch (const Error&) {
+        if (attempt > 0) throw;
+      }
+    }
+  }
+
+  std::vector<MigrationState> migration_status_in_transaction() {
+    return status_from(m_db->exec(sql("SELECT version::bigint, name, '' FROM {s}.schema_migration ORDER BY version")));
+  }
+
+  std::vector<MigrationState> status_from(const pg::Result& result) {
+    std::map<int, std::pair<std::string, std::string>> applied;
+    for (int i = 0; i < result.rows(); ++i) {
+      const auto version = static_cast<int>(result.int64(i, 0));
+      applied[version] = {std::string(result.text(i, 1)), std::string(result.text(i, 2))};
+    }
+    std::vector<MigrationState> states;
+    for (const Migration& migration : postgres_migrations()) {
+      const auto found = applied.find(migration.version);
+      states.push_back({migration.version, migration.name, found != applied.end(),
+                        found != applied.end() ? found->second.second : ""});
+      if (found != applied.end()) applied.erase(found);
+    }
+    if (!applied.empty()) {
+      throw Error(ErrorKind::Warehouse,
+                  fmt::format("warehouse {} has schema migration {} ({}) that this d2d does not know: it was written by "
+                              "a newer version",
+                              describe(), applied.begin()->first, applied.begin()->second.first));
+    }
+    return states;
+  }
+
+  static const Migration& find(int version) {
+    for (const Migration& migration : postgres_migrations()) {
+      if (migration.version == version) return migration;
+    }
+    throw Error(ErrorKind::Internal, fmt::format("unknown migration {}", version));
+  }
+
+  WarehouseOptions m_options;
+  std::unique_ptr<Connection> m_db;
+  std::string m_schema;  // quoted
+};
+
+}  // namespace
+
+std::unique_ptr<Warehouse> open_postgres_warehouse(const WarehouseOptions& options) {
+  return std::make_unique<PostgresWarehouse>(options);
+}
+
+}  // namespace d2d::warehouse

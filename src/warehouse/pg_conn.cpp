@@ -1,12 +1,12 @@
 #include "warehouse/pg_conn.h"
 
+#include <fmt/format.h>
+
 #include <bit>
 #include <chrono>
 #include <cstring>
 #include <regex>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 
@@ -58,9 +58,13 @@ std::string_view Result::text(int row, int column) const {
 std::int64_t Result::int64(int row, int column) const {
   return static_cast<std::int64_t>(read_be64(PQgetvalue(m_result, row, column)));
 }
-double Result::float64(int row, int column) const { return std::bit_cast<double>(read_be64(PQgetvalue(m_result, row, column))); }
+double Result::float64(int row, int column) const {
+  return std::bit_cast<double>(read_be64(PQgetvalue(m_result, row, column)));
+}
 bool Result::boolean(int row, int column) const { return PQgetvalue(m_result, row, column)[0] != 0; }
-std::int64_t Result::timestamp_us(int row, int column) const { return int64(row, column) + kPgEpochUnixMicros; }
+std::int64_t Result::timestamp_us(int row, int column) const {
+  return int64(row, column) + kPgEpochUnixMicros;
+}
 
 Connection::Connection(const std::string& uri, int connect_attempts) : m_masked_uri(mask_uri(uri)) {
   std::chrono::milliseconds backoff(200);
@@ -71,14 +75,16 @@ Connection::Connection(const std::string& uri, int connect_attempts) : m_masked_
     PQfinish(m_conn);
     m_conn = nullptr;
     if (attempt >= connect_attempts) {
-      throw Error(ErrorKind::Warehouse, fmt::format("cannot connect to PostgreSQL warehouse {}: {}", m_masked_uri, message),
+      throw Error(ErrorKind::Warehouse,
+                  fmt::format("cannot connect to PostgreSQL warehouse {}: {}", m_masked_uri, message),
                   /*transient=*/true);
     }
     std::this_thread::sleep_for(backoff);
     backoff *= 2;
   }
   // Server notices ("schema already exists, skipping") are not for the user: libraries never print.
-  PQsetNoticeProcessor(m_conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      m_conn, [](void*, const char*) {}, nullptr);
   // Timestamps cross the wire as UTC text in parameters; make the session agree.
   exec_script("SET TIME ZONE 'UTC'");
 }
@@ -94,7 +100,8 @@ std::string Connection::quote_identifier(std::string_view name) {
 }
 
 void Connection::fail(std::string_view doing, const PGresult* result) {
-  const std::string message = first_line(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(m_conn));
+  const std::string message =
+      first_line(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(m_conn));
   throw Error(ErrorKind::Warehouse,
               fmt::format("PostgreSQL warehouse {}: {} failed: {}", m_masked_uri, doing,
                           message.empty() ? "connection lost" : message),
@@ -106,11 +113,12 @@ Result Connection::exec(std::string_view sql, const std::vector<std::optional<st
   values.reserve(params.size());
   for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
   const std::string text(sql);
-  PGresult* raw = PQexecParams(m_conn, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
-                               nullptr, /*resultFormat=*/1);
+  PGresult* raw = PQexecParams(m_conn, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
+                               nullptr, nullptr, /*resultFormat=*/1);
   Result result(raw);
   const auto status = PQresultStatus(raw);
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(fmt::format("'{}'", text.substr(0, 80)), raw);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+    fail(fmt::format("'{}'", text.substr(0, 80)), raw);
   return result;
 }
 

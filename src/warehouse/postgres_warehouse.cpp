@@ -1,9 +1,9 @@
 #include "warehouse/postgres_warehouse.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/version.h"
@@ -41,7 +41,8 @@ struct RejectedCopy {
 
 class PgLoad final : public LakeDateLoad, private DeriveStore {
  public:
-  PgLoad(Connection& connection, std::string schema, std::string lake_date, std::int64_t run_id, bool wait_for_lock)
+  PgLoad(Connection& connection, std::string schema, std::string lake_date, std::int64_t run_id,
+         bool wait_for_lock)
       : m_db(connection), m_s(std::move(schema)), m_lake_date(std::move(lake_date)), m_run_id(run_id) {
     m_lake_day = *core::parse_date(m_lake_date);
     m_db.exec_script("BEGIN");
@@ -51,12 +52,14 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
     if (wait_for_lock) {
       m_db.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {key});
     } else if (!m_db.exec("SELECT pg_try_advisory_xact_lock(hashtext($1))", {key}).boolean(0, 0)) {
-      throw Error(ErrorKind::Warehouse, fmt::format("another d2d run is loading lake date {} into {} (without "
-                                                    "--no-wait it would wait for it)",
-                                                    m_lake_date, m_s));
+      throw Error(ErrorKind::Warehouse,
+                  fmt::format("another d2d run is loading lake date {} into {} (without "
+                              "--no-wait it would wait for it)",
+                              m_lake_date, m_s));
     }
     m_db.exec_script(
-        "CREATE TEMP TABLE stage_location (vehicle_id text COLLATE \"C\", at timestamptz, event_at timestamptz, "
+        "CREATE TEMP TABLE stage_location (vehicle_id text COLLATE \"C\", at timestamptz, event_at "
+        "timestamptz, "
         "lat float8, lng float8, organization_id text COLLATE \"C\") ON COMMIT DROP");
     m_locations = std::make_unique<CopyWriter>(m_db, "COPY stage_location FROM STDIN (FORMAT binary)");
   }
@@ -88,8 +91,8 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
 
   // Rejected lines are few; they wait in memory until the location COPY is done.
   void add_rejected(const RejectedRow& row) override {
-    m_rejected.push_back({std::string(row.source), row.line, std::string(row.reason_code), std::string(row.reason),
-                          std::string(row.raw), row.raw_length});
+    m_rejected.push_back({std::string(row.source), row.line, std::string(row.reason_code),
+                          std::string(row.reason), std::string(row.raw), row.raw_length});
   }
   void add_period_event(const PeriodEventRow& row) override { m_periods.push_back(row); }
   void add_vehicle(const VehicleRow& row) override { m_vehicles.push_back(row); }
@@ -101,53 +104,106 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
     // no lost winners); the COPY above ran in parallel with other dates.
     m_db.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {fmt::format("d2d:{}:merge", m_s)});
     const Params date = {m_lake_date};
+    // Sorts of a day's rows fit in memory instead of spilling to disk.
+    m_db.exec_script("SET LOCAL work_mem = '256MB'");
+    // The fix keys this date held before (none on a first load).
     exec(
-        "CREATE TEMP TABLE affected_fix ON COMMIT DROP AS SELECT vehicle_id, at FROM {s}.lake_location_update "
+        "CREATE TEMP TABLE affected_fix ON COMMIT DROP AS SELECT vehicle_id, at FROM "
+        "{s}.lake_location_update "
         "WHERE lake_date = $1::date",
         date);
-    exec("CREATE TEMP TABLE affected_vehicle ON COMMIT DROP AS SELECT vehicle_id FROM {s}.lake_vehicle WHERE lake_date = $1::date", date);
-    exec("CREATE TEMP TABLE affected_period ON COMMIT DROP AS SELECT operating_period_id FROM {s}.lake_operating_period_event WHERE lake_date = $1::date", date);
-    exec("CREATE TEMP TABLE affected_break_vehicle ON COMMIT DROP AS SELECT DISTINCT vehicle_id FROM {s}.lake_break_event WHERE lake_date = $1::date", date);
-    for (const char* table : {"lake_location_update", "lake_vehicle", "lake_operating_period_event", "lake_break_event",
-                              "rejected_event"}) {
+    exec(
+        "CREATE TEMP TABLE affected_vehicle ON COMMIT DROP AS SELECT vehicle_id FROM {s}.lake_vehicle WHERE "
+        "lake_date = $1::date",
+        date);
+    exec(
+        "CREATE TEMP TABLE affected_period ON COMMIT DROP AS SELECT operating_period_id FROM "
+        "{s}.lake_operating_period_event WHERE lake_date = $1::date",
+        date);
+    exec(
+        "CREATE TEMP TABLE affected_break_vehicle ON COMMIT DROP AS SELECT DISTINCT vehicle_id FROM "
+        "{s}.lake_break_event WHERE lake_date = $1::date",
+        date);
+    for (const char* table : {"lake_location_update", "lake_vehicle", "lake_operating_period_event",
+                              "lake_break_event", "rejected_event"}) {
       exec(fmt::format("DELETE FROM {{s}}.{} WHERE lake_date = $1::date", table), date);
     }
     copy_small_rows();
-    // Within the date, the winner of SPEC §4 per fix key; then across dates for every key touched.
+    // Within the date: the winner of SPEC §4 per fix key.
     const std::uint64_t rows = static_cast<std::uint64_t>(std::stoll(std::string(
-        m_db.exec(sql("WITH inserted AS (INSERT INTO {s}.lake_location_update (vehicle_id, at, lake_date, event_at, lat, "
-                      "lng, organization_id) SELECT DISTINCT ON (vehicle_id, at) vehicle_id, at, $1::date, event_at, lat, "
-                      "lng, organization_id FROM stage_location ORDER BY vehicle_id, at, event_at DESC, lat DESC, lng DESC, "
+        m_db.exec(sql("WITH inserted AS (INSERT INTO {s}.lake_location_update (vehicle_id, at, lake_date, "
+                      "event_at, lat, "
+                      "lng, organization_id) SELECT DISTINCT ON (vehicle_id, at) vehicle_id, at, $1::date, "
+                      "event_at, lat, "
+                      "lng, organization_id FROM stage_location ORDER BY vehicle_id, at, event_at DESC, lat "
+                      "DESC, lng DESC, "
                       "COALESCE(organization_id, '') DESC RETURNING 1) SELECT COUNT(*)::text FROM inserted"),
                   date)
             .text(0, 0))));
-    exec("INSERT INTO affected_fix SELECT vehicle_id, at FROM {s}.lake_location_update WHERE lake_date = $1::date", date);
-    exec_script(
-        "CREATE TEMP TABLE affected_fix_key ON COMMIT DROP AS SELECT DISTINCT vehicle_id, at FROM affected_fix;"
-        "DELETE FROM {s}.location_update u USING affected_fix_key a WHERE u.vehicle_id = a.vehicle_id AND u.at = a.at;"
+    // Across dates. Winners this date held before lose their ground: drop them and elect again
+    // among the other dates' versions...
+    exec("CREATE TEMP TABLE orphaned_fix (vehicle_id text COLLATE \"C\", at timestamptz) ON COMMIT DROP", {});
+    exec(
+        "WITH dropped AS (DELETE FROM {s}.location_update u USING affected_fix a WHERE u.vehicle_id = "
+        "a.vehicle_id "
+        "AND u.at = a.at AND u.lake_date = $1::date RETURNING u.vehicle_id, u.at) "
+        "INSERT INTO orphaned_fix SELECT vehicle_id, at FROM dropped",
+        date);
+    exec(
         "INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
-        "SELECT DISTINCT ON (l.vehicle_id, l.at) l.vehicle_id, l.at, l.lat, l.lng, l.organization_id, l.lake_date, "
-        "l.event_at FROM {s}.lake_location_update l JOIN affected_fix_key a ON l.vehicle_id = a.vehicle_id AND l.at = a.at "
-        "ORDER BY l.vehicle_id, l.at, l.event_at DESC, l.lat DESC, l.lng DESC, COALESCE(l.organization_id, '') DESC, "
-        "l.lake_date DESC;");
-    exec("INSERT INTO affected_vehicle SELECT vehicle_id FROM {s}.lake_vehicle WHERE lake_date = $1::date", date);
+        "SELECT DISTINCT ON (l.vehicle_id, l.at) l.vehicle_id, l.at, l.lat, l.lng, l.organization_id, "
+        "l.lake_date, "
+        "l.event_at FROM {s}.lake_location_update l JOIN orphaned_fix o ON l.vehicle_id = o.vehicle_id AND "
+        "l.at = o.at "
+        "WHERE l.lake_date <> $1::date "
+        "ORDER BY l.vehicle_id, l.at, l.event_at DESC, l.lat DESC, l.lng DESC, COALESCE(l.organization_id, "
+        "'') DESC, "
+        "l.lake_date DESC",
+        date);
+    // ...then this date's versions compete with whatever stands (on a first load: plain inserts).
+    exec(
+        "INSERT INTO {s}.location_update AS u (vehicle_id, at, lat, lng, organization_id, lake_date, "
+        "event_at) "
+        "SELECT vehicle_id, at, lat, lng, organization_id, lake_date, event_at FROM {s}.lake_location_update "
+        "WHERE lake_date = $1::date "
+        "ON CONFLICT (vehicle_id, at) DO UPDATE SET lat = excluded.lat, lng = excluded.lng, "
+        "organization_id = excluded.organization_id, lake_date = excluded.lake_date, event_at = "
+        "excluded.event_at "
+        "WHERE (excluded.event_at, excluded.lat, excluded.lng, COALESCE(excluded.organization_id, ''), "
+        "excluded.lake_date) "
+        "> (u.event_at, u.lat, u.lng, COALESCE(u.organization_id, ''), u.lake_date)",
+        date);
+    exec("INSERT INTO affected_fix SELECT vehicle_id, at FROM stage_location", {});
+    exec("INSERT INTO affected_vehicle SELECT vehicle_id FROM {s}.lake_vehicle WHERE lake_date = $1::date",
+         date);
     exec_script(
         "DELETE FROM {s}.vehicle WHERE vehicle_id IN (SELECT vehicle_id FROM affected_vehicle);"
         "INSERT INTO {s}.vehicle (vehicle_id, organization_id, first_registered_at, last_deregistered_at) "
-        "SELECT v.vehicle_id, (SELECT o.organization_id FROM {s}.lake_vehicle o WHERE o.vehicle_id = v.vehicle_id AND "
+        "SELECT v.vehicle_id, (SELECT o.organization_id FROM {s}.lake_vehicle o WHERE o.vehicle_id = "
+        "v.vehicle_id AND "
         "o.organization_id IS NOT NULL ORDER BY o.organization_at DESC, o.organization_id DESC LIMIT 1), "
         "MIN(v.first_registered_at), MAX(v.last_deregistered_at) FROM {s}.lake_vehicle v "
         "WHERE v.vehicle_id IN (SELECT vehicle_id FROM affected_vehicle) GROUP BY v.vehicle_id;");
-    exec("INSERT INTO affected_period SELECT operating_period_id FROM {s}.lake_operating_period_event WHERE lake_date = $1::date", date);
+    exec(
+        "INSERT INTO affected_period SELECT operating_period_id FROM {s}.lake_operating_period_event WHERE "
+        "lake_date = $1::date",
+        date);
     exec_script(
-        "DELETE FROM {s}.operating_period WHERE operating_period_id IN (SELECT operating_period_id FROM affected_period);"
-        "INSERT INTO {s}.operating_period (operating_period_id, start_at, finish_at, deleted, organization_id, event_at) "
-        "SELECT DISTINCT ON (e.operating_period_id) e.operating_period_id, e.start_at, e.finish_at, e.deleted, "
+        "DELETE FROM {s}.operating_period WHERE operating_period_id IN (SELECT operating_period_id FROM "
+        "affected_period);"
+        "INSERT INTO {s}.operating_period (operating_period_id, start_at, finish_at, deleted, "
+        "organization_id, event_at) "
+        "SELECT DISTINCT ON (e.operating_period_id) e.operating_period_id, e.start_at, e.finish_at, "
+        "e.deleted, "
         "e.organization_id, e.event_at FROM {s}.lake_operating_period_event e "
         "WHERE e.operating_period_id IN (SELECT operating_period_id FROM affected_period) "
-        "ORDER BY e.operating_period_id, e.event_at DESC, e.deleted DESC, COALESCE(e.start_at, '-infinity') DESC, "
+        "ORDER BY e.operating_period_id, e.event_at DESC, e.deleted DESC, COALESCE(e.start_at, '-infinity') "
+        "DESC, "
         "COALESCE(e.finish_at, '-infinity') DESC, e.lake_date DESC;");
-    exec("INSERT INTO affected_break_vehicle SELECT DISTINCT vehicle_id FROM {s}.lake_break_event WHERE lake_date = $1::date", date);
+    exec(
+        "INSERT INTO affected_break_vehicle SELECT DISTINCT vehicle_id FROM {s}.lake_break_event WHERE "
+        "lake_date = $1::date",
+        date);
     repair_breaks(*this, m_changed_days);
     return rows;
   }
@@ -155,13 +211,17 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   std::uint64_t derive() override { return derive_distances(*this, m_changed_days); }
 
   void commit(const RunFigures& f) override {
-    m_db.exec(sql("UPDATE {s}.etl_run SET status = 'succeeded', finished_at = now(), extract_ms = $2, transform_ms = $3, "
-                  "load_ms = $4, derive_ms = $5, objects = $6, objects_copied = $7, bytes = $8, events_read = $9, "
-                  "events_rejected = $10, rows_loaded = $11, periods_derived = $12, error = NULL WHERE run_id = $1"),
-              {std::to_string(m_run_id), std::to_string(f.extract_ms), std::to_string(f.transform_ms),
-               std::to_string(f.load_ms), std::to_string(f.derive_ms), std::to_string(f.objects),
-               std::to_string(f.objects_copied), std::to_string(f.bytes), std::to_string(f.events_read),
-               std::to_string(f.events_rejected), std::to_string(f.rows_loaded), std::to_string(f.periods_derived)});
+    m_db.exec(
+        sql("UPDATE {s}.etl_run SET status = 'succeeded', finished_at = now(), extract_ms = $2, transform_ms "
+            "= $3, "
+            "load_ms = $4, derive_ms = $5, objects = $6, objects_copied = $7, bytes = $8, events_read = $9, "
+            "events_rejected = $10, rows_loaded = $11, periods_derived = $12, error = NULL WHERE run_id = "
+            "$1"),
+        {std::to_string(m_run_id), std::to_string(f.extract_ms), std::to_string(f.transform_ms),
+         std::to_string(f.load_ms), std::to_string(f.derive_ms), std::to_string(f.objects),
+         std::to_string(f.objects_copied), std::to_string(f.bytes), std::to_string(f.events_read),
+         std::to_string(f.events_rejected), std::to_string(f.rows_loaded),
+         std::to_string(f.periods_derived)});
     m_db.exec_script("COMMIT");
     m_open = false;
   }
@@ -188,8 +248,9 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
 
   void copy_small_rows() {
     {
-      CopyWriter copy(m_db, sql("COPY {s}.rejected_event (lake_date, source, line, reason_code, reason, raw, raw_length) "
-                                "FROM STDIN (FORMAT binary)"));
+      CopyWriter copy(
+          m_db, sql("COPY {s}.rejected_event (lake_date, source, line, reason_code, reason, raw, raw_length) "
+                    "FROM STDIN (FORMAT binary)"));
       for (const auto& row : m_rejected) {
         copy.begin_row(7);
         copy.date_days(m_lake_day);
@@ -203,8 +264,10 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
       copy.finish();
     }
     {
-      CopyWriter copy(m_db, sql("COPY {s}.lake_vehicle (vehicle_id, lake_date, first_registered_at, last_deregistered_at, "
-                                "organization_id, organization_at) FROM STDIN (FORMAT binary)"));
+      CopyWriter copy(
+          m_db,
+          sql("COPY {s}.lake_vehicle (vehicle_id, lake_date, first_registered_at, last_deregistered_at, "
+              "organization_id, organization_at) FROM STDIN (FORMAT binary)"));
       for (const auto& row : m_vehicles) {
         copy.begin_row(6);
         copy.text(row.id);
@@ -212,13 +275,16 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         optional_time(copy, row.first_registered_us);
         optional_time(copy, row.last_deregistered_us);
         optional_text(copy, row.organization_id);
-        optional_time(copy, row.organization_id ? std::optional<UtcMicros>(row.organization_at_us) : std::nullopt);
+        optional_time(copy,
+                      row.organization_id ? std::optional<UtcMicros>(row.organization_at_us) : std::nullopt);
       }
       copy.finish();
     }
     {
-      CopyWriter copy(m_db, sql("COPY {s}.lake_operating_period_event (operating_period_id, lake_date, event_at, deleted, "
-                                "start_at, finish_at, organization_id) FROM STDIN (FORMAT binary)"));
+      CopyWriter copy(
+          m_db,
+          sql("COPY {s}.lake_operating_period_event (operating_period_id, lake_date, event_at, deleted, "
+              "start_at, finish_at, organization_id) FROM STDIN (FORMAT binary)"));
       for (const auto& row : m_periods) {
         copy.begin_row(7);
         copy.text(row.id);
@@ -232,7 +298,9 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
       copy.finish();
     }
     {
-      CopyWriter copy(m_db, sql("COPY {s}.lake_break_event (vehicle_id, at, is_start, lake_date) FROM STDIN (FORMAT binary)"));
+      CopyWriter copy(
+          m_db,
+          sql("COPY {s}.lake_break_event (vehicle_id, at, is_start, lake_date) FROM STDIN (FORMAT binary)"));
       for (const auto& row : m_breaks) {
         copy.begin_row(4);
         copy.text(row.vehicle_id);
@@ -257,25 +325,31 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   std::vector<model::BreakSpan> stored_breaks(const std::string& vehicle_id) override {
-    auto result = m_db.exec(sql("SELECT start_at, end_at FROM {s}.vehicle_break WHERE vehicle_id = $1"), {vehicle_id});
+    auto result =
+        m_db.exec(sql("SELECT start_at, end_at FROM {s}.vehicle_break WHERE vehicle_id = $1"), {vehicle_id});
     std::vector<model::BreakSpan> spans;
-    for (int i = 0; i < result.rows(); ++i) spans.push_back({result.timestamp_us(i, 0), end_of_break(result, i, 1)});
+    for (int i = 0; i < result.rows(); ++i)
+      spans.push_back({result.timestamp_us(i, 0), end_of_break(result, i, 1)});
     return spans;
   }
 
   std::vector<model::BreakEvent> break_events(const std::string& vehicle_id) override {
-    auto result = m_db.exec(sql("SELECT DISTINCT at, is_start FROM {s}.lake_break_event WHERE vehicle_id = $1"), {vehicle_id});
+    auto result = m_db.exec(
+        sql("SELECT DISTINCT at, is_start FROM {s}.lake_break_event WHERE vehicle_id = $1"), {vehicle_id});
     std::vector<model::BreakEvent> events;
-    for (int i = 0; i < result.rows(); ++i) events.push_back({result.timestamp_us(i, 0), result.boolean(i, 1)});
+    for (int i = 0; i < result.rows(); ++i)
+      events.push_back({result.timestamp_us(i, 0), result.boolean(i, 1)});
     return events;
   }
 
   void replace_breaks(const std::string& vehicle_id, const std::vector<model::BreakSpan>& spans) override {
     m_db.exec(sql("DELETE FROM {s}.vehicle_break WHERE vehicle_id = $1"), {vehicle_id});
     for (const auto& span : spans) {
-      m_db.exec(sql("INSERT INTO {s}.vehicle_break (vehicle_id, start_at, end_at) VALUES ($1, $2::timestamptz, $3::timestamptz)"),
+      m_db.exec(sql("INSERT INTO {s}.vehicle_break (vehicle_id, start_at, end_at) VALUES ($1, "
+                    "$2::timestamptz, $3::timestamptz)"),
                 {vehicle_id, time_param(span.start_us),
-                 span.end_us == model::BreakSpan::kOpenEnd ? std::nullopt : std::optional(time_param(span.end_us))});
+                 span.end_us == model::BreakSpan::kOpenEnd ? std::nullopt
+                                                           : std::optional(time_param(span.end_us))});
     }
   }
 
@@ -295,9 +369,11 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   std::vector<PeriodWindow> changed_periods() override {
-    auto result = m_db.exec(sql(
-        "SELECT a.operating_period_id, p.deleted, p.start_at, p.finish_at FROM (SELECT DISTINCT operating_period_id "
-        "FROM affected_period) a LEFT JOIN {s}.operating_period p ON p.operating_period_id = a.operating_period_id"));
+    auto result =
+        m_db.exec(sql("SELECT a.operating_period_id, p.deleted, p.start_at, p.finish_at FROM (SELECT "
+                      "DISTINCT operating_period_id "
+                      "FROM affected_period) a LEFT JOIN {s}.operating_period p ON p.operating_period_id = "
+                      "a.operating_period_id"));
     std::vector<PeriodWindow> periods;
     for (int i = 0; i < result.rows(); ++i) {
       PeriodWindow period{std::string(result.text(i, 0)), std::nullopt};
@@ -310,31 +386,36 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   std::vector<PeriodWindow> live_periods_meeting(UtcMicros start_us, UtcMicros end_us) override {
-    auto result = m_db.exec(sql("SELECT operating_period_id, start_at, finish_at FROM {s}.operating_period "
-                                "WHERE NOT deleted AND start_at <= $2::timestamptz AND finish_at >= $1::timestamptz"),
-                            {time_param(start_us), time_param(end_us)});
+    auto result =
+        m_db.exec(sql("SELECT operating_period_id, start_at, finish_at FROM {s}.operating_period "
+                      "WHERE NOT deleted AND start_at <= $2::timestamptz AND finish_at >= $1::timestamptz"),
+                  {time_param(start_us), time_param(end_us)});
     std::vector<PeriodWindow> periods;
     for (int i = 0; i < result.rows(); ++i) {
-      periods.push_back({std::string(result.text(i, 0)), std::pair{result.timestamp_us(i, 1), result.timestamp_us(i, 2)}});
+      periods.push_back(
+          {std::string(result.text(i, 0)), std::pair{result.timestamp_us(i, 1), result.timestamp_us(i, 2)}});
     }
     return periods;
   }
 
   void for_each_fix(UtcMicros start_us, UtcMicros finish_us,
                     const std::function<void(std::string_view, const model::Fix&)>& visit) override {
-    auto result = m_db.exec(sql("SELECT vehicle_id, at, lat, lng FROM {s}.location_update "
-                                "WHERE at >= $1::timestamptz AND at <= $2::timestamptz ORDER BY vehicle_id, at"),
-                            {time_param(start_us), time_param(finish_us)});
+    auto result =
+        m_db.exec(sql("SELECT vehicle_id, at, lat, lng FROM {s}.location_update "
+                      "WHERE at >= $1::timestamptz AND at <= $2::timestamptz ORDER BY vehicle_id, at"),
+                  {time_param(start_us), time_param(finish_us)});
     for (int i = 0; i < result.rows(); ++i) {
-      visit(result.text(i, 0), model::Fix{result.timestamp_us(i, 1), result.float64(i, 2), result.float64(i, 3)});
+      visit(result.text(i, 0),
+            model::Fix{result.timestamp_us(i, 1), result.float64(i, 2), result.float64(i, 3)});
     }
   }
 
   std::vector<std::pair<std::string, model::BreakSpan>> breaks_overlapping(UtcMicros start_us,
-                                                                            UtcMicros finish_us) override {
-    auto result = m_db.exec(sql("SELECT vehicle_id, start_at, end_at FROM {s}.vehicle_break WHERE start_at <= "
-                                "$2::timestamptz AND (end_at IS NULL OR end_at > $1::timestamptz)"),
-                            {time_param(start_us), time_param(finish_us)});
+                                                                           UtcMicros finish_us) override {
+    auto result =
+        m_db.exec(sql("SELECT vehicle_id, start_at, end_at FROM {s}.vehicle_break WHERE start_at <= "
+                      "$2::timestamptz AND (end_at IS NULL OR end_at > $1::timestamptz)"),
+                  {time_param(start_us), time_param(finish_us)});
     std::vector<std::pair<std::string, model::BreakSpan>> breaks;
     for (int i = 0; i < result.rows(); ++i) {
       breaks.emplace_back(std::string(result.text(i, 0)),
@@ -344,10 +425,12 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   void replace_distances(const std::string& period_id, const std::vector<DistanceRow>& rows) override {
-    m_db.exec(sql("DELETE FROM {s}.vehicle_operating_period_distance WHERE operating_period_id = $1"), {period_id});
+    m_db.exec(sql("DELETE FROM {s}.vehicle_operating_period_distance WHERE operating_period_id = $1"),
+              {period_id});
     if (rows.empty()) return;
-    CopyWriter copy(m_db, sql("COPY {s}.vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, "
-                              "updates) FROM STDIN (FORMAT binary)"));
+    CopyWriter copy(
+        m_db, sql("COPY {s}.vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, "
+                  "updates) FROM STDIN (FORMAT binary)"));
     for (const DistanceRow& row : rows) {
       copy.begin_row(4);
       copy.text(period_id);
@@ -382,8 +465,9 @@ class PostgresWarehouse final : public Warehouse {
 
   std::vector<MigrationState> migration_status() override {
     ensure_migration_table();
-    return status_from(m_db->exec(sql("SELECT version::bigint, name, to_char(applied_at AT TIME ZONE 'UTC', "
-                                      "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM {s}.schema_migration ORDER BY version")));
+    return status_from(
+        m_db->exec(sql("SELECT version::bigint, name, to_char(applied_at AT TIME ZONE 'UTC', "
+                       "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM {s}.schema_migration ORDER BY version")));
   }
 
   int migrate_up() override {
@@ -420,7 +504,8 @@ class PostgresWarehouse final : public Warehouse {
       for (auto it = states.rbegin(); it != states.rend() && count < steps; ++it) {
         if (!it->applied) continue;
         m_db->exec_script(sql(find(it->version).down_sql));
-        m_db->exec(sql("DELETE FROM {s}.schema_migration WHERE version = $1::int"), {std::to_string(it->version)});
+        m_db->exec(sql("DELETE FROM {s}.schema_migration WHERE version = $1::int"),
+                   {std::to_string(it->version)});
         ++count;
       }
       m_db->exec_script("COMMIT");
@@ -441,7 +526,8 @@ class PostgresWarehouse final : public Warehouse {
 
   void fail_run(std::int64_t run_id, const std::string& error) override {
     reconnect_if_needed();
-    m_db->exec(sql("UPDATE {s}.etl_run SET status = 'failed', finished_at = now(), error = $2 WHERE run_id = $1::bigint"),
+    m_db->exec(sql("UPDATE {s}.etl_run SET status = 'failed', finished_at = now(), error = $2 WHERE run_id = "
+                   "$1::bigint"),
                {std::to_string(run_id), error});
   }
 
@@ -451,8 +537,9 @@ class PostgresWarehouse final : public Warehouse {
   }
 
   std::vector<PeriodAnswer> report() override {
-    auto result = m_db->exec(sql("SELECT operating_period_id, vehicles, avg_distance_m, total_distance_m "
-                                 "FROM {s}.operating_period_avg_distance ORDER BY operating_period_id"));
+    auto result =
+        m_db->exec(sql("SELECT operating_period_id, vehicles, avg_distance_m, total_distance_m "
+                       "FROM {s}.operating_period_avg_distance ORDER BY operating_period_id"));
     std::vector<PeriodAnswer> answers;
     for (int i = 0; i < result.rows(); ++i) {
       PeriodAnswer answer;
@@ -466,13 +553,15 @@ class PostgresWarehouse final : public Warehouse {
   }
 
   std::vector<RunRecord> runs() override {
-    auto result = m_db->exec(sql(
-        "SELECT run_id, lake_date::text, status, to_char(started_at AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), COALESCE(to_char(finished_at AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''), code_version, COALESCE(error, ''), COALESCE(extract_ms, 0), "
-        "COALESCE(transform_ms, 0), COALESCE(load_ms, 0), COALESCE(derive_ms, 0), COALESCE(objects, 0), "
-        "COALESCE(objects_copied, 0), COALESCE(bytes, 0), COALESCE(events_read, 0), COALESCE(events_rejected, 0), "
-        "COALESCE(rows_loaded, 0), COALESCE(periods_derived, 0) FROM {s}.etl_run ORDER BY run_id"));
+    auto result = m_db->exec(
+        sql("SELECT run_id, lake_date::text, status, to_char(started_at AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), COALESCE(to_char(finished_at AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''), code_version, COALESCE(error, ''), "
+            "COALESCE(extract_ms, 0), "
+            "COALESCE(transform_ms, 0), COALESCE(load_ms, 0), COALESCE(derive_ms, 0), COALESCE(objects, 0), "
+            "COALESCE(objects_copied, 0), COALESCE(bytes, 0), COALESCE(events_read, 0), "
+            "COALESCE(events_rejected, 0), "
+            "COALESCE(rows_loaded, 0), COALESCE(periods_derived, 0) FROM {s}.etl_run ORDER BY run_id"));
     std::vector<RunRecord> records;
     for (int i = 0; i < result.rows(); ++i) {
       RunRecord r;
@@ -502,17 +591,19 @@ class PostgresWarehouse final : public Warehouse {
 
   std::vector<std::pair<std::string, std::int64_t>> row_counts() override {
     std::vector<std::pair<std::string, std::int64_t>> counts;
-    for (const char* relation : {"vehicle", "location_update", "operating_period", "vehicle_break",
-                                 "vehicle_operating_period_distance", "operating_period_avg_distance", "rejected_event",
-                                 "lake_location_update", "lake_vehicle", "lake_operating_period_event",
-                                 "lake_break_event"}) {
-      counts.emplace_back(relation, m_db->exec(sql(fmt::format("SELECT COUNT(*) FROM {{s}}.{}", relation))).int64(0, 0));
+    for (const char* relation :
+         {"vehicle", "location_update", "operating_period", "vehicle_break",
+          "vehicle_operating_period_distance", "operating_period_avg_distance", "rejected_event",
+          "lake_location_update", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
+      counts.emplace_back(
+          relation, m_db->exec(sql(fmt::format("SELECT COUNT(*) FROM {{s}}.{}", relation))).int64(0, 0));
     }
     return counts;
   }
 
   std::string describe() const override {
-    return fmt::format("{} (schema {})", m_options.uri.empty() ? "postgresql: (PG* environment)" : pg::mask_uri(m_options.uri),
+    return fmt::format("{} (schema {})",
+                       m_options.uri.empty() ? "postgresql: (PG* environment)" : pg::mask_uri(m_options.uri),
                        m_options.pg_schema);
   }
 
@@ -537,9 +628,10 @@ class PostgresWarehouse final : public Warehouse {
     // IF NOT EXISTS races between two first runs; the second one's error is harmless, retry once.
     for (int attempt = 0;; ++attempt) {
       try {
-        m_db->exec_script(sql("CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE IF NOT EXISTS {s}.schema_migration ("
-                              "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL "
-                              "DEFAULT now())"));
+        m_db->exec_script(
+            sql("CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE IF NOT EXISTS {s}.schema_migration ("
+                "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL "
+                "DEFAULT now())"));
         return;
       } catch (const Error&) {
         if (attempt > 0) throw;
@@ -548,7 +640,8 @@ class PostgresWarehouse final : public Warehouse {
   }
 
   std::vector<MigrationState> migration_status_in_transaction() {
-    return status_from(m_db->exec(sql("SELECT version::bigint, name, '' FROM {s}.schema_migration ORDER BY version")));
+    return status_from(
+        m_db->exec(sql("SELECT version::bigint, name, '' FROM {s}.schema_migration ORDER BY version")));
   }
 
   std::vector<MigrationState> status_from(const pg::Result& result) {
@@ -565,10 +658,12 @@ class PostgresWarehouse final : public Warehouse {
       if (found != applied.end()) applied.erase(found);
     }
     if (!applied.empty()) {
-      throw Error(ErrorKind::Warehouse,
-                  fmt::format("warehouse {} has schema migration {} ({}) that this d2d does not know: it was written by "
-                              "a newer version",
-                              describe(), applied.begin()->first, applied.begin()->second.first));
+      throw Error(
+          ErrorKind::Warehouse,
+          fmt::format(
+              "warehouse {} has schema migration {} ({}) that this d2d does not know: it was written by "
+              "a newer version",
+              describe(), applied.begin()->first, applied.begin()->second.first));
     }
     return states;
   }

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <thread>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -55,6 +56,39 @@ void transform_object(const lake::ManifestEntry& entry, std::string_view bytes, 
   }
 }
 
+// Transform (streaming rows into the load transaction), load, derive, commit.
+void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone, warehouse::Warehouse& warehouse,
+                        std::int64_t run_id, warehouse::RunFigures& figures) {
+  figures.events_read = figures.events_rejected = 0;
+  auto started = Clock::now();
+  auto load = warehouse.begin_load(options.lake_date, run_id);
+  events::LineDecoder decoder;
+  LakeDateReducer reducer;
+  std::string rejected_jsonl;
+  for (const lake::ManifestEntry& entry : raw_zone.manifest()) {
+    const std::string bytes = raw_zone.read_events(entry);
+    transform_object(entry, bytes, options.lake_date, decoder, reducer, *load, rejected_jsonl, figures);
+  }
+  reducer.flush_to(*load);
+  figures.transform_ms = elapsed_ms(started);
+  spdlog::info("transform {}: {} events read, {} rejected in {} ms", options.lake_date, figures.events_read,
+               figures.events_rejected, figures.transform_ms);
+
+  started = Clock::now();
+  figures.rows_loaded = load->merge();
+  figures.load_ms = elapsed_ms(started);
+  started = Clock::now();
+  figures.periods_derived = load->derive();
+  figures.derive_ms = elapsed_ms(started);
+  spdlog::info("load {}: {} location rows in {} ms; derive: {} operating periods in {} ms",
+               options.lake_date, figures.rows_loaded, figures.load_ms, figures.periods_derived,
+               figures.derive_ms);
+
+  // The rejected zone is written before the commit: if the commit fails, a re-run rewrites it.
+  lake::write_file_atomically(raw_zone.rejected_file(), rejected_jsonl);
+  load->commit(figures);
+}
+
 }  // namespace
 
 RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& warehouse) {
@@ -85,34 +119,20 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
                               options.lake_date, source->describe()));
     }
 
-    // Transform, streaming rows into the load transaction.
-    started = Clock::now();
-    auto load = warehouse.begin_load(options.lake_date, outcome.run_id);
-    events::LineDecoder decoder;
-    LakeDateReducer reducer;
-    std::string rejected_jsonl;
-    for (const lake::ManifestEntry& entry : raw_zone.manifest()) {
-      const std::string bytes = raw_zone.read_events(entry);
-      transform_object(entry, bytes, options.lake_date, decoder, reducer, *load, rejected_jsonl, figures);
+    // Transform + load + derive, one transaction. A transient warehouse failure (connection
+    // lost, server restarting) rolls it back; the attempt is repeated from the raw zone.
+    for (int attempt = 1;; ++attempt) {
+      try {
+        load_from_raw_zone(options, raw_zone, warehouse, outcome.run_id, figures);
+        break;
+      } catch (const Error& error) {
+        if (!error.transient() || attempt >= options.attempts) throw;
+        const auto backoff = std::chrono::milliseconds(500 << (attempt - 1));
+        spdlog::warn("{}: attempt {} of {} failed: {}; retrying in {} ms", options.lake_date, attempt,
+                     options.attempts, error.what(), backoff.count());
+        std::this_thread::sleep_for(backoff);
+      }
     }
-    reducer.flush_to(*load);
-    figures.transform_ms = elapsed_ms(started);
-    spdlog::info("transform {}: {} events read, {} rejected in {} ms", options.lake_date, figures.events_read,
-                 figures.events_rejected, figures.transform_ms);
-
-    started = Clock::now();
-    figures.rows_loaded = load->merge();
-    figures.load_ms = elapsed_ms(started);
-    started = Clock::now();
-    figures.periods_derived = load->derive();
-    figures.derive_ms = elapsed_ms(started);
-    spdlog::info("load {}: {} location rows in {} ms; derive: {} operating periods in {} ms",
-                 options.lake_date, figures.rows_loaded, figures.load_ms, figures.periods_derived,
-                 figures.derive_ms);
-
-    // The rejected zone is written before the commit: if the commit fails, a re-run rewrites it.
-    lake::write_file_atomically(raw_zone.rejected_file(), rejected_jsonl);
-    load->commit(figures);
   } catch (const std::exception& error) {
     try {
       warehouse.fail_run(outcome.run_id, error.what());

@@ -16,6 +16,7 @@ struct RunOptions {
   std::string lake_date;           // YYYY-MM-DD
   double max_reject_ratio = 0.05;  // above this the run fails after storing everything
   bool allow_empty = false;        // a date with no objects is an error unless allowed
+  int attempts = 3;                // transform+load tries when the warehouse fails transiently
 };
 
 struct RunOutcome {

@@ -69,7 +69,11 @@ std::int64_t Result::timestamp_us(int row, int column) const {
 Connection::Connection(const std::string& uri, int connect_attempts) : m_masked_uri(mask_uri(uri)) {
   std::chrono::milliseconds backoff(200);
   for (int attempt = 1;; ++attempt) {
-    m_conn = PQconnectdb(uri.c_str());
+    // The URI (or, when empty, libpq's PG* environment) decides everything but the default
+    // application name, which lets operators spot d2d in pg_stat_activity.
+    const char* keywords[] = {"dbname", "fallback_application_name", nullptr};
+    const char* values[] = {uri.c_str(), "d2d", nullptr};
+    m_conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
     if (PQstatus(m_conn) == CONNECTION_OK) break;
     const std::string message = first_line(PQerrorMessage(m_conn));
     PQfinish(m_conn);

@@ -3,7 +3,7 @@
 # the connection URI to DIR/uri. As root, the server runs as the unprivileged `postgres` user.
 # Usage: scripts/pg-start.sh DIR [PORT]      Stop it with scripts/pg-stop.sh DIR.
 set -euo pipefail
-dir=${1:?usage: pg-start.sh DIR [PORT]}
+dir=$(realpath -m "${1:?usage: pg-start.sh DIR [PORT]}")
 port=${2:-}
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [[ -x $pgbin/initdb ]] || { echo "pg-start: PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
@@ -25,7 +25,11 @@ free_port() {
 if [[ -f $dir/data/postmaster.pid ]]; then "$(dirname "$0")/pg-stop.sh" "$dir" || true; fi
 rm -rf "$dir"
 mkdir -p "$dir"
-[[ $(id -u) -eq 0 ]] && chown postgres "$dir"
+if [[ $(id -u) -eq 0 ]]; then
+  chown postgres "$dir"
+  runuser -u postgres -- test -w "$dir" \
+    || { echo "pg-start: user postgres cannot reach $dir (a parent folder is not searchable)" >&2; exit 1; }
+fi
 port=${port:-$(free_port)}
 password="d2d-$RANDOM$RANDOM"
 printf '%s\n' "$password" > "$dir/pwfile"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stops a server started by scripts/pg-start.sh DIR and removes its folder.
 set -euo pipefail
-dir=${1:?usage: pg-stop.sh DIR}
+dir=$(realpath -m "${1:?usage: pg-stop.sh DIR}")
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [[ -f $dir/data/postmaster.pid ]]; then
   if [[ $(id -u) -eq 0 ]]; then

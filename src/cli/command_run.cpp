@@ -12,7 +12,8 @@ class RunCommand final : public Command {
  public:
   void setup(CLI::App& command, Settings& settings) override {
     command.add_option("--date", m_date, "the lake date to process, YYYY-MM-DD")->required();
-    command.add_option("--attempts", m_attempts, "tries of transform+load when the warehouse fails transiently")
+    command
+        .add_option("--attempts", m_attempts, "tries of transform+load when the warehouse fails transiently")
         ->check(CLI::Range(1, 20))
         ->capture_default_str();
     command.add_flag("--allow-empty", m_allow_empty,
@@ -26,8 +27,8 @@ class RunCommand final : public Command {
   int run(Settings& settings) override {
     if (settings.source.empty())
       throw core::Error(core::ErrorKind::Usage, "no source given (--source or D2D_SOURCE)");
-    pipeline::RunOptions options{settings.source, settings.lake, m_date, settings.max_reject_ratio,
-                                 m_allow_empty, m_attempts};
+    pipeline::RunOptions options{settings.source,           settings.lake, m_date,
+                                 settings.max_reject_ratio, m_allow_empty, m_attempts};
     if (!core::parse_date(m_date)) {
       throw core::Error(core::ErrorKind::Usage,
                         fmt::format("--date '{}' is not a date (expected YYYY-MM-DD)", m_date));

@@ -57,8 +57,9 @@ void transform_object(const lake::ManifestEntry& entry, std::string_view bytes, 
 }
 
 // Transform (streaming rows into the load transaction), load, derive, commit.
-void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone, warehouse::Warehouse& warehouse,
-                        std::int64_t run_id, warehouse::RunFigures& figures) {
+void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone,
+                        warehouse::Warehouse& warehouse, std::int64_t run_id,
+                        warehouse::RunFigures& figures) {
   figures.events_read = figures.events_rejected = 0;
   auto started = Clock::now();
   auto load = warehouse.begin_load(options.lake_date, run_id);
@@ -80,9 +81,8 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   started = Clock::now();
   figures.periods_derived = load->derive();
   figures.derive_ms = elapsed_ms(started);
-  spdlog::info("load {}: {} location rows in {} ms; derive: {} operating periods in {} ms",
-               options.lake_date, figures.rows_loaded, figures.load_ms, figures.periods_derived,
-               figures.derive_ms);
+  spdlog::info("load {}: {} location rows in {} ms; derive: {} operating periods in {} ms", options.lake_date,
+               figures.rows_loaded, figures.load_ms, figures.periods_derived, figures.derive_ms);
 
   // The rejected zone is written before the commit: if the commit fails, a re-run rewrites it.
   lake::write_file_atomically(raw_zone.rejected_file(), rejected_jsonl);

@@ -172,3 +172,147 @@ fs::path sample_dir() { return D2D_SAMPLE_DIR; }
 bool sample_available() { return fs::is_directory(sample_dir()); }
 
 }  // namespace d2d::testing
+
+#include <libpq-fe.h>
+
+namespace d2d::testing {
+
+std::string engine_name(Engine engine) { return engine == Engine::Sqlite ? "sqlite" : "postgresql"; }
+
+std::string pg_uri() {
+  std::string uri = read_text(fs::path(D2D_PG_DIR) / "uri");
+  while (!uri.empty() && (uri.back() == '\n' || uri.back() == ' ')) uri.pop_back();
+  if (uri.empty()) throw std::runtime_error("no test PostgreSQL server: " D2D_PG_DIR "/uri is missing");
+  return uri;
+}
+
+namespace {
+
+std::string schema_for(const fs::path& work) {
+  std::string name = "it_" + work.parent_path().filename().string() + "_" + work.filename().string();
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
+class PgSession {
+ public:
+  explicit PgSession(const std::string& schema) {
+    m_conn = PQconnectdb(pg_uri().c_str());
+    if (PQstatus(m_conn) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(m_conn));
+    PQsetNoticeProcessor(
+        m_conn, [](void*, const char*) {}, nullptr);
+    exec("SET search_path TO \"" + schema + "\"; SET TIME ZONE 'UTC'");
+  }
+  ~PgSession() { PQfinish(m_conn); }
+  std::string exec(const std::string& sql) {
+    PGresult* result = PQexec(m_conn, sql.c_str());
+    const auto status = PQresultStatus(result);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+      std::string message = PQresultErrorMessage(result);
+      PQclear(result);
+      throw std::runtime_error("query failed: " + message + " in " + sql);
+    }
+    std::string out;
+    for (int row = 0; row < PQntuples(result); ++row) {
+      for (int column = 0; column < PQnfields(result); ++column) {
+        if (column > 0) out += '|';
+        out += PQgetisnull(result, row, column) ? "NULL" : PQgetvalue(result, row, column);
+      }
+      out += '\n';
+    }
+    PQclear(result);
+    return out;
+  }
+
+ private:
+  PGconn* m_conn = nullptr;
+};
+
+}  // namespace
+
+WarehouseUnderTest::WarehouseUnderTest(Engine engine, fs::path work)
+    : m_engine(engine), m_work(std::move(work)), m_schema(schema_for(m_work)) {}
+
+std::vector<std::string> WarehouseUnderTest::args() const {
+  if (m_engine == Engine::Sqlite) return {"--warehouse", (m_work / "w.db").string()};
+  return {"--warehouse", pg_uri(), "--pg-schema", m_schema};
+}
+
+void WarehouseUnderTest::reset() const {
+  if (m_engine == Engine::Sqlite) {
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(m_work / (std::string("w.db") + suffix));
+    return;
+  }
+  PgSession session("public");
+  session.exec("DROP SCHEMA IF EXISTS \"" + m_schema + "\" CASCADE");
+}
+
+std::string WarehouseUnderTest::dump() const {
+  if (m_engine == Engine::Sqlite) return dump_warehouse(m_work / "w.db");
+  PgSession session(m_schema);
+  std::string dump;
+  for (const char* table :
+       {"vehicle", "location_update", "operating_period", "vehicle_break",
+        "vehicle_operating_period_distance", "operating_period_avg_distance", "rejected_event",
+        "lake_location_update", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
+    dump += std::string("== ") + table + "\n";
+    std::string sql = std::string("SELECT * FROM ") + table + " ORDER BY 1, 2, 3";
+    if (std::string(table) == "vehicle_operating_period_distance") {
+      sql = "SELECT operating_period_id, vehicle_id, round(distance_m::numeric, 6), updates FROM " +
+            std::string(table) + " ORDER BY 1, 2";
+    } else if (std::string(table) == "operating_period_avg_distance") {
+      sql =
+          "SELECT operating_period_id, vehicles, round(avg_distance_m::numeric, 6), "
+          "round(total_distance_m::numeric, 6) FROM operating_period_avg_distance ORDER BY 1";
+    }
+    dump += session.exec(sql);
+  }
+  return dump;
+}
+
+std::string WarehouseUnderTest::query(const std::string& sql) const {
+  if (m_engine == Engine::Sqlite) return query_one(m_work / "w.db", sql);
+  PgSession session(m_schema);
+  std::string rows = session.exec(sql);
+  if (!rows.empty() && rows.back() == '\n') rows.pop_back();
+  return rows;
+}
+
+BackgroundRun::BackgroundRun(const std::vector<std::string>& args, const fs::path& log_prefix,
+                             const std::vector<std::string>& extra_env)
+    : m_log_prefix(log_prefix) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  const std::string out = log_prefix.string() + ".out", err = log_prefix.string() + ".err";
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> argv;
+  const std::string program = D2D_BINARY;
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  std::vector<std::string> env_storage;
+  for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
+  env_storage.insert(env_storage.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> envp;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  if (posix_spawn(&m_pid, program.c_str(), &actions, nullptr, argv.data(), envp.data()) != 0) {
+    throw std::runtime_error("cannot start d2d");
+  }
+  posix_spawn_file_actions_destroy(&actions);
+}
+
+CliResult BackgroundRun::wait() {
+  int status = 0;
+  waitpid(m_pid, &status, 0);
+  CliResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = read_text(m_log_prefix.string() + ".out");
+  result.err = read_text(m_log_prefix.string() + ".err");
+  return result;
+}
+
+}  // namespace d2d::testing

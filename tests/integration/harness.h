@@ -2,6 +2,8 @@
 // and a canonical text dump of a SQLite warehouse to compare states exactly.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -46,6 +48,46 @@ std::string query_one(const std::filesystem::path& db, const std::string& sql);
 
 void write_text(const std::filesystem::path& path, std::string_view text);
 std::string read_text(const std::filesystem::path& path);
+
+// The warehouse a parameterised test runs against: SQLite (a file in the work folder) or the
+// test PostgreSQL server (a schema of its own, named after the work folder).
+enum class Engine { Sqlite, Postgres };
+std::string engine_name(Engine engine);
+inline std::string engine_test_name(const ::testing::TestParamInfo<Engine>& param) {
+  return engine_name(param.param);
+}
+#define D2D_FOR_EACH_WAREHOUSE(suite)                                                              \
+  INSTANTIATE_TEST_SUITE_P(Warehouses, suite, ::testing::Values(Engine::Sqlite, Engine::Postgres), \
+                           engine_test_name)
+
+class WarehouseUnderTest {
+ public:
+  WarehouseUnderTest(Engine engine, std::filesystem::path work);
+  Engine engine() const { return m_engine; }
+  std::vector<std::string> args() const;            // --warehouse ... [--pg-schema ...]
+  void reset() const;                               // an empty warehouse
+  std::string dump() const;                         // every relation but etl_run, rows sorted
+  std::string query(const std::string& sql) const;  // rows as a|b|c lines
+
+ private:
+  Engine m_engine;
+  std::filesystem::path m_work;
+  std::string m_schema;
+};
+
+std::string pg_uri();  // of the server started by the ctest fixture (scripts/pg-start.sh)
+
+// Starts d2d without waiting; stdout and stderr go to files next to `log_prefix`.
+class BackgroundRun {
+ public:
+  BackgroundRun(const std::vector<std::string>& args, const std::filesystem::path& log_prefix,
+                const std::vector<std::string>& extra_env = {});
+  CliResult wait();
+
+ private:
+  int m_pid = -1;
+  std::filesystem::path m_log_prefix;
+};
 
 bool sample_available();
 std::filesystem::path sample_dir();

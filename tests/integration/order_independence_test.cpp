@@ -14,21 +14,31 @@ namespace {
 namespace fs = std::filesystem;
 
 // Loads `dates` in order into a fresh warehouse and returns its dump.
-std::string load_in_order(const fs::path& source, const fs::path& work,
+std::string load_in_order(const WarehouseUnderTest& warehouse, const fs::path& source, const fs::path& work,
                           const std::vector<std::string>& dates) {
-  fs::remove_all(work);
-  fs::create_directories(work);
-  const std::string db = (work / "w.db").string();
+  fs::remove_all(work / "lake");
+  warehouse.reset();
   for (const auto& date : dates) {
-    auto run = run_d2d({"run", "--source", source.string(), "--lake", (work / "lake").string(), "--warehouse",
-                        db, "--date", date, "--max-reject-ratio", "1", "--quiet"});
+    std::vector<std::string> args = {
+        "run",    "--source", source.string(),      "--lake", (work / "lake").string(),
+        "--date", date,       "--max-reject-ratio", "1",      "--quiet"};
+    const auto target = warehouse.args();
+    args.insert(args.end(), target.begin(), target.end());
+    auto run = run_d2d(args);
     EXPECT_EQ(run.exit_code, 0) << date << ": " << run.err;
   }
-  std::string dump = dump_warehouse(db);
-  // The lake_date of the winning version may legitimately be either date of an exact tie;
-  // everything else must match.
-  return dump;
+  return warehouse.dump();
 }
+
+class OrderIndependence : public ::testing::TestWithParam<Engine> {
+ protected:
+  TempDir m_dir;
+  WarehouseUnderTest m_warehouse{GetParam(), m_dir / "work"};
+  std::string load(const std::vector<std::string>& dates) {
+    return load_in_order(m_warehouse, m_dir / "source", m_dir / "work", dates);
+  }
+};
+D2D_FOR_EACH_WAREHOUSE(OrderIndependence);
 
 // Splits the real sample over three lake dates: objects spread round-robin, every 7th also
 // copied into the next date (the same object listed again), and a later version of every
@@ -62,31 +72,28 @@ void split_sample(const fs::path& out) {
     write_text(out / "data" / (dates[d] + "-23-59-59-corrections.json"), corrections[d]);
 }
 
-TEST(OrderIndependence, SampleSplitOverThreeDatesInEveryOrder) {
+TEST_P(OrderIndependence, SampleSplitOverThreeDatesInEveryOrder) {
   if (!sample_available()) GTEST_SKIP() << "sample not found at " << sample_dir();
-  TempDir dir;
-  split_sample(dir / "source");
+  split_sample(m_dir / "source");
   std::vector<std::string> dates = {"2019-06-01", "2019-06-02", "2019-06-03"};
-  const std::string reference = load_in_order(dir / "source", dir / "work", dates);
+  const std::string reference = load(dates);
   EXPECT_NE(reference.find("op_2|100|"), std::string::npos) << "op_2 is answered";
   // The corrections moved fixes: the answer differs from the unsplit sample's.
   EXPECT_EQ(reference.find("op_2|100|9016.877701"), std::string::npos);
+  EXPECT_NE(reference.find("|2019-06-03|"), std::string::npos) << "winners come from every date";
   int orders = 0;
   while (std::next_permutation(dates.begin(), dates.end())) {
-    EXPECT_EQ(first_difference(reference, load_in_order(dir / "source", dir / "work", dates)), "")
-        << "order " << ++orders;
+    EXPECT_EQ(first_difference(reference, load(dates)), "") << "order " << ++orders;
   }
   // Dates loaded again, in between and at the end.
-  EXPECT_EQ(first_difference(reference, load_in_order(dir / "source", dir / "work",
-                                                      {"2019-06-02", "2019-06-01", "2019-06-02", "2019-06-03",
-                                                       "2019-06-01", "2019-06-01"})),
+  EXPECT_EQ(first_difference(reference, load({"2019-06-02", "2019-06-01", "2019-06-02", "2019-06-03",
+                                              "2019-06-01", "2019-06-01"})),
             "");
 }
 
-TEST(OrderIndependence, GeneratedDaysWithEveryComplication) {
-  TempDir dir;
+TEST_P(OrderIndependence, GeneratedDaysWithEveryComplication) {
   generate::GenerateOptions options;
-  options.out_dir = dir / "source";
+  options.out_dir = m_dir / "source";
   options.first_day = *core::parse_date("2021-03-01");
   options.days = 2;
   options.vehicles = 12;
@@ -96,23 +103,21 @@ TEST(OrderIndependence, GeneratedDaysWithEveryComplication) {
   options.seed = 7;
   generate::generate_fleet(options);
   const std::vector<std::string> forward = {"2021-03-01", "2021-03-02", "2021-03-03"};
-  const std::string reference = load_in_order(dir / "source", dir / "work", forward);
+  const std::string reference = load(forward);
   EXPECT_NE(reference.find("== vehicle_break\n"), std::string::npos);
-  EXPECT_EQ(first_difference(reference, load_in_order(dir / "source", dir / "work",
-                                                      {"2021-03-03", "2021-03-02", "2021-03-01"})),
-            "");
-  EXPECT_EQ(
-      first_difference(reference, load_in_order(dir / "source", dir / "work",
-                                                {"2021-03-02", "2021-03-03", "2021-03-01", "2021-03-02"})),
-      "");
-  EXPECT_EQ(first_difference(reference, load_in_order(dir / "source", dir / "work",
-                                                      {"2021-03-01", "2021-03-03", "2021-03-01", "2021-03-02",
-                                                       "2021-03-03"})),
+  EXPECT_EQ(first_difference(reference, load({"2021-03-03", "2021-03-02", "2021-03-01"})), "");
+  EXPECT_EQ(first_difference(reference, load({"2021-03-02", "2021-03-03", "2021-03-01", "2021-03-02"})), "");
+  EXPECT_EQ(first_difference(reference,
+                             load({"2021-03-01", "2021-03-03", "2021-03-01", "2021-03-02", "2021-03-03"})),
             "");
 }
 
-TEST(Idempotency, ReRunningADateChangesNothingButTheLedger) {
-  TempDir dir;
+class Idempotency : public OrderIndependence {};
+D2D_FOR_EACH_WAREHOUSE(Idempotency);
+
+TEST_P(Idempotency, ReRunningADateChangesNothingButTheLedger) {
+  TempDir& dir = m_dir;
+  m_warehouse.reset();
   generate::GenerateOptions options;
   options.out_dir = dir / "source";
   options.first_day = *core::parse_date("2021-03-01");
@@ -120,17 +125,20 @@ TEST(Idempotency, ReRunningADateChangesNothingButTheLedger) {
   options.interval_s = 30;
   options.breaks = true;
   generate::generate_fleet(options);
-  const std::string db = (dir / "w.db").string();
   auto run = [&] {
-    return run_d2d({"run", "--source", (dir / "source").string(), "--lake", (dir / "lake").string(),
-                    "--warehouse", db, "--date", "2021-03-01", "--quiet"});
+    std::vector<std::string> args = {
+        "run",        "--source", (dir / "source").string(), "--lake", (dir / "lake").string(), "--date",
+        "2021-03-01", "--quiet"};
+    const auto target = m_warehouse.args();
+    args.insert(args.end(), target.begin(), target.end());
+    return run_d2d(args);
   };
   ASSERT_EQ(run().exit_code, 0);
-  const std::string once = dump_warehouse(db);
+  const std::string once = m_warehouse.dump();
   ASSERT_EQ(run().exit_code, 0);
-  EXPECT_EQ(first_difference(once, dump_warehouse(db)), "");
-  EXPECT_EQ(query_one(db, "SELECT COUNT(*), SUM(status = 'succeeded') FROM etl_run"), "2|2");
-  EXPECT_EQ(query_one(db, "SELECT objects_copied FROM etl_run ORDER BY run_id DESC LIMIT 1"), "0")
+  EXPECT_EQ(first_difference(once, m_warehouse.dump()), "");
+  EXPECT_EQ(m_warehouse.query("SELECT COUNT(*) FROM etl_run WHERE status = 'succeeded'"), "2");
+  EXPECT_EQ(m_warehouse.query("SELECT objects_copied FROM etl_run ORDER BY run_id DESC LIMIT 1"), "0")
       << "unchanged objects are not copied again";
 }
 

@@ -48,15 +48,22 @@ void expect_same_answers(const std::string& expected_json, const std::string& ac
   }
 }
 
-void check_against_reference(const fs::path& source, const std::vector<std::string>& dates,
+void check_against_reference(Engine engine, const fs::path& source, const std::vector<std::string>& dates,
                              const fs::path& work) {
-  const std::string db = (work / "w.db").string();
+  WarehouseUnderTest warehouse(engine, work);
+  warehouse.reset();
+  const auto target = warehouse.args();
   for (const auto& date : dates) {
-    auto run = run_d2d({"run", "--source", source.string(), "--lake", (work / "lake").string(), "--warehouse",
-                        db, "--date", date, "--max-reject-ratio", "1", "--quiet"});
+    std::vector<std::string> args = {
+        "run",    "--source", source.string(),      "--lake", (work / "lake").string(),
+        "--date", date,       "--max-reject-ratio", "1",      "--quiet"};
+    args.insert(args.end(), target.begin(), target.end());
+    auto run = run_d2d(args);
     ASSERT_EQ(run.exit_code, 0) << run.err;
   }
-  auto report = run_d2d({"report", "--warehouse", db, "--format", "json"});
+  std::vector<std::string> report_args = {"report", "--format", "json"};
+  report_args.insert(report_args.end(), target.begin(), target.end());
+  auto report = run_d2d(report_args);
   ASSERT_EQ(report.exit_code, 0) << report.err;
   std::vector<std::string> args = {D2D_REFERENCE_SCRIPT, source.string()};
   args.insert(args.end(), dates.begin(), dates.end());
@@ -65,13 +72,16 @@ void check_against_reference(const fs::path& source, const std::vector<std::stri
   expect_same_answers(reference.out, report.out);
 }
 
-TEST(Reference, SampleMatches) {
+class Reference : public ::testing::TestWithParam<Engine> {};
+D2D_FOR_EACH_WAREHOUSE(Reference);
+
+TEST_P(Reference, SampleMatches) {
   if (!sample_available()) GTEST_SKIP() << "sample not found at " << sample_dir();
   TempDir dir;
-  check_against_reference(sample_dir(), {"2019-06-01"}, dir.path());
+  check_against_reference(GetParam(), sample_dir(), {"2019-06-01"}, dir / "work");
 }
 
-TEST(Reference, GeneratedDaysWithBreaksMatch) {
+TEST_P(Reference, GeneratedDaysWithBreaksMatch) {
   TempDir dir;
   generate::GenerateOptions options;
   options.out_dir = dir / "source";
@@ -84,10 +94,11 @@ TEST(Reference, GeneratedDaysWithBreaksMatch) {
   options.gzip = true;
   options.seed = 42;
   generate::generate_fleet(options);
-  check_against_reference(dir / "source", {"2022-10-31", "2022-10-30", "2022-11-01"}, dir / "work");
+  check_against_reference(GetParam(), dir / "source", {"2022-10-31", "2022-10-30", "2022-11-01"},
+                          dir / "work");
 }
 
-TEST(Reference, FlatLayoutWithoutBreaksMatches) {
+TEST_P(Reference, FlatLayoutWithoutBreaksMatches) {
   TempDir dir;
   generate::GenerateOptions options;
   options.out_dir = dir / "source";
@@ -98,7 +109,7 @@ TEST(Reference, FlatLayoutWithoutBreaksMatches) {
   options.layout = generate::KeyLayout::Flat;
   options.seed = 3;
   generate::generate_fleet(options);
-  check_against_reference(dir / "source", {"2020-02-28", "2020-02-29"}, dir / "work");
+  check_against_reference(GetParam(), dir / "source", {"2020-02-28", "2020-02-29"}, dir / "work");
 }
 
 }  // namespace

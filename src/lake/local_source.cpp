@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -129,7 +130,9 @@ void write_file_atomically(const fs::path& path, std::string_view bytes) {
   if (ec)
     throw Error(ErrorKind::Input,
                 fmt::format("cannot create folder {}: {}", path.parent_path().string(), ec.message()));
-  const fs::path temp = path.string() + ".tmp-d2d";
+  // Unique per process and call: two runs of one date may extract at the same time.
+  static std::atomic<unsigned> counter{0};
+  const fs::path temp = fmt::format("{}.tmp-d2d-{}-{}", path.string(), ::getpid(), counter++);
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

@@ -232,6 +232,13 @@ class PgSession {
 
 }  // namespace
 
+std::string pg_query(const std::string& sql) {
+  PgSession session("public");
+  std::string rows = session.exec(sql);
+  if (!rows.empty() && rows.back() == '\n') rows.pop_back();
+  return rows;
+}
+
 WarehouseUnderTest::WarehouseUnderTest(Engine engine, fs::path work)
     : m_engine(engine), m_work(std::move(work)), m_schema(schema_for(m_work)) {}
 

@@ -75,6 +75,9 @@ class WarehouseUnderTest {
   std::string m_schema;
 };
 
+// Runs SQL on the test PostgreSQL server (outside any test schema); rows as a|b|c lines.
+std::string pg_query(const std::string& sql);
+
 std::string pg_uri();  // of the server started by the ctest fixture (scripts/pg-start.sh)
 
 // Starts d2d without waiting; stdout and stderr go to files next to `log_prefix`.

@@ -14,6 +14,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
   postgresql postgresql-client
+  # benchmark baselines (the original design: psycopg2 row by row)
+  python3-psycopg2 bc
 )
 
 missing=()

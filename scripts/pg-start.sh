@@ -38,9 +38,12 @@ printf '%s\n' "$password" > "$dir/pwfile"
 as_server_user "$pgbin/initdb" -D "$dir/data" -U d2d --pwfile="$dir/pwfile" --auth-local=trust \
   --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
-# Durability off: these servers hold test data only. Benchmarks pass their own settings.
+# Durability off: test servers hold throwaway data. D2D_PG_DURABLE=1 keeps PostgreSQL's defaults
+# (benchmarks use it, so that the figures mean what they would in production).
+durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[[ ${D2D_PG_DURABLE:-0} == 1 ]] && durability=""
 as_server_user "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${D2D_PG_OPTIONS:-}" \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $durability ${D2D_PG_OPTIONS:-}" \
   start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 # Local socket connections are trusted (the socket lives in $dir); TCP needs the password.
 as_server_user "$pgbin/createdb" -h "$dir" -p "$port" -U d2d d2d_test </dev/null

@@ -31,8 +31,9 @@ class PostgresFaults : public ::testing::Test {
 
   std::vector<std::string> run_args(const WarehouseUnderTest& warehouse, const std::string& date,
                                     std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"run", "--source", (m_dir / "source").string(), "--lake", (m_dir / "lake").string(),
-                                     "--date", date, "--quiet"};
+    std::vector<std::string> args = {
+        "run", "--source", (m_dir / "source").string(), "--lake", (m_dir / "lake").string(), "--date",
+        date,  "--quiet"};
     const auto target = warehouse.args();
     args.insert(args.end(), target.begin(), target.end());
     args.insert(args.end(), extra.begin(), extra.end());
@@ -114,13 +115,15 @@ TEST_F(PostgresFaults, StatementTimeoutFailsCleanly) {
   m_warehouse.reset();
   ASSERT_EQ(run_d2d(run_args(m_warehouse, "2023-05-02")).exit_code, 0);
   const std::string before = m_warehouse.dump();
-  BackgroundRun run(run_args(m_warehouse, "2023-05-01"), m_dir / "timeout", {"PGOPTIONS=-c statement_timeout=200"});
+  BackgroundRun run(run_args(m_warehouse, "2023-05-01"), m_dir / "timeout",
+                    {"PGOPTIONS=-c statement_timeout=200"});
   const CliResult result = run.wait();
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_NE(result.err.find("statement timeout"), std::string::npos) << result.err;
   EXPECT_EQ(first_difference(before, m_warehouse.dump()), "");
-  EXPECT_NE(m_warehouse.query("SELECT status, error FROM etl_run ORDER BY run_id DESC LIMIT 1").find("failed|"),
-            std::string::npos);
+  EXPECT_NE(
+      m_warehouse.query("SELECT status, error FROM etl_run ORDER BY run_id DESC LIMIT 1").find("failed|"),
+      std::string::npos);
   EXPECT_EQ(run_d2d(run_args(m_warehouse, "2023-05-01")).exit_code, 0);
 }
 
@@ -143,7 +146,8 @@ TEST_F(PostgresFaults, NoWaitFailsAtOnceWhileTheDateIsBeingLoaded) {
   wait_for_load(app);
   const CliResult refused = run_d2d(run_args(m_warehouse, "2023-05-01", {"--no-wait"}));
   EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_NE(refused.err.find("another d2d run is loading lake date 2023-05-01"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("another d2d run is loading lake date 2023-05-01"), std::string::npos)
+      << refused.err;
   EXPECT_EQ(holder.wait().exit_code, 0);
 }
 

@@ -11,9 +11,10 @@ CREATE TABLE {{schema}}.lake_location_update (
   lat             double precision NOT NULL,
   lng             double precision NOT NULL,
   organization_id text COLLATE "C",
-  PRIMARY KEY (vehicle_id, at, lake_date)
+  -- Keyed by date first: a load replaces one date's rows and appends in key order. Looking a
+  -- fix up across dates (only when a re-load takes away a winner) scans instead.
+  PRIMARY KEY (lake_date, vehicle_id, at)
 );
-CREATE INDEX lake_location_update_by_date ON {{schema}}.lake_location_update (lake_date);
 
 CREATE TABLE {{schema}}.lake_operating_period_event (
   operating_period_id text COLLATE "C" NOT NULL,

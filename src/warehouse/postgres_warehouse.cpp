@@ -316,6 +316,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   std::vector<std::string> vehicles_with_changed_break_events() override {
     auto result = m_db.exec("SELECT DISTINCT vehicle_id FROM affected_break_vehicle");
     std::vector<std::string> vehicles;
+    vehicles.reserve(static_cast<std::size_t>(result.rows()));
     for (int i = 0; i < result.rows(); ++i) vehicles.emplace_back(result.text(i, 0));
     return vehicles;
   }
@@ -328,6 +329,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
     auto result =
         m_db.exec(sql("SELECT start_at, end_at FROM {s}.vehicle_break WHERE vehicle_id = $1"), {vehicle_id});
     std::vector<model::BreakSpan> spans;
+    spans.reserve(static_cast<std::size_t>(result.rows()));
     for (int i = 0; i < result.rows(); ++i)
       spans.push_back({result.timestamp_us(i, 0), end_of_break(result, i, 1)});
     return spans;
@@ -337,6 +339,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
     auto result = m_db.exec(
         sql("SELECT DISTINCT at, is_start FROM {s}.lake_break_event WHERE vehicle_id = $1"), {vehicle_id});
     std::vector<model::BreakEvent> events;
+    events.reserve(static_cast<std::size_t>(result.rows()));
     for (int i = 0; i < result.rows(); ++i)
       events.push_back({result.timestamp_us(i, 0), result.boolean(i, 1)});
     return events;
@@ -356,6 +359,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   std::vector<UtcMicros> changed_fix_times_by_day() override {
     auto result = m_db.exec("SELECT MIN(at) FROM affected_fix GROUP BY date_trunc('day', at)");
     std::vector<UtcMicros> times;
+    times.reserve(static_cast<std::size_t>(result.rows()));
     for (int i = 0; i < result.rows(); ++i) times.push_back(result.timestamp_us(i, 0));
     return times;
   }
@@ -375,6 +379,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
                       "FROM affected_period) a LEFT JOIN {s}.operating_period p ON p.operating_period_id = "
                       "a.operating_period_id"));
     std::vector<PeriodWindow> periods;
+    periods.reserve(static_cast<std::size_t>(result.rows()));
     for (int i = 0; i < result.rows(); ++i) {
       PeriodWindow period{std::string(result.text(i, 0)), std::nullopt};
       if (!result.is_null(i, 1) && !result.boolean(i, 1)) {
@@ -391,6 +396,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
                       "WHERE NOT deleted AND start_at <= $2::timestamptz AND finish_at >= $1::timestamptz"),
                   {time_param(start_us), time_param(end_us)});
     std::vector<PeriodWindow> periods;
+    periods.reserve(static_cast<std::size_t>(result.rows()));
     for (int i = 0; i < result.rows(); ++i) {
       periods.push_back(
           {std::string(result.text(i, 0)), std::pair{result.timestamp_us(i, 1), result.timestamp_us(i, 2)}});
@@ -417,6 +423,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
                       "$2::timestamptz AND (end_at IS NULL OR end_at > $1::timestamptz)"),
                   {time_param(start_us), time_param(finish_us)});
     std::vector<std::pair<std::string, model::BreakSpan>> breaks;
+    breaks.reserve(static_cast<std::size_t>(result.rows()));
     for (int i = 0; i < result.rows(); ++i) {
       breaks.emplace_back(std::string(result.text(i, 0)),
                           model::BreakSpan{result.timestamp_us(i, 1), end_of_break(result, i, 2)});
@@ -541,6 +548,7 @@ class PostgresWarehouse final : public Warehouse {
         m_db->exec(sql("SELECT operating_period_id, vehicles, avg_distance_m, total_distance_m "
                        "FROM {s}.operating_period_avg_distance ORDER BY operating_period_id"));
     std::vector<PeriodAnswer> answers;
+    answers.reserve(static_cast<std::size_t>(result.rows()));
     for (int i = 0; i < result.rows(); ++i) {
       PeriodAnswer answer;
       answer.operating_period_id = result.text(i, 0);
@@ -563,6 +571,7 @@ class PostgresWarehouse final : public Warehouse {
             "COALESCE(events_rejected, 0), "
             "COALESCE(rows_loaded, 0), COALESCE(periods_derived, 0) FROM {s}.etl_run ORDER BY run_id"));
     std::vector<RunRecord> records;
+    records.reserve(static_cast<std::size_t>(result.rows()));
     for (int i = 0; i < result.rows(); ++i) {
       RunRecord r;
       r.run_id = result.int64(i, 0);

@@ -1,0 +1,83 @@
+// The PostgreSQL warehouse from the command line: libpq's environment instead of a URI,
+// passwords never shown, migrations up and down, the optional read-only analyst role.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "harness.h"
+
+namespace d2d::testing {
+namespace {
+
+struct UriParts {
+  std::string user, password, host, port, database;
+};
+
+UriParts split_uri(const std::string& uri) {
+  static const std::regex shape(R"(postgresql://([^:]+):([^@]+)@([^:]+):(\d+)/(.+))");
+  std::smatch match;
+  if (!std::regex_match(uri, match, shape)) throw std::runtime_error("unexpected test URI shape");
+  return {match[1], match[2], match[3], match[4], match[5]};
+}
+
+class PostgresCli : public ::testing::Test {
+ protected:
+  TempDir m_dir;
+  std::string m_schema = "cli_" + m_dir.path().filename().string().substr(7);
+  void SetUp() override { pg_query("DROP SCHEMA IF EXISTS \"" + m_schema + "\" CASCADE"); }
+  void TearDown() override { pg_query("DROP SCHEMA IF EXISTS \"" + m_schema + "\" CASCADE"); }
+};
+
+TEST_F(PostgresCli, LibpqEnvironmentAloneIsEnough) {
+  const UriParts parts = split_uri(pg_uri());
+  BackgroundRun run({"migrate", "up", "--warehouse", "postgresql:", "--pg-schema", m_schema}, m_dir / "env",
+                    {"PGHOST=" + parts.host, "PGPORT=" + parts.port, "PGUSER=" + parts.user,
+                     "PGPASSWORD=" + parts.password, "PGDATABASE=" + parts.database});
+  const CliResult result = run.wait();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("0001  initial_schema"), std::string::npos) << result.out;
+  EXPECT_EQ(pg_query("SELECT COUNT(*) FROM \"" + m_schema + "\".schema_migration"), "2");
+}
+
+TEST_F(PostgresCli, PasswordsNeverAppear) {
+  const UriParts parts = split_uri(pg_uri());
+  const std::string secret = "not-the-password-4711";
+  const std::string wrong = "postgresql://" + parts.user + ":" + secret + "@" + parts.host + ":" + parts.port + "/" +
+                            parts.database;
+  const CliResult result = run_d2d({"report", "--warehouse", wrong, "--pg-schema", m_schema});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err.find(secret), std::string::npos) << result.err;
+  EXPECT_EQ(result.out.find(secret), std::string::npos);
+  EXPECT_NE(result.err.find(parts.user + ":***@"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("password authentication failed"), std::string::npos) << result.err;
+}
+
+TEST_F(PostgresCli, MigrationsRollBackAndReapply) {
+  const std::string uri = pg_uri();
+  ASSERT_EQ(run_d2d({"migrate", "up", "--warehouse", uri, "--pg-schema", m_schema}).exit_code, 0);
+  const CliResult down = run_d2d({"migrate", "down", "2", "--warehouse", uri, "--pg-schema", m_schema});
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_NE(down.out.find("2 migration(s) rolled back"), std::string::npos) << down.out;
+  EXPECT_EQ(pg_query("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + m_schema +
+                     "' AND table_name = 'location_update'"),
+            "0");
+  const CliResult status = run_d2d({"migrate", "status", "--warehouse", uri, "--pg-schema", m_schema});
+  EXPECT_NE(status.out.find("pending"), std::string::npos) << status.out;
+  ASSERT_EQ(run_d2d({"migrate", "up", "--warehouse", uri, "--pg-schema", m_schema}).exit_code, 0);
+  EXPECT_EQ(pg_query("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + m_schema +
+                     "' AND table_name = 'location_update'"),
+            "1");
+}
+
+TEST_F(PostgresCli, AnalystRoleCanReadButNotWrite) {
+  const CliResult up = run_d2d({"migrate", "up", "--warehouse", pg_uri(), "--pg-schema", m_schema, "--pg-analyst-role"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  const std::string table = "'\"" + m_schema + "\".location_update'";
+  EXPECT_EQ(pg_query("SELECT has_table_privilege('d2d_analyst', " + table + ", 'SELECT'), "
+                     "has_table_privilege('d2d_analyst', " + table + ", 'INSERT'), "
+                     "has_table_privilege('d2d_analyst', '\"" + m_schema + "\".lake_location_update', 'SELECT')"),
+            "t|f|f");
+}
+
+}  // namespace
+}  // namespace d2d::testing

@@ -78,10 +78,14 @@ Connection::Connection(const std::string& uri, int connect_attempts) : m_masked_
     const std::string message = first_line(PQerrorMessage(m_conn));
     PQfinish(m_conn);
     m_conn = nullptr;
-    if (attempt >= connect_attempts) {
+    // Wrong credentials or a missing database will not fix themselves: no retry for those.
+    const bool refused_for_good = message.find("authentication failed") != std::string::npos ||
+                                  message.find("pg_hba.conf") != std::string::npos ||
+                                  message.find("does not exist") != std::string::npos;
+    if (attempt >= connect_attempts || refused_for_good) {
       throw Error(ErrorKind::Warehouse,
                   fmt::format("cannot connect to PostgreSQL warehouse {}: {}", m_masked_uri, message),
-                  /*transient=*/true);
+                  /*transient=*/!refused_for_good);
     }
     std::this_thread::sleep_for(backoff);
     backoff *= 2;

@@ -42,8 +42,8 @@ TEST_F(PostgresCli, LibpqEnvironmentAloneIsEnough) {
 TEST_F(PostgresCli, PasswordsNeverAppear) {
   const UriParts parts = split_uri(pg_uri());
   const std::string secret = "not-the-password-4711";
-  const std::string wrong = "postgresql://" + parts.user + ":" + secret + "@" + parts.host + ":" + parts.port + "/" +
-                            parts.database;
+  const std::string wrong = "postgresql://" + parts.user + ":" + secret + "@" + parts.host + ":" +
+                            parts.port + "/" + parts.database;
   const CliResult result = run_d2d({"report", "--warehouse", wrong, "--pg-schema", m_schema});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.err.find(secret), std::string::npos) << result.err;
@@ -70,12 +70,17 @@ TEST_F(PostgresCli, MigrationsRollBackAndReapply) {
 }
 
 TEST_F(PostgresCli, AnalystRoleCanReadButNotWrite) {
-  const CliResult up = run_d2d({"migrate", "up", "--warehouse", pg_uri(), "--pg-schema", m_schema, "--pg-analyst-role"});
+  const CliResult up =
+      run_d2d({"migrate", "up", "--warehouse", pg_uri(), "--pg-schema", m_schema, "--pg-analyst-role"});
   ASSERT_EQ(up.exit_code, 0) << up.err;
   const std::string table = "'\"" + m_schema + "\".location_update'";
-  EXPECT_EQ(pg_query("SELECT has_table_privilege('d2d_analyst', " + table + ", 'SELECT'), "
-                     "has_table_privilege('d2d_analyst', " + table + ", 'INSERT'), "
-                     "has_table_privilege('d2d_analyst', '\"" + m_schema + "\".lake_location_update', 'SELECT')"),
+  EXPECT_EQ(pg_query("SELECT has_table_privilege('d2d_analyst', " + table +
+                     ", 'SELECT'), "
+                     "has_table_privilege('d2d_analyst', " +
+                     table +
+                     ", 'INSERT'), "
+                     "has_table_privilege('d2d_analyst', '\"" +
+                     m_schema + "\".lake_location_update', 'SELECT')"),
             "t|f|f");
 }
 

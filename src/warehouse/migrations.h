@@ -2,6 +2,7 @@
 // src/warehouse/migrations/<dialect>/NNNN_name.sql and NNNN_name.rollback.sql.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,21 @@ struct MigrationState {
   bool applied = false;
   std::string applied_at;  // empty when not applied
 };
+
+// What a warehouse's schema_migration table records about one applied migration.
+struct AppliedMigration {
+  std::string name;
+  std::string applied_at;
+};
+
+// The state of every migration this binary knows, given what the warehouse has applied.
+// Throws core::Error when the warehouse holds a migration this binary does not know (it was
+// written by a newer d2d, which this one must not touch).
+std::vector<MigrationState> migration_states(const std::vector<Migration>& known,
+                                             std::map<int, AppliedMigration> applied,
+                                             const std::string& warehouse);
+
+const Migration& find_migration(const std::vector<Migration>& known, int version);
 
 const std::vector<Migration>& sqlite_migrations();
 const std::vector<Migration>& postgres_migrations();

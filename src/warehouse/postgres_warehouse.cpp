@@ -654,35 +654,15 @@ class PostgresWarehouse final : public Warehouse {
   }
 
   std::vector<MigrationState> status_from(const pg::Result& result) {
-    std::map<int, std::pair<std::string, std::string>> applied;
+    std::map<int, AppliedMigration> applied;
     for (int i = 0; i < result.rows(); ++i) {
-      const auto version = static_cast<int>(result.int64(i, 0));
-      applied[version] = {std::string(result.text(i, 1)), std::string(result.text(i, 2))};
+      applied[static_cast<int>(result.int64(i, 0))] = {std::string(result.text(i, 1)),
+                                                       std::string(result.text(i, 2))};
     }
-    std::vector<MigrationState> states;
-    for (const Migration& migration : postgres_migrations()) {
-      const auto found = applied.find(migration.version);
-      states.push_back({migration.version, migration.name, found != applied.end(),
-                        found != applied.end() ? found->second.second : ""});
-      if (found != applied.end()) applied.erase(found);
-    }
-    if (!applied.empty()) {
-      throw Error(
-          ErrorKind::Warehouse,
-          fmt::format(
-              "warehouse {} has schema migration {} ({}) that this d2d does not know: it was written by "
-              "a newer version",
-              describe(), applied.begin()->first, applied.begin()->second.first));
-    }
-    return states;
+    return migration_states(postgres_migrations(), std::move(applied), describe());
   }
 
-  static const Migration& find(int version) {
-    for (const Migration& migration : postgres_migrations()) {
-      if (migration.version == version) return migration;
-    }
-    throw Error(ErrorKind::Internal, fmt::format("unknown migration {}", version));
-  }
+  static const Migration& find(int version) { return find_migration(postgres_migrations(), version); }
 
   WarehouseOptions m_options;
   std::unique_ptr<Connection> m_db;

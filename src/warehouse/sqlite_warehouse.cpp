@@ -416,28 +416,13 @@ class SqliteWarehouse final : public Warehouse {
   }
 
   std::vector<MigrationState> migration_status() override {
-    std::map<int, std::pair<std::string, std::string>> applied;
+    std::map<int, AppliedMigration> applied;
     Statement query(m_db, "SELECT version, name, applied_at FROM schema_migration ORDER BY version");
     while (query.step()) {
       applied[static_cast<int>(query.column_int(0))] = {std::string(query.column_text(1)),
                                                         std::string(query.column_text(2))};
     }
-    std::vector<MigrationState> states;
-    for (const Migration& migration : sqlite_migrations()) {
-      const auto found = applied.find(migration.version);
-      states.push_back({migration.version, migration.name, found != applied.end(),
-                        found != applied.end() ? found->second.second : ""});
-      if (found != applied.end()) applied.erase(found);
-    }
-    if (!applied.empty()) {
-      throw Error(
-          ErrorKind::Warehouse,
-          fmt::format(
-              "warehouse {} has schema migration {} ({}) that this d2d does not know: it was written by a "
-              "newer version",
-              m_path, applied.begin()->first, applied.begin()->second.first));
-    }
-    return states;
+    return migration_states(sqlite_migrations(), std::move(applied), m_path);
   }
 
   int migrate_up() override {
@@ -570,12 +555,7 @@ class SqliteWarehouse final : public Warehouse {
   std::string describe() const override { return "sqlite:" + m_path; }
 
  private:
-  static const Migration& find(int version) {
-    for (const Migration& migration : sqlite_migrations()) {
-      if (migration.version == version) return migration;
-    }
-    throw Error(ErrorKind::Internal, fmt::format("unknown migration {}", version));
-  }
+  static const Migration& find(int version) { return find_migration(sqlite_migrations(), version); }
 
   std::string m_path;
   SqliteDb m_db;

@@ -5,7 +5,6 @@
 #include <bit>
 #include <chrono>
 #include <cstring>
-#include <regex>
 #include <thread>
 
 #include "core/error.h"
@@ -46,10 +45,27 @@ std::string first_line(const char* message) {
 }  // namespace
 
 std::string mask_uri(std::string_view uri) {
-  static const std::regex user_password(R"(^([a-z]+://[^:/@]*):[^@]*@)");
-  static const std::regex password_param(R"((password=)[^&\s]*)");
-  std::string masked = std::regex_replace(std::string(uri), user_password, "$1:***@");
-  return std::regex_replace(masked, password_param, "$1***");
+  std::string masked(uri);
+  // scheme://user:secret@host -> scheme://user:***@host
+  const std::size_t scheme = masked.find("://");
+  if (scheme != std::string::npos) {
+    const std::size_t authority = scheme + 3;
+    const std::size_t at = masked.find('@', authority);
+    const std::size_t colon = masked.find(':', authority);
+    const std::size_t slash = masked.find('/', authority);
+    if (at != std::string::npos && colon != std::string::npos && colon < at &&
+        (slash == std::string::npos || at < slash)) {
+      masked.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // ...?password=secret&... -> password=***
+  for (std::size_t found = masked.find("password="); found != std::string::npos;
+       found = masked.find("password=", found + 1)) {
+    const std::size_t start = found + 9;
+    const std::size_t end = masked.find_first_of("& ", start);
+    masked.replace(start, (end == std::string::npos ? masked.size() : end) - start, "***");
+  }
+  return masked;
 }
 
 std::string_view Result::text(int row, int column) const {

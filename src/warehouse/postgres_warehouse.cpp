@@ -106,10 +106,10 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
     const Params date = {m_lake_date};
     // Sorts of a day's rows fit in memory instead of spilling to disk.
     m_db.exec_script("SET LOCAL work_mem = '256MB'");
-    // The fix keys this date held before (none on a first load).
+    // The fix keys this date held before, as winner or as superseded version (none on a first load).
     exec(
-        "CREATE TEMP TABLE affected_fix ON COMMIT DROP AS SELECT vehicle_id, at FROM "
-        "{s}.lake_location_update "
+        "CREATE TEMP TABLE affected_fix ON COMMIT DROP AS SELECT vehicle_id, at FROM {s}.location_update "
+        "WHERE lake_date = $1::date UNION ALL SELECT vehicle_id, at FROM {s}.lake_location_superseded "
         "WHERE lake_date = $1::date",
         date);
     exec(
@@ -124,56 +124,13 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         "CREATE TEMP TABLE affected_break_vehicle ON COMMIT DROP AS SELECT DISTINCT vehicle_id FROM "
         "{s}.lake_break_event WHERE lake_date = $1::date",
         date);
-    for (const char* table : {"lake_location_update", "lake_vehicle", "lake_operating_period_event",
+    for (const char* table : {"lake_location_superseded", "lake_vehicle", "lake_operating_period_event",
                               "lake_break_event", "rejected_event"}) {
       exec(fmt::format("DELETE FROM {{s}}.{} WHERE lake_date = $1::date", table), date);
     }
     copy_small_rows();
-    // Within the date: the winner of SPEC §4 per fix key.
-    const std::uint64_t rows = static_cast<std::uint64_t>(std::stoll(std::string(
-        m_db.exec(sql("WITH inserted AS (INSERT INTO {s}.lake_location_update (vehicle_id, at, lake_date, "
-                      "event_at, lat, "
-                      "lng, organization_id) SELECT DISTINCT ON (vehicle_id, at) vehicle_id, at, $1::date, "
-                      "event_at, lat, "
-                      "lng, organization_id FROM stage_location ORDER BY vehicle_id, at, event_at DESC, lat "
-                      "DESC, lng DESC, "
-                      "COALESCE(organization_id, '') DESC RETURNING 1) SELECT COUNT(*)::text FROM inserted"),
-                  date)
-            .text(0, 0))));
-    // Across dates. Winners this date held before lose their ground: drop them and elect again
-    // among the other dates' versions...
-    exec("CREATE TEMP TABLE orphaned_fix (vehicle_id text COLLATE \"C\", at timestamptz) ON COMMIT DROP", {});
-    exec(
-        "WITH dropped AS (DELETE FROM {s}.location_update u USING affected_fix a WHERE u.vehicle_id = "
-        "a.vehicle_id "
-        "AND u.at = a.at AND u.lake_date = $1::date RETURNING u.vehicle_id, u.at) "
-        "INSERT INTO orphaned_fix SELECT vehicle_id, at FROM dropped",
-        date);
-    exec(
-        "INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
-        "SELECT DISTINCT ON (l.vehicle_id, l.at) l.vehicle_id, l.at, l.lat, l.lng, l.organization_id, "
-        "l.lake_date, "
-        "l.event_at FROM {s}.lake_location_update l JOIN orphaned_fix o ON l.vehicle_id = o.vehicle_id AND "
-        "l.at = o.at "
-        "WHERE l.lake_date <> $1::date "
-        "ORDER BY l.vehicle_id, l.at, l.event_at DESC, l.lat DESC, l.lng DESC, COALESCE(l.organization_id, "
-        "'') DESC, "
-        "l.lake_date DESC",
-        date);
-    // ...then this date's versions compete with whatever stands (on a first load: plain inserts).
-    exec(
-        "INSERT INTO {s}.location_update AS u (vehicle_id, at, lat, lng, organization_id, lake_date, "
-        "event_at) "
-        "SELECT vehicle_id, at, lat, lng, organization_id, lake_date, event_at FROM {s}.lake_location_update "
-        "WHERE lake_date = $1::date "
-        "ON CONFLICT (vehicle_id, at) DO UPDATE SET lat = excluded.lat, lng = excluded.lng, "
-        "organization_id = excluded.organization_id, lake_date = excluded.lake_date, event_at = "
-        "excluded.event_at "
-        "WHERE (excluded.event_at, excluded.lat, excluded.lng, COALESCE(excluded.organization_id, ''), "
-        "excluded.lake_date) "
-        "> (u.event_at, u.lat, u.lng, COALESCE(u.organization_id, ''), u.lake_date)",
-        date);
-    exec("INSERT INTO affected_fix SELECT vehicle_id, at FROM stage_location", {});
+    merge_locations(date);
+    const auto rows = static_cast<std::uint64_t>(m_db.exec("SELECT COUNT(*) FROM candidate").int64(0, 0));
     exec("INSERT INTO affected_vehicle SELECT vehicle_id FROM {s}.lake_vehicle WHERE lake_date = $1::date",
          date);
     exec_script(
@@ -206,6 +163,74 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         date);
     repair_breaks(*this, m_changed_days);
     return rows;
+  }
+
+  // Every version of a fix is stored once: the winner (SPEC §4's order, then the later lake date)
+  // in location_update, the others in lake_location_superseded. Together they are all versions of
+  // all dates, so re-loading a date can always elect again; on a first load without overlaps a
+  // row is written once, in key order.
+  void merge_locations(const Params& date) {
+    // Within the date: one candidate per key (temporary tables are not WAL-logged).
+    exec(
+        "CREATE TEMP TABLE candidate ON COMMIT DROP AS SELECT DISTINCT ON (vehicle_id, at) vehicle_id, at, "
+        "lat, "
+        "lng, organization_id, event_at FROM stage_location ORDER BY vehicle_id, at, event_at DESC, lat "
+        "DESC, "
+        "lng DESC, COALESCE(organization_id, '') DESC",
+        {});
+    m_db.exec_script("ANALYZE candidate");
+    // Winners this date held before lose their ground: drop them, promote the best other version.
+    exec("CREATE TEMP TABLE orphaned_fix (vehicle_id text COLLATE \"C\", at timestamptz) ON COMMIT DROP", {});
+    exec(
+        "WITH dropped AS (DELETE FROM {s}.location_update WHERE lake_date = $1::date RETURNING vehicle_id, "
+        "at) "
+        "INSERT INTO orphaned_fix SELECT vehicle_id, at FROM dropped",
+        date);
+    exec(
+        "WITH best AS (SELECT DISTINCT ON (s.vehicle_id, s.at) s.vehicle_id, s.at, s.lake_date FROM "
+        "{s}.lake_location_superseded s JOIN orphaned_fix o ON s.vehicle_id = o.vehicle_id AND s.at = o.at "
+        "ORDER BY s.vehicle_id, s.at, s.event_at DESC, s.lat DESC, s.lng DESC, COALESCE(s.organization_id, "
+        "'') "
+        "DESC, s.lake_date DESC), "
+        "promoted AS (DELETE FROM {s}.lake_location_superseded s USING best b WHERE s.vehicle_id = "
+        "b.vehicle_id "
+        "AND s.at = b.at AND s.lake_date = b.lake_date RETURNING s.*) "
+        "INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
+        "SELECT vehicle_id, at, lat, lng, organization_id, lake_date, event_at FROM promoted",
+        {});
+    // Candidates meet the standing winners of the same keys.
+    exec(
+        "CREATE TEMP TABLE clash ON COMMIT DROP AS SELECT c.vehicle_id, c.at, "
+        "(c.event_at, c.lat, c.lng, COALESCE(c.organization_id, ''), $1::date) > "
+        "(u.event_at, u.lat, u.lng, COALESCE(u.organization_id, ''), u.lake_date) AS candidate_wins "
+        "FROM candidate c JOIN {s}.location_update u ON u.vehicle_id = c.vehicle_id AND u.at = c.at",
+        date);
+    exec(
+        "INSERT INTO {s}.lake_location_superseded (vehicle_id, at, lake_date, event_at, lat, lng, "
+        "organization_id) "
+        "SELECT c.vehicle_id, c.at, $1::date, c.event_at, c.lat, c.lng, c.organization_id FROM candidate c "
+        "JOIN clash k ON k.vehicle_id = c.vehicle_id AND k.at = c.at WHERE NOT k.candidate_wins",
+        date);
+    exec(
+        "INSERT INTO {s}.lake_location_superseded (vehicle_id, at, lake_date, event_at, lat, lng, "
+        "organization_id) "
+        "SELECT u.vehicle_id, u.at, u.lake_date, u.event_at, u.lat, u.lng, u.organization_id FROM "
+        "{s}.location_update u JOIN clash k ON k.vehicle_id = u.vehicle_id AND k.at = u.at WHERE "
+        "k.candidate_wins",
+        {});
+    exec(
+        "UPDATE {s}.location_update u SET lat = c.lat, lng = c.lng, organization_id = c.organization_id, "
+        "lake_date = $1::date, event_at = c.event_at FROM candidate c JOIN clash k ON k.vehicle_id = "
+        "c.vehicle_id "
+        "AND k.at = c.at WHERE k.candidate_wins AND u.vehicle_id = c.vehicle_id AND u.at = c.at",
+        date);
+    exec(
+        "INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
+        "SELECT c.vehicle_id, c.at, c.lat, c.lng, c.organization_id, $1::date, c.event_at FROM candidate c "
+        "WHERE NOT EXISTS (SELECT 1 FROM clash k WHERE k.vehicle_id = c.vehicle_id AND k.at = c.at) "
+        "ORDER BY c.vehicle_id, c.at",
+        date);
+    exec("INSERT INTO affected_fix SELECT vehicle_id, at FROM candidate", {});
   }
 
   std::uint64_t derive() override { return derive_distances(*this, m_changed_days); }
@@ -603,7 +628,7 @@ class PostgresWarehouse final : public Warehouse {
     for (const char* relation :
          {"vehicle", "location_update", "operating_period", "vehicle_break",
           "vehicle_operating_period_distance", "operating_period_avg_distance", "rejected_event",
-          "lake_location_update", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
+          "lake_location_superseded", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
       counts.emplace_back(
           relation, m_db->exec(sql(fmt::format("SELECT COUNT(*) FROM {{s}}.{}", relation))).int64(0, 0));
     }

@@ -263,7 +263,7 @@ std::string WarehouseUnderTest::dump() const {
   for (const char* table :
        {"vehicle", "location_update", "operating_period", "vehicle_break",
         "vehicle_operating_period_distance", "operating_period_avg_distance", "rejected_event",
-        "lake_location_update", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
+        "lake_location_superseded", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
     dump += std::string("== ") + table + "\n";
     std::string sql = std::string("SELECT * FROM ") + table + " ORDER BY 1, 2, 3";
     if (std::string(table) == "vehicle_operating_period_distance") {

@@ -80,7 +80,7 @@ TEST_F(PostgresCli, AnalystRoleCanReadButNotWrite) {
                      table +
                      ", 'INSERT'), "
                      "has_table_privilege('d2d_analyst', '\"" +
-                     m_schema + "\".lake_location_update', 'SELECT')"),
+                     m_schema + "\".lake_location_superseded', 'SELECT')"),
             "t|f|f");
 }
 

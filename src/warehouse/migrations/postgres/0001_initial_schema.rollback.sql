@@ -9,4 +9,4 @@ DROP TABLE {{schema}}.vehicle;
 DROP TABLE {{schema}}.lake_break_event;
 DROP TABLE {{schema}}.lake_vehicle;
 DROP TABLE {{schema}}.lake_operating_period_event;
-DROP TABLE {{schema}}.lake_location_update;
+DROP TABLE {{schema}}.lake_location_superseded;

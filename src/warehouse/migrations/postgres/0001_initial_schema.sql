@@ -3,7 +3,10 @@
 -- SQLite, whatever the database's locale. {{schema}} is replaced by the quoted schema name.
 CREATE SCHEMA IF NOT EXISTS {{schema}};
 
-CREATE TABLE {{schema}}.lake_location_update (
+-- Every version of a fix lives in exactly one place: the winner in location_update, the
+-- others here, with the lake date that brought them (differs from SQLite, which keeps all
+-- versions per date: this way a first load writes each row once; see docs/decisions.md).
+CREATE TABLE {{schema}}.lake_location_superseded (
   vehicle_id      text COLLATE "C" NOT NULL,
   at              timestamptz NOT NULL,
   lake_date       date NOT NULL,
@@ -11,10 +14,9 @@ CREATE TABLE {{schema}}.lake_location_update (
   lat             double precision NOT NULL,
   lng             double precision NOT NULL,
   organization_id text COLLATE "C",
-  -- Keyed by date first: a load replaces one date's rows and appends in key order. Looking a
-  -- fix up across dates (only when a re-load takes away a winner) scans instead.
-  PRIMARY KEY (lake_date, vehicle_id, at)
+  PRIMARY KEY (vehicle_id, at, lake_date)
 );
+CREATE INDEX lake_location_superseded_by_date ON {{schema}}.lake_location_superseded (lake_date);
 
 CREATE TABLE {{schema}}.lake_operating_period_event (
   operating_period_id text COLLATE "C" NOT NULL,
@@ -66,6 +68,7 @@ CREATE TABLE {{schema}}.location_update (
   PRIMARY KEY (vehicle_id, at)
 );
 CREATE INDEX location_update_by_at ON {{schema}}.location_update (at);
+CREATE INDEX location_update_by_lake_date ON {{schema}}.location_update (lake_date);
 
 CREATE TABLE {{schema}}.operating_period (
   operating_period_id text COLLATE "C" PRIMARY KEY,

@@ -78,7 +78,7 @@ rbr_rate=$(rate "$rbr_rows" "$rbr_seconds")
   echo
   echo "| contender | what it does | rows | wall (s) | rows/s | vs d2d |"
   echo "|---|---|---:|---:|---:|---:|"
-  printf '| **d2d run** | extract + decode + validate + COPY binary + merge into 2 keyed tables + derive, one transaction | %d | %.2f | %.0f | 1.00 |\n' \
+  printf '| **d2d run** | extract + decode + validate + COPY binary + merge + derive, one transaction | %d | %.2f | %.0f | 1.00 |\n' \
     "$rows" "$ours_s" "$ours_rate"
   printf '| psql \\copy (limit) | already-transformed rows as CSV into one keyed table (PK + index on at), arrival order | %d | %.2f | %.0f | %.2f |\n' \
     "$rows" "$copy_s" "$copy_rate" "$(echo "$copy_rate / $ours_rate" | bc -l)"

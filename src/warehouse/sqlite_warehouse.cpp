@@ -15,8 +15,6 @@
 namespace d2d::warehouse {
 namespace {
 
-using core::Error;
-using core::ErrorKind;
 using core::UtcMicros;
 using detail::SqliteDb;
 using detail::Statement;

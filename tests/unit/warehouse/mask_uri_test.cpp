@@ -1,6 +1,6 @@
-#include "warehouse/pg_conn.h"
-
 #include <gtest/gtest.h>
+
+#include "warehouse/pg_conn.h"
 
 namespace d2d::warehouse::pg {
 namespace {

@@ -585,56 +585,6 @@ class PostgresWarehouse final : public Warehouse {
     return answers;
   }
 
-  std::vector<RunRecord> runs() override {
-    auto result = m_db->exec(
-        sql("SELECT run_id, lake_date::text, status, to_char(started_at AT TIME ZONE 'UTC', "
-            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), COALESCE(to_char(finished_at AT TIME ZONE 'UTC', "
-            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''), code_version, COALESCE(error, ''), "
-            "COALESCE(extract_ms, 0), "
-            "COALESCE(transform_ms, 0), COALESCE(load_ms, 0), COALESCE(derive_ms, 0), COALESCE(objects, 0), "
-            "COALESCE(objects_copied, 0), COALESCE(bytes, 0), COALESCE(events_read, 0), "
-            "COALESCE(events_rejected, 0), "
-            "COALESCE(rows_loaded, 0), COALESCE(periods_derived, 0) FROM {s}.etl_run ORDER BY run_id"));
-    std::vector<RunRecord> records;
-    records.reserve(static_cast<std::size_t>(result.rows()));
-    for (int i = 0; i < result.rows(); ++i) {
-      RunRecord r;
-      r.run_id = result.int64(i, 0);
-      r.lake_date = result.text(i, 1);
-      r.status = result.text(i, 2);
-      r.started_at = result.text(i, 3);
-      r.finished_at = result.text(i, 4);
-      r.code_version = result.text(i, 5);
-      r.error = result.text(i, 6);
-      auto& f = r.figures;
-      f.extract_ms = result.int64(i, 7);
-      f.transform_ms = result.int64(i, 8);
-      f.load_ms = result.int64(i, 9);
-      f.derive_ms = result.int64(i, 10);
-      f.objects = static_cast<std::uint64_t>(result.int64(i, 11));
-      f.objects_copied = static_cast<std::uint64_t>(result.int64(i, 12));
-      f.bytes = static_cast<std::uint64_t>(result.int64(i, 13));
-      f.events_read = static_cast<std::uint64_t>(result.int64(i, 14));
-      f.events_rejected = static_cast<std::uint64_t>(result.int64(i, 15));
-      f.rows_loaded = static_cast<std::uint64_t>(result.int64(i, 16));
-      f.periods_derived = static_cast<std::uint64_t>(result.int64(i, 17));
-      records.push_back(std::move(r));
-    }
-    return records;
-  }
-
-  std::vector<std::pair<std::string, std::int64_t>> row_counts() override {
-    std::vector<std::pair<std::string, std::int64_t>> counts;
-    for (const char* relation :
-         {"vehicle", "location_update", "operating_period", "vehicle_break",
-          "vehicle_operating_period_distance", "operating_period_avg_distance", "rejected_event",
-          "lake_location_superseded", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
-      counts.emplace_back(
-          relation, m_db->exec(sql(fmt::format("SELECT COUNT(*) FROM {{s}}.{}", relation))).int64(0, 0));
-    }
-    return counts;
-  }
-
   std::string describe() const override {
     return fmt::format("{} (schema {})",
                        m_options.uri.empty() ? "postgresql: (PG* environment)" : pg::mask_uri(m_options.uri),

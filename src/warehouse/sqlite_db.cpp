@@ -73,6 +73,10 @@ Statement& Statement::bind_time(int index, std::int64_t at_us) {
   return bind(index, std::string_view(text, length));
 }
 
+Statement& Statement::bind_time(int index, const std::optional<std::int64_t>& at_us) {
+  return at_us ? bind_time(index, *at_us) : bind_null(index);
+}
+
 bool Statement::step() {
   const int status = sqlite3_step(m_statement);
   if (status == SQLITE_ROW) return true;

@@ -40,6 +40,7 @@ class Statement {
   Statement& bind_null(int index);
   Statement& bind(int index, const std::optional<std::string_view>& text);
   Statement& bind_time(int index, std::int64_t at_us);  // as fixed-width ISO-8601 UTC text
+  Statement& bind_time(int index, const std::optional<std::int64_t>& at_us);  // NULL when empty
 
   bool step();  // true while a row is available
   void run();   // step to completion and reset

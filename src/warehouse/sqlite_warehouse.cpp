@@ -77,8 +77,7 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   ~SqliteLoad() override {
-    m_insert_location.reset();
-    m_insert_rejected.reset();
+    finalize_statements();
     if (m_open) sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
 
@@ -105,49 +104,35 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   void add_period_event(const PeriodEventRow& row) override {
-    Statement insert(
-        m_db,
-        "INSERT INTO lake_operating_period_event (operating_period_id, lake_date, event_at, deleted, "
-        "start_at, finish_at, organization_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    Statement& insert =
+        prepared(m_insert_period,
+                 "INSERT INTO lake_operating_period_event (operating_period_id, lake_date, event_at, "
+                 "deleted, start_at, finish_at, organization_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     insert.bind(1, std::string_view(row.id))
         .bind(2, std::string_view(m_lake_date))
         .bind_time(3, row.event_at_us);
     insert.bind(4, static_cast<std::int64_t>(row.deleted ? 1 : 0));
-    if (row.deleted) {
-      insert.bind_null(5).bind_null(6);
-    } else {
-      insert.bind_time(5, row.start_us).bind_time(6, row.finish_us);
-    }
+    insert.bind_time(5, row.deleted ? std::nullopt : std::optional(row.start_us));
+    insert.bind_time(6, row.deleted ? std::nullopt : std::optional(row.finish_us));
     insert.bind(7, optional_view(row.organization_id)).run();
   }
 
   void add_vehicle(const VehicleRow& row) override {
-    Statement insert(
-        m_db,
-        "INSERT INTO lake_vehicle (vehicle_id, lake_date, first_registered_at, last_deregistered_at, "
-        "organization_id, organization_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    Statement& insert =
+        prepared(m_insert_vehicle,
+                 "INSERT INTO lake_vehicle (vehicle_id, lake_date, first_registered_at, "
+                 "last_deregistered_at, organization_id, organization_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     insert.bind(1, std::string_view(row.id)).bind(2, std::string_view(m_lake_date));
-    if (row.first_registered_us)
-      insert.bind_time(3, *row.first_registered_us);
-    else
-      insert.bind_null(3);
-    if (row.last_deregistered_us)
-      insert.bind_time(4, *row.last_deregistered_us);
-    else
-      insert.bind_null(4);
+    insert.bind_time(3, row.first_registered_us).bind_time(4, row.last_deregistered_us);
     insert.bind(5, optional_view(row.organization_id));
-    if (row.organization_id)
-      insert.bind_time(6, row.organization_at_us);
-    else
-      insert.bind_null(6);
-    insert.run();
+    insert.bind_time(6, row.organization_id ? std::optional(row.organization_at_us) : std::nullopt).run();
   }
 
   void add_break_event(const BreakEventRow& row) override {
-    Statement insert(m_db,
-                     "INSERT OR IGNORE INTO lake_break_event (vehicle_id, at, is_start, lake_date) VALUES "
-                     "(?1, ?2, ?3, ?4)");
-    insert.bind(1, std::string_view(row.vehicle_id))
+    prepared(m_insert_break,
+             "INSERT OR IGNORE INTO lake_break_event (vehicle_id, at, is_start, lake_date) VALUES (?1, ?2, "
+             "?3, ?4)")
+        .bind(1, std::string_view(row.vehicle_id))
         .bind_time(2, row.at_us)
         .bind(3, static_cast<std::int64_t>(row.is_start ? 1 : 0))
         .bind(4, std::string_view(m_lake_date))
@@ -185,8 +170,7 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
     update.bind(12, static_cast<std::int64_t>(figures.rows_loaded));
     update.bind(13, static_cast<std::int64_t>(figures.periods_derived));
     update.run();
-    m_insert_location.reset();
-    m_insert_rejected.reset();
+    finalize_statements();
     m_db.exec("COMMIT");
     m_open = false;
   }
@@ -194,6 +178,19 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
  private:
   static std::optional<std::string_view> optional_view(const std::optional<std::string>& text) {
     return text ? std::optional<std::string_view>(*text) : std::nullopt;
+  }
+
+  void finalize_statements() {
+    for (auto* slot :
+         {&m_insert_location, &m_insert_rejected, &m_insert_period, &m_insert_vehicle, &m_insert_break}) {
+      slot->reset();
+    }
+  }
+
+  // Prepares a statement on first use and keeps it for the rest of the load.
+  Statement& prepared(std::unique_ptr<Statement>& slot, std::string_view sql) {
+    if (!slot) slot = std::make_unique<Statement>(m_db, sql);
+    return *slot;
   }
 
   void run_for_date(std::string_view sql) {
@@ -397,6 +394,7 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
   bool m_open = false;
   std::unique_ptr<Statement> m_insert_location;
   std::unique_ptr<Statement> m_insert_rejected;
+  std::unique_ptr<Statement> m_insert_period, m_insert_vehicle, m_insert_break;
   DaySet m_changed_days;
   std::optional<UtcMicros> m_latest_fix_at;
 };
@@ -500,54 +498,6 @@ class SqliteWarehouse final : public Warehouse {
       answers.push_back(std::move(answer));
     }
     return answers;
-  }
-
-  std::vector<RunRecord> runs() override {
-    std::vector<RunRecord> records;
-    Statement query(
-        m_db,
-        "SELECT run_id, lake_date, status, started_at, COALESCE(finished_at, ''), code_version, "
-        "COALESCE(error, ''), COALESCE(extract_ms, 0), COALESCE(transform_ms, 0), COALESCE(load_ms, 0), "
-        "COALESCE(derive_ms, 0), COALESCE(objects, 0), COALESCE(objects_copied, 0), COALESCE(bytes, 0), "
-        "COALESCE(events_read, 0), COALESCE(events_rejected, 0), COALESCE(rows_loaded, 0), "
-        "COALESCE(periods_derived, 0) FROM etl_run ORDER BY run_id");
-    while (query.step()) {
-      RunRecord record;
-      record.run_id = query.column_int(0);
-      record.lake_date = query.column_text(1);
-      record.status = query.column_text(2);
-      record.started_at = query.column_text(3);
-      record.finished_at = query.column_text(4);
-      record.code_version = query.column_text(5);
-      record.error = query.column_text(6);
-      auto& f = record.figures;
-      f.extract_ms = query.column_int(7);
-      f.transform_ms = query.column_int(8);
-      f.load_ms = query.column_int(9);
-      f.derive_ms = query.column_int(10);
-      f.objects = static_cast<std::uint64_t>(query.column_int(11));
-      f.objects_copied = static_cast<std::uint64_t>(query.column_int(12));
-      f.bytes = static_cast<std::uint64_t>(query.column_int(13));
-      f.events_read = static_cast<std::uint64_t>(query.column_int(14));
-      f.events_rejected = static_cast<std::uint64_t>(query.column_int(15));
-      f.rows_loaded = static_cast<std::uint64_t>(query.column_int(16));
-      f.periods_derived = static_cast<std::uint64_t>(query.column_int(17));
-      records.push_back(std::move(record));
-    }
-    return records;
-  }
-
-  std::vector<std::pair<std::string, std::int64_t>> row_counts() override {
-    std::vector<std::pair<std::string, std::int64_t>> counts;
-    for (const char* relation :
-         {"vehicle", "location_update", "operating_period", "vehicle_break",
-          "vehicle_operating_period_distance", "operating_period_avg_distance", "rejected_event",
-          "lake_location_update", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
-      Statement count(m_db, fmt::format("SELECT COUNT(*) FROM \"{}\"", relation));
-      count.step();
-      counts.emplace_back(relation, count.column_int(0));
-    }
-    return counts;
   }
 
   std::string describe() const override { return "sqlite:" + m_path; }

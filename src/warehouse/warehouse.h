@@ -78,12 +78,6 @@ struct PeriodAnswer {
   double total_distance_m = 0;
 };
 
-struct RunRecord {
-  std::int64_t run_id = 0;
-  std::string lake_date, status, started_at, finished_at, code_version, error;
-  RunFigures figures;
-};
-
 class LakeDateLoad {
  public:
   virtual ~LakeDateLoad() = default;  // without commit(): everything is rolled back
@@ -111,9 +105,6 @@ class Warehouse {
   virtual void fail_run(std::int64_t run_id, const std::string& error) = 0;
   virtual std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) = 0;
   virtual std::vector<PeriodAnswer> report() = 0;
-  virtual std::vector<RunRecord> runs() = 0;
-  // Row counts of every relation, by name (for tests and `d2d status`).
-  virtual std::vector<std::pair<std::string, std::int64_t>> row_counts() = 0;
   virtual std::string describe() const = 0;  // masked, for logs
 };
 

@@ -99,6 +99,32 @@ std::string query_rows(sqlite3* db, const std::string& sql) {
   return out;
 }
 
+// (relation, query) for every relation a dump shows, rows sorted. Distances are sums of
+// floating-point terms, rendered with 6 decimals by `six_decimals` ("{}" is the column).
+std::vector<std::pair<std::string, std::string>> dump_queries(const std::string& versions_table,
+                                                              const std::string& six_decimals) {
+  auto decimals = [&](const std::string& column) {
+    std::string text = six_decimals;
+    return text.replace(text.find("{}"), 2, column);
+  };
+  std::vector<std::pair<std::string, std::string>> queries;
+  for (const char* table : {"vehicle", "location_update", "operating_period", "vehicle_break"}) {
+    queries.emplace_back(table, std::string("SELECT * FROM ") + table + " ORDER BY 1, 2, 3");
+  }
+  queries.emplace_back("vehicle_operating_period_distance",
+                       "SELECT operating_period_id, vehicle_id, " + decimals("distance_m") +
+                           ", updates FROM vehicle_operating_period_distance ORDER BY 1, 2");
+  queries.emplace_back("operating_period_avg_distance",
+                       "SELECT operating_period_id, vehicles, " + decimals("avg_distance_m") + ", " +
+                           decimals("total_distance_m") + " FROM operating_period_avg_distance ORDER BY 1");
+  for (const std::string& table :
+       {std::string("rejected_event"), versions_table, std::string("lake_vehicle"),
+        std::string("lake_operating_period_event"), std::string("lake_break_event")}) {
+    queries.emplace_back(table, "SELECT * FROM " + table + " ORDER BY 1, 2, 3");
+  }
+  return queries;
+}
+
 }  // namespace
 
 std::string dump_warehouse(const fs::path& path) {
@@ -107,23 +133,8 @@ std::string dump_warehouse(const fs::path& path) {
     throw std::runtime_error("cannot open " + path.string());
   }
   std::string dump;
-  for (const char* table :
-       {"vehicle", "location_update", "operating_period", "vehicle_break",
-        "vehicle_operating_period_distance", "operating_period_avg_distance", "rejected_event",
-        "lake_location_update", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
-    dump += std::string("== ") + table + "\n";
-    // Distances are sums of floating-point terms; 9 significant decimals of a metre are plenty.
-    std::string sql = std::string("SELECT * FROM ") + table + " ORDER BY 1, 2, 3";
-    if (std::string(table) == "vehicle_operating_period_distance") {
-      sql = "SELECT operating_period_id, vehicle_id, printf('%.6f', distance_m), updates FROM " +
-            std::string(table) + " ORDER BY 1, 2";
-    } else if (std::string(table) == "operating_period_avg_distance") {
-      sql =
-          "SELECT operating_period_id, vehicles, printf('%.6f', avg_distance_m), printf('%.6f', "
-          "total_distance_m) "
-          "FROM operating_period_avg_distance ORDER BY 1";
-    }
-    dump += query_rows(db, sql);
+  for (const auto& [table, sql] : dump_queries("lake_location_update", "printf('%.6f', {})")) {
+    dump += "== " + table + "\n" + query_rows(db, sql);
   }
   sqlite3_close(db);
   return dump;
@@ -260,21 +271,9 @@ std::string WarehouseUnderTest::dump() const {
   if (m_engine == Engine::Sqlite) return dump_warehouse(m_work / "w.db");
   PgSession session(m_schema);
   std::string dump;
-  for (const char* table :
-       {"vehicle", "location_update", "operating_period", "vehicle_break",
-        "vehicle_operating_period_distance", "operating_period_avg_distance", "rejected_event",
-        "lake_location_superseded", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
-    dump += std::string("== ") + table + "\n";
-    std::string sql = std::string("SELECT * FROM ") + table + " ORDER BY 1, 2, 3";
-    if (std::string(table) == "vehicle_operating_period_distance") {
-      sql = "SELECT operating_period_id, vehicle_id, round(distance_m::numeric, 6), updates FROM " +
-            std::string(table) + " ORDER BY 1, 2";
-    } else if (std::string(table) == "operating_period_avg_distance") {
-      sql =
-          "SELECT operating_period_id, vehicles, round(avg_distance_m::numeric, 6), "
-          "round(total_distance_m::numeric, 6) FROM operating_period_avg_distance ORDER BY 1";
-    }
-    dump += session.exec(sql);
+  // PostgreSQL keeps only the superseded fix versions per date (docs/decisions.md).
+  for (const auto& [table, sql] : dump_queries("lake_location_superseded", "round({}::numeric, 6)")) {
+    dump += "== " + table + "\n" + session.exec(sql);
   }
   return dump;
 }

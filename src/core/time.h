@@ -38,4 +38,9 @@ void civil_from_days(std::int64_t days, int& year, unsigned& month, unsigned& da
 inline constexpr UtcMicros kMicrosPerSecond = 1'000'000;
 inline constexpr UtcMicros kMicrosPerDay = 86'400 * kMicrosPerSecond;
 
+// The UTC day (days since 1970-01-01) an instant falls on, rounding down before 1970 too.
+inline constexpr std::int64_t utc_day_of(UtcMicros at_us) {
+  return at_us >= 0 ? at_us / kMicrosPerDay : (at_us - kMicrosPerDay + 1) / kMicrosPerDay;
+}
+
 }  // namespace d2d::core

@@ -26,6 +26,23 @@ std::int64_t elapsed_ms(Clock::time_point since) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
 }
 
+// Runs `step`; when it fails with a transient error (connection lost, server restarting), runs
+// it again after an exponential backoff, up to `attempts` times in all.
+template <typename Step>
+auto with_retries(int attempts, const std::string& lake_date, Step&& step) -> decltype(step()) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return step();
+    } catch (const Error& error) {
+      if (!error.transient() || attempt >= attempts) throw;
+      const auto backoff = std::chrono::milliseconds(500 << (attempt - 1));
+      spdlog::warn("{}: attempt {} of {} failed: {}; retrying in {} ms", lake_date, attempt, attempts,
+                   error.what(), backoff.count());
+      std::this_thread::sleep_for(backoff);
+    }
+  }
+}
+
 // Decodes every line of one object, streaming rows into the load.
 void transform_object(const lake::ManifestEntry& entry, std::string_view bytes, const std::string& lake_date,
                       events::LineDecoder& decoder, LakeDateReducer& reducer, warehouse::LakeDateLoad& load,
@@ -95,9 +112,11 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
   if (!core::parse_date(options.lake_date)) {
     throw Error(ErrorKind::Usage, fmt::format("'{}' is not a date (expected YYYY-MM-DD)", options.lake_date));
   }
-  warehouse.migrate_up();
   RunOutcome outcome;
-  outcome.run_id = warehouse.start_run(options.lake_date);
+  outcome.run_id = with_retries(options.attempts, options.lake_date, [&] {
+    warehouse.migrate_up();
+    return warehouse.start_run(options.lake_date);
+  });
   warehouse::RunFigures& figures = outcome.figures;
   try {
     // Extract: source -> raw zone.
@@ -121,18 +140,8 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
 
     // Transform + load + derive, one transaction. A transient warehouse failure (connection
     // lost, server restarting) rolls it back; the attempt is repeated from the raw zone.
-    for (int attempt = 1;; ++attempt) {
-      try {
-        load_from_raw_zone(options, raw_zone, warehouse, outcome.run_id, figures);
-        break;
-      } catch (const Error& error) {
-        if (!error.transient() || attempt >= options.attempts) throw;
-        const auto backoff = std::chrono::milliseconds(500 << (attempt - 1));
-        spdlog::warn("{}: attempt {} of {} failed: {}; retrying in {} ms", options.lake_date, attempt,
-                     options.attempts, error.what(), backoff.count());
-        std::this_thread::sleep_for(backoff);
-      }
-    }
+    with_retries(options.attempts, options.lake_date,
+                 [&] { load_from_raw_zone(options, raw_zone, warehouse, outcome.run_id, figures); });
   } catch (const std::exception& error) {
     try {
       warehouse.fail_run(outcome.run_id, error.what());

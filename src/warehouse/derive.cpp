@@ -7,16 +7,14 @@ namespace d2d::warehouse {
 using core::UtcMicros;
 
 namespace {
-std::int64_t floor_day(UtcMicros at_us) {
-  return at_us >= 0 ? at_us / core::kMicrosPerDay : (at_us - core::kMicrosPerDay + 1) / core::kMicrosPerDay;
-}
 constexpr std::size_t kMaxDays = 100000;  // a guard against absurd spans, ~270 years
 }  // namespace
 
-void DaySet::add_day_of(UtcMicros at_us) { m_days.push_back(floor_day(at_us)); }
+void DaySet::add_day_of(UtcMicros at_us) { m_days.push_back(core::utc_day_of(at_us)); }
 
 void DaySet::add_span(UtcMicros start_us, UtcMicros end_us) {
-  for (std::int64_t day = floor_day(start_us); day <= floor_day(end_us) && m_days.size() < kMaxDays; ++day) {
+  for (std::int64_t day = core::utc_day_of(start_us);
+       day <= core::utc_day_of(end_us) && m_days.size() < kMaxDays; ++day) {
     m_days.push_back(day);
   }
 }
@@ -58,14 +56,25 @@ void repair_breaks(DeriveStore& store, DaySet& changed_days) {
 
 namespace {
 
-std::vector<DistanceRow> distances_in(DeriveStore& store, UtcMicros start_us, UtcMicros finish_us) {
+struct PeriodToDerive {
+  std::string id;
+  UtcMicros start_us = 0, finish_us = 0;
+  std::vector<DistanceRow> rows;
+};
+
+// Periods whose windows overlap (a fleet's shifts usually do) share one read of their fixes, as
+// long as the read spans at most this much: one pass over the rows instead of one per period.
+constexpr UtcMicros kMaxSharedRead = 2 * core::kMicrosPerDay;
+
+// Distances of every period in `group` from one read of the fixes in [start_us, finish_us].
+void derive_group(DeriveStore& store, std::span<PeriodToDerive> group, UtcMicros start_us,
+                  UtcMicros finish_us) {
   std::map<std::string, std::vector<model::BreakSpan>, std::less<>> breaks;
   for (auto& [vehicle, span] : store.breaks_overlapping(start_us, finish_us)) breaks[vehicle].push_back(span);
   for (auto& [vehicle, spans] : breaks) {
     std::sort(spans.begin(), spans.end(),
               [](const auto& a, const auto& b) { return a.start_us < b.start_us; });
   }
-  std::vector<DistanceRow> rows;
   std::string vehicle;
   std::vector<model::Fix> track;
   auto flush = [&] {
@@ -74,8 +83,11 @@ std::vector<DistanceRow> distances_in(DeriveStore& store, UtcMicros start_us, Ut
     const std::span<const model::BreakSpan> spans = found == breaks.end()
                                                         ? std::span<const model::BreakSpan>()
                                                         : std::span<const model::BreakSpan>(found->second);
-    const model::VehicleDistance result = model::distance_in_window(track, spans, start_us, finish_us);
-    if (result.updates > 0) rows.push_back({vehicle, result.distance_m, result.updates});
+    for (PeriodToDerive& period : group) {
+      const model::VehicleDistance result =
+          model::distance_in_window(track, spans, period.start_us, period.finish_us);
+      if (result.updates > 0) period.rows.push_back({vehicle, result.distance_m, result.updates});
+    }
     track.clear();
   };
   store.for_each_fix(start_us, finish_us, [&](std::string_view fix_vehicle, const model::Fix& fix) {
@@ -86,7 +98,6 @@ std::vector<DistanceRow> distances_in(DeriveStore& store, UtcMicros start_us, Ut
     track.push_back(fix);
   });
   flush();
-  return rows;
 }
 
 }  // namespace
@@ -100,9 +111,29 @@ std::uint64_t derive_distances(DeriveStore& store, DaySet& changed_days) {
   for (const auto& [start, end] : changed_days.windows()) {
     for (auto& period : store.live_periods_meeting(start, end)) periods[period.id] = period.window;
   }
+  std::vector<PeriodToDerive> live;
   for (const auto& [id, window] : periods) {
-    store.replace_distances(
-        id, window ? distances_in(store, window->first, window->second) : std::vector<DistanceRow>{});
+    if (window) {
+      live.push_back({id, window->first, window->second, {}});
+    } else {
+      store.replace_distances(id, {});
+    }
+  }
+  std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) { return a.start_us < b.start_us; });
+  for (std::size_t first = 0; first < live.size();) {
+    UtcMicros start = live[first].start_us;
+    UtcMicros finish = live[first].finish_us;
+    std::size_t last = first + 1;
+    for (; last < live.size() && live[last].start_us <= finish; ++last) {
+      const UtcMicros widened = std::max(finish, live[last].finish_us);
+      if (widened - start > kMaxSharedRead) break;
+      finish = widened;
+    }
+    const std::span<PeriodToDerive> group(live.begin() + static_cast<std::ptrdiff_t>(first),
+                                          live.begin() + static_cast<std::ptrdiff_t>(last));
+    derive_group(store, group, start, finish);
+    for (const PeriodToDerive& period : group) store.replace_distances(period.id, period.rows);
+    first = last;
   }
   return periods.size();
 }

@@ -68,6 +68,11 @@ std::string mask_uri(std::string_view uri) {
   return masked;
 }
 
+std::uint64_t Result::affected_rows() const {
+  const char* tuples = PQcmdTuples(m_result);
+  return tuples[0] == '\0' ? 0 : std::stoull(tuples);
+}
+
 std::string_view Result::text(int row, int column) const {
   return {PQgetvalue(m_result, row, column), static_cast<std::size_t>(PQgetlength(m_result, row, column))};
 }
@@ -110,7 +115,10 @@ Connection::Connection(const std::string& uri, int connect_attempts) : m_masked_
   PQsetNoticeProcessor(
       m_conn, [](void*, const char*) {}, nullptr);
   // Timestamps cross the wire as UTC text in parameters; make the session agree.
-  exec_script("SET TIME ZONE 'UTC'");
+  // Staging tables of a lake date are temporary: let them live in memory (the default 8MB
+  // would write a day's staging to disk). Only allocated as used, and only settable before
+  // the session touches its first temporary table.
+  exec_script("SET TIME ZONE 'UTC'; SET temp_buffers = '256MB'");
 }
 
 Connection::~Connection() { PQfinish(m_conn); }

@@ -27,6 +27,8 @@ class Result {
   Result& operator=(Result&&) = delete;
 
   int rows() const { return PQntuples(m_result); }
+  // Rows an INSERT, UPDATE or DELETE touched.
+  std::uint64_t affected_rows() const;
   bool is_null(int row, int column) const { return PQgetisnull(m_result, row, column) != 0; }
   // Binary-format accessors (results are requested in binary).
   std::string_view text(int row, int column) const;

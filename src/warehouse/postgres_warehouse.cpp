@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <set>
 
 #include "core/error.h"
 #include "core/version.h"
@@ -75,6 +77,11 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   void add_location(const LocationRow& row) override {
+    // The UTC days the date's fixes fall on (derivation looks there); fixes come in runs of a day.
+    if (const std::int64_t day = core::utc_day_of(row.at_us); day != m_last_fix_day) {
+      m_last_fix_day = day;
+      m_fix_days.insert(day);
+    }
     CopyWriter& copy = *m_locations;
     copy.begin_row(6);
     copy.text(row.vehicle_id);
@@ -129,8 +136,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
       exec(fmt::format("DELETE FROM {{s}}.{} WHERE lake_date = $1::date", table), date);
     }
     copy_small_rows();
-    merge_locations(date);
-    const auto rows = static_cast<std::uint64_t>(m_db.exec("SELECT COUNT(*) FROM candidate").int64(0, 0));
+    const std::uint64_t rows = merge_locations(date);
     exec("INSERT INTO affected_vehicle SELECT vehicle_id FROM {s}.lake_vehicle WHERE lake_date = $1::date",
          date);
     exec_script(
@@ -167,18 +173,12 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
 
   // Every version of a fix is stored once: the winner (SPEC §4's order, then the later lake date)
   // in location_update, the others in lake_location_superseded. Together they are all versions of
-  // all dates, so re-loading a date can always elect again; on a first load without overlaps a
-  // row is written once, in key order.
-  void merge_locations(const Params& date) {
-    // Within the date: one candidate per key (temporary tables are not WAL-logged).
-    exec(
-        "CREATE TEMP TABLE candidate ON COMMIT DROP AS SELECT DISTINCT ON (vehicle_id, at) vehicle_id, at, "
-        "lat, "
-        "lng, organization_id, event_at FROM stage_location ORDER BY vehicle_id, at, event_at DESC, lat "
-        "DESC, "
-        "lng DESC, COALESCE(organization_id, '') DESC",
-        {});
-    m_db.exec_script("ANALYZE candidate");
+  // all dates, so re-loading a date can always elect again. Returns the date's distinct fix keys.
+  //
+  // Shaped for the common case, a first load whose keys no other date holds: the staged rows are
+  // sorted once, inside the final INSERT, and written once, in key order (B-tree appends).
+  // Only keys another date already holds ("clash", usually few) take the slower path.
+  std::uint64_t merge_locations(const Params& date) {
     // Winners this date held before lose their ground: drop them, promote the best other version.
     exec("CREATE TEMP TABLE orphaned_fix (vehicle_id text COLLATE \"C\", at timestamptz) ON COMMIT DROP", {});
     exec(
@@ -189,27 +189,27 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
     exec(
         "WITH best AS (SELECT DISTINCT ON (s.vehicle_id, s.at) s.vehicle_id, s.at, s.lake_date FROM "
         "{s}.lake_location_superseded s JOIN orphaned_fix o ON s.vehicle_id = o.vehicle_id AND s.at = o.at "
-        "ORDER BY s.vehicle_id, s.at, s.event_at DESC, s.lat DESC, s.lng DESC, COALESCE(s.organization_id, "
-        "'') "
-        "DESC, s.lake_date DESC), "
+        "ORDER BY s.vehicle_id, s.at, {best_first:s}, s.lake_date DESC), "
         "promoted AS (DELETE FROM {s}.lake_location_superseded s USING best b WHERE s.vehicle_id = "
         "b.vehicle_id "
         "AND s.at = b.at AND s.lake_date = b.lake_date RETURNING s.*) "
         "INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
         "SELECT vehicle_id, at, lat, lng, organization_id, lake_date, event_at FROM promoted",
         {});
-    // Candidates meet the standing winners of the same keys.
+    // The date's best version of each key another date holds, against that standing winner.
     exec(
-        "CREATE TEMP TABLE clash ON COMMIT DROP AS SELECT c.vehicle_id, c.at, "
+        "CREATE TEMP TABLE clash ON COMMIT DROP AS SELECT DISTINCT ON (c.vehicle_id, c.at) c.vehicle_id, "
+        "c.at, c.event_at, c.lat, c.lng, c.organization_id, "
         "(c.event_at, c.lat, c.lng, COALESCE(c.organization_id, ''), $1::date) > "
         "(u.event_at, u.lat, u.lng, COALESCE(u.organization_id, ''), u.lake_date) AS candidate_wins "
-        "FROM candidate c JOIN {s}.location_update u ON u.vehicle_id = c.vehicle_id AND u.at = c.at",
+        "FROM stage_location c JOIN {s}.location_update u ON u.vehicle_id = c.vehicle_id AND u.at = c.at "
+        "ORDER BY c.vehicle_id, c.at, {best_first:c}",
         date);
     exec(
         "INSERT INTO {s}.lake_location_superseded (vehicle_id, at, lake_date, event_at, lat, lng, "
         "organization_id) "
-        "SELECT c.vehicle_id, c.at, $1::date, c.event_at, c.lat, c.lng, c.organization_id FROM candidate c "
-        "JOIN clash k ON k.vehicle_id = c.vehicle_id AND k.at = c.at WHERE NOT k.candidate_wins",
+        "SELECT vehicle_id, at, $1::date, event_at, lat, lng, organization_id FROM clash WHERE NOT "
+        "candidate_wins",
         date);
     exec(
         "INSERT INTO {s}.lake_location_superseded (vehicle_id, at, lake_date, event_at, lat, lng, "
@@ -219,18 +219,27 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         "k.candidate_wins",
         {});
     exec(
-        "UPDATE {s}.location_update u SET lat = c.lat, lng = c.lng, organization_id = c.organization_id, "
-        "lake_date = $1::date, event_at = c.event_at FROM candidate c JOIN clash k ON k.vehicle_id = "
-        "c.vehicle_id "
-        "AND k.at = c.at WHERE k.candidate_wins AND u.vehicle_id = c.vehicle_id AND u.at = c.at",
+        "UPDATE {s}.location_update u SET lat = k.lat, lng = k.lng, organization_id = k.organization_id, "
+        "lake_date = $1::date, event_at = k.event_at FROM clash k WHERE k.candidate_wins AND u.vehicle_id = "
+        "k.vehicle_id AND u.at = k.at",
         date);
-    exec(
-        "INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
-        "SELECT c.vehicle_id, c.at, c.lat, c.lng, c.organization_id, $1::date, c.event_at FROM candidate c "
-        "WHERE NOT EXISTS (SELECT 1 FROM clash k WHERE k.vehicle_id = c.vehicle_id AND k.at = c.at) "
-        "ORDER BY c.vehicle_id, c.at",
-        date);
-    exec("INSERT INTO affected_fix SELECT vehicle_id, at FROM candidate", {});
+    const std::uint64_t clashed =
+        static_cast<std::uint64_t>(m_db.exec("SELECT COUNT(*) FROM clash").int64(0, 0));
+    // Every other key: the date's best version is the winner.
+    const std::uint64_t inserted =
+        m_db.exec(
+                sql(fmt::format("INSERT INTO {{s}}.location_update (vehicle_id, at, lat, lng, "
+                                "organization_id, lake_date, "
+                                "event_at) "
+                                "SELECT DISTINCT ON (c.vehicle_id, c.at) c.vehicle_id, c.at, c.lat, c.lng, "
+                                "c.organization_id, $1::date, c.event_at FROM stage_location c {} "
+                                "ORDER BY c.vehicle_id, c.at, {{best_first:c}}",
+                                clashed == 0 ? ""
+                                             : "WHERE NOT EXISTS (SELECT 1 FROM clash k WHERE k.vehicle_id = "
+                                               "c.vehicle_id AND k.at = c.at)")),
+                date)
+            .affected_rows();
+    return clashed + inserted;
   }
 
   std::uint64_t derive() override { return derive_distances(*this, m_changed_days); }
@@ -252,7 +261,18 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   }
 
  private:
-  std::string sql(std::string_view text) const { return replace_all(std::string(text), "{s}", m_s); }
+  // SQL text with {s} replaced by the quoted schema and {best_first:a} by SPEC §4's order of the
+  // versions of one fix, best first, for table alias a.
+  std::string sql(std::string_view text) const {
+    std::string result(text);
+    for (const char* alias : {"c", "s"}) {
+      result = replace_all(std::move(result), fmt::format("{{best_first:{}}}", alias),
+                           fmt::format("{0}.event_at DESC, {0}.lat DESC, {0}.lng DESC, "
+                                       "COALESCE({0}.organization_id, '') DESC",
+                                       alias));
+    }
+    return replace_all(std::move(result), "{s}", m_s);
+  }
   void exec(std::string_view text, const Params& params) { m_db.exec(sql(text), params); }
   void exec_script(std::string_view text) { m_db.exec_script(sql(text)); }
 
@@ -382,10 +402,12 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   std::vector<UtcMicros> changed_fix_times_by_day() override {
+    // Days of the fixes this date held before, and of those it holds now.
     auto result = m_db.exec("SELECT MIN(at) FROM affected_fix GROUP BY date_trunc('day', at)");
     std::vector<UtcMicros> times;
-    times.reserve(static_cast<std::size_t>(result.rows()));
+    times.reserve(static_cast<std::size_t>(result.rows()) + m_fix_days.size());
     for (int i = 0; i < result.rows(); ++i) times.push_back(result.timestamp_us(i, 0));
+    for (const std::int64_t day : m_fix_days) times.push_back(day * core::kMicrosPerDay);
     return times;
   }
 
@@ -431,14 +453,20 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
 
   void for_each_fix(UtcMicros start_us, UtcMicros finish_us,
                     const std::function<void(std::string_view, const model::Fix&)>& visit) override {
-    auto result =
-        m_db.exec(sql("SELECT vehicle_id, at, lat, lng FROM {s}.location_update "
-                      "WHERE at >= $1::timestamptz AND at <= $2::timestamptz ORDER BY vehicle_id, at"),
-                  {time_param(start_us), time_param(finish_us)});
-    for (int i = 0; i < result.rows(); ++i) {
-      visit(result.text(i, 0),
-            model::Fix{result.timestamp_us(i, 1), result.float64(i, 2), result.float64(i, 3)});
+    // Through a cursor, a batch at a time: memory stays flat however many fixes the window holds.
+    m_db.exec(sql("DECLARE window_fixes NO SCROLL CURSOR FOR SELECT vehicle_id, at, lat, lng FROM "
+                  "{s}.location_update WHERE at >= $1::timestamptz AND at <= $2::timestamptz ORDER BY "
+                  "vehicle_id, at"),
+              {time_param(start_us), time_param(finish_us)});
+    for (;;) {
+      auto result = m_db.exec("FETCH 50000 FROM window_fixes");
+      if (result.rows() == 0) break;
+      for (int i = 0; i < result.rows(); ++i) {
+        visit(result.text(i, 0),
+              model::Fix{result.timestamp_us(i, 1), result.float64(i, 2), result.float64(i, 3)});
+      }
     }
+    m_db.exec("CLOSE window_fixes");
   }
 
   std::vector<std::pair<std::string, model::BreakSpan>> breaks_overlapping(UtcMicros start_us,
@@ -485,6 +513,8 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   std::vector<VehicleRow> m_vehicles;
   std::vector<BreakEventRow> m_breaks;
   DaySet m_changed_days;
+  std::set<std::int64_t> m_fix_days;  // UTC days of the staged fixes
+  std::int64_t m_last_fix_day = std::numeric_limits<std::int64_t>::min();
   std::optional<UtcMicros> m_latest_fix_at;
 };
 
@@ -504,6 +534,10 @@ class PostgresWarehouse final : public Warehouse {
 
   int migrate_up() override {
     ensure_migration_table();
+    // A current schema is left alone without a write, so read-only accounts can report.
+    const auto states = migration_status();
+    if (std::all_of(states.begin(), states.end(), [](const MigrationState& s) { return s.applied; }))
+      return 0;
     // All pending migrations in one transaction (PostgreSQL's DDL is transactional), under a
     // lock so that two processes never apply the same one.
     m_db->exec_script("BEGIN");
@@ -609,6 +643,9 @@ class PostgresWarehouse final : public Warehouse {
 
   void ensure_migration_table() {
     reconnect_if_needed();
+    // Read-only accounts (d2d_analyst) get this far too: no DDL when the table is there.
+    if (!m_db->exec(sql("SELECT to_regclass($1) IS NULL"), {sql("{s}.schema_migration")}).boolean(0, 0))
+      return;
     // IF NOT EXISTS races between two first runs; the second one's error is harmless, retry once.
     for (int attempt = 0;; ++attempt) {
       try {

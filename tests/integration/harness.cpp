@@ -29,7 +29,10 @@ TempDir::~TempDir() {
 
 CliResult run_program(const std::string& program, const std::vector<std::string>& args) {
   int out_pipe[2], err_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+  // Close-on-exec: only the dup2'ed copies reach the child, so a daemon it leaves behind (a
+  // server started by a script) does not hold the pipes open.
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
@@ -209,8 +212,8 @@ std::string schema_for(const fs::path& work) {
 
 class PgSession {
  public:
-  explicit PgSession(const std::string& schema) {
-    m_conn = PQconnectdb(pg_uri().c_str());
+  PgSession(const std::string& uri, const std::string& schema) {
+    m_conn = PQconnectdb(uri.c_str());
     if (PQstatus(m_conn) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(m_conn));
     PQsetNoticeProcessor(
         m_conn, [](void*, const char*) {}, nullptr);
@@ -243,19 +246,24 @@ class PgSession {
 
 }  // namespace
 
-std::string pg_query(const std::string& sql) {
-  PgSession session("public");
+std::string pg_query(const std::string& sql, const std::string& server_uri) {
+  PgSession session(server_uri.empty() ? pg_uri() : server_uri, "public");
   std::string rows = session.exec(sql);
   if (!rows.empty() && rows.back() == '\n') rows.pop_back();
   return rows;
 }
 
-WarehouseUnderTest::WarehouseUnderTest(Engine engine, fs::path work)
-    : m_engine(engine), m_work(std::move(work)), m_schema(schema_for(m_work)) {}
+WarehouseUnderTest::WarehouseUnderTest(Engine engine, fs::path work, std::string server_uri)
+    : m_engine(engine),
+      m_work(std::move(work)),
+      m_schema(schema_for(m_work)),
+      m_server_uri(std::move(server_uri)) {}
+
+std::string WarehouseUnderTest::server_uri() const { return m_server_uri.empty() ? pg_uri() : m_server_uri; }
 
 std::vector<std::string> WarehouseUnderTest::args() const {
   if (m_engine == Engine::Sqlite) return {"--warehouse", (m_work / "w.db").string()};
-  return {"--warehouse", pg_uri(), "--pg-schema", m_schema};
+  return {"--warehouse", server_uri(), "--pg-schema", m_schema};
 }
 
 void WarehouseUnderTest::reset() const {
@@ -263,13 +271,13 @@ void WarehouseUnderTest::reset() const {
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(m_work / (std::string("w.db") + suffix));
     return;
   }
-  PgSession session("public");
+  PgSession session(server_uri(), "public");
   session.exec("DROP SCHEMA IF EXISTS \"" + m_schema + "\" CASCADE");
 }
 
 std::string WarehouseUnderTest::dump() const {
   if (m_engine == Engine::Sqlite) return dump_warehouse(m_work / "w.db");
-  PgSession session(m_schema);
+  PgSession session(server_uri(), m_schema);
   std::string dump;
   // PostgreSQL keeps only the superseded fix versions per date (docs/decisions.md).
   for (const auto& [table, sql] : dump_queries("lake_location_superseded", "round({}::numeric, 6)")) {
@@ -280,10 +288,21 @@ std::string WarehouseUnderTest::dump() const {
 
 std::string WarehouseUnderTest::query(const std::string& sql) const {
   if (m_engine == Engine::Sqlite) return query_one(m_work / "w.db", sql);
-  PgSession session(m_schema);
+  PgSession session(server_uri(), m_schema);
   std::string rows = session.exec(sql);
   if (!rows.empty() && rows.back() == '\n') rows.pop_back();
   return rows;
+}
+
+std::vector<std::string> run_args_for(const fs::path& work, const WarehouseUnderTest& warehouse,
+                                      const std::string& date, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {
+      "run", "--source", (work / "source").string(), "--lake", (work / "lake").string(), "--date",
+      date,  "--quiet"};
+  const auto target = warehouse.args();
+  args.insert(args.end(), target.begin(), target.end());
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
 }
 
 BackgroundRun::BackgroundRun(const std::vector<std::string>& args, const fs::path& log_prefix,

@@ -62,7 +62,8 @@ inline std::string engine_test_name(const ::testing::TestParamInfo<Engine>& para
 
 class WarehouseUnderTest {
  public:
-  WarehouseUnderTest(Engine engine, std::filesystem::path work);
+  // PostgreSQL: `server_uri` names a server of the test's own; empty means the fixture's server.
+  WarehouseUnderTest(Engine engine, std::filesystem::path work, std::string server_uri = "");
   Engine engine() const { return m_engine; }
   std::vector<std::string> args() const;            // --warehouse ... [--pg-schema ...]
   void reset() const;                               // an empty warehouse
@@ -73,10 +74,16 @@ class WarehouseUnderTest {
   Engine m_engine;
   std::filesystem::path m_work;
   std::string m_schema;
+  std::string m_server_uri;
+  std::string server_uri() const;
 };
 
+// Arguments of `d2d run --quiet` for one lake date: source work/source, lake work/lake.
+std::vector<std::string> run_args_for(const std::filesystem::path& work, const WarehouseUnderTest& warehouse,
+                                      const std::string& date, const std::vector<std::string>& extra = {});
+
 // Runs SQL on the test PostgreSQL server (outside any test schema); rows as a|b|c lines.
-std::string pg_query(const std::string& sql);
+std::string pg_query(const std::string& sql, const std::string& server_uri = "");
 
 std::string pg_uri();  // of the server started by the ctest fixture (scripts/pg-start.sh)
 

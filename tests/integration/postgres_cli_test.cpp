@@ -36,7 +36,9 @@ TEST_F(PostgresCli, LibpqEnvironmentAloneIsEnough) {
   const CliResult result = run.wait();
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("0001  initial_schema"), std::string::npos) << result.out;
-  EXPECT_EQ(pg_query("SELECT COUNT(*) FROM \"" + m_schema + "\".schema_migration"), "2");
+  const CliResult status = run_d2d({"migrate", "status", "--warehouse", pg_uri(), "--pg-schema", m_schema});
+  EXPECT_NE(status.out.find("applied"), std::string::npos) << status.out;
+  EXPECT_EQ(status.out.find("pending"), std::string::npos) << status.out;
 }
 
 TEST_F(PostgresCli, PasswordsNeverAppear) {
@@ -55,9 +57,11 @@ TEST_F(PostgresCli, PasswordsNeverAppear) {
 TEST_F(PostgresCli, MigrationsRollBackAndReapply) {
   const std::string uri = pg_uri();
   ASSERT_EQ(run_d2d({"migrate", "up", "--warehouse", uri, "--pg-schema", m_schema}).exit_code, 0);
-  const CliResult down = run_d2d({"migrate", "down", "2", "--warehouse", uri, "--pg-schema", m_schema});
+  const std::string applied = pg_query("SELECT COUNT(*) FROM \"" + m_schema + "\".schema_migration");
+  // More steps than there are migrations: every one is rolled back, newest first.
+  const CliResult down = run_d2d({"migrate", "down", "100", "--warehouse", uri, "--pg-schema", m_schema});
   ASSERT_EQ(down.exit_code, 0) << down.err;
-  EXPECT_NE(down.out.find("2 migration(s) rolled back"), std::string::npos) << down.out;
+  EXPECT_NE(down.out.find(applied + " migration(s) rolled back"), std::string::npos) << down.out;
   EXPECT_EQ(pg_query("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + m_schema +
                      "' AND table_name = 'location_update'"),
             "0");
@@ -82,6 +86,43 @@ TEST_F(PostgresCli, AnalystRoleCanReadButNotWrite) {
                      "has_table_privilege('d2d_analyst', '\"" +
                      m_schema + "\".lake_location_superseded', 'SELECT')"),
             "t|f|f");
+}
+
+// An analyst logs in with a role of their own that is a member of d2d_analyst: `d2d report`
+// answers (no migration is attempted on a current schema), and `d2d run` is refused.
+TEST_F(PostgresCli, AnalystLoginReportsButCannotLoad) {
+  const std::string owner = pg_uri();
+  const std::string source = std::string(D2D_TEST_DATA_DIR) + "/mixed";
+  const std::vector<std::string> load = {
+      "run",        "--source",           source, "--lake", (m_dir / "lake").string(), "--date",
+      "2019-06-01", "--max-reject-ratio", "1",    "--quiet"};
+  auto with_warehouse = [&](std::vector<std::string> args, const std::string& uri) {
+    for (const std::string& arg : {std::string("--warehouse"), uri, std::string("--pg-schema"), m_schema})
+      args.push_back(arg);
+    return args;
+  };
+  ASSERT_EQ(run_d2d(with_warehouse({"migrate", "up", "--pg-analyst-role"}, owner)).exit_code, 0);
+  const CliResult loaded = run_d2d(with_warehouse(load, owner));
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+  const CliResult owners_report = run_d2d(with_warehouse({"report", "--format", "csv"}, owner));
+  ASSERT_EQ(owners_report.exit_code, 0) << owners_report.err;
+
+  const std::string login = m_schema + "_analyst";
+  pg_query("DROP ROLE IF EXISTS \"" + login + "\"");
+  pg_query("CREATE ROLE \"" + login + "\" LOGIN PASSWORD 'analyst-pw' IN ROLE d2d_analyst");
+  const UriParts parts = split_uri(owner);
+  const std::string analyst =
+      "postgresql://" + login + ":analyst-pw@" + parts.host + ":" + parts.port + "/" + parts.database;
+  const CliResult report = run_d2d(with_warehouse({"report", "--format", "csv"}, analyst));
+  const CliResult refused = run_d2d(with_warehouse(load, analyst));
+  pg_query("DROP SCHEMA IF EXISTS \"" + m_schema + "\" CASCADE");
+  pg_query("DROP ROLE \"" + login + "\"");
+
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(report.out, owners_report.out);
+  EXPECT_NE(report.out.find("\n"), report.out.rfind("\n")) << "at least one period: " << report.out;
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("permission denied"), std::string::npos) << refused.err;
 }
 
 }  // namespace

@@ -30,14 +30,8 @@ class PostgresFaults : public ::testing::Test {
   }
 
   std::vector<std::string> run_args(const WarehouseUnderTest& warehouse, const std::string& date,
-                                    std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {
-        "run", "--source", (m_dir / "source").string(), "--lake", (m_dir / "lake").string(), "--date",
-        date,  "--quiet"};
-    const auto target = warehouse.args();
-    args.insert(args.end(), target.begin(), target.end());
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
+                                    const std::vector<std::string>& extra = {}) {
+    return run_args_for(m_dir.path(), warehouse, date, extra);
   }
 
   void migrate() {

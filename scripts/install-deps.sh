@@ -16,6 +16,8 @@ packages=(
   postgresql postgresql-client
   # benchmark baselines (the original design: psycopg2 row by row)
   python3-psycopg2 bc
+  # S3 tests and benchmark: independent clients and signer (Debian's python3, /usr/bin/python3)
+  python3-botocore python3-boto3 awscli
 )
 
 missing=()
@@ -25,13 +27,23 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
-  exit 0
+# Node.js and npm run the S3 test server; a machine that has them from elsewhere keeps those.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
+
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-echo "install-deps: installing ${missing[*]}" >&2
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The S3-compatible test server (s3rver), pinned by scripts/s3rver/package-lock.json, into
+# scripts/s3rver/node_modules; reinstalled only when the lock file changes.
+s3rver_dir=$(cd "$(dirname "$0")" && pwd)/s3rver
+if ! cmp -s "$s3rver_dir/package-lock.json" "$s3rver_dir/node_modules/.package-lock.json.installed" 2>/dev/null; then
+  echo "install-deps: installing the S3 test server (npm ci in scripts/s3rver)" >&2
+  (cd "$s3rver_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$s3rver_dir/package-lock.json" "$s3rver_dir/node_modules/.package-lock.json.installed"
+fi

@@ -14,15 +14,6 @@ as_server_user() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-free_port() {
-  local candidate
-  for _ in $(seq 1 50); do
-    candidate=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>/dev/tcp/127.0.0.1/$candidate) 2>/dev/null; then echo "$candidate"; return; fi
-  done
-  echo "pg-start: no free port found" >&2; exit 1
-}
-
 # A server left over from an interrupted run is stopped first.
 [[ -f $dir/server_dir ]] && { "$(dirname "$0")/pg-stop.sh" "$dir" || true; }
 rm -rf "$dir"
@@ -30,7 +21,7 @@ mkdir -p "$dir"
 server=$(mktemp -d /tmp/d2d-pg-XXXXXX)
 echo "$server" >"$dir/server_dir"
 [[ $(id -u) -eq 0 ]] && chown postgres "$server"
-port=${port:-$(free_port)}
+port=${port:-$("$(dirname "$0")/free-port.sh")}
 password="d2d-$RANDOM$RANDOM"
 printf '%s\n' "$password" >"$server/pwfile"
 [[ $(id -u) -eq 0 ]] && chown postgres "$server/pwfile"

@@ -22,13 +22,15 @@ class RunCommand final : public Command {
     add_lake_option(command, settings);
     add_warehouse_option(command, settings);
     add_reject_ratio_option(command, settings);
+    add_s3_options(command, settings);
   }
 
   int run(Settings& settings) override {
     if (settings.source.empty())
       throw core::Error(core::ErrorKind::Usage, "no source given (--source or D2D_SOURCE)");
     pipeline::RunOptions options{settings.source,           settings.lake, m_date,
-                                 settings.max_reject_ratio, m_allow_empty, m_attempts};
+                                 settings.max_reject_ratio, m_allow_empty, m_attempts,
+                                 s3_options(settings)};
     if (!core::parse_date(m_date)) {
       throw core::Error(core::ErrorKind::Usage,
                         fmt::format("--date '{}' is not a date (expected YYYY-MM-DD)", m_date));

@@ -1,6 +1,7 @@
 #include "cli/settings.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
 #include <filesystem>
@@ -12,13 +13,15 @@ using core::Error;
 using core::ErrorKind;
 
 void add_source_option(CLI::App& command, Settings& settings) {
-  command.add_option("--source", settings.source, "where the events land: a folder or file:// URI")
+  command
+      .add_option("--source", settings.source,
+                  "where the events land: a folder, file:// URI or s3://bucket/prefix")
       ->envname("D2D_SOURCE");
 }
 void add_lake_option(CLI::App& command, Settings& settings) {
   command
       .add_option("--lake", settings.lake,
-                  "the team's lake (raw and rejected zones): a folder or file:// URI")
+                  "the team's lake (raw and rejected zones): a folder, file:// URI or s3://bucket/prefix")
       ->envname("D2D_LAKE")
       ->capture_default_str();
 }
@@ -53,6 +56,55 @@ void add_reject_ratio_option(CLI::App& command, Settings& settings) {
       ->envname("D2D_MAX_REJECT_RATIO")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+}
+
+void add_s3_options(CLI::App& command, Settings& settings) {
+  command
+      .add_option("--s3-endpoint", settings.s3_endpoint,
+                  "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS_ENDPOINT_URL, else AWS)")
+      ->envname("D2D_S3_ENDPOINT");
+  command
+      .add_option("--s3-region", settings.s3_region,
+                  "S3 region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, us-east-1)")
+      ->envname("D2D_S3_REGION");
+  command
+      .add_option("--s3-addressing", settings.s3_addressing,
+                  "auto (virtual-hosted on AWS, path-style elsewhere), path or virtual")
+      ->envname("D2D_S3_ADDRESSING")
+      ->check(CLI::IsMember({"auto", "path", "virtual"}))
+      ->capture_default_str();
+  command.add_flag("--s3-anonymous", settings.s3_anonymous, "unsigned S3 requests (public buckets)")
+      ->envname("D2D_S3_ANONYMOUS");
+  command.add_option("--s3-parallel", settings.s3_parallel, "S3 objects transferred at once")
+      ->envname("D2D_S3_PARALLEL")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  command
+      .add_option("--s3-attempts", settings.s3_attempts,
+                  "tries per S3 request on throttling, 5xx, timeouts and resets")
+      ->envname("D2D_S3_ATTEMPTS")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
+  command
+      .add_option("--s3-stall-timeout-s", settings.s3_stall_timeout_s,
+                  "abandon (and retry) an S3 request when no byte moves for this many seconds")
+      ->envname("D2D_S3_STALL_TIMEOUT_S")
+      ->check(CLI::Range(1, 600))
+      ->capture_default_str();
+}
+
+s3::ClientOptions s3_options(const Settings& settings) {
+  s3::ClientOptions options;
+  options.endpoint = settings.s3_endpoint;
+  options.region = settings.s3_region;
+  options.addressing = s3::parse_addressing(settings.s3_addressing);
+  options.anonymous = settings.s3_anonymous;
+  options.parallel = settings.s3_parallel;
+  options.attempts = settings.s3_attempts;
+  options.stall_timeout_s = settings.s3_stall_timeout_s;
+  options.on_retry = [](const std::string& message) { spdlog::warn("{}", message); };
+  options.on_info = [](const std::string& message) { spdlog::info("{}", message); };
+  return options;
 }
 
 void apply_config_file(CLI::App& command, Settings& settings) {
@@ -92,6 +144,31 @@ void apply_config_file(CLI::App& command, Settings& settings) {
       if (!given("--warehouse")) settings.warehouse = text();
     } else if (name == "pg_schema") {
       if (!given("--pg-schema")) settings.pg_schema = text();
+    } else if (name == "s3_endpoint") {
+      if (!given("--s3-endpoint")) settings.s3_endpoint = text();
+    } else if (name == "s3_region") {
+      if (!given("--s3-region")) settings.s3_region = text();
+    } else if (name == "s3_addressing") {
+      if (!given("--s3-addressing")) settings.s3_addressing = text();
+      s3::parse_addressing(settings.s3_addressing);
+    } else if (name == "s3_anonymous") {
+      auto flag = value.value<bool>();
+      if (!flag)
+        throw Error(ErrorKind::Usage,
+                    fmt::format("config file {}: `s3_anonymous` must be true or false", path));
+      if (!given("--s3-anonymous")) settings.s3_anonymous = *flag;
+    } else if (name == "s3_parallel" || name == "s3_attempts" || name == "s3_stall_timeout_s") {
+      auto number = value.value<std::int64_t>();
+      const std::int64_t limit = name == "s3_parallel" ? 64 : name == "s3_attempts" ? 20 : 600;
+      if (!number || *number < 1 || *number > limit) {
+        throw Error(ErrorKind::Usage, fmt::format("config file {}: `{}` must be a whole number from 1 to {}",
+                                                  path, name, limit));
+      }
+      if (name == "s3_parallel" && !given("--s3-parallel"))
+        settings.s3_parallel = static_cast<unsigned>(*number);
+      if (name == "s3_attempts" && !given("--s3-attempts")) settings.s3_attempts = static_cast<int>(*number);
+      if (name == "s3_stall_timeout_s" && !given("--s3-stall-timeout-s"))
+        settings.s3_stall_timeout_s = *number;
     } else if (name == "max_reject_ratio") {
       auto number = value.value<double>();
       if (!number || *number < 0 || *number > 1) {
@@ -100,10 +177,12 @@ void apply_config_file(CLI::App& command, Settings& settings) {
       }
       if (!given("--max-reject-ratio")) settings.max_reject_ratio = *number;
     } else {
-      throw Error(ErrorKind::Usage,
-                  fmt::format("config file {}: unknown key `{}` (known: source, lake, warehouse, "
-                              "pg_schema, max_reject_ratio)",
-                              path, name));
+      throw Error(
+          ErrorKind::Usage,
+          fmt::format("config file {}: unknown key `{}` (known: source, lake, warehouse, "
+                      "pg_schema, max_reject_ratio, s3_endpoint, s3_region, s3_addressing, s3_anonymous, "
+                      "s3_parallel, s3_attempts, s3_stall_timeout_s)",
+                      path, name));
     }
   }
 }

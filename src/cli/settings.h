@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "s3/client_options.h"
 #include "warehouse/warehouse.h"
 
 namespace d2d::cli {
@@ -19,6 +20,14 @@ struct Settings {
   std::string pg_schema = "vehicle_analytics";  // D2D_PG_SCHEMA, toml `pg_schema`
   bool no_wait = false;          // --no-wait: fail instead of queueing behind a run of the same date
   bool pg_analyst_role = false;  // --pg-analyst-role: migrations create d2d_analyst
+  // S3 (s3:// sources and lakes); AWS_* variables and ~/.aws fill what these leave empty.
+  std::string s3_endpoint;             // D2D_S3_ENDPOINT, toml `s3_endpoint`
+  std::string s3_region;               // D2D_S3_REGION, toml `s3_region`
+  std::string s3_addressing = "auto";  // D2D_S3_ADDRESSING, toml `s3_addressing`
+  bool s3_anonymous = false;           // D2D_S3_ANONYMOUS, toml `s3_anonymous`
+  unsigned s3_parallel = 8;            // D2D_S3_PARALLEL, toml `s3_parallel`
+  int s3_attempts = 5;                 // D2D_S3_ATTEMPTS, toml `s3_attempts`
+  long s3_stall_timeout_s = 20;        // D2D_S3_STALL_TIMEOUT_S, toml `s3_stall_timeout_s`
 };
 
 // Adds --source/--lake/--warehouse (with their D2D_* variables) to a subcommand.
@@ -26,8 +35,11 @@ void add_source_option(CLI::App& command, Settings& settings);
 void add_lake_option(CLI::App& command, Settings& settings);
 void add_warehouse_option(CLI::App& command, Settings& settings);  // with the PostgreSQL options
 void add_reject_ratio_option(CLI::App& command, Settings& settings);
+void add_s3_options(CLI::App& command, Settings& settings);
 
 warehouse::WarehouseOptions warehouse_options(const Settings& settings);
+// The S3 client's options, with retries and the credential source logged.
+s3::ClientOptions s3_options(const Settings& settings);
 
 // After parsing: fills every setting not given by flag or environment from the TOML file.
 // Unknown keys in the file are errors (a typo must not silently fall back to a default).

@@ -13,6 +13,7 @@
 #include "core/checksum.h"
 #include "core/error.h"
 #include "lake/key_layout.h"
+#include "lake/s3_source.h"
 
 namespace d2d::lake {
 namespace fs = std::filesystem;
@@ -52,7 +53,8 @@ std::optional<fs::path> local_path_of(const std::string& uri) {
   return fs::path(uri);
 }
 
-std::unique_ptr<Source> open_source(const std::string& uri) {
+std::unique_ptr<Source> open_source(const std::string& uri, const s3::ClientOptions& s3_options) {
+  if (s3::is_s3_uri(uri)) return std::make_unique<S3Source>(uri, s3_options);
   if (auto path = local_path_of(uri)) return std::make_unique<LocalSource>(*path);
   throw Error(ErrorKind::Usage,
               fmt::format("unsupported source URI scheme: {}", uri.substr(0, uri.find("://") + 3)));
@@ -87,7 +89,7 @@ std::vector<ObjectInfo> LocalSource::list_lake_date(const std::string& lake_date
     const std::string name = it->path().filename().string();
     if (name.starts_with('.')) continue;
     if (lake_date_of_key(key) != lake_date) continue;
-    objects.push_back(ObjectInfo{key, static_cast<std::uint64_t>(it->file_size())});
+    objects.push_back(ObjectInfo{key, static_cast<std::uint64_t>(it->file_size()), ""});
   }
   std::sort(objects.begin(), objects.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
@@ -143,12 +145,14 @@ void write_file_atomically(const fs::path& path, std::string_view bytes) {
   if (ec) throw Error(ErrorKind::Input, fmt::format("cannot rename {}: {}", temp.string(), ec.message()));
 }
 
-std::string LocalSource::copy_to(const ObjectInfo& object, const fs::path& destination) {
-  const std::string bytes = read_file(m_root / object.key);
-  write_file_atomically(destination, bytes);
-  core::Md5 md5;
-  md5.update(bytes);
-  return md5.hex_digest();
+std::string LocalSource::read(const ObjectInfo& object) {
+  std::string bytes = read_file(m_root / object.key);
+  if (bytes.size() != object.size) {
+    throw Error(ErrorKind::Input,
+                fmt::format("source object {} changed while it was read ({} bytes, listed {})", object.key,
+                            bytes.size(), object.size));
+  }
+  return bytes;
 }
 
 std::string LocalSource::md5_of(const ObjectInfo& object) { return md5_of_file(m_root / object.key); }

@@ -9,7 +9,7 @@ class LocalSource final : public Source {
  public:
   explicit LocalSource(std::filesystem::path root);
   std::vector<ObjectInfo> list_lake_date(const std::string& lake_date) override;
-  std::string copy_to(const ObjectInfo& object, const std::filesystem::path& destination) override;
+  std::string read(const ObjectInfo& object) override;
   std::string md5_of(const ObjectInfo& object) override;
   std::string describe() const override;
 

@@ -2,13 +2,16 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <atomic>
+#include <exception>
 #include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
+#include "core/checksum.h"
 #include "core/error.h"
 #include "lake/gzip.h"
-#include "lake/local_source.h"
 
 namespace d2d::lake {
 namespace fs = std::filesystem;
@@ -18,43 +21,62 @@ using core::ErrorKind;
 namespace {
 constexpr const char* kManifestName = "_manifest.tsv";
 constexpr const char* kManifestHeader = "key\tsize\tmd5\n";
-}  // namespace
 
-fs::path open_local_lake(const std::string& uri) {
-  auto path = local_path_of(uri);
-  if (!path)
-    throw Error(ErrorKind::Usage,
-                fmt::format("unsupported lake URI scheme: {}", uri.substr(0, uri.find("://") + 3)));
-  std::error_code ec;
-  fs::create_directories(*path, ec);
-  if (ec)
-    throw Error(ErrorKind::Input,
-                fmt::format("cannot create lake folder {}: {}", path->string(), ec.message()));
-  return *path;
+// Runs work(i) for i in [0, count) on up to `threads` threads. The first exception stops
+// the others from taking new items and is rethrown.
+template <typename Work>
+void for_each_parallel(std::size_t count, unsigned threads, const Work& work) {
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto worker = [&]() {
+    for (std::size_t i = next++; i < count; i = next++) {
+      try {
+        work(i);
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next = count;
+      }
+    }
+  };
+  const std::size_t n = std::min<std::size_t>(threads, count);
+  if (n <= 1) {
+    worker();
+  } else {
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 0; t < n; ++t) pool.emplace_back(worker);
+  }
+  if (failure) std::rethrow_exception(failure);
 }
 
-RawZone::RawZone(fs::path lake_root, std::string lake_date)
-    : m_lake_root(std::move(lake_root)),
-      m_lake_date(std::move(lake_date)),
-      m_folder(m_lake_root / "raw" / ("lake_date=" + m_lake_date)) {}
+}  // namespace
 
-fs::path RawZone::rejected_file() const {
-  return m_lake_root / "rejected" / ("lake_date=" + m_lake_date) / "rejected.jsonl";
+RawZone::RawZone(std::unique_ptr<LakeStorage> storage, std::string lake_date)
+    : m_storage(std::move(storage)),
+      m_lake_date(std::move(lake_date)),
+      m_folder("raw/lake_date=" + m_lake_date + "/") {}
+
+RawZone::RawZone(const fs::path& lake_root, std::string lake_date)
+    : RawZone(std::make_unique<LocalLakeStorage>(lake_root), std::move(lake_date)) {}
+
+void RawZone::write_rejected(std::string_view jsonl) const {
+  m_storage->write("rejected/lake_date=" + m_lake_date + "/rejected.jsonl", jsonl);
 }
 
 std::vector<ManifestEntry> RawZone::manifest() const {
   std::vector<ManifestEntry> entries;
-  const fs::path path = m_folder / kManifestName;
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return entries;
-  std::istringstream lines(read_file(path));
+  const std::string key = m_folder + kManifestName;
+  const auto text = m_storage->read(key);
+  if (!text) return entries;
+  std::istringstream lines(*text);
   std::string line;
   std::getline(lines, line);  // header
   while (std::getline(lines, line)) {
     const auto tab1 = line.find('\t');
     const auto tab2 = line.find('\t', tab1 + 1);
     if (tab1 == std::string::npos || tab2 == std::string::npos) {
-      throw Error(ErrorKind::Input, fmt::format("raw-zone manifest {} is damaged: {}", path.string(), line));
+      throw Error(ErrorKind::Input, fmt::format("raw-zone manifest {} is damaged: {}", key, line));
     }
     entries.push_back(ManifestEntry{line.substr(0, tab1), std::stoull(line.substr(tab1 + 1, tab2 - tab1 - 1)),
                                     line.substr(tab2 + 1)});
@@ -66,43 +88,69 @@ ExtractStats RawZone::extract(Source& source) {
   const auto objects = source.list_lake_date(m_lake_date);
   std::map<std::string, ManifestEntry> previous;
   for (auto& entry : manifest()) previous.emplace(entry.key, entry);
+  const auto stored = m_storage->list(m_folder);  // one listing instead of a probe per object
 
   ExtractStats stats;
-  std::string manifest_text = kManifestHeader;
-  for (const ObjectInfo& object : objects) {
+  std::vector<std::string> md5s(objects.size());
+  std::vector<std::size_t> to_copy;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    const ObjectInfo& object = objects[i];
     if (object.key.find_first_of("\t\n") != std::string::npos) {
       throw Error(ErrorKind::Input,
                   fmt::format("object key with a tab or newline is not supported: {:?}", object.key));
     }
-    const fs::path destination = m_folder / object.key;
-    std::string md5;
-    const auto known = previous.find(object.key);
-    std::error_code ec;
-    const bool present = known != previous.end() && known->second.size == object.size &&
-                         fs::exists(destination, ec) && fs::file_size(destination, ec) == object.size;
-    if (present && (md5 = source.md5_of(object)) == known->second.md5) {
-      ++stats.skipped;
-    } else {
-      md5 = source.copy_to(object, destination);
-      ++stats.copied;
-    }
     ++stats.objects;
     stats.bytes += object.size;
-    manifest_text += fmt::format("{}\t{}\t{}\n", object.key, object.size, md5);
+    // Present: the lake holds the key with the same size, and its checksum (the store's own, or
+    // the one the last manifest recorded for it) equals the source's.
+    const auto held = stored.find(m_folder + object.key);
+    const auto known = previous.find(object.key);
+    std::string held_md5;
+    if (held != stored.end() && held->second.size == object.size) {
+      held_md5 = !held->second.md5.empty()                                      ? held->second.md5
+                 : known != previous.end() && known->second.size == object.size ? known->second.md5
+                                                                                : "";
+    }
+    if (!held_md5.empty() && (md5s[i] = source.md5_of(object)) == held_md5) {
+      ++stats.skipped;
+    } else {
+      to_copy.push_back(i);
+    }
   }
-  write_file_atomically(m_folder / kManifestName, manifest_text);
+
+  for_each_parallel(to_copy.size(), std::max(source.parallelism(), m_storage->parallelism()),
+                    [&](std::size_t n) {
+                      const ObjectInfo& object = objects[to_copy[n]];
+                      const std::string bytes = source.read(object);
+                      core::Md5 md5;
+                      md5.update(bytes);
+                      md5s[to_copy[n]] = md5.hex_digest();
+                      m_storage->write(m_folder + object.key, bytes);
+                    });
+  stats.copied = to_copy.size();
+
+  std::string manifest_text = kManifestHeader;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    manifest_text += fmt::format("{}\t{}\t{}\n", objects[i].key, objects[i].size, md5s[i]);
+  }
+  // Written last: a run that fails while copying leaves the previous manifest in force.
+  m_storage->write(m_folder + kManifestName, manifest_text);
   return stats;
 }
 
 std::string RawZone::read_events(const ManifestEntry& entry) const {
-  std::string bytes = read_file(m_folder / entry.key);
-  if (bytes.size() != entry.size) {
+  auto bytes = m_storage->read(m_folder + entry.key);
+  if (!bytes) {
+    throw Error(ErrorKind::Input,
+                fmt::format("raw object {} is missing from the lake: re-run extract", entry.key));
+  }
+  if (bytes->size() != entry.size) {
     throw Error(ErrorKind::Input,
                 fmt::format("raw object {} has {} bytes, the manifest says {}: re-run extract", entry.key,
-                            bytes.size(), entry.size));
+                            bytes->size(), entry.size));
   }
-  if (entry.key.ends_with(".gz")) return gunzip(bytes, entry.key);
-  return bytes;
+  if (entry.key.ends_with(".gz")) return gunzip(*bytes, entry.key);
+  return std::move(*bytes);
 }
 
 }  // namespace d2d::lake

@@ -3,13 +3,16 @@
 // with a manifest (_manifest.tsv: key, size, md5) naming exactly the objects of the last
 // extract. Transform reads the raw zone, never the source, so a run can be repeated from the
 // lake alone. Rejected lines go next door, to <lake>/rejected/lake_date=D/rejected.jsonl.
+// The lake is a local folder or an S3 prefix (LakeStorage); the zone does not care which.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "lake/lake_storage.h"
 #include "lake/source.h"
 
 namespace d2d::lake {
@@ -29,10 +32,11 @@ struct ExtractStats {
 
 class RawZone {
  public:
-  RawZone(std::filesystem::path lake_root, std::string lake_date);
+  RawZone(std::unique_ptr<LakeStorage> storage, std::string lake_date);
+  RawZone(const std::filesystem::path& lake_root, std::string lake_date);  // a local lake
 
-  // Copies the date's objects from `source` (unchanged ones are not copied again) and
-  // rewrites the manifest. Throws core::Error.
+  // Copies the date's objects from `source` (unchanged ones are not copied again), as many at
+  // once as the source or the lake can take, and rewrites the manifest. Throws core::Error.
   ExtractStats extract(Source& source);
 
   // The manifest of the last extract (empty if none).
@@ -41,16 +45,15 @@ class RawZone {
   // The object's bytes as events, gunzipped when the key ends in .gz. Throws core::Error(Input).
   std::string read_events(const ManifestEntry& entry) const;
 
-  std::filesystem::path rejected_file() const;
-  std::filesystem::path folder() const { return m_folder; }
+  // Replaces the date's rejected lines (JSON lines) in the rejected zone.
+  void write_rejected(std::string_view jsonl) const;
+
+  const LakeStorage& storage() const { return *m_storage; }
 
  private:
-  std::filesystem::path m_lake_root;
+  std::unique_ptr<LakeStorage> m_storage;
   std::string m_lake_date;
-  std::filesystem::path m_folder;
+  std::string m_folder;  // raw/lake_date=D/
 };
-
-// Opens the lake root from a URI: a folder path or file:// URI (created if missing).
-std::filesystem::path open_local_lake(const std::string& uri);
 
 }  // namespace d2d::lake

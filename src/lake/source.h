@@ -1,5 +1,5 @@
 // Sources: where the events land (SPEC §2). A source lists the objects of one lake date and
-// copies an object's bytes out. Local folders and file:// URIs today; s3:// plugs in here.
+// reads an object's bytes. Local folders and file:// URIs (local_source), s3:// (s3_source).
 #pragma once
 
 #include <cstdint>
@@ -9,11 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "s3/client_options.h"
+
 namespace d2d::lake {
 
 struct ObjectInfo {
   std::string key;  // relative to the source root, '/'-separated
   std::uint64_t size = 0;
+  std::string md5;  // hex, when the listing already tells it (an S3 single-part ETag); else ""
 };
 
 class Source {
@@ -21,16 +24,20 @@ class Source {
   virtual ~Source() = default;
   // Every object whose file name carries `lake_date`, sorted by key. Throws core::Error.
   virtual std::vector<ObjectInfo> list_lake_date(const std::string& lake_date) = 0;
-  // Copies the object's bytes to `destination` (a local file) and returns their MD5 (hex).
-  virtual std::string copy_to(const ObjectInfo& object, const std::filesystem::path& destination) = 0;
-  // Reads the object's MD5 without copying it (to decide whether the lake already has it).
+  // The object's bytes, checked against the listed size (and MD5 when known): a truncated
+  // object is never returned. Safe to call from several threads at once. Throws core::Error.
+  virtual std::string read(const ObjectInfo& object) = 0;
+  // The object's MD5 (hex) without keeping its bytes (to decide whether the lake has it).
   virtual std::string md5_of(const ObjectInfo& object) = 0;
+  // How many reads are worth running at once (1 for local disks: the copy is CPU bound).
+  virtual unsigned parallelism() const { return 1; }
   // For logs and errors: never contains a secret.
   virtual std::string describe() const = 0;
 };
 
-// Opens a source from a URI: a folder path or file:// URI. Throws core::Error(Usage) otherwise.
-std::unique_ptr<Source> open_source(const std::string& uri);
+// Opens a source from a URI: a folder path, file:// URI or s3://bucket/prefix.
+// Throws core::Error(Usage) for other schemes.
+std::unique_ptr<Source> open_source(const std::string& uri, const s3::ClientOptions& s3_options = {});
 
 // A local path from a bare path or file:// URI; nothing for other schemes.
 std::optional<std::filesystem::path> local_path_of(const std::string& uri);

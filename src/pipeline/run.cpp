@@ -10,7 +10,6 @@
 #include "core/time.h"
 #include "events/decoder.h"
 #include "events/line_splitter.h"
-#include "lake/local_source.h"
 #include "lake/raw_zone.h"
 #include "pipeline/lake_date_reducer.h"
 #include "pipeline/rejected_zone.h"
@@ -102,7 +101,7 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
                figures.rows_loaded, figures.load_ms, figures.periods_derived, figures.derive_ms);
 
   // The rejected zone is written before the commit: if the commit fails, a re-run rewrites it.
-  lake::write_file_atomically(raw_zone.rejected_file(), rejected_jsonl);
+  raw_zone.write_rejected(rejected_jsonl);
   load->commit(figures);
 }
 
@@ -121,8 +120,8 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
   try {
     // Extract: source -> raw zone.
     auto started = Clock::now();
-    auto source = lake::open_source(options.source_uri);
-    lake::RawZone raw_zone(lake::open_local_lake(options.lake_uri), options.lake_date);
+    auto source = lake::open_source(options.source_uri, options.s3);
+    lake::RawZone raw_zone(lake::open_lake(options.lake_uri, options.s3), options.lake_date);
     const lake::ExtractStats extracted = raw_zone.extract(*source);
     figures.extract_ms = elapsed_ms(started);
     figures.objects = extracted.objects;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "s3/client_options.h"
 #include "warehouse/warehouse.h"
 
 namespace d2d::pipeline {
@@ -17,6 +18,7 @@ struct RunOptions {
   double max_reject_ratio = 0.05;  // above this the run fails after storing everything
   bool allow_empty = false;        // a date with no objects is an error unless allowed
   int attempts = 3;                // transform+load tries when the warehouse fails transiently
+  s3::ClientOptions s3;            // for s3:// sources and lakes
 };
 
 struct RunOutcome {

@@ -1,0 +1,75 @@
+#include "lake/lake_storage.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "lake/local_source.h"
+
+namespace d2d::lake {
+namespace fs = std::filesystem;
+using core::Error;
+using core::ErrorKind;
+
+LocalLakeStorage::LocalLakeStorage(fs::path root) : m_root(std::move(root)) {}
+
+std::map<std::string, StoredObject> LocalLakeStorage::list(const std::string& prefix) {
+  std::map<std::string, StoredObject> objects;
+  const fs::path folder = m_root / prefix;
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) return objects;
+  for (fs::recursive_directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const std::string key = it->path().lexically_relative(m_root).generic_string();
+    if (key.find(".tmp-d2d-") != std::string::npos) continue;  // another run's write in progress
+    objects.emplace(key, StoredObject{static_cast<std::uint64_t>(it->file_size(ec)), ""});
+  }
+  if (ec) throw Error(ErrorKind::Input, fmt::format("cannot list {}: {}", folder.string(), ec.message()));
+  return objects;
+}
+
+std::optional<std::string> LocalLakeStorage::read(const std::string& key) {
+  std::error_code ec;
+  if (!fs::exists(m_root / key, ec)) return std::nullopt;
+  return read_file(m_root / key);
+}
+
+void LocalLakeStorage::write(const std::string& key, std::string_view bytes) {
+  write_file_atomically(m_root / key, bytes);
+}
+
+S3LakeStorage::S3LakeStorage(const std::string& uri, const s3::ClientOptions& options) {
+  m_client = s3::open_client(uri, options, m_prefix);
+}
+
+std::map<std::string, StoredObject> S3LakeStorage::list(const std::string& prefix) {
+  std::map<std::string, StoredObject> objects;
+  for (s3::ObjectEntry& entry : m_client->list_all(m_prefix + prefix)) {
+    objects.emplace(entry.key.substr(m_prefix.size()),
+                    StoredObject{entry.size, s3::is_md5_etag(entry.etag) ? entry.etag : std::string()});
+  }
+  return objects;
+}
+
+std::optional<std::string> S3LakeStorage::read(const std::string& key) {
+  return m_client->get_if_exists(m_prefix + key);
+}
+
+void S3LakeStorage::write(const std::string& key, std::string_view bytes) {
+  m_client->put(m_prefix + key, bytes);  // S3 replaces an object atomically
+}
+
+std::unique_ptr<LakeStorage> open_lake(const std::string& uri, const s3::ClientOptions& s3_options) {
+  if (s3::is_s3_uri(uri)) return std::make_unique<S3LakeStorage>(uri, s3_options);
+  auto path = local_path_of(uri);
+  if (!path)
+    throw Error(ErrorKind::Usage,
+                fmt::format("unsupported lake URI scheme: {}", uri.substr(0, uri.find("://") + 3)));
+  std::error_code ec;
+  fs::create_directories(*path, ec);
+  if (ec)
+    throw Error(ErrorKind::Input,
+                fmt::format("cannot create lake folder {}: {}", path->string(), ec.message()));
+  return std::make_unique<LocalLakeStorage>(*path);
+}
+
+}  // namespace d2d::lake

@@ -1,0 +1,355 @@
+#include "s3/client.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "core/checksum.h"
+#include "core/error.h"
+
+namespace d2d::s3 {
+namespace {
+using core::Error;
+using core::ErrorKind;
+
+constexpr const char* kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+std::string md5_hex(std::string_view bytes) {
+  core::Md5 md5;
+  md5.update(bytes);
+  return md5.hex_digest();
+}
+
+// Equal jitter: half the exponential delay is fixed, half random, so retries spread out
+// without ever retrying at once.
+std::chrono::milliseconds backoff(int retry, const ClientOptions& options) {
+  thread_local std::mt19937 random{std::random_device{}()};
+  const long long ceiling = std::min<long long>(
+      options.backoff_cap_ms, static_cast<long long>(options.backoff_base_ms) << std::min(retry, 20));
+  std::uniform_int_distribution<long long> jitter(0, ceiling / 2);
+  return std::chrono::milliseconds(ceiling - ceiling / 2 + jitter(random));
+}
+
+// "bytes 100-199/1000" -> 1000.
+std::optional<std::uint64_t> content_range_total(const std::string& header) {
+  const auto slash = header.rfind('/');
+  if (slash == std::string::npos || slash + 1 >= header.size()) return std::nullopt;
+  try {
+    return std::stoull(header.substr(slash + 1));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<std::uint64_t> parse_length(const std::string& header) {
+  if (header.empty()) return std::nullopt;
+  try {
+    return std::stoull(header);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+Client::Client(std::string bucket, ClientOptions options, Credentials credentials)
+    : m_bucket(std::move(bucket)), m_options(std::move(options)), m_credentials(std::move(credentials)) {
+  if (!m_options.anonymous && !m_credentials.anonymous()) {
+    m_signing.access_key_id = m_credentials.access_key_id;
+    m_signing.secret_access_key = m_credentials.secret_access_key;
+    m_signing.session_token = m_credentials.session_token;
+  }
+  m_signing.region = m_options.region;
+  const bool custom = !m_options.endpoint.empty();
+  const std::string endpoint =
+      custom ? m_options.endpoint : "https://s3." + m_options.region + ".amazonaws.com";
+  bool virtual_hosted = m_options.addressing == Addressing::Virtual;
+  // On AWS a bucket with dots breaks the TLS wildcard of virtual hosts; other stores often
+  // have no DNS for bucket names at all.
+  if (m_options.addressing == Addressing::Auto)
+    virtual_hosted = !custom && m_bucket.find('.') == std::string::npos;
+  if (virtual_hosted) {
+    const auto scheme_end = endpoint.find("://") + 3;
+    m_base = endpoint.substr(0, scheme_end) + m_bucket + "." + endpoint.substr(scheme_end);
+    m_path_prefix = "/";
+  } else {
+    m_base = endpoint;
+    m_path_prefix = "/" + m_bucket + "/";
+  }
+}
+
+Client::~Client() = default;
+
+std::string Client::url_of(const std::string& key, const std::vector<QueryParam>& query) const {
+  std::string url = m_base + m_path_prefix + aws_encode(key, true);
+  if (key.empty() && m_path_prefix.size() > 1) url.pop_back();  // the bucket itself: /bucket
+  if (!query.empty()) url += "?" + canonical_query(query);
+  return url;
+}
+
+HttpResponse Client::send(HttpRequest request, const BodySink& sink) {
+  std::unique_ptr<HttpClient> handle;
+  {
+    std::lock_guard lock(m_pool_mutex);
+    if (!m_pool.empty()) {
+      handle = std::move(m_pool.back());
+      m_pool.pop_back();
+    }
+  }
+  if (!handle) handle = std::make_unique<HttpClient>();
+  if (request.method == "GET" || request.method == "HEAD" || request.method == "DELETE") {
+    request.headers.emplace_back("x-amz-content-sha256", kEmptySha256);
+  } else {
+    request.headers.emplace_back("x-amz-content-sha256", sha256_hex(request.body));
+  }
+  ++m_requests;
+  HttpResponse response = handle->perform(
+      request, m_signing, Timeouts{m_options.connect_timeout_s, m_options.stall_timeout_s}, sink);
+  if (response.transport == Transport::Ok) {  // a handle whose connection broke is dropped
+    std::lock_guard lock(m_pool_mutex);
+    m_pool.push_back(std::move(handle));
+  }
+  return response;
+}
+
+std::optional<Client::Failure> Client::failure_of(const HttpResponse& response) const {
+  if (response.transport != Transport::Ok) {
+    return Failure{response.transport_error, response.transport != Transport::Other};
+  }
+  if (response.status >= 200 && response.status < 300) return std::nullopt;
+  const auto error = parse_error(response.body);
+  const std::string code = error ? error->code : "";
+  std::string message = fmt::format("HTTP {}", response.status);
+  if (error) message += fmt::format(" {}: {}", error->code, error->message);
+  if (response.status == 403 && m_signing.access_key_id.empty()) {
+    message += " (the request was anonymous: no AWS credentials were found)";
+  }
+  const bool retryable = response.status == 429 || response.status >= 500 || code == "SlowDown" ||
+                         code == "RequestTimeout" || code == "InternalError";
+  return Failure{message, retryable};
+}
+
+void Client::retrying(const std::string& what, const Attempt& attempt) {
+  for (int tried = 1;; ++tried) {
+    const auto failure = attempt();
+    if (!failure) return;
+    if (!failure->retryable || tried >= m_options.attempts) {
+      throw Error(
+          ErrorKind::Input,
+          fmt::format("S3 {} failed{}: {}", what,
+                      tried > 1 ? fmt::format(" after {} attempts", tried) : std::string(), failure->message),
+          failure->retryable);
+    }
+    const auto delay = backoff(tried - 1, m_options);
+    if (m_options.on_retry) {
+      m_options.on_retry(fmt::format("S3 {}: {}; retry {} of {} in {} ms", what, failure->message, tried,
+                                     m_options.attempts - 1, delay.count()));
+    }
+    std::this_thread::sleep_for(delay);
+  }
+}
+
+ListPage Client::list_page(const std::string& prefix, const std::string& delimiter, const std::string& token,
+                           int max_keys) {
+  std::vector<QueryParam> query{
+      {"list-type", "2"}, {"max-keys", std::to_string(max_keys)}, {"prefix", prefix}};
+  if (!delimiter.empty()) query.push_back({"delimiter", delimiter});
+  if (!token.empty()) query.push_back({"continuation-token", token});
+  ListPage page;
+  retrying(fmt::format("list s3://{}/{}", m_bucket, prefix), [&]() -> std::optional<Failure> {
+    const HttpResponse response = send(HttpRequest{"GET", url_of("", query), {}, {}, {}});
+    if (auto failure = failure_of(response)) return failure;
+    try {
+      page = parse_list_page(response.body);
+    } catch (const Error& error) {
+      return Failure{error.what(), true};
+    }
+    return std::nullopt;
+  });
+  return page;
+}
+
+std::vector<ObjectEntry> Client::list_all(const std::string& prefix) {
+  std::vector<ObjectEntry> objects;
+  std::string token;
+  do {
+    ListPage page = list_page(prefix, "", token);
+    for (auto& object : page.objects) objects.push_back(std::move(object));
+    token = page.truncated ? page.next_token : "";
+  } while (!token.empty());
+  return objects;
+}
+
+std::optional<ObjectEntry> Client::head(const std::string& key) {
+  std::optional<ObjectEntry> entry;
+  retrying(fmt::format("HEAD s3://{}/{}", m_bucket, key), [&]() -> std::optional<Failure> {
+    const HttpResponse response = send(HttpRequest{"HEAD", url_of(key), {}, {}, {}});
+    if (response.transport == Transport::Ok && response.status == 404) {
+      entry.reset();
+      return std::nullopt;
+    }
+    if (auto failure = failure_of(response)) return failure;
+    const auto length = parse_length(response.header("content-length"));
+    if (!length) return Failure{"HEAD answer without Content-Length", true};
+    entry = ObjectEntry{key, *length, unquote_etag(response.header("etag"))};
+    return std::nullopt;
+  });
+  return entry;
+}
+
+std::optional<std::string> Client::get_if_exists(const std::string& key) {
+  return fetch(key, std::nullopt, true);
+}
+
+std::string Client::get(const std::string& key, const std::optional<ObjectEntry>& expected) {
+  return *fetch(key, expected, false);
+}
+
+std::optional<std::string> Client::fetch(const std::string& key, const std::optional<ObjectEntry>& expected,
+                                         bool allow_missing) {
+  bool missing = false;
+  std::string data;          // verified prefix of the object received so far
+  std::string version_etag;  // the ETag of the object being read: a resume must read the same one
+  retrying(fmt::format("GET s3://{}/{}", m_bucket, key), [&]() -> std::optional<Failure> {
+    HttpRequest request{"GET", url_of(key), {}, {}, {}};
+    const std::uint64_t offset = data.size();
+    if (offset > 0) {
+      request.headers.emplace_back("Range", fmt::format("bytes={}-", offset));
+      request.headers.emplace_back("If-Match", "\"" + version_etag + "\"");
+    }
+    std::string chunk;
+    const HttpResponse response = send(request, [&chunk](std::string_view bytes) {
+      chunk.append(bytes);
+      return true;
+    });
+    std::optional<std::uint64_t> total;
+    if (allow_missing && offset == 0 && response.transport == Transport::Ok && response.status == 404) {
+      missing = true;
+      return std::nullopt;
+    }
+    if (response.status == 200) {
+      data = std::move(chunk);  // a whole body (the server may ignore Range)
+      version_etag = unquote_etag(response.header("etag"));
+      total = parse_length(response.header("content-length"));
+    } else if (response.status == 206 && offset > 0) {
+      data += chunk;
+      total = content_range_total(response.header("content-range"));
+    } else if (response.status == 412) {
+      data.clear();  // the object changed since the first bytes: start again
+      return Failure{"the object changed while it was read", true};
+    }
+    if (auto failure = failure_of(response)) return failure;  // progress, if any, is kept
+    if (response.status != 200 && response.status != 206) {
+      data.clear();
+      return Failure{fmt::format("unexpected HTTP {}", response.status), true};
+    }
+    // A body shorter or longer than announced, listed, or checksummed is never handed on.
+    const std::uint64_t want = expected ? expected->size : total.value_or(data.size());
+    if (data.size() != want || (total && *total != want)) {
+      const auto got = data.size();
+      data.clear();
+      return Failure{fmt::format("got {} bytes, expected {} (truncated or changed in transit)", got, want),
+                     true};
+    }
+    const std::string etag = expected && is_md5_etag(expected->etag) ? expected->etag : version_etag;
+    if (is_md5_etag(etag) && md5_hex(data) != etag) {
+      data.clear();
+      return Failure{"body does not match its MD5 ETag (corrupted in transit)", true};
+    }
+    return std::nullopt;
+  });
+  if (missing) return std::nullopt;
+  return data;
+}
+
+std::string Client::put(const std::string& key, std::string_view bytes) {
+  if (bytes.size() > m_options.multipart_threshold) return put_multipart(key, bytes);
+  std::string etag;
+  const std::string md5 = md5_hex(bytes);
+  retrying(fmt::format("PUT s3://{}/{}", m_bucket, key), [&]() -> std::optional<Failure> {
+    HttpRequest request{"PUT", url_of(key), {}, bytes, {}};
+    request.headers = {{"Content-Type", "application/octet-stream"}, {"Content-MD5", md5_base64(bytes)}};
+    const HttpResponse response = send(request);
+    if (auto failure = failure_of(response)) return failure;
+    etag = unquote_etag(response.header("etag"));
+    if (is_md5_etag(etag) && etag != md5) return Failure{"stored object's ETag is not the MD5 sent", true};
+    return std::nullopt;
+  });
+  return etag;
+}
+
+std::string Client::put_multipart(const std::string& key, std::string_view bytes) {
+  const std::string what = fmt::format("multipart PUT s3://{}/{}", m_bucket, key);
+  std::string upload_id;
+  retrying(what + " (start)", [&]() -> std::optional<Failure> {
+    HttpRequest request{"POST", url_of(key, {{"uploads", ""}}), {}, {}, {}};
+    request.headers = {{"Content-Type", "application/octet-stream"}};
+    const HttpResponse response = send(request);
+    if (auto failure = failure_of(response)) return failure;
+    try {
+      upload_id = parse_upload_id(response.body);
+    } catch (const Error& error) {
+      return Failure{error.what(), true};
+    }
+    return std::nullopt;
+  });
+  try {
+    std::vector<std::pair<int, std::string>> parts;
+    for (std::uint64_t offset = 0; offset < bytes.size(); offset += m_options.part_size) {
+      const int number = static_cast<int>(parts.size()) + 1;
+      const std::string_view part = bytes.substr(offset, m_options.part_size);
+      std::string etag;
+      retrying(fmt::format("{} (part {})", what, number), [&]() -> std::optional<Failure> {
+        HttpRequest request{"PUT",
+                            url_of(key, {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}}),
+                            {{"Content-MD5", md5_base64(part)}},
+                            part,
+                            {}};
+        const HttpResponse response = send(request);
+        if (auto failure = failure_of(response)) return failure;
+        etag = unquote_etag(response.header("etag"));
+        if (etag.empty()) return Failure{"part stored without an ETag", true};
+        return std::nullopt;
+      });
+      parts.emplace_back(number, etag);
+    }
+    const std::string complete = complete_multipart_xml(parts);
+    std::string etag;
+    retrying(what + " (complete)", [&]() -> std::optional<Failure> {
+      HttpRequest request{"POST", url_of(key, {{"uploadId", upload_id}}), {}, complete, {}};
+      request.headers = {{"Content-Type", "application/xml"}};
+      const HttpResponse response = send(request);
+      if (auto failure = failure_of(response)) return failure;
+      // S3 can answer 200 and still fail the completion, with an Error document as the body.
+      if (const auto error = parse_error(response.body)) {
+        return Failure{fmt::format("{}: {}", error->code, error->message), error->code == "InternalError"};
+      }
+      etag = unquote_etag(response.header("etag"));
+      return std::nullopt;
+    });
+    return etag;
+  } catch (const Error&) {
+    // Best effort: an abandoned upload only costs storage until the bucket's lifecycle rule.
+    send(HttpRequest{"DELETE", url_of(key, {{"uploadId", upload_id}}), {}, {}, {}});
+    throw;
+  }
+}
+
+std::unique_ptr<Client> open_client(const std::string& uri, const ClientOptions& options,
+                                    std::string& uri_prefix) {
+  const S3Uri parsed = parse_s3_uri(uri);
+  uri_prefix = parsed.prefix;
+  const Environment env = process_environment();
+  ClientOptions resolved = resolve_options(options, env);
+  Credentials credentials = resolve_credentials(resolved.anonymous, env);
+  if (resolved.on_info) {
+    resolved.on_info(fmt::format("S3 bucket {} at {} ({}), credentials: {}", parsed.bucket,
+                                 resolved.endpoint.empty() ? "AWS" : resolved.endpoint, resolved.region,
+                                 credentials.origin));
+  }
+  return std::make_unique<Client>(parsed.bucket, std::move(resolved), std::move(credentials));
+}
+
+}  // namespace d2d::s3

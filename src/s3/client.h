@@ -1,0 +1,82 @@
+// An S3 client for one bucket: ListObjectsV2 (paginated), GetObject (verified, resumed with
+// Range), PutObject (multipart above a threshold) and HeadObject, over libcurl with its SigV4
+// signer. Every request is retried on throttling (503 SlowDown, 429), 5xx, timeouts and resets
+// with exponential backoff and jitter, a bounded number of times; then it throws core::Error
+// with one line naming the request and the last failure (transient, so a caller may try later).
+// Thread-safe: each request borrows one of a pool of curl handles, which keep their connections.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "s3/client_options.h"
+#include "s3/credentials.h"
+#include "s3/http.h"
+#include "s3/uri_encode.h"
+#include "s3/xml.h"
+
+namespace d2d::s3 {
+
+class Client {
+ public:
+  // `options` as returned by resolve_options().
+  Client(std::string bucket, ClientOptions options, Credentials credentials);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  ListPage list_page(const std::string& prefix, const std::string& delimiter, const std::string& token,
+                     int max_keys = 1000);
+  std::vector<ObjectEntry> list_all(const std::string& prefix);  // every page
+  std::optional<ObjectEntry> head(const std::string& key);       // nothing when absent
+
+  // The object's bytes. Checked against the response (length, MD5 ETag) and against `expected`
+  // when given (the size and ETag a listing reported): a short or altered body is fetched again.
+  std::string get(const std::string& key, const std::optional<ObjectEntry>& expected = std::nullopt);
+  std::optional<std::string> get_if_exists(const std::string& key);
+  // Uploads `bytes` (S3 checks them against Content-MD5); returns the ETag.
+  std::string put(const std::string& key, std::string_view bytes);
+
+  std::uint64_t requests() const { return m_requests.load(); }
+  const std::string& bucket() const { return m_bucket; }
+  const ClientOptions& options() const { return m_options; }
+  const Credentials& credentials() const { return m_credentials; }
+  std::string url_of(const std::string& key, const std::vector<QueryParam>& query = {}) const;
+
+ private:
+  struct Failure {
+    std::string message;
+    bool retryable = true;
+  };
+  using Attempt = std::function<std::optional<Failure>()>;
+  void retrying(const std::string& what, const Attempt& attempt);
+  HttpResponse send(HttpRequest request, const BodySink& sink = {});
+  std::optional<Failure> failure_of(const HttpResponse& response) const;
+  std::optional<std::string> fetch(const std::string& key, const std::optional<ObjectEntry>& expected,
+                                   bool allow_missing);
+  std::string put_multipart(const std::string& key, std::string_view bytes);
+
+  std::string m_bucket;
+  ClientOptions m_options;
+  Credentials m_credentials;
+  Signing m_signing;
+  std::string m_base;  // scheme://host[:port] the bucket's requests go to, and the path prefix
+  std::string m_path_prefix;
+  std::atomic<std::uint64_t> m_requests{0};
+  std::mutex m_pool_mutex;
+  std::vector<std::unique_ptr<HttpClient>> m_pool;
+};
+
+// A client for the bucket of an s3:// URI, with options resolved from the environment and
+// credentials from the chain. `uri_prefix` receives the URI's prefix ("" or ending in '/').
+std::unique_ptr<Client> open_client(const std::string& uri, const ClientOptions& options,
+                                    std::string& uri_prefix);
+
+}  // namespace d2d::s3

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -103,6 +104,10 @@ HttpResponse Client::send(HttpRequest request, const BodySink& sink) {
     request.headers.emplace_back("x-amz-content-sha256", kEmptySha256);
   } else {
     request.headers.emplace_back("x-amz-content-sha256", sha256_hex(request.body));
+    // Otherwise curl adds its form type to an in-memory body, unsigned (the botocore check saw it).
+    const bool typed = std::any_of(request.headers.begin(), request.headers.end(),
+                                   [](const auto& header) { return header.first == "Content-Type"; });
+    if (!typed) request.headers.emplace_back("Content-Type", "application/octet-stream");
   }
   ++m_requests;
   HttpResponse response = handle->perform(
@@ -270,7 +275,7 @@ std::string Client::put(const std::string& key, std::string_view bytes) {
   const std::string md5 = md5_hex(bytes);
   retrying(fmt::format("PUT s3://{}/{}", m_bucket, key), [&]() -> std::optional<Failure> {
     HttpRequest request{"PUT", url_of(key), {}, bytes, {}};
-    request.headers = {{"Content-Type", "application/octet-stream"}, {"Content-MD5", md5_base64(bytes)}};
+    request.headers = {{"Content-MD5", md5_base64(bytes)}};
     const HttpResponse response = send(request);
     if (auto failure = failure_of(response)) return failure;
     etag = unquote_etag(response.header("etag"));
@@ -284,9 +289,7 @@ std::string Client::put_multipart(const std::string& key, std::string_view bytes
   const std::string what = fmt::format("multipart PUT s3://{}/{}", m_bucket, key);
   std::string upload_id;
   retrying(what + " (start)", [&]() -> std::optional<Failure> {
-    HttpRequest request{"POST", url_of(key, {{"uploads", ""}}), {}, {}, {}};
-    request.headers = {{"Content-Type", "application/octet-stream"}};
-    const HttpResponse response = send(request);
+    const HttpResponse response = send(HttpRequest{"POST", url_of(key, {{"uploads", ""}}), {}, {}, {}});
     if (auto failure = failure_of(response)) return failure;
     try {
       upload_id = parse_upload_id(response.body);

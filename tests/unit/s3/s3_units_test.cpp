@@ -1,0 +1,149 @@
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "core/error.h"
+#include "s3/client_options.h"
+#include "s3/credentials.h"
+#include "s3/uri_encode.h"
+#include "s3/xml.h"
+
+namespace d2d::s3 {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(UriEncode, KeepsUnreservedAndEncodesTheRestInUpperCase) {
+  EXPECT_EQ(aws_encode("a-b_c.d~e/f g+h", true), "a-b_c.d~e/f%20g%2Bh");
+  EXPECT_EQ(aws_encode("a/b=c&d", false), "a%2Fb%3Dc%26d");
+  EXPECT_EQ(aws_encode("\xe1\x88\xb4", false), "%E1%88%B4");
+}
+
+TEST(UriEncode, CanonicalQuerySortsByEncodedNameThenValue) {
+  EXPECT_EQ(canonical_query({{"prefix", "a/b "}, {"list-type", "2"}, {"delimiter", "/"}}),
+            "delimiter=%2F&list-type=2&prefix=a%2Fb%20");
+  EXPECT_EQ(canonical_query({{"k", "b"}, {"k", "a"}, {"uploads", ""}}), "k=a&k=b&uploads=");
+}
+
+TEST(S3Uri, ParsesBucketAndFolderPrefix) {
+  auto uri = parse_s3_uri("s3://bucket/data/events");
+  EXPECT_EQ(uri.bucket, "bucket");
+  EXPECT_EQ(uri.prefix, "data/events/");
+  EXPECT_EQ(parse_s3_uri("s3://bucket").prefix, "");
+  EXPECT_EQ(parse_s3_uri("s3://bucket/").prefix, "");
+  EXPECT_THROW(parse_s3_uri("s3:///x"), core::Error);
+  EXPECT_THROW(parse_s3_uri("s3://Bad_Bucket!/x"), core::Error);
+  EXPECT_THROW(parse_addressing("sideways"), core::Error);
+}
+
+TEST(Xml, ParsesAListingPage) {
+  const auto page = parse_list_page(
+      R"(<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>p/</Prefix>
+<KeyCount>2</KeyCount><IsTruncated>true</IsTruncated><NextContinuationToken>tok/en=</NextContinuationToken>
+<Contents><Key>p/a &amp; b</Key><Size>12</Size><ETag>&quot;0123456789abcdef0123456789abcdef&quot;</ETag></Contents>
+<Contents><Key>p/c</Key><Size>0</Size><ETag>"abc-2"</ETag></Contents>
+<CommonPrefixes><Prefix>p/2019/</Prefix></CommonPrefixes></ListBucketResult>)");
+  ASSERT_EQ(page.objects.size(), 2U);
+  EXPECT_EQ(page.objects[0].key, "p/a & b");
+  EXPECT_EQ(page.objects[0].size, 12U);
+  EXPECT_TRUE(is_md5_etag(page.objects[0].etag));
+  EXPECT_FALSE(is_md5_etag(page.objects[1].etag));  // multipart: no MD5 of the content
+  EXPECT_EQ(page.common_prefixes, std::vector<std::string>{"p/2019/"});
+  EXPECT_TRUE(page.truncated);
+  EXPECT_EQ(page.next_token, "tok/en=");
+  // Something else than a listing (a proxy's page, a cut body) is a transient failure.
+  try {
+    parse_list_page("<html>");
+    FAIL();
+  } catch (const core::Error& error) {
+    EXPECT_TRUE(error.transient());
+  }
+}
+
+TEST(Xml, ParsesErrorsAndWritesCompletion) {
+  const auto error = parse_error("<Error><Code>SlowDown</Code><Message>Reduce your rate</Message></Error>");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code, "SlowDown");
+  EXPECT_FALSE(parse_error("not xml"));
+  EXPECT_EQ(complete_multipart_xml({{1, "a"}, {2, "b"}}),
+            "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag></Part>"
+            "<Part><PartNumber>2</PartNumber><ETag>\"b\"</ETag></Part></CompleteMultipartUpload>");
+  EXPECT_EQ(parse_upload_id("<InitiateMultipartUploadResult><UploadId>u1</UploadId></InitiateMultipartUploadResult>"),
+            "u1");
+}
+
+class AwsFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char name[] = "/tmp/d2d-aws-XXXXXX";
+    ASSERT_NE(mkdtemp(name), nullptr);
+    m_home = name;
+    fs::create_directories(m_home / ".aws");
+    m_env["HOME"] = m_home.string();
+  }
+  void TearDown() override { fs::remove_all(m_home); }
+  void write(const std::string& name, const std::string& text) { std::ofstream(m_home / ".aws" / name) << text; }
+  Environment env() const {
+    return [this](const std::string& name) -> std::optional<std::string> {
+      const auto it = m_env.find(name);
+      if (it == m_env.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+  fs::path m_home;
+  std::map<std::string, std::string> m_env;
+};
+
+TEST_F(AwsFiles, EnvironmentComesFirstThenProfileThenAnonymous) {
+  write("credentials", "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\n\n"
+                       "[ci]\naws_access_key_id=CIKEY\naws_secret_access_key=CISECRET\naws_session_token=TOKEN\n");
+  write("config", "[default]\nregion = eu-west-1\n[profile ci]\nregion = eu-central-1\n");
+  m_env["AWS_ACCESS_KEY_ID"] = "ENVKEY";
+  m_env["AWS_SECRET_ACCESS_KEY"] = "ENVSECRET";
+  auto credentials = resolve_credentials(false, env());
+  EXPECT_EQ(credentials.access_key_id, "ENVKEY");
+  EXPECT_EQ(credentials.origin, "environment");
+
+  m_env.erase("AWS_ACCESS_KEY_ID");
+  m_env.erase("AWS_SECRET_ACCESS_KEY");
+  credentials = resolve_credentials(false, env());
+  EXPECT_EQ(credentials.access_key_id, "FILEKEY");
+  EXPECT_EQ(resolve_options({}, env()).region, "eu-west-1");
+
+  m_env["AWS_PROFILE"] = "ci";
+  credentials = resolve_credentials(false, env());
+  EXPECT_EQ(credentials.secret_access_key, "CISECRET");
+  EXPECT_EQ(credentials.session_token, "TOKEN");
+  EXPECT_EQ(credentials.origin.find("SECRET"), std::string::npos);
+  EXPECT_EQ(resolve_options({}, env()).region, "eu-central-1");
+  m_env["AWS_REGION"] = "ap-south-1";
+  EXPECT_EQ(resolve_options({}, env()).region, "ap-south-1");
+
+  EXPECT_TRUE(resolve_credentials(true, env()).anonymous());  // --s3-anonymous
+  m_env["AWS_PROFILE"] = "missing";
+  EXPECT_THROW(resolve_credentials(false, env()), core::Error);
+}
+
+TEST_F(AwsFiles, ConfigFileProfilesAndNoCredentialsAtAll) {
+  EXPECT_TRUE(resolve_credentials(false, env()).anonymous());
+  EXPECT_EQ(resolve_options({}, env()).region, "us-east-1");
+  write("config", "[profile dev]\naws_access_key_id = DEVKEY\naws_secret_access_key = DEVSECRET\n"
+                  "[profile half]\naws_access_key_id = HALF\n");
+  m_env["AWS_PROFILE"] = "dev";
+  EXPECT_EQ(resolve_credentials(false, env()).access_key_id, "DEVKEY");
+  m_env["AWS_PROFILE"] = "half";
+  EXPECT_THROW(resolve_credentials(false, env()), core::Error);
+  m_env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9000/";
+  EXPECT_EQ(resolve_options({}, env()).endpoint, "http://127.0.0.1:9000");
+  ClientOptions given;
+  given.endpoint = "https://s3.example";
+  EXPECT_EQ(resolve_options(given, env()).endpoint, "https://s3.example");
+  m_env["AWS_ENDPOINT_URL"] = "127.0.0.1:9000";
+  EXPECT_THROW(resolve_options({}, env()), core::Error);
+}
+
+}  // namespace
+}  // namespace d2d::s3

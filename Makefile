@@ -8,7 +8,7 @@ DEMO_DIR   ?= demo
 DEMO_DATE  ?= 2019-06-01
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test test-asan fuzz demo lint format bench clean
+.PHONY: all deps build test test-asan fuzz demo lint format bench bench-s3 clean
 
 all: build
 
@@ -67,6 +67,10 @@ format:
 
 bench: build
 	bash bench/run.sh
+
+# Fetching a lake date from S3 (s3rver on loopback): d2d vs `aws s3 cp --recursive`.
+bench-s3: build
+	bash bench/s3_fetch.sh
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) build-tidy $(DEMO_DIR)

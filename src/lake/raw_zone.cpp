@@ -122,9 +122,13 @@ ExtractStats RawZone::extract(Source& source) {
                     [&](std::size_t n) {
                       const ObjectInfo& object = objects[to_copy[n]];
                       const std::string bytes = source.read(object);
-                      core::Md5 md5;
-                      md5.update(bytes);
-                      md5s[to_copy[n]] = md5.hex_digest();
+                      if (!object.md5.empty()) {
+                        md5s[to_copy[n]] = object.md5;  // read() has checked the bytes against it
+                      } else {
+                        core::Md5 md5;
+                        md5.update(bytes);
+                        md5s[to_copy[n]] = md5.hex_digest();
+                      }
                       m_storage->write(m_folder + object.key, bytes);
                     });
   stats.copied = to_copy.size();

@@ -20,18 +20,18 @@ class S3Fixture {
  public:
   S3Fixture() {
     use_s3_test_credentials();
-    const CliResult generated =
-        run_d2d({"generate", "--out", (m_work / "source").string(), "--date", kDate, "--vehicles", "8",
-                 "--file-seconds", "1800", "--layout", "nested", "--gzip", "--breaks", "--bad-ratio", "0.003"});
+    const CliResult generated = run_d2d({"generate", "--out", (m_work / "source").string(), "--date", kDate,
+                                         "--vehicles", "8", "--file-seconds", "1800", "--layout", "nested",
+                                         "--gzip", "--breaks", "--bad-ratio", "0.003"});
     if (generated.exit_code != 0) throw std::runtime_error(generated.err);
     m_prefix = unique_prefix("faults");
     aws_cli_upload(m_work / "source", "s3://d2d-source/" + m_prefix + "/");
   }
   CliResult run(const std::string& endpoint, const std::string& lake, const fs::path& db,
                 const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{"run",         "--date",        kDate,    "--source",
-                                  source(),      "--lake",        lake,     "--warehouse",
-                                  db.string(),   "--s3-endpoint", endpoint, "--s3-stall-timeout-s",
+    std::vector<std::string> args{"run",       "--date",        kDate,    "--source",
+                                  source(),    "--lake",        lake,     "--warehouse",
+                                  db.string(), "--s3-endpoint", endpoint, "--s3-stall-timeout-s",
                                   "1"};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_d2d(args);
@@ -50,32 +50,35 @@ class S3Faults : public ::testing::TestWithParam<Fault> {};
 
 TEST_P(S3Faults, RunRecoversWithIdenticalResults) {
   S3Fixture fixture;
-  const CliResult clean = fixture.run(s3_endpoint(), (fixture.m_work / "lake-clean").string(),
-                                      fixture.m_work / "clean.db");
+  const CliResult clean =
+      fixture.run(s3_endpoint(), (fixture.m_work / "lake-clean").string(), fixture.m_work / "clean.db");
   ASSERT_EQ(clean.exit_code, 0) << clean.err;
 
   FaultProxy proxy(fixture.m_work.path(), GetParam().options);
   // The lake is in S3 too, so the raw zone's writes and reads cross the proxy as well.
-  const CliResult faulty = fixture.run(proxy.endpoint(), "s3://d2d-lake/" + fixture.m_prefix,
-                                       fixture.m_work / "faulty.db");
+  const CliResult faulty =
+      fixture.run(proxy.endpoint(), "s3://d2d-lake/" + fixture.m_prefix, fixture.m_work / "faulty.db");
   ASSERT_EQ(faulty.exit_code, 0) << faulty.err;
   const auto records = proxy.records();
-  const auto faults = std::count_if(records.begin(), records.end(), [](const auto& r) { return !r.fault.empty(); });
+  const auto faults =
+      std::count_if(records.begin(), records.end(), [](const auto& r) { return !r.fault.empty(); });
   EXPECT_GT(faults, 0) << "the proxy injected nothing";
   EXPECT_NE(faulty.err.find("retry"), std::string::npos) << "retries are logged";
-  EXPECT_EQ(first_difference(dump_warehouse(fixture.m_work / "clean.db"), dump_warehouse(fixture.m_work / "faulty.db")),
+  EXPECT_EQ(first_difference(dump_warehouse(fixture.m_work / "clean.db"),
+                             dump_warehouse(fixture.m_work / "faulty.db")),
             "");
 }
 
 INSTANTIATE_TEST_SUITE_P(
     S3, S3Faults,
-    ::testing::Values(Fault{"slowdown_503", {"--fault", "503", "--kind", "get", "--every", "3", "--limit", "12"}},
-                      Fault{"throttled_429_listing", {"--fault", "429", "--kind", "list", "--every", "1", "--limit", "2"}},
-                      Fault{"internal_500_on_put", {"--fault", "500", "--kind", "put", "--every", "4", "--limit", "8"}},
-                      Fault{"reset_mid_body", {"--fault", "reset", "--kind", "get", "--every", "5", "--limit", "8"}},
-                      Fault{"stall_mid_body", {"--fault", "stall", "--kind", "get", "--every", "9", "--limit", "2"}},
-                      Fault{"truncated_body", {"--fault", "truncate", "--kind", "get", "--every", "4", "--limit", "8"}},
-                      Fault{"corrupted_body", {"--fault", "corrupt", "--kind", "get", "--every", "6", "--limit", "5"}}),
+    ::testing::Values(
+        Fault{"slowdown_503", {"--fault", "503", "--kind", "get", "--every", "3", "--limit", "12"}},
+        Fault{"throttled_429_listing", {"--fault", "429", "--kind", "list", "--every", "1", "--limit", "2"}},
+        Fault{"internal_500_on_put", {"--fault", "500", "--kind", "put", "--every", "4", "--limit", "8"}},
+        Fault{"reset_mid_body", {"--fault", "reset", "--kind", "get", "--every", "5", "--limit", "8"}},
+        Fault{"stall_mid_body", {"--fault", "stall", "--kind", "get", "--every", "9", "--limit", "2"}},
+        Fault{"truncated_body", {"--fault", "truncate", "--kind", "get", "--every", "4", "--limit", "8"}},
+        Fault{"corrupted_body", {"--fault", "corrupt", "--kind", "get", "--every", "6", "--limit", "5"}}),
     [](const ::testing::TestParamInfo<Fault>& param) { return std::string(param.param.name); });
 
 class S3PermanentFaults : public ::testing::TestWithParam<Fault> {};
@@ -102,18 +105,19 @@ TEST_P(S3PermanentFaults, RunFailsCleanlyAndTheWarehouseIsUnchanged) {
       << "no manifest: transform never saw a partial extract";
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    S3, S3PermanentFaults,
-    ::testing::Values(Fault{"slowdown_503", {"--fault", "503", "--kind", "get"}},
-                      Fault{"truncated_body", {"--fault", "truncate", "--kind", "get"}},
-                      Fault{"reset_mid_body", {"--fault", "reset", "--kind", "get"}}),
-    [](const ::testing::TestParamInfo<Fault>& param) { return std::string(param.param.name); });
+INSTANTIATE_TEST_SUITE_P(S3, S3PermanentFaults,
+                         ::testing::Values(Fault{"slowdown_503", {"--fault", "503", "--kind", "get"}},
+                                           Fault{"truncated_body", {"--fault", "truncate", "--kind", "get"}},
+                                           Fault{"reset_mid_body", {"--fault", "reset", "--kind", "get"}}),
+                         [](const ::testing::TestParamInfo<Fault>& param) {
+                           return std::string(param.param.name);
+                         });
 
 TEST(S3Signing, EveryRequestCarriesTheSignatureBotocoreComputes) {
   S3Fixture fixture;
   FaultProxy proxy(fixture.m_work.path());  // records only
-  const CliResult result = fixture.run(proxy.endpoint(), "s3://d2d-lake/" + fixture.m_prefix,
-                                       fixture.m_work / "w.db");
+  const CliResult result =
+      fixture.run(proxy.endpoint(), "s3://d2d-lake/" + fixture.m_prefix, fixture.m_work / "w.db");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   // What the pipeline does not send: HEAD, a multipart upload, keys that need encoding.
   auto client = test_client("d2d-lake", proxy.endpoint());
@@ -131,9 +135,11 @@ TEST(S3Signing, EveryRequestCarriesTheSignatureBotocoreComputes) {
   EXPECT_TRUE(multipart.get(key) == big);
   EXPECT_FALSE(multipart.head(key + ".missing"));
 
-  const CliResult verified = run_program("/usr/bin/python3", {D2D_S3_VERIFY, proxy.log().string(), "S3RVER", "S3RVER"});
+  const CliResult verified =
+      run_program("/usr/bin/python3", {D2D_S3_VERIFY, proxy.log().string(), "S3RVER", "S3RVER"});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
-  EXPECT_NE(verified.out.find(" requests checked against botocore, 0 problems"), std::string::npos) << verified.out;
+  EXPECT_NE(verified.out.find(" requests checked against botocore, 0 problems"), std::string::npos)
+      << verified.out;
   const auto records = proxy.records();
   EXPECT_TRUE(std::any_of(records.begin(), records.end(),
                           [](const auto& r) { return r.target.find("uploads=") != std::string::npos; }));

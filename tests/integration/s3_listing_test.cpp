@@ -33,8 +33,9 @@ std::vector<std::string> other_date_keys(const std::string& prefix, bool nested)
   for (int i = 0; static_cast<int>(keys.size()) < kOtherKeys; ++i) {
     const int day = 1 + i % 31, hour = (i / 31) % 24, minute = (i / 744) % 60;
     const std::string name = fmt::format("2019-05-{:02}-{:02}-{:02}-{}-events", day, hour, minute, i);
-    keys.push_back(nested ? fmt::format("{}/2019/05/{:02}/{:02}/{:02}/{}.txt", prefix, day, hour, minute, name)
-                          : fmt::format("{}/data/{}.json", prefix, name));
+    keys.push_back(nested
+                       ? fmt::format("{}/2019/05/{:02}/{:02}/{:02}/{}.txt", prefix, day, hour, minute, name)
+                       : fmt::format("{}/data/{}.json", prefix, name));
   }
   return keys;
 }
@@ -48,16 +49,16 @@ TEST_P(S3Listing, TenThousandKeysOfOtherDatesAreNeverListed) {
   const std::string prefix = unique_prefix(nested ? "listing-nested" : "listing-flat");
   auto client = test_client("d2d-source");
   put_all(*client, other_date_keys(prefix, nested));
-  const CliResult generated = run_d2d({"generate", "--out", (work / "source").string(), "--date", "2019-06-01",
-                                       "--vehicles", "5", "--file-seconds", "3600", "--layout",
-                                       nested ? "nested" : "flat"});
+  const CliResult generated =
+      run_d2d({"generate", "--out", (work / "source").string(), "--date", "2019-06-01", "--vehicles", "5",
+               "--file-seconds", "3600", "--layout", nested ? "nested" : "flat"});
   ASSERT_EQ(generated.exit_code, 0) << generated.err;
   aws_cli_upload(work / "source", "s3://d2d-source/" + prefix + "/");
 
   FaultProxy proxy(work.path());  // records only
   const CliResult result = run_d2d({"run", "--date", "2019-06-01", "--source", "s3://d2d-source/" + prefix,
-                                    "--lake", (work / "lake").string(), "--warehouse", (work / "w.db").string(),
-                                    "--s3-endpoint", proxy.endpoint()});
+                                    "--lake", (work / "lake").string(), "--warehouse",
+                                    (work / "w.db").string(), "--s3-endpoint", proxy.endpoint()});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const std::string objects = query_one(work / "w.db", "SELECT objects FROM etl_run");
 

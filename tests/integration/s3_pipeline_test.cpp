@@ -17,9 +17,10 @@ namespace fs = std::filesystem;
 constexpr const char* kDate = "2019-06-01";
 
 void generate(const fs::path& out, const std::string& layout, bool gzip) {
-  std::vector<std::string> args{"generate", "--out",  out.string(), "--date", kDate, "--days", "2", "--vehicles",
-                                "12",       "--file-seconds", "1800", "--layout", layout, "--breaks",
-                                "--bad-ratio", "0.003", "--seed", "11"};
+  std::vector<std::string> args{"generate", "--out",    out.string(), "--date",   kDate,
+                                "--days",   "2",        "--vehicles", "12",       "--file-seconds",
+                                "1800",     "--layout", layout,       "--breaks", "--bad-ratio",
+                                "0.003",    "--seed",   "11"};
   if (gzip) args.push_back("--gzip");
   const CliResult result = run_d2d(args);
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -27,8 +28,8 @@ void generate(const fs::path& out, const std::string& layout, bool gzip) {
 
 CliResult run_date(const std::string& source, const std::string& lake, const fs::path& db,
                    const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args{"run",         "--date", kDate, "--source", source, "--lake", lake, "--warehouse",
-                                db.string(), "--s3-endpoint", s3_endpoint()};
+  std::vector<std::string> args{"run", "--date",      kDate,       "--source",      source,       "--lake",
+                                lake,  "--warehouse", db.string(), "--s3-endpoint", s3_endpoint()};
   args.insert(args.end(), extra.begin(), extra.end());
   return run_d2d(args);
 }
@@ -96,7 +97,8 @@ TEST_F(S3Access, ProfileFilesAnonymousAndBadKeysWithoutLeakingSecrets) {
   unsetenv("AWS_ACCESS_KEY_ID");
   unsetenv("AWS_SECRET_ACCESS_KEY");
   fs::create_directories(m_work / "home/.aws");
-  write_text(m_work / "home/.aws/credentials", "[ci]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
+  write_text(m_work / "home/.aws/credentials",
+             "[ci]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
   setenv("HOME", (m_work / "home").c_str(), 1);
   setenv("AWS_PROFILE", "ci", 1);
   CliResult result = run_date(source, (m_work / "lake1").string(), m_work / "profile.db");
@@ -107,7 +109,8 @@ TEST_F(S3Access, ProfileFilesAnonymousAndBadKeysWithoutLeakingSecrets) {
   result = run_date(source, (m_work / "lake2").string(), m_work / "anonymous.db", {"--s3-anonymous"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.err.find("credentials: anonymous"), std::string::npos) << result.err;
-  EXPECT_EQ(first_difference(dump_warehouse(m_work / "profile.db"), dump_warehouse(m_work / "anonymous.db")), "");
+  EXPECT_EQ(first_difference(dump_warehouse(m_work / "profile.db"), dump_warehouse(m_work / "anonymous.db")),
+            "");
 
   // A key the server does not know: one clear line, exit 1, and the secret nowhere.
   unsetenv("AWS_PROFILE");
@@ -125,16 +128,18 @@ TEST_F(S3Access, VirtualHostedAddressingNamesTheBucketInTheHost) {
   FaultProxy proxy(m_work.path());  // records only
   const std::string port = proxy.endpoint().substr(proxy.endpoint().rfind(':') + 1);
   // curl resolves *.localhost to loopback itself; s3rver maps <bucket>.s3.localhost to the bucket.
-  const CliResult result = run_d2d({"run", "--date", kDate, "--source", "s3://d2d-source/" + m_prefix, "--lake",
-                                    (m_work / "lake").string(), "--warehouse", (m_work / "v.db").string(),
-                                    "--s3-endpoint", "http://s3.localhost:" + port, "--s3-addressing", "virtual"});
+  const CliResult result =
+      run_d2d({"run", "--date", kDate, "--source", "s3://d2d-source/" + m_prefix, "--lake",
+               (m_work / "lake").string(), "--warehouse", (m_work / "v.db").string(), "--s3-endpoint",
+               "http://s3.localhost:" + port, "--s3-addressing", "virtual"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto records = proxy.records();
   ASSERT_FALSE(records.empty());
   for (const auto& record : records) {
     EXPECT_FALSE(record.target.starts_with("/d2d-source")) << record.target;
   }
-  const CliResult path_style = run_date("s3://d2d-source/" + m_prefix, (m_work / "lake2").string(), m_work / "p.db");
+  const CliResult path_style =
+      run_date("s3://d2d-source/" + m_prefix, (m_work / "lake2").string(), m_work / "p.db");
   ASSERT_EQ(path_style.exit_code, 0) << path_style.err;
   EXPECT_EQ(first_difference(dump_warehouse(m_work / "p.db"), dump_warehouse(m_work / "v.db")), "");
 }

@@ -33,9 +33,9 @@ std::string last_line(const std::string& text) {
 }
 
 void use_s3_test_credentials() {
-  for (const char* name : {"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
-                           "AWS_ENDPOINT_URL_S3", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-                           "D2D_S3_ENDPOINT", "D2D_SOURCE", "D2D_LAKE"}) {
+  for (const char* name :
+       {"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
+        "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "D2D_S3_ENDPOINT", "D2D_SOURCE", "D2D_LAKE"}) {
     unsetenv(name);
   }
   setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
@@ -50,9 +50,9 @@ std::string unique_prefix(const std::string& name) {
 }
 
 void aws_cli_upload(const fs::path& folder, const std::string& s3_uri) {
-  const CliResult result = run_program(
-      "/usr/bin/aws", {"--endpoint-url", s3_endpoint(), "s3", "cp", "--recursive", "--only-show-errors",
-                       folder.string(), s3_uri});
+  const CliResult result =
+      run_program("/usr/bin/aws", {"--endpoint-url", s3_endpoint(), "s3", "cp", "--recursive",
+                                   "--only-show-errors", folder.string(), s3_uri});
   if (result.exit_code != 0) throw std::runtime_error("aws s3 cp failed: " + result.err);
 }
 
@@ -72,8 +72,8 @@ FaultProxy::FaultProxy(const fs::path& work, const std::vector<std::string>& opt
   const std::string name = "proxy-" + std::to_string(counter++);
   const fs::path port_file = work / (name + ".port");
   m_log = work / (name + ".log");
-  std::vector<std::string> args{"/usr/bin/python3", D2D_S3_PROXY, "--upstream", s3_endpoint().substr(7),
-                                "--port-file", port_file.string(), "--log", m_log.string()};
+  std::vector<std::string> args{"/usr/bin/python3", D2D_S3_PROXY,       "--upstream", s3_endpoint().substr(7),
+                                "--port-file",      port_file.string(), "--log",      m_log.string()};
   args.insert(args.end(), options.begin(), options.end());
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
@@ -82,7 +82,8 @@ FaultProxy::FaultProxy(const fs::path& work, const std::vector<std::string>& opt
   if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
     throw std::runtime_error("cannot start the S3 proxy");
   m_pid = pid;
-  for (int i = 0; i < 200 && !fs::exists(port_file); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 200 && !fs::exists(port_file); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   if (!fs::exists(port_file)) throw std::runtime_error("the S3 proxy did not start");
   m_endpoint = "http://127.0.0.1:" + read_text(port_file);
 }

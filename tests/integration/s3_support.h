@@ -13,7 +13,8 @@
 namespace d2d::testing {
 
 std::string s3_endpoint();
-std::string last_line(const std::string& text);  // without its newline  // http://127.0.0.1:PORT of the fixture's s3rver
+std::string last_line(
+    const std::string& text);  // without its newline  // http://127.0.0.1:PORT of the fixture's s3rver
 // Sets the credentials s3rver accepts (S3RVER/S3RVER) and clears every other AWS_* setting.
 void use_s3_test_credentials();
 // A unique prefix (folder) per test, so tests may share the buckets.

@@ -71,7 +71,8 @@ TEST(Xml, ParsesErrorsAndWritesCompletion) {
   EXPECT_EQ(complete_multipart_xml({{1, "a"}, {2, "b"}}),
             "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag></Part>"
             "<Part><PartNumber>2</PartNumber><ETag>\"b\"</ETag></Part></CompleteMultipartUpload>");
-  EXPECT_EQ(parse_upload_id("<InitiateMultipartUploadResult><UploadId>u1</UploadId></InitiateMultipartUploadResult>"),
+  EXPECT_EQ(parse_upload_id(
+                "<InitiateMultipartUploadResult><UploadId>u1</UploadId></InitiateMultipartUploadResult>"),
             "u1");
 }
 
@@ -85,7 +86,9 @@ class AwsFiles : public ::testing::Test {
     m_env["HOME"] = m_home.string();
   }
   void TearDown() override { fs::remove_all(m_home); }
-  void write(const std::string& name, const std::string& text) { std::ofstream(m_home / ".aws" / name) << text; }
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(m_home / ".aws" / name) << text;
+  }
   Environment env() const {
     return [this](const std::string& name) -> std::optional<std::string> {
       const auto it = m_env.find(name);
@@ -98,8 +101,9 @@ class AwsFiles : public ::testing::Test {
 };
 
 TEST_F(AwsFiles, EnvironmentComesFirstThenProfileThenAnonymous) {
-  write("credentials", "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\n\n"
-                       "[ci]\naws_access_key_id=CIKEY\naws_secret_access_key=CISECRET\naws_session_token=TOKEN\n");
+  write("credentials",
+        "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\n\n"
+        "[ci]\naws_access_key_id=CIKEY\naws_secret_access_key=CISECRET\naws_session_token=TOKEN\n");
   write("config", "[default]\nregion = eu-west-1\n[profile ci]\nregion = eu-central-1\n");
   m_env["AWS_ACCESS_KEY_ID"] = "ENVKEY";
   m_env["AWS_SECRET_ACCESS_KEY"] = "ENVSECRET";
@@ -130,8 +134,9 @@ TEST_F(AwsFiles, EnvironmentComesFirstThenProfileThenAnonymous) {
 TEST_F(AwsFiles, ConfigFileProfilesAndNoCredentialsAtAll) {
   EXPECT_TRUE(resolve_credentials(false, env()).anonymous());
   EXPECT_EQ(resolve_options({}, env()).region, "us-east-1");
-  write("config", "[profile dev]\naws_access_key_id = DEVKEY\naws_secret_access_key = DEVSECRET\n"
-                  "[profile half]\naws_access_key_id = HALF\n");
+  write("config",
+        "[profile dev]\naws_access_key_id = DEVKEY\naws_secret_access_key = DEVSECRET\n"
+        "[profile half]\naws_access_key_id = HALF\n");
   m_env["AWS_PROFILE"] = "dev";
   EXPECT_EQ(resolve_credentials(false, env()).access_key_id, "DEVKEY");
   m_env["AWS_PROFILE"] = "half";

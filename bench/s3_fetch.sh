@@ -14,12 +14,10 @@ trap 'bash scripts/s3rver-stop.sh "$work/s3" >/dev/null 2>&1 || true; rm -rf "$w
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_ENDPOINT_URL
 
-seconds() { # runs a command, prints its wall time in seconds
-  local start end
-  start=$(date +%s.%N)
+seconds() { # the wall time of a command in seconds (its output goes to $work/last.*)
+  local start=$EPOCHREALTIME
   "$@" >"$work/last.out" 2>"$work/last.err" || { cat "$work/last.err" >&2; return 1; }
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
+  echo "$EPOCHREALTIME - $start" | bc -l
 }
 
 bash scripts/s3rver-start.sh "$work/s3" >&2

@@ -33,6 +33,18 @@ std::chrono::milliseconds backoff(int retry, const ClientOptions& options) {
   return std::chrono::milliseconds(ceiling - ceiling / 2 + jitter(random));
 }
 
+// A reply that does not parse (a proxy's error page, a cut body) is worth asking for again:
+// the parse error's text, or nothing when `parse` succeeded.
+template <typename Parse>
+std::optional<std::string> parse_error_of(const Parse& parse) {
+  try {
+    parse();
+    return std::nullopt;
+  } catch (const Error& error) {
+    return std::string(error.what());
+  }
+}
+
 // "bytes 100-199/1000" -> 1000.
 std::optional<std::uint64_t> content_range_total(const std::string& header) {
   const auto slash = header.rfind('/');
@@ -166,11 +178,8 @@ ListPage Client::list_page(const std::string& prefix, const std::string& delimit
   retrying(fmt::format("list s3://{}/{}", m_bucket, prefix), [&]() -> std::optional<Failure> {
     const HttpResponse response = send(HttpRequest{"GET", url_of("", query), {}, {}, {}});
     if (auto failure = failure_of(response)) return failure;
-    try {
-      page = parse_list_page(response.body);
-    } catch (const Error& error) {
-      return Failure{error.what(), true};
-    }
+    if (auto error = parse_error_of([&] { page = parse_list_page(response.body); }))
+      return Failure{*error, true};
     return std::nullopt;
   });
   return page;
@@ -291,10 +300,8 @@ std::string Client::put_multipart(const std::string& key, std::string_view bytes
   retrying(what + " (start)", [&]() -> std::optional<Failure> {
     const HttpResponse response = send(HttpRequest{"POST", url_of(key, {{"uploads", ""}}), {}, {}, {}});
     if (auto failure = failure_of(response)) return failure;
-    try {
-      upload_id = parse_upload_id(response.body);
-    } catch (const Error& error) {
-      return Failure{error.what(), true};
+    if (auto error = parse_error_of([&] { upload_id = parse_upload_id(response.body); })) {
+      return Failure{*error, true};
     }
     return std::nullopt;
   });

@@ -143,8 +143,10 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const Signing& sign
   }
 
   curl_slist* headers = nullptr;
+  std::string line;
   for (const auto& [name, value] : request.headers) {
-    headers = curl_slist_append(headers, (name + ": " + value).c_str());
+    line.assign(name).append(": ").append(value);
+    headers = curl_slist_append(headers, line.c_str());
   }
   if (!signing.access_key_id.empty() && !signing.session_token.empty()) {
     headers = curl_slist_append(headers, ("x-amz-security-token: " + signing.session_token).c_str());

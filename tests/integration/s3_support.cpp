@@ -115,6 +115,7 @@ std::vector<ProxyRecord> FaultProxy::records() const {
     record.method = string_field(line, "method");
     record.target = string_field(line, "target");
     record.fault = string_field(line, "fault");
+    record.ranged = line.find("[\"Range\", \"bytes=") != std::string::npos;
     records.push_back(record);
   }
   return records;

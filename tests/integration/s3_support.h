@@ -28,7 +28,8 @@ struct ProxyRecord {
   int n = 0;
   std::string method;
   std::string target;
-  std::string fault;  // "" when none was applied
+  std::string fault;    // "" when none was applied
+  bool ranged = false;  // a Range request: a GET resumed after a broken body
 };
 
 // The tests' loopback proxy in front of s3rver: records every request, injects the faults

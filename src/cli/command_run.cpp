@@ -18,6 +18,8 @@ class RunCommand final : public Command {
         ->capture_default_str();
     command.add_flag("--allow-empty", m_allow_empty,
                      "succeed (loading nothing) when the date has no objects");
+    command.add_flag("--force", m_force,
+                     "load again even when the raw zone is unchanged since the last successful run");
     add_source_option(command, settings);
     add_lake_option(command, settings);
     add_warehouse_option(command, settings);
@@ -31,6 +33,7 @@ class RunCommand final : public Command {
     pipeline::RunOptions options{settings.source,           settings.lake, m_date,
                                  settings.max_reject_ratio, m_allow_empty, m_attempts,
                                  s3_options(settings)};
+    options.force = m_force;
     if (!core::parse_date(m_date)) {
       throw core::Error(core::ErrorKind::Usage,
                         fmt::format("--date '{}' is not a date (expected YYYY-MM-DD)", m_date));
@@ -38,6 +41,13 @@ class RunCommand final : public Command {
     auto warehouse = warehouse::open_warehouse(warehouse_options(settings));
     const auto outcome = pipeline::run_lake_date(options, *warehouse);
     const auto& f = outcome.figures;
+    if (outcome.nothing_to_do) {
+      fmt::print(
+          "{}: nothing to do: the raw zone is unchanged since run {} ({} objects); --force loads it again "
+          "(run {})\n",
+          m_date, outcome.loaded_by_run, f.objects, outcome.run_id);
+      return 0;
+    }
     fmt::print(
         "{}: {} objects, {} events, {} rejected, {} location rows, {} periods derived in {} ms (run {})\n",
         m_date, f.objects, f.events_read, f.events_rejected, f.rows_loaded, f.periods_derived,
@@ -48,6 +58,7 @@ class RunCommand final : public Command {
  private:
   std::string m_date;
   bool m_allow_empty = false;
+  bool m_force = false;
   int m_attempts = 3;
 };
 

@@ -91,8 +91,9 @@ ExtractStats RawZone::extract(Source& source) {
   const auto stored = m_storage->list(m_folder);  // one listing instead of a probe per object
 
   ExtractStats stats;
-  std::vector<std::string> md5s(objects.size());
-  std::vector<std::size_t> to_copy;
+  // Present: the lake holds the key with the same size, and its checksum (the store's own, or
+  // the one the last manifest recorded for it) equals the source's.
+  std::vector<std::string> held_md5s(objects.size());
   for (std::size_t i = 0; i < objects.size(); ++i) {
     const ObjectInfo& object = objects[i];
     if (object.key.find_first_of("\t\n") != std::string::npos) {
@@ -101,17 +102,23 @@ ExtractStats RawZone::extract(Source& source) {
     }
     ++stats.objects;
     stats.bytes += object.size;
-    // Present: the lake holds the key with the same size, and its checksum (the store's own, or
-    // the one the last manifest recorded for it) equals the source's.
     const auto held = stored.find(m_folder + object.key);
     const auto known = previous.find(object.key);
-    std::string held_md5;
     if (held != stored.end() && held->second.size == object.size) {
-      held_md5 = !held->second.md5.empty()                                      ? held->second.md5
-                 : known != previous.end() && known->second.size == object.size ? known->second.md5
-                                                                                : "";
+      held_md5s[i] = !held->second.md5.empty()                                      ? held->second.md5
+                     : known != previous.end() && known->second.size == object.size ? known->second.md5
+                                                                                    : "";
     }
-    if (!held_md5.empty() && (md5s[i] = source.md5_of(object)) == held_md5) {
+  }
+  // Hashing local sources reads every byte: spread it over the cores (a re-run of an unchanged
+  // date is mostly this).
+  std::vector<std::string> md5s(objects.size());
+  for_each_parallel(objects.size(), std::max(2U, std::thread::hardware_concurrency()), [&](std::size_t i) {
+    if (!held_md5s[i].empty()) md5s[i] = source.md5_of(objects[i]);
+  });
+  std::vector<std::size_t> to_copy;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    if (!held_md5s[i].empty() && md5s[i] == held_md5s[i]) {
       ++stats.skipped;
     } else {
       to_copy.push_back(i);
@@ -139,6 +146,9 @@ ExtractStats RawZone::extract(Source& source) {
   }
   // Written last: a run that fails while copying leaves the previous manifest in force.
   m_storage->write(m_folder + kManifestName, manifest_text);
+  core::Md5 manifest_md5;
+  manifest_md5.update(manifest_text);
+  stats.manifest_md5 = manifest_md5.hex_digest();
   return stats;
 }
 

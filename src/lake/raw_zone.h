@@ -28,6 +28,7 @@ struct ExtractStats {
   std::uint64_t copied = 0;   // new or changed objects copied into the raw zone
   std::uint64_t skipped = 0;  // already present with the same size and checksum
   std::uint64_t bytes = 0;    // bytes of all the date's objects
+  std::string manifest_md5;   // MD5 of the manifest written: equal iff the raw zone is the same
 };
 
 class RawZone {

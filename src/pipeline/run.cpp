@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "core/version.h"
 #include "events/decoder.h"
 #include "events/line_splitter.h"
 #include "lake/raw_zone.h"
@@ -105,6 +106,19 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   load->commit(figures);
 }
 
+// The run that loaded exactly this raw zone with this code version, when it is the date's last
+// finished run: re-loading would give the same warehouse. A failed last run (including a reject
+// ratio over the threshold) always means work to do.
+std::optional<std::int64_t> unchanged_since(warehouse::Warehouse& warehouse, const std::string& lake_date,
+                                            const std::string& raw_manifest_md5) {
+  const auto last = warehouse.last_finished_run(lake_date);
+  if (!last || !last->succeeded || last->raw_manifest_md5 != raw_manifest_md5 ||
+      last->code_version != core::code_version()) {
+    return std::nullopt;
+  }
+  return last->run_id;
+}
+
 }  // namespace
 
 RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& warehouse) {
@@ -130,6 +144,17 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
     spdlog::info("extract {}: {} objects from {} ({} copied, {} unchanged), {:.1f} MB in {} ms",
                  options.lake_date, extracted.objects, source->describe(), extracted.copied,
                  extracted.skipped, static_cast<double>(extracted.bytes) / 1e6, figures.extract_ms);
+    figures.raw_manifest_md5 = extracted.manifest_md5;
+    if (!options.force) {
+      if (const auto last = unchanged_since(warehouse, options.lake_date, figures.raw_manifest_md5)) {
+        warehouse.finish_unchanged(outcome.run_id, figures);
+        outcome.nothing_to_do = true;
+        outcome.loaded_by_run = *last;
+        spdlog::info("{}: nothing to do: run {} loaded this raw zone with this code version",
+                     options.lake_date, *last);
+        return outcome;
+      }
+    }
     if (extracted.objects == 0 && !options.allow_empty) {
       throw Error(ErrorKind::Input,
                   fmt::format("no objects for lake date {} in source {} (pass --allow-empty if the "

@@ -19,11 +19,16 @@ struct RunOptions {
   bool allow_empty = false;        // a date with no objects is an error unless allowed
   int attempts = 3;                // transform+load tries when the warehouse fails transiently
   s3::ClientOptions s3;            // for s3:// sources and lakes
+  bool force = false;              // load even when the raw zone is unchanged since the last run
 };
 
 struct RunOutcome {
   std::int64_t run_id = 0;
   warehouse::RunFigures figures;
+  // The raw zone was exactly what run `loaded_by_run` loaded, by this same code: nothing was
+  // transformed or loaded (the warehouse already holds that state).
+  bool nothing_to_do = false;
+  std::int64_t loaded_by_run = 0;
 };
 
 // Throws core::Error with one clear line when the run fails; the warehouse is then unchanged

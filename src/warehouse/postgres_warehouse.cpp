@@ -249,13 +249,14 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         sql("UPDATE {s}.etl_run SET status = 'succeeded', finished_at = now(), extract_ms = $2, transform_ms "
             "= $3, "
             "load_ms = $4, derive_ms = $5, objects = $6, objects_copied = $7, bytes = $8, events_read = $9, "
-            "events_rejected = $10, rows_loaded = $11, periods_derived = $12, error = NULL WHERE run_id = "
-            "$1"),
+            "events_rejected = $10, rows_loaded = $11, periods_derived = $12, raw_manifest_md5 = $13, error "
+            "= "
+            "NULL WHERE run_id = $1"),
         {std::to_string(m_run_id), std::to_string(f.extract_ms), std::to_string(f.transform_ms),
          std::to_string(f.load_ms), std::to_string(f.derive_ms), std::to_string(f.objects),
          std::to_string(f.objects_copied), std::to_string(f.bytes), std::to_string(f.events_read),
-         std::to_string(f.events_rejected), std::to_string(f.rows_loaded),
-         std::to_string(f.periods_derived)});
+         std::to_string(f.events_rejected), std::to_string(f.rows_loaded), std::to_string(f.periods_derived),
+         f.raw_manifest_md5});
     m_db.exec_script("COMMIT");
     m_open = false;
   }
@@ -595,6 +596,26 @@ class PostgresWarehouse final : public Warehouse {
     m_db->exec(sql("UPDATE {s}.etl_run SET status = 'failed', finished_at = now(), error = $2 WHERE run_id = "
                    "$1::bigint"),
                {std::to_string(run_id), error});
+  }
+
+  std::optional<LastRun> last_finished_run(const std::string& lake_date) override {
+    reconnect_if_needed();
+    auto result = m_db->exec(sql("SELECT run_id, status, COALESCE(raw_manifest_md5, ''), code_version FROM "
+                                 "{s}.etl_run WHERE lake_date = $1::date AND status <> 'running' "
+                                 "ORDER BY run_id DESC LIMIT 1"),
+                             {lake_date});
+    if (result.rows() == 0) return std::nullopt;
+    return LastRun{result.int64(0, 0), result.text(0, 1) == "succeeded", std::string(result.text(0, 2)),
+                   std::string(result.text(0, 3))};
+  }
+
+  void finish_unchanged(std::int64_t run_id, const RunFigures& f) override {
+    reconnect_if_needed();
+    m_db->exec(sql("UPDATE {s}.etl_run SET status = 'succeeded', finished_at = now(), unchanged = true, "
+                   "extract_ms = $2, objects = $3, objects_copied = $4, bytes = $5, raw_manifest_md5 = $6 "
+                   "WHERE run_id = $1::bigint"),
+               {std::to_string(run_id), std::to_string(f.extract_ms), std::to_string(f.objects),
+                std::to_string(f.objects_copied), std::to_string(f.bytes), f.raw_manifest_md5});
   }
 
   std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) override {

@@ -156,7 +156,9 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
         m_db,
         "UPDATE etl_run SET status = 'succeeded', finished_at = ?2, extract_ms = ?3, transform_ms = ?4, "
         "load_ms = ?5, derive_ms = ?6, objects = ?7, objects_copied = ?8, bytes = ?9, events_read = ?10, "
-        "events_rejected = ?11, rows_loaded = ?12, periods_derived = ?13, error = NULL WHERE run_id = ?1");
+        "events_rejected = ?11, rows_loaded = ?12, periods_derived = ?13, raw_manifest_md5 = ?14, error = "
+        "NULL "
+        "WHERE run_id = ?1");
     update.bind(1, m_run_id).bind(2, std::string_view(now_utc()));
     update.bind(3, figures.extract_ms)
         .bind(4, figures.transform_ms)
@@ -169,7 +171,7 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
     update.bind(11, static_cast<std::int64_t>(figures.events_rejected));
     update.bind(12, static_cast<std::int64_t>(figures.rows_loaded));
     update.bind(13, static_cast<std::int64_t>(figures.periods_derived));
-    update.run();
+    update.bind(14, std::string_view(figures.raw_manifest_md5)).run();
     finalize_statements();
     m_db.exec("COMMIT");
     m_open = false;
@@ -478,6 +480,29 @@ class SqliteWarehouse final : public Warehouse {
     Statement update(m_db,
                      "UPDATE etl_run SET status = 'failed', finished_at = ?2, error = ?3 WHERE run_id = ?1");
     update.bind(1, run_id).bind(2, std::string_view(now_utc())).bind(3, std::string_view(error)).run();
+  }
+
+  std::optional<LastRun> last_finished_run(const std::string& lake_date) override {
+    Statement query(m_db,
+                    "SELECT run_id, status, COALESCE(raw_manifest_md5, ''), code_version FROM etl_run "
+                    "WHERE lake_date = ?1 AND status <> 'running' ORDER BY run_id DESC LIMIT 1");
+    query.bind(1, std::string_view(lake_date));
+    if (!query.step()) return std::nullopt;
+    return LastRun{query.column_int(0), query.column_text(1) == "succeeded",
+                   std::string(query.column_text(2)), std::string(query.column_text(3))};
+  }
+
+  void finish_unchanged(std::int64_t run_id, const RunFigures& figures) override {
+    Statement update(
+        m_db,
+        "UPDATE etl_run SET status = 'succeeded', finished_at = ?2, unchanged = 1, extract_ms = ?3, "
+        "objects = ?4, objects_copied = ?5, bytes = ?6, raw_manifest_md5 = ?7 WHERE run_id = ?1");
+    update.bind(1, run_id).bind(2, std::string_view(now_utc())).bind(3, figures.extract_ms);
+    update.bind(4, static_cast<std::int64_t>(figures.objects))
+        .bind(5, static_cast<std::int64_t>(figures.objects_copied));
+    update.bind(6, static_cast<std::int64_t>(figures.bytes))
+        .bind(7, std::string_view(figures.raw_manifest_md5))
+        .run();
   }
 
   std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) override {

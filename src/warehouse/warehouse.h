@@ -69,6 +69,15 @@ struct RunFigures {
   std::int64_t extract_ms = 0, transform_ms = 0, load_ms = 0, derive_ms = 0;
   std::uint64_t objects = 0, objects_copied = 0, bytes = 0;
   std::uint64_t events_read = 0, events_rejected = 0, rows_loaded = 0, periods_derived = 0;
+  std::string raw_manifest_md5;  // what the run read: the raw zone's manifest, hashed
+};
+
+// The last finished run of a lake date (succeeded or failed), as the no-op check needs it.
+struct LastRun {
+  std::int64_t run_id = 0;
+  bool succeeded = false;
+  std::string raw_manifest_md5;  // empty for runs recorded before the column existed
+  std::string code_version;
 };
 
 struct PeriodAnswer {
@@ -103,6 +112,11 @@ class Warehouse {
   // Records a 'running' run (committed at once, so a crash leaves a trace) and returns its id.
   virtual std::int64_t start_run(const std::string& lake_date) = 0;
   virtual void fail_run(std::int64_t run_id, const std::string& error) = 0;
+  // The date's latest run that finished, if any: a re-run of an unchanged raw zone by the same
+  // code has nothing to do.
+  virtual std::optional<LastRun> last_finished_run(const std::string& lake_date) = 0;
+  // Records a run that found nothing to do: succeeded, `unchanged`, with the extract figures.
+  virtual void finish_unchanged(std::int64_t run_id, const RunFigures& figures) = 0;
   virtual std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) = 0;
   virtual std::vector<PeriodAnswer> report() = 0;
   virtual std::string describe() const = 0;  // masked, for logs

@@ -13,7 +13,8 @@ namespace d2d::testing {
 namespace {
 namespace fs = std::filesystem;
 
-// Loads `dates` in order into a fresh warehouse and returns its dump.
+// Loads `dates` in order into a fresh warehouse and returns its dump. --force: a date loaded
+// again really replaces its contribution (without it, an unchanged date is skipped).
 std::string load_in_order(const WarehouseUnderTest& warehouse, const fs::path& source, const fs::path& work,
                           const std::vector<std::string>& dates) {
   fs::remove_all(work / "lake");
@@ -21,7 +22,8 @@ std::string load_in_order(const WarehouseUnderTest& warehouse, const fs::path& s
   for (const auto& date : dates) {
     std::vector<std::string> args = {
         "run",    "--source", source.string(),      "--lake", (work / "lake").string(),
-        "--date", date,       "--max-reject-ratio", "1",      "--quiet"};
+        "--date", date,       "--max-reject-ratio", "1",      "--quiet",
+        "--force"};
     const auto target = warehouse.args();
     args.insert(args.end(), target.begin(), target.end());
     auto run = run_d2d(args);
@@ -125,21 +127,52 @@ TEST_P(Idempotency, ReRunningADateChangesNothingButTheLedger) {
   options.interval_s = 30;
   options.breaks = true;
   generate::generate_fleet(options);
-  auto run = [&] {
+  auto run = [&](std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {
-        "run",        "--source", (dir / "source").string(), "--lake", (dir / "lake").string(), "--date",
-        "2021-03-01", "--quiet"};
+        "run",    "--source",  (dir / "source").string(), "--lake", (dir / "lake").string(),
+        "--date", "2021-03-01"};
     const auto target = m_warehouse.args();
     args.insert(args.end(), target.begin(), target.end());
+    args.insert(args.end(), extra.begin(), extra.end());
     return run_d2d(args);
+  };
+  auto last_run = [&] {
+    return m_warehouse.query(
+        "SELECT status, CASE WHEN unchanged THEN 1 ELSE 0 END, objects_copied, COALESCE(events_read, -1) "
+        "FROM etl_run ORDER BY run_id DESC LIMIT 1");
   };
   ASSERT_EQ(run().exit_code, 0);
   const std::string once = m_warehouse.dump();
-  ASSERT_EQ(run().exit_code, 0);
+  const std::string events = m_warehouse.query("SELECT events_read FROM etl_run");
+
+  // Same raw zone, same code: nothing to do, said plainly, recorded in the ledger.
+  const CliResult again = run();
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("nothing to do"), std::string::npos) << again.out;
+  EXPECT_EQ(last_run(), "succeeded|1|0|-1") << "unchanged objects are not copied again, nothing is read";
   EXPECT_EQ(first_difference(once, m_warehouse.dump()), "");
-  EXPECT_EQ(m_warehouse.query("SELECT COUNT(*) FROM etl_run WHERE status = 'succeeded'"), "2");
-  EXPECT_EQ(m_warehouse.query("SELECT objects_copied FROM etl_run ORDER BY run_id DESC LIMIT 1"), "0")
-      << "unchanged objects are not copied again";
+
+  // --force loads it again, for real, to the same state.
+  const CliResult forced = run({"--force"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_EQ(forced.out.find("nothing to do"), std::string::npos) << forced.out;
+  EXPECT_EQ(last_run(), "succeeded|0|0|" + events);
+  EXPECT_EQ(first_difference(once, m_warehouse.dump()), "");
+
+  // A changed source object means work to do. The manifest names the date's objects.
+  const std::string manifest = read_text(dir / "lake/raw/lake_date=2021-03-01/_manifest.tsv");
+  const auto first_key_at = manifest.find('\n') + 1;
+  std::string first_key = manifest.substr(first_key_at, manifest.find('\t', first_key_at) - first_key_at);
+  ASSERT_FALSE(first_key.ends_with(".gz")) << "the test appends plain text";
+  const fs::path first_object = dir / "source" / first_key;
+  std::string body = read_text(first_object);
+  if (!body.ends_with('\n')) body += '\n';
+  write_text(first_object, body + "not json\n");
+  const CliResult changed = run({"--max-reject-ratio", "1"});
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  EXPECT_EQ(changed.out.find("nothing to do"), std::string::npos) << changed.out;
+  EXPECT_EQ(last_run(), "succeeded|0|1|" + std::to_string(std::stoll(events) + 1));
+  EXPECT_EQ(m_warehouse.query("SELECT COUNT(*) FROM etl_run WHERE status = 'succeeded'"), "4");
 }
 
 }  // namespace

@@ -262,6 +262,12 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   }
 
  private:
+  // Within one date an empty organization and none tie; the stated one wins, as in FixSorter, so
+  // the choice never depends on arrival order. (Across dates the later lake date decides first.)
+  static std::string_view within_one_date(std::string_view alias) {
+    return alias == "c" ? ", c.organization_id IS NOT NULL DESC" : "";
+  }
+
   // SQL text with {s} replaced by the quoted schema and {best_first:a} by SPEC §4's order of the
   // versions of one fix, best first, for table alias a.
   std::string sql(std::string_view text) const {
@@ -269,8 +275,8 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
     for (const char* alias : {"c", "s"}) {
       result = replace_all(std::move(result), fmt::format("{{best_first:{}}}", alias),
                            fmt::format("{0}.event_at DESC, {0}.lat DESC, {0}.lng DESC, "
-                                       "COALESCE({0}.organization_id, '') DESC",
-                                       alias));
+                                       "COALESCE({0}.organization_id, '') DESC{1}",
+                                       alias, within_one_date(alias)));
     }
     return replace_all(std::move(result), "{s}", m_s);
   }

@@ -1,6 +1,9 @@
 #include "warehouse/sqlite_db.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -34,9 +37,15 @@ void SqliteDb::fail(std::string_view doing) {
 
 void SqliteDb::exec(std::string_view sql) {
   const std::string text(sql);
+  const auto started = std::chrono::steady_clock::now();
   if (sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     fail(fmt::format("'{}'", text.substr(0, 80)));
   }
+  spdlog::debug(
+      "sqlite: {} ms: {:.90}",
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+          .count(),
+      sql);
 }
 
 Statement::Statement(SqliteDb& db, std::string_view sql) : m_db(db) {

@@ -1,15 +1,20 @@
 #include "warehouse/sqlite_warehouse.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <map>
+#include <set>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/version.h"
 #include "warehouse/derive.h"
+#include "warehouse/fix_sorter.h"
 #include "warehouse/sqlite_db.h"
 
 namespace d2d::warehouse {
@@ -39,10 +44,12 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
         "CREATE TEMP TABLE IF NOT EXISTS affected_break_vehicle (vehicle_id TEXT PRIMARY KEY) WITHOUT ROWID;"
         "DELETE FROM temp.affected_fix; DELETE FROM temp.affected_vehicle;"
         "DELETE FROM temp.affected_period; DELETE FROM temp.affected_break_vehicle;");
-    // What this date contributed before is replaced: remember its keys, then forget its rows.
+    // What this date contributed before is replaced: remember its keys, then forget its rows
+    // (its winners in location_update go in merge_locations, where others may take their place).
     run_for_date(
-        "INSERT OR IGNORE INTO temp.affected_fix SELECT vehicle_id, at FROM lake_location_update WHERE "
-        "lake_date = ?1");
+        "INSERT OR IGNORE INTO temp.affected_fix SELECT vehicle_id, at FROM location_update WHERE lake_date "
+        "= "
+        "?1 UNION ALL SELECT vehicle_id, at FROM lake_location_superseded WHERE lake_date = ?1");
     run_for_date(
         "INSERT OR IGNORE INTO temp.affected_vehicle SELECT vehicle_id FROM lake_vehicle WHERE lake_date = "
         "?1");
@@ -52,24 +59,11 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
     run_for_date(
         "INSERT OR IGNORE INTO temp.affected_break_vehicle SELECT vehicle_id FROM lake_break_event WHERE "
         "lake_date = ?1");
-    run_for_date("DELETE FROM lake_location_update WHERE lake_date = ?1");
-    run_for_date("DELETE FROM lake_vehicle WHERE lake_date = ?1");
-    run_for_date("DELETE FROM lake_operating_period_event WHERE lake_date = ?1");
-    run_for_date("DELETE FROM lake_break_event WHERE lake_date = ?1");
-    run_for_date("DELETE FROM rejected_event WHERE lake_date = ?1");
+    for (const char* table : {"lake_location_superseded", "lake_vehicle", "lake_operating_period_event",
+                              "lake_break_event", "rejected_event"}) {
+      run_for_date(fmt::format("DELETE FROM {} WHERE lake_date = ?1", table));
+    }
 
-    // Within one date, the same fix seen twice keeps the version SPEC §4 says wins
-    // (later event `at`, then greater (lat, lng)); organization breaks exact ties.
-    m_insert_location = std::make_unique<Statement>(
-        m_db,
-        "INSERT INTO lake_location_update (vehicle_id, at, lake_date, event_at, lat, lng, organization_id) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-        "ON CONFLICT (vehicle_id, at, lake_date) DO UPDATE SET event_at = excluded.event_at, lat = "
-        "excluded.lat, "
-        "lng = excluded.lng, organization_id = excluded.organization_id "
-        "WHERE (excluded.event_at, excluded.lat, excluded.lng, COALESCE(excluded.organization_id, '')) > "
-        "(lake_location_update.event_at, lake_location_update.lat, lake_location_update.lng, "
-        "COALESCE(lake_location_update.organization_id, ''))");
     m_insert_rejected = std::make_unique<Statement>(m_db,
                                                     "INSERT OR REPLACE INTO rejected_event (lake_date, "
                                                     "source, line, reason_code, reason, raw, raw_length) "
@@ -82,14 +76,12 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   void add_location(const LocationRow& row) override {
-    m_insert_location->bind(1, row.vehicle_id)
-        .bind_time(2, row.at_us)
-        .bind(3, std::string_view(m_lake_date))
-        .bind_time(4, row.event_at_us)
-        .bind(5, row.lat_deg)
-        .bind(6, row.lng_deg)
-        .bind(7, row.organization_id)
-        .run();
+    // The UTC days the date's fixes fall on (derivation looks there); fixes come in runs of a day.
+    if (const std::int64_t day = core::utc_day_of(row.at_us); day != m_last_fix_day) {
+      m_last_fix_day = day;
+      m_fix_days.insert(day);
+    }
+    m_fixes.add(row);
   }
 
   void add_rejected(const RejectedRow& row) override {
@@ -140,13 +132,11 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   std::uint64_t merge() override {
-    merge_locations();
+    const std::uint64_t rows = merge_locations();
     merge_vehicles();
     merge_periods();
     merge_breaks();
-    Statement count(m_db, "SELECT COUNT(*) FROM lake_location_update WHERE lake_date = ?1");
-    count.bind(1, std::string_view(m_lake_date)).step();
-    return static_cast<std::uint64_t>(count.column_int(0));
+    return rows;
   }
 
   std::uint64_t derive() override { return derive_distances(*this, m_changed_days); }
@@ -183,8 +173,7 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   void finalize_statements() {
-    for (auto* slot :
-         {&m_insert_location, &m_insert_rejected, &m_insert_period, &m_insert_vehicle, &m_insert_break}) {
+    for (auto* slot : {&m_insert_rejected, &m_insert_period, &m_insert_vehicle, &m_insert_break}) {
       slot->reset();
     }
   }
@@ -196,24 +185,117 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   void run_for_date(std::string_view sql) {
+    const auto started = std::chrono::steady_clock::now();
     Statement(m_db, sql).bind(1, std::string_view(m_lake_date)).run();
+    spdlog::debug(
+        "sqlite: {} ms: {:.90}",
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+            .count(),
+        sql);
   }
 
-  void merge_locations() {
-    run_for_date(
-        "INSERT OR IGNORE INTO temp.affected_fix SELECT vehicle_id, at FROM lake_location_update WHERE "
-        "lake_date = ?1");
+  // Every version of a fix is stored once: the winner (SPEC §4's order, then the later lake date)
+  // in location_update, every other date's best version in lake_location_superseded. Returns the
+  // date's distinct fix keys. The same rules as PgLoad::merge_locations, shaped for SQLite: the
+  // date's fixes come sorted from FixSorter, best version first, and each key's best version is
+  // inserted once, in key order (B-tree appends). Only keys another date already holds (a
+  // "clash", usually few) take the slower path of comparing with the standing winner.
+  std::uint64_t merge_locations() {
+    // Winners this date held before lose their ground: drop them, promote the best other version.
     m_db.exec(
-        "DELETE FROM location_update WHERE (vehicle_id, at) IN (SELECT vehicle_id, at FROM "
-        "temp.affected_fix);"
-        // The winner across dates: SPEC §4's order, then the later lake date for exact ties.
+        "CREATE TEMP TABLE IF NOT EXISTS orphaned_fix (vehicle_id TEXT, at TEXT, PRIMARY KEY (vehicle_id, "
+        "at)) "
+        "WITHOUT ROWID; DELETE FROM temp.orphaned_fix;");
+    run_for_date(
+        "INSERT INTO temp.orphaned_fix SELECT vehicle_id, at FROM location_update WHERE lake_date = ?1");
+    run_for_date("DELETE FROM location_update WHERE lake_date = ?1");
+    m_db.exec(
         "INSERT INTO location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
-        "SELECT l.vehicle_id, l.at, l.lat, l.lng, l.organization_id, l.lake_date, l.event_at "
-        "FROM temp.affected_fix a JOIN lake_location_update l ON l.vehicle_id = a.vehicle_id AND l.at = a.at "
-        "WHERE NOT EXISTS (SELECT 1 FROM lake_location_update o WHERE o.vehicle_id = l.vehicle_id AND o.at = "
-        "l.at "
-        "AND (o.event_at, o.lat, o.lng, COALESCE(o.organization_id, ''), o.lake_date) > "
-        "(l.event_at, l.lat, l.lng, COALESCE(l.organization_id, ''), l.lake_date));");
+        "SELECT vehicle_id, at, lat, lng, organization_id, lake_date, event_at FROM ("
+        "  SELECT s.*, row_number() OVER (PARTITION BY s.vehicle_id, s.at ORDER BY " +
+        best_first("s") +
+        ", s.lake_date DESC) AS rank FROM lake_location_superseded s "
+        "  JOIN temp.orphaned_fix o ON o.vehicle_id = s.vehicle_id AND o.at = s.at) WHERE rank = 1;"
+        "DELETE FROM lake_location_superseded WHERE EXISTS (SELECT 1 FROM temp.orphaned_fix o JOIN "
+        "location_update u ON u.vehicle_id = o.vehicle_id AND u.at = o.at WHERE "
+        "u.vehicle_id = lake_location_superseded.vehicle_id AND u.at = lake_location_superseded.at AND "
+        "u.lake_date = lake_location_superseded.lake_date);"
+        "DELETE FROM temp.orphaned_fix;");
+
+    Statement insert(
+        m_db,
+        "INSERT INTO location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (vehicle_id, at) DO NOTHING");
+    ClashStatements clash(m_db);
+    std::uint64_t rows = 0;
+    m_fixes.for_each_best([&](const LocationRow& fix) {
+      ++rows;
+      bind_fix(insert, fix).run();
+      if (sqlite3_changes(m_db.handle()) == 0) settle_clash(clash, fix);
+    });
+    return rows;
+  }
+
+  // The columns of location_update, in the order of the statements below.
+  Statement& bind_fix(Statement& statement, const LocationRow& fix) {
+    return statement.bind(1, fix.vehicle_id)
+        .bind_time(2, fix.at_us)
+        .bind(3, fix.lat_deg)
+        .bind(4, fix.lng_deg)
+        .bind(5, fix.organization_id)
+        .bind(6, std::string_view(m_lake_date))
+        .bind_time(7, fix.event_at_us);
+  }
+
+  struct ClashStatements {
+    explicit ClashStatements(SqliteDb& db)
+        : standing(db,
+                   "SELECT event_at, lat, lng, COALESCE(organization_id, ''), lake_date FROM location_update "
+                   "WHERE vehicle_id = ?1 AND at = ?2"),
+          demote(
+              db,
+              "INSERT INTO lake_location_superseded (vehicle_id, at, lake_date, event_at, lat, lng, "
+              "organization_id) SELECT vehicle_id, at, lake_date, event_at, lat, lng, organization_id FROM "
+              "location_update WHERE vehicle_id = ?1 AND at = ?2"),
+          replace(db,
+                  "UPDATE location_update SET lat = ?3, lng = ?4, organization_id = ?5, lake_date = ?6, "
+                  "event_at = ?7 WHERE vehicle_id = ?1 AND at = ?2"),
+          supersede(
+              db,
+              "INSERT INTO lake_location_superseded (vehicle_id, at, lat, lng, organization_id, lake_date, "
+              "event_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") {}
+    Statement standing, demote, replace, supersede;
+  };
+
+  // Another date holds the key: the better version (SPEC §4, then the later lake date) stays in
+  // location_update, the other goes to lake_location_superseded.
+  void settle_clash(ClashStatements& clash, const LocationRow& fix) {
+    clash.standing.bind(1, fix.vehicle_id).bind_time(2, fix.at_us);
+    if (!clash.standing.step()) {
+      clash.standing.reset();
+      throw core::Error(core::ErrorKind::Internal, "a conflicting fix vanished during the load");
+    }
+    const std::string_view candidate_org = fix.organization_id.value_or("");
+    const auto candidate = std::make_tuple(fix.event_at_us, fix.lat_deg, fix.lng_deg, candidate_org,
+                                           std::string_view(m_lake_date));
+    const std::string standing_org(clash.standing.column_text(3));
+    const std::string standing_date(clash.standing.column_text(4));
+    const auto standing = std::make_tuple(clash.standing.column_time(0), clash.standing.column_double(1),
+                                          clash.standing.column_double(2), std::string_view(standing_org),
+                                          std::string_view(standing_date));
+    clash.standing.reset();
+    if (candidate > standing) {
+      clash.demote.bind(1, fix.vehicle_id).bind_time(2, fix.at_us).run();
+      bind_fix(clash.replace, fix).run();
+    } else {
+      bind_fix(clash.supersede, fix).run();
+    }
+  }
+
+  // SPEC §4's order of the versions of one fix, best first, for table alias `alias`.
+  static std::string best_first(std::string_view alias) {
+    return fmt::format(
+        "{0}.event_at DESC, {0}.lat DESC, {0}.lng DESC, COALESCE({0}.organization_id, '') DESC", alias);
   }
 
   void merge_vehicles() {
@@ -300,15 +382,19 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   std::vector<UtcMicros> changed_fix_times_by_day() override {
+    // Days of the fixes this date held before, and of those it holds now.
     std::vector<UtcMicros> times;
     Statement query(m_db, "SELECT MIN(at) FROM temp.affected_fix GROUP BY substr(at, 1, 10)");
     while (query.step()) times.push_back(query.column_time(0));
+    for (const std::int64_t day : m_fix_days) times.push_back(day * core::kMicrosPerDay);
     return times;
   }
 
   UtcMicros latest_fix_at() override {
     if (!m_latest_fix_at) {
-      Statement latest(m_db, "SELECT MAX(at) FROM location_update");
+      Statement latest(m_db, std::string(kEachVehicle) +
+                                 "SELECT MAX((SELECT MAX(at) FROM location_update WHERE vehicle_id = v.id)) "
+                                 "FROM vehicles v WHERE v.id IS NOT NULL");
       latest.step();
       m_latest_fix_at = latest.column_is_null(0) ? 0 : latest.column_time(0);
     }
@@ -344,17 +430,32 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
     return periods;
   }
 
+  // location_update has no index on `at` (it would cost a random-order B-tree insert per fix):
+  // a time window is read vehicle by vehicle, each a range of the primary key.
   void for_each_fix(UtcMicros start_us, UtcMicros finish_us,
                     const std::function<void(std::string_view, const model::Fix&)>& visit) override {
-    Statement query(m_db,
-                    "SELECT vehicle_id, at, lat, lng FROM location_update WHERE at >= ?1 AND at <= ?2 "
-                    "ORDER BY vehicle_id, at");
-    query.bind_time(1, start_us).bind_time(2, finish_us);
-    while (query.step()) {
-      visit(query.column_text(0),
-            model::Fix{query.column_time(1), query.column_double(2), query.column_double(3)});
+    std::vector<std::string> vehicles;
+    Statement list(m_db, std::string(kEachVehicle) + "SELECT id FROM vehicles WHERE id IS NOT NULL");
+    while (list.step()) vehicles.emplace_back(list.column_text(0));
+    Statement query(
+        m_db,
+        "SELECT at, lat, lng FROM location_update WHERE vehicle_id = ?1 AND at >= ?2 AND at <= ?3 "
+        "ORDER BY at");
+    for (const std::string& vehicle : vehicles) {
+      query.bind(1, std::string_view(vehicle)).bind_time(2, start_us).bind_time(3, finish_us);
+      while (query.step()) {
+        visit(vehicle, model::Fix{query.column_time(0), query.column_double(1), query.column_double(2)});
+      }
+      query.reset();
     }
   }
+
+  // The distinct vehicles of location_update in order, one primary-key seek each (a loose index
+  // scan, which SQLite does not do by itself), as the CTE `vehicles(id)`.
+  static constexpr std::string_view kEachVehicle =
+      "WITH RECURSIVE vehicles(id) AS (SELECT MIN(vehicle_id) FROM location_update UNION ALL "
+      "SELECT (SELECT MIN(vehicle_id) FROM location_update WHERE vehicle_id > vehicles.id) FROM vehicles "
+      "WHERE vehicles.id IS NOT NULL) ";
 
   std::vector<std::pair<std::string, model::BreakSpan>> breaks_overlapping(UtcMicros start_us,
                                                                            UtcMicros finish_us) override {
@@ -394,10 +495,12 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
   std::string m_lake_date;
   std::int64_t m_run_id;
   bool m_open = false;
-  std::unique_ptr<Statement> m_insert_location;
   std::unique_ptr<Statement> m_insert_rejected;
   std::unique_ptr<Statement> m_insert_period, m_insert_vehicle, m_insert_break;
   DaySet m_changed_days;
+  FixSorter m_fixes;                  // the date's fixes, until merge
+  std::set<std::int64_t> m_fix_days;  // UTC days of the staged fixes
+  std::int64_t m_last_fix_day = std::numeric_limits<std::int64_t>::min();
   std::optional<UtcMicros> m_latest_fix_at;
 };
 
@@ -408,7 +511,8 @@ class SqliteWarehouse final : public Warehouse {
     m_db.exec("PRAGMA busy_timeout = 60000");
     m_db.exec("SELECT count(*) FROM sqlite_schema");
     m_db.exec(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;"
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144; PRAGMA "
+        "temp_store = MEMORY;"
         "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
         "applied_at TEXT NOT NULL)");
   }

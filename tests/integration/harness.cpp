@@ -136,7 +136,7 @@ std::string dump_warehouse(const fs::path& path) {
     throw std::runtime_error("cannot open " + path.string());
   }
   std::string dump;
-  for (const auto& [table, sql] : dump_queries("lake_location_update", "printf('%.6f', {})")) {
+  for (const auto& [table, sql] : dump_queries("lake_location_superseded", "printf('%.6f', {})")) {
     dump += "== " + table + "\n" + query_rows(db, sql);
   }
   sqlite3_close(db);

@@ -1,0 +1,155 @@
+#include "warehouse/fix_sorter.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <queue>
+
+#include "core/error.h"
+
+namespace d2d::warehouse {
+namespace {
+
+using core::Error;
+using core::ErrorKind;
+
+[[noreturn]] void fail(std::string_view doing) {
+  throw Error(ErrorKind::Warehouse,
+              fmt::format("cannot {} a temporary file of sorted fixes: {}", doing, std::strerror(errno)));
+}
+
+// Reads one spilled run back in blocks.
+class RunReader {
+ public:
+  explicit RunReader(std::FILE* file) : m_file(file) {
+    if (std::fseek(m_file, 0, SEEK_SET) != 0) fail("rewind");
+    refill();
+  }
+  bool done() const { return m_next == m_block.size(); }
+  const FixSorter::Fix& current() const { return m_block[m_next]; }
+  void advance() {
+    if (++m_next == m_block.size()) refill();
+  }
+
+ private:
+  void refill() {
+    m_block.resize(kBlockRows);
+    const std::size_t read = std::fread(m_block.data(), sizeof(FixSorter::Fix), kBlockRows, m_file);
+    if (read < kBlockRows && std::ferror(m_file)) fail("read");
+    m_block.resize(read);
+    m_next = 0;
+  }
+  static constexpr std::size_t kBlockRows = 8192;
+  std::FILE* m_file;
+  std::vector<FixSorter::Fix> m_block;
+  std::size_t m_next = 0;
+};
+
+}  // namespace
+
+FixSorter::FixSorter(std::size_t rows_in_memory) : m_rows_in_memory(std::max<std::size_t>(rows_in_memory, 1)) {
+  m_buffer.reserve(std::min<std::size_t>(m_rows_in_memory, 1 << 16));
+}
+
+FixSorter::~FixSorter() = default;
+
+std::uint32_t FixSorter::intern(std::unordered_map<std::string, std::uint32_t>& ids,
+                                std::vector<std::string>& names, std::string_view name) {
+  auto found = ids.find(std::string(name));
+  if (found != ids.end()) return found->second;
+  const auto id = static_cast<std::uint32_t>(names.size());
+  ids.emplace(std::string(name), id);
+  names.emplace_back(name);
+  return id;
+}
+
+void FixSorter::add(const LocationRow& row) {
+  // Fixes come in runs of one vehicle: skip the hash lookup while the vehicle repeats.
+  if (m_vehicles.empty() || m_vehicles[m_last_vehicle] != row.vehicle_id) {
+    m_last_vehicle = intern(m_vehicle_ids, m_vehicles, row.vehicle_id);
+  }
+  std::uint32_t organization = kNoOrganization;
+  if (row.organization_id) {
+    if (m_organizations.empty() || m_organizations[m_last_organization] != *row.organization_id) {
+      m_last_organization = intern(m_organization_ids, m_organizations, *row.organization_id);
+    }
+    organization = m_last_organization;
+  }
+  m_buffer.push_back({row.at_us, row.event_at_us, row.lat_deg, row.lng_deg, m_last_vehicle, organization});
+  if (m_buffer.size() >= m_rows_in_memory) spill();
+}
+
+bool FixSorter::best_first(const Fix& a, const Fix& b) const {
+  if (a.vehicle != b.vehicle) return a.vehicle < b.vehicle;
+  if (a.at_us != b.at_us) return a.at_us < b.at_us;
+  if (a.event_at_us != b.event_at_us) return a.event_at_us > b.event_at_us;
+  if (a.lat_deg != b.lat_deg) return a.lat_deg > b.lat_deg;
+  if (a.lng_deg != b.lng_deg) return a.lng_deg > b.lng_deg;
+  // COALESCE(organization_id, '') DESC: an absent organization sorts as the empty text.
+  const std::string_view org_a = a.organization == kNoOrganization ? "" : m_organizations[a.organization];
+  const std::string_view org_b = b.organization == kNoOrganization ? "" : m_organizations[b.organization];
+  if (org_a != org_b) return org_a > org_b;
+  // An empty organization and none tie above; the stated one goes first, so the choice never
+  // depends on arrival order.
+  return a.organization != kNoOrganization && b.organization == kNoOrganization;
+}
+
+void FixSorter::sort_buffer() {
+  std::sort(m_buffer.begin(), m_buffer.end(), [this](const Fix& a, const Fix& b) { return best_first(a, b); });
+}
+
+void FixSorter::spill() {
+  sort_buffer();
+  std::unique_ptr<std::FILE, FileCloser> file(std::tmpfile());  // unlinked: gone when closed
+  if (!file) fail("create");
+  if (std::fwrite(m_buffer.data(), sizeof(Fix), m_buffer.size(), file.get()) != m_buffer.size() ||
+      std::fflush(file.get()) != 0) {
+    fail("write");
+  }
+  m_runs.push_back(std::move(file));
+  m_buffer.clear();
+}
+
+LocationRow FixSorter::as_row(const Fix& fix) const {
+  return {m_vehicles[fix.vehicle], fix.at_us, fix.event_at_us, fix.lat_deg, fix.lng_deg,
+          fix.organization == kNoOrganization ? std::nullopt
+                                              : std::optional<std::string_view>(m_organizations[fix.organization])};
+}
+
+void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& visit) {
+  const Fix* previous = nullptr;
+  Fix last{};
+  auto emit_if_new_key = [&](const Fix& fix) {
+    if (previous != nullptr && last.vehicle == fix.vehicle && last.at_us == fix.at_us) return;
+    last = fix;
+    previous = &last;
+    visit(as_row(fix));
+  };
+  if (m_runs.empty()) {  // the common case: the day fits in memory
+    sort_buffer();
+    for (const Fix& fix : m_buffer) emit_if_new_key(fix);
+    m_buffer.clear();
+    return;
+  }
+  if (!m_buffer.empty()) spill();
+  std::vector<RunReader> readers;
+  readers.reserve(m_runs.size());
+  for (auto& run : m_runs) readers.emplace_back(run.get());
+  auto later = [&](std::size_t a, std::size_t b) { return best_first(readers[b].current(), readers[a].current()); };
+  std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> heads(later);
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    if (!readers[i].done()) heads.push(i);
+  }
+  while (!heads.empty()) {
+    const std::size_t i = heads.top();
+    heads.pop();
+    emit_if_new_key(readers[i].current());
+    readers[i].advance();
+    if (!readers[i].done()) heads.push(i);
+  }
+  m_runs.clear();
+}
+
+}  // namespace d2d::warehouse

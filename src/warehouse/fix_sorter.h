@@ -1,0 +1,69 @@
+// Sorts one lake date's fixes by key (vehicle, at) with the best version of each key first
+// (SPEC §4: later event `at`, then greater lat, lng, organization), and hands out the best
+// version of every key once, in key order, so the warehouse can write each winner once, as a
+// B-tree append. Memory stays bounded: beyond `rows_in_memory` rows, sorted runs are spilled to
+// anonymous temporary files and merged at the end (a day of a large fleet does not fit twice).
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/time.h"
+#include "warehouse/warehouse.h"
+
+namespace d2d::warehouse {
+
+class FixSorter {
+ public:
+  explicit FixSorter(std::size_t rows_in_memory = 2'000'000);
+  ~FixSorter();
+  FixSorter(const FixSorter&) = delete;
+  FixSorter& operator=(const FixSorter&) = delete;
+
+  void add(const LocationRow& row);
+
+  // Calls `visit` with the best version of every distinct key, keys in order (vehicles in the
+  // order they were first seen, times ascending). The row's views live until `visit` returns.
+  // Throws core::Error when a spill file cannot be written or read (disk full).
+  void for_each_best(const std::function<void(const LocationRow&)>& visit);
+
+  std::size_t spilled_runs() const { return m_runs.size(); }
+
+  // Compact fix: strings are interned (a day has few vehicles and organizations).
+  struct Fix {
+    core::UtcMicros at_us;
+    core::UtcMicros event_at_us;
+    double lat_deg;
+    double lng_deg;
+    std::uint32_t vehicle;
+    std::uint32_t organization;  // kNoOrganization when absent
+  };
+  static constexpr std::uint32_t kNoOrganization = 0xFFFFFFFF;
+
+ private:
+  std::uint32_t intern(std::unordered_map<std::string, std::uint32_t>& ids, std::vector<std::string>& names,
+                       std::string_view name);
+  bool best_first(const Fix& a, const Fix& b) const;  // key order, then best version first
+  void sort_buffer();
+  void spill();
+  LocationRow as_row(const Fix& fix) const;
+
+  std::size_t m_rows_in_memory;
+  std::vector<Fix> m_buffer;
+  std::unordered_map<std::string, std::uint32_t> m_vehicle_ids, m_organization_ids;
+  std::vector<std::string> m_vehicles, m_organizations;
+  std::uint32_t m_last_vehicle = 0, m_last_organization = 0;  // the last interned, asked again next
+  struct FileCloser {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+  };
+  std::vector<std::unique_ptr<std::FILE, FileCloser>> m_runs;  // each sorted, spilled
+};
+
+}  // namespace d2d::warehouse

@@ -10,4 +10,5 @@ if [[ -f $dir/pid ]]; then
     kill -9 "$pid" 2>/dev/null || true
   fi
 fi
+[[ -f $dir/data_dir ]] && rm -rf "$(cat "$dir/data_dir")"
 rm -rf "$dir"

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <map>
@@ -125,19 +126,21 @@ ExtractStats RawZone::extract(Source& source) {
     }
   }
 
-  for_each_parallel(to_copy.size(), std::max(source.parallelism(), m_storage->parallelism()),
-                    [&](std::size_t n) {
-                      const ObjectInfo& object = objects[to_copy[n]];
-                      const std::string bytes = source.read(object);
-                      if (!object.md5.empty()) {
-                        md5s[to_copy[n]] = object.md5;  // read() has checked the bytes against it
-                      } else {
-                        core::Md5 md5;
-                        md5.update(bytes);
-                        md5s[to_copy[n]] = md5.hex_digest();
-                      }
-                      m_storage->write(m_folder + object.key, bytes);
-                    });
+  // Copying is hashing and writing, CPU bound on a local disk: at least one copy per core.
+  const unsigned copies =
+      std::max({source.parallelism(), m_storage->parallelism(), std::thread::hardware_concurrency()});
+  for_each_parallel(to_copy.size(), copies, [&](std::size_t n) {
+    const ObjectInfo& object = objects[to_copy[n]];
+    const std::string bytes = source.read(object);
+    if (!object.md5.empty()) {
+      md5s[to_copy[n]] = object.md5;  // read() has checked the bytes against it
+    } else {
+      core::Md5 md5;
+      md5.update(bytes);
+      md5s[to_copy[n]] = md5.hex_digest();
+    }
+    m_storage->write(m_folder + object.key, bytes);
+  });
   stats.copied = to_copy.size();
 
   std::string manifest_text = kManifestHeader;

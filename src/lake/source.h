@@ -29,7 +29,8 @@ class Source {
   virtual std::string read(const ObjectInfo& object) = 0;
   // The object's MD5 (hex) without keeping its bytes (to decide whether the lake has it).
   virtual std::string md5_of(const ObjectInfo& object) = 0;
-  // How many reads are worth running at once (1 for local disks: the copy is CPU bound).
+  // How many reads are worth running at once beyond one per core (a network source waits more
+  // than it computes).
   virtual unsigned parallelism() const { return 1; }
   // For logs and errors: never contains a secret.
   virtual std::string describe() const = 0;

@@ -9,10 +9,9 @@
 #include "core/error.h"
 #include "core/time.h"
 #include "core/version.h"
-#include "events/decoder.h"
-#include "events/line_splitter.h"
 #include "lake/raw_zone.h"
 #include "pipeline/lake_date_reducer.h"
+#include "pipeline/object_decoder.h"
 #include "pipeline/rejected_zone.h"
 
 namespace d2d::pipeline {
@@ -43,27 +42,20 @@ auto with_retries(int attempts, const std::string& lake_date, Step&& step) -> de
   }
 }
 
-// Decodes every line of one object, streaming rows into the load.
-void transform_object(const lake::ManifestEntry& entry, std::string_view bytes, const std::string& lake_date,
-                      events::LineDecoder& decoder, LakeDateReducer& reducer, warehouse::LakeDateLoad& load,
-                      std::string& rejected_jsonl, warehouse::RunFigures& figures) {
-  events::LineSplitter lines(bytes);
-  std::string_view line;
-  std::uint64_t line_number = 0;
-  while (lines.next(line, line_number)) {
-    ++figures.events_read;
-    auto decoded = decoder.decode(line);
-    if (!decoded) {
-      ++figures.events_rejected;
-      const events::Reject& reject = decoded.error();
-      const std::string reason = reject.reason();
-      const std::string_view code = events::reject_code_name(reject.code);
-      const std::string_view raw = cap_raw(line);
-      load.add_rejected({entry.key, line_number, code, reason, raw, line.size()});
-      append_rejected_json(rejected_jsonl, lake_date, entry.key, line_number, code, reason, raw, line.size());
-      continue;
-    }
-    const events::Event& event = *decoded;
+// Decoding threads: all cores but the loading one, at least one.
+unsigned decode_threads() { return std::max(2U, std::thread::hardware_concurrency()) - 1; }
+
+// Streams one decoded object into the load (fixes, rejected lines) and the reducer.
+void load_object(const DecodedObject& object, LakeDateReducer& reducer, warehouse::LakeDateLoad& load,
+                 std::string& rejected_jsonl, warehouse::RunFigures& figures) {
+  figures.events_read += object.lines;
+  figures.events_rejected += object.rejected.size();
+  for (const RejectedLine& line : object.rejected) {
+    load.add_rejected(
+        {object.entry->key, line.line_number, line.reason_code, line.reason, line.raw, line.raw_length});
+  }
+  rejected_jsonl += object.rejected_jsonl;
+  for (const events::Event& event : object.events) {
     if (event.kind == events::EventKind::VehicleUpdate) {
       load.add_location(
           {event.id, event.fix_at_us, event.at_us, event.lat_deg, event.lng_deg,
@@ -80,12 +72,13 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   figures.events_read = figures.events_rejected = 0;
   auto started = Clock::now();
   auto load = warehouse.begin_load(options.lake_date, run_id);
-  events::LineDecoder decoder;
   LakeDateReducer reducer;
   std::string rejected_jsonl;
-  for (const lake::ManifestEntry& entry : raw_zone.manifest()) {
-    const std::string bytes = raw_zone.read_events(entry);
-    transform_object(entry, bytes, options.lake_date, decoder, reducer, *load, rejected_jsonl, figures);
+  // Objects are decoded on every core but one while this thread loads them, in manifest order.
+  const std::vector<lake::ManifestEntry> manifest = raw_zone.manifest();
+  ObjectDecoder decoder(raw_zone, manifest, options.lake_date, decode_threads());
+  for (DecodedObject object; decoder.next(object);) {
+    load_object(object, reducer, *load, rejected_jsonl, figures);
   }
   reducer.flush_to(*load);
   figures.transform_ms = elapsed_ms(started);

@@ -49,7 +49,8 @@ class RunReader {
 
 }  // namespace
 
-FixSorter::FixSorter(std::size_t rows_in_memory) : m_rows_in_memory(std::max<std::size_t>(rows_in_memory, 1)) {
+FixSorter::FixSorter(std::size_t rows_in_memory)
+    : m_rows_in_memory(std::max<std::size_t>(rows_in_memory, 1)) {
   m_buffer.reserve(std::min<std::size_t>(m_rows_in_memory, 1 << 16));
 }
 
@@ -97,7 +98,8 @@ bool FixSorter::best_first(const Fix& a, const Fix& b) const {
 }
 
 void FixSorter::sort_buffer() {
-  std::sort(m_buffer.begin(), m_buffer.end(), [this](const Fix& a, const Fix& b) { return best_first(a, b); });
+  std::sort(m_buffer.begin(), m_buffer.end(),
+            [this](const Fix& a, const Fix& b) { return best_first(a, b); });
 }
 
 void FixSorter::spill() {
@@ -113,9 +115,14 @@ void FixSorter::spill() {
 }
 
 LocationRow FixSorter::as_row(const Fix& fix) const {
-  return {m_vehicles[fix.vehicle], fix.at_us, fix.event_at_us, fix.lat_deg, fix.lng_deg,
-          fix.organization == kNoOrganization ? std::nullopt
-                                              : std::optional<std::string_view>(m_organizations[fix.organization])};
+  return {m_vehicles[fix.vehicle],
+          fix.at_us,
+          fix.event_at_us,
+          fix.lat_deg,
+          fix.lng_deg,
+          fix.organization == kNoOrganization
+              ? std::nullopt
+              : std::optional<std::string_view>(m_organizations[fix.organization])};
 }
 
 void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& visit) {
@@ -137,7 +144,9 @@ void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& vis
   std::vector<RunReader> readers;
   readers.reserve(m_runs.size());
   for (auto& run : m_runs) readers.emplace_back(run.get());
-  auto later = [&](std::size_t a, std::size_t b) { return best_first(readers[b].current(), readers[a].current()); };
+  auto later = [&](std::size_t a, std::size_t b) {
+    return best_first(readers[b].current(), readers[a].current());
+  };
   std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> heads(later);
   for (std::size_t i = 0; i < readers.size(); ++i) {
     if (!readers[i].done()) heads.push(i);

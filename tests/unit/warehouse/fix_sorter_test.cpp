@@ -27,7 +27,8 @@ std::vector<Version> random_versions(std::size_t count, std::uint32_t seed) {
   const std::vector<std::optional<std::string>> organizations = {std::nullopt, "org_a", "org_b", ""};
   for (std::size_t i = 0; i < count; ++i) {
     // Few vehicles and times, so most keys have several versions, some exactly tied but for one field.
-    versions.push_back({"vehicle_" + std::to_string(random() % 7), static_cast<core::UtcMicros>(random() % 50),
+    versions.push_back({"vehicle_" + std::to_string(random() % 7),
+                        static_cast<core::UtcMicros>(random() % 50),
                         static_cast<core::UtcMicros>(random() % 3), static_cast<double>(random() % 2),
                         static_cast<double>(random() % 2), organizations[random() % organizations.size()]});
   }
@@ -35,11 +36,13 @@ std::vector<Version> random_versions(std::size_t count, std::uint32_t seed) {
 }
 
 // What SPEC §4 says, written plainly: per key, the greatest (event at, lat, lng, organization or '').
-std::map<std::pair<std::string, core::UtcMicros>, Version> expected_winners(const std::vector<Version>& versions) {
+std::map<std::pair<std::string, core::UtcMicros>, Version> expected_winners(
+    const std::vector<Version>& versions) {
   std::map<std::pair<std::string, core::UtcMicros>, Version> winners;
   // An empty organization beats none (they tie on COALESCE(organization_id, '')).
   auto rank = [](const Version& v) {
-    return std::make_tuple(v.event_at_us, v.lat, v.lng, v.organization.value_or(""), v.organization.has_value());
+    return std::make_tuple(v.event_at_us, v.lat, v.lng, v.organization.value_or(""),
+                           v.organization.has_value());
   };
   for (const Version& version : versions) {
     auto [at, inserted] = winners.try_emplace({version.vehicle, version.at_us}, version);

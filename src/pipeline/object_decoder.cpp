@@ -9,10 +9,14 @@
 
 namespace d2d::pipeline {
 
+namespace {
+constexpr std::size_t kBlockBytes = std::size_t{64} * 1024;
+}  // namespace
+
 std::string_view DecodedObject::keep(std::string_view text) {
   if (text.empty()) return {};
   if (m_block_used + text.size() > m_block_size) {
-    m_block_size = std::max<std::size_t>(64 * 1024, text.size());
+    m_block_size = std::max(kBlockBytes, text.size());
     m_blocks.push_back(std::make_unique<char[]>(m_block_size));
     m_block_used = 0;
   }

@@ -82,6 +82,11 @@ void FixSorter::add(const LocationRow& row) {
   if (m_buffer.size() >= m_rows_in_memory) spill();
 }
 
+std::string_view FixSorter::organization_or_empty(std::uint32_t organization) const {
+  return organization == kNoOrganization ? std::string_view()
+                                         : std::string_view(m_organizations[organization]);
+}
+
 bool FixSorter::best_first(const Fix& a, const Fix& b) const {
   if (a.vehicle != b.vehicle) return a.vehicle < b.vehicle;
   if (a.at_us != b.at_us) return a.at_us < b.at_us;
@@ -89,8 +94,8 @@ bool FixSorter::best_first(const Fix& a, const Fix& b) const {
   if (a.lat_deg != b.lat_deg) return a.lat_deg > b.lat_deg;
   if (a.lng_deg != b.lng_deg) return a.lng_deg > b.lng_deg;
   // COALESCE(organization_id, '') DESC: an absent organization sorts as the empty text.
-  const std::string_view org_a = a.organization == kNoOrganization ? "" : m_organizations[a.organization];
-  const std::string_view org_b = b.organization == kNoOrganization ? "" : m_organizations[b.organization];
+  const std::string_view org_a = organization_or_empty(a.organization);
+  const std::string_view org_b = organization_or_empty(b.organization);
   if (org_a != org_b) return org_a > org_b;
   // An empty organization and none tie above; the stated one goes first, so the choice never
   // depends on arrival order.

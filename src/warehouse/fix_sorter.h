@@ -51,6 +51,7 @@ class FixSorter {
   std::uint32_t intern(std::unordered_map<std::string, std::uint32_t>& ids, std::vector<std::string>& names,
                        std::string_view name);
   bool best_first(const Fix& a, const Fix& b) const;  // key order, then best version first
+  std::string_view organization_or_empty(std::uint32_t organization) const;
   void sort_buffer();
   void spill();
   LocationRow as_row(const Fix& fix) const;

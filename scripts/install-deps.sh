@@ -14,8 +14,9 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
   postgresql postgresql-client
-  # benchmark baselines (the original design: psycopg2 row by row)
-  python3-psycopg2 bc
+  # benchmarks (bench/run.sh): GNU time for wall, CPU and peak RSS; the original design
+  # (psycopg2 row by row) and pandas as baselines. DuckDB comes from npm (bench/duckdb).
+  time bc python3-psycopg2 python3-pandas
   # S3 tests and benchmark: independent clients and signer (Debian's python3, /usr/bin/python3)
   python3-botocore python3-boto3 awscli
 )

@@ -17,7 +17,7 @@
 #   BENCH_WORK        folder for the generated inputs, kept between runs (default /tmp/d2d-bench)
 #   BENCH_ROW_BY_ROW  lines of the original design's sample (default 20000)
 #   BENCH_SKIP        contenders to leave out, e.g. "pandas duckdb" (RESULTS.md says so)
-set -euo pipefail
+set -Eeuo pipefail # -E: the ERR trap below also names failures inside functions
 cd "$(dirname "$0")/.."
 repo=$PWD
 d2d=$repo/build/d2d
@@ -49,6 +49,7 @@ mkdir -p "$results"
 : >"$results/commands.txt"
 
 say() { echo "bench: $*" >&2; }
+trap 'say "stopped: line $LINENO: $BASH_COMMAND exited $?"' ERR
 skipped() { [[ $skip == *" $1 "* ]]; }
 
 # --- sizes -----------------------------------------------------------------------------------------
@@ -111,16 +112,18 @@ ensure_reference() {
 # CPU seconds used so far by the PostgreSQL server: the postmaster, its reaped children (backends
 # that exited) and its living children. Added to the client's CPU for the contenders that load it.
 pg_cpu() {
-  local server pid hz
+  local server pid hz ticks=0 stat process
+  local -a fields
   server=$(cat "$run/pg/server_dir")
   pid=$(head -n 1 "$server/data/postmaster.pid")
   hz=$(getconf CLK_TCK)
-  {
-    sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13 + $14 + $15}'
-    for child in $(pgrep -P "$pid"); do
-      sed 's/.*) //' "/proc/$child/stat" 2>/dev/null | awk '{print $12 + $13}'
-    done
-  } | awk -v hz="$hz" '{t += $1} END {printf "%.2f", t / hz}'
+  for process in "$pid" $(pgrep -P "$pid" || true); do
+    stat=$(cat "/proc/$process/stat" 2>/dev/null) || continue # a backend that just exited
+    read -r -a fields <<<"${stat##*) }"                        # fields[0] is the state (field 3)
+    ticks=$((ticks + fields[11] + fields[12]))                  # utime + stime
+    [[ $process == "$pid" ]] && ticks=$((ticks + fields[13] + fields[14])) # + reaped children
+  done
+  echo "scale=2; $ticks / $hz" | bc
 }
 
 # measure SIZE ROUND CONTENDER COMMAND...: runs the command under /usr/bin/time and appends a row
@@ -133,8 +136,11 @@ measure() {
   # The command as run, once per contender, without the server's password or this run's folder.
   if ! grep -q "^$name " "$results/commands.txt"; then
     local shown="$name $*"
+    # shellcheck disable=SC2016 # the names are meant literally
     [[ -n ${pg_uri:-} ]] && shown=${shown//"$pg_uri"/'$PG_URI'}
+    # shellcheck disable=SC2016
     shown=${shown//"$run"/'$RUN'}
+    # shellcheck disable=SC2016
     shown=${shown//"$work"/'$BENCH_WORK'}
     echo "${shown//"$repo/"/}" >>"$results/commands.txt"
   fi
@@ -155,6 +161,15 @@ measure() {
 }
 
 # --- the contenders --------------------------------------------------------------------------------
+# Untimed SQL around the PostgreSQL contenders; a failure (say, the server went away) fails only
+# the contender, which is then recorded as failed.
+pg_sql() { psql "$pg_uri" -q -v ON_ERROR_STOP=1 "$@" >"$run/logs/psql.out" 2>&1 || { cat "$run/logs/psql.out" >&2; return 1; }; }
+setup_failed() { # SIZE ROUND CONTENDER WHY
+  say "$1 round $2: $3 FAILED in setup: $4"
+  echo "setup: $4" >"$run/logs/$1-$2-$3.err"
+  printf '%s\t%s\t%s\tfailed\t\t\t\t%s\n' "$1" "$2" "$3" "$run/logs/$1-$2-$3" >>"$results/measurements.tsv"
+}
+
 # Each takes SIZE ROUND. Setup and clean-up around the measured command are not timed.
 days_dir() { echo "$work/inputs/$1/source/$day_path"; }
 
@@ -170,28 +185,33 @@ contender_d2d_sqlite() {
   rm -rf "$scratch" && mkdir -p "$scratch"
   measure "$1" "$2" d2d_sqlite "$d2d" run --source "$work/inputs/$1/source" --lake "$scratch/lake" \
     --warehouse "$scratch/d2d.db" --date $date --max-reject-ratio 1
-  [[ -f $scratch/d2d.db ]] && sqlite3 -json "$scratch/d2d.db" \
-    "SELECT * FROM etl_run WHERE status = 'succeeded'" >"$run/logs/$1-$2-d2d_sqlite.phases" || true
+  if [[ -f $scratch/d2d.db ]]; then
+    sqlite3 -json "$scratch/d2d.db" "SELECT * FROM etl_run WHERE status = 'succeeded'" \
+      >"$run/logs/$1-$2-d2d_sqlite.phases" || true
+  fi
   rm -rf "$scratch"
 }
 
 contender_d2d_pg() {
   local scratch=$run/scratch/pg
   rm -rf "$scratch" && mkdir -p "$scratch"
-  psql "$pg_uri" -qc "DROP SCHEMA IF EXISTS bench_d2d CASCADE" >/dev/null 2>&1
-  $d2d -q migrate up --warehouse "$pg_uri" --pg-schema bench_d2d >/dev/null
+  if ! { pg_sql -c "DROP SCHEMA IF EXISTS bench_d2d CASCADE" \
+    && $d2d -q migrate up --warehouse "$pg_uri" --pg-schema bench_d2d >/dev/null; }; then
+    setup_failed "$1" "$2" d2d_pg "could not prepare schema bench_d2d"
+    return 0
+  fi
   measure "$1" "$2" d2d_pg "$d2d" run --source "$work/inputs/$1/source" --lake "$scratch/lake" \
     --warehouse "$pg_uri" --pg-schema bench_d2d --date $date --max-reject-ratio 1
   psql "$pg_uri" -qAt -c "SELECT json_agg(r) FROM bench_d2d.etl_run r WHERE status = 'succeeded'" \
     >"$run/logs/$1-$2-d2d_pg.phases" 2>/dev/null || true
   psql "$pg_uri" -qAt -c "SELECT COUNT(*) FROM bench_d2d.location_update" >"$run/logs/$1-$2-d2d_pg.rows" || true
-  psql "$pg_uri" -qc "DROP SCHEMA IF EXISTS bench_d2d CASCADE" >/dev/null 2>&1
+  pg_sql -c "DROP SCHEMA IF EXISTS bench_d2d CASCADE" || true
   rm -rf "$scratch"
 }
 
 # The warehouse limit: the same keyed table d2d's analysts query (primary key and index on at).
 contender_copy() {
-  psql "$pg_uri" -q -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<SQL
+  pg_sql <<SQL || { setup_failed "$1" "$2" copy "could not create bench_copy.location_update"; return 0; }
 DROP SCHEMA IF EXISTS bench_copy CASCADE; CREATE SCHEMA bench_copy;
 CREATE TABLE bench_copy.location_update (vehicle_id text COLLATE "C" NOT NULL, at timestamptz NOT NULL,
   lat double precision NOT NULL, lng double precision NOT NULL, organization_id text COLLATE "C",
@@ -200,12 +220,12 @@ CREATE INDEX ON bench_copy.location_update (at);
 SQL
   measure "$1" "$2" copy psql "$pg_uri" -v ON_ERROR_STOP=1 \
     -c "\\copy bench_copy.location_update FROM '$work/inputs/$1/reference/rows.csv' WITH (FORMAT csv)"
-  psql "$pg_uri" -qc "DROP SCHEMA IF EXISTS bench_copy CASCADE" >/dev/null 2>&1
+  pg_sql -c "DROP SCHEMA IF EXISTS bench_copy CASCADE" || true
 }
 
 contender_row_by_row() {
   measure "$1" "$2" row_by_row $python bench/row_by_row.py "$pg_uri" bench_rbr "$(days_dir "$1")" "$rbr_lines"
-  psql "$pg_uri" -qc "DROP SCHEMA IF EXISTS bench_rbr CASCADE" >/dev/null 2>&1
+  pg_sql -c "DROP SCHEMA IF EXISTS bench_rbr CASCADE" || true
 }
 
 contender_duckdb() {
@@ -249,6 +269,7 @@ pandas_fits() {
   echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
   echo "cores=$(nproc)"
   echo "memory_gib=$(awk '/MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo)"
+  # shellcheck disable=SC1091
   echo "os=$(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
   echo "compiler=$(c++ --version | head -n 1)"
   echo "load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -272,10 +293,12 @@ if ! skipped d2d_pg || ! skipped copy || ! skipped row_by_row; then
   pg_uri=$(cat "$run/pg/uri")
   echo "postgresql=$(psql "$pg_uri" -tAc 'SHOW server_version')" >>"$results/meta.env"
 fi
-echo "sqlite=$(sqlite3 --version | cut -d' ' -f1)" >>"$results/meta.env"
-echo "pandas=$($python -c 'import pandas; print(pandas.__version__)' 2>/dev/null || echo missing)" >>"$results/meta.env"
-echo "simdjson=$(dpkg-query -W -f='${Version}' libsimdjson-dev)" >>"$results/meta.env"
-echo "node=$(node --version)" >>"$results/meta.env"
+{
+  echo "sqlite=$(sqlite3 --version | cut -d' ' -f1)"
+  echo "pandas=$($python -c 'import pandas; print(pandas.__version__)' 2>/dev/null || echo missing)"
+  echo "simdjson=$(dpkg-query -W -f='${Version}' libsimdjson-dev)"
+  echo "node=$(node --version)"
+} >>"$results/meta.env"
 
 smallest=${sizes%% *}
 for size in $sizes; do
@@ -283,7 +306,7 @@ for size in $sizes; do
   cp "$work/inputs/$size/reference/figures" "$results/$size.figures"
   cp "$work/inputs/$size/reference/report.json" "$results/$size.reference.json"
   cp "$work/inputs/$size/generate_seconds" "$results/$size.generate_seconds"
-  echo "$(generate_args "$size")" >"$results/$size.generate_args"
+  generate_args "$size" >"$results/$size.generate_args"
   wc -l <"$work/inputs/$size/reference/rows.csv" >"$results/$size.rows"
 
   contenders=(parse_limit parse_limit_portable decode d2d_sqlite d2d_pg copy duckdb pandas)

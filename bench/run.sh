@@ -111,11 +111,23 @@ ensure_reference() {
 # --- measuring -------------------------------------------------------------------------------------
 # CPU seconds used so far by the PostgreSQL server: the postmaster, its reaped children (backends
 # that exited) and its living children. Added to the client's CPU for the contenders that load it.
+pg_postmaster() { head -n 1 "$(cat "$run/pg/server_dir")/data/postmaster.pid"; }
+# A backend's CPU moves into the postmaster's cutime only once it is reaped (a zombie shows none):
+# wait (at most 10 s) until the client's backends are gone and reaped before reading.
+pg_settle() {
+  local pid children
+  pid=$(pg_postmaster)
+  for _ in $(seq 1 100); do
+    children=$(ps -o stat=,args= --ppid "$pid") # pgrep cannot show the Z state
+    grep -qE '^Z|127\.0\.0\.1\(' <<<"$children" || return 0
+    sleep 0.1
+  done
+}
 pg_cpu() {
-  local server pid hz ticks=0 stat process
+  local pid hz ticks=0 stat process
   local -a fields
-  server=$(cat "$run/pg/server_dir")
-  pid=$(head -n 1 "$server/data/postmaster.pid")
+  pg_settle
+  pid=$(pg_postmaster)
   hz=$(getconf CLK_TCK)
   for process in "$pid" $(pgrep -P "$pid" || true); do
     stat=$(cat "/proc/$process/stat" 2>/dev/null) || continue # a backend that just exited

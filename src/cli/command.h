@@ -18,6 +18,7 @@ class Command {
 };
 
 std::unique_ptr<Command> make_run_command();
+std::unique_ptr<Command> make_backfill_command();
 std::unique_ptr<Command> make_report_command();
 std::unique_ptr<Command> make_migrate_command();
 std::unique_ptr<Command> make_generate_command();

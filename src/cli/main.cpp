@@ -1,7 +1,6 @@
 // d2d: the door2door-etl command line. main() alone maps failures to exit codes
 // (0 ok, 1 run failed, 2 usage/config) and prints them as one line on stderr.
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -9,6 +8,7 @@
 #include <map>
 
 #include "cli/command.h"
+#include "cli/logging.h"
 #include "core/error.h"
 #include "core/version.h"
 
@@ -22,19 +22,22 @@ struct Registered {
 
 constexpr Registered kCommands[] = {
     {"run", "extract + transform + load + derive one lake date", d2d::cli::make_run_command},
+    {"backfill", "every lake date of a range, several at once, with a summary",
+     d2d::cli::make_backfill_command},
     {"report", "the average distance per operating period, from the warehouse",
      d2d::cli::make_report_command},
     {"migrate", "schema migrations: up, down N, status", d2d::cli::make_migrate_command},
     {"generate", "write a realistic synthetic fleet's lake files", d2d::cli::make_generate_command},
 };
 
-void configure_logging(const std::string& level, bool quiet, bool verbose) {
-  auto logger = spdlog::stderr_color_mt("d2d");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(quiet     ? spdlog::level::warn
-                    : verbose ? spdlog::level::debug
-                              : spdlog::level::from_str(level));
+// The one line a failure ends with: a JSON line when logs are JSON, so a collector parses it too.
+void report_failure(const std::string& line, bool json_logs) {
+  if (json_logs && spdlog::default_logger_raw() != nullptr) {
+    spdlog::error("{}", line);
+    spdlog::default_logger_raw()->flush();
+  } else {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
 }
 
 }  // namespace
@@ -52,6 +55,11 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->envname("D2D_LOG_LEVEL");
+  app.add_option("--log-format", settings.log_format,
+                 "stderr logs as text, or as JSON lines (ts, level, logger, msg)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->envname("D2D_LOG_FORMAT")
+      ->capture_default_str();
   app.add_flag("-q,--quiet", quiet, "only warnings and errors on stderr");
   app.add_flag("-v,--verbose", verbose, "debug logging");
 
@@ -72,8 +80,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  const bool json_logs = settings.log_format == "json";
   try {
-    configure_logging(log_level, quiet, verbose);
+    d2d::cli::configure_logging(d2d::cli::parse_log_format(settings.log_format), log_level, quiet, verbose);
     for (auto& [sub, command] : commands) {
       if (sub->parsed()) {
         d2d::cli::apply_config_file(*sub, settings);
@@ -82,10 +91,10 @@ int main(int argc, char** argv) {
     }
     return 2;
   } catch (const d2d::core::Error& error) {
-    std::fprintf(stderr, "d2d: error: %s\n", error.what());
+    report_failure(fmt::format("d2d: error: {}", error.what()), json_logs);
     return d2d::core::exit_code_for(error.kind());
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "d2d: internal error: %s\n", error.what());
+    report_failure(fmt::format("d2d: internal error: {}", error.what()), json_logs);
     return 1;
   }
 }

@@ -17,6 +17,7 @@ struct Settings {
   std::string warehouse = "./d2d.db";           // D2D_WAREHOUSE, toml `warehouse`
   double max_reject_ratio = 0.05;               // D2D_MAX_REJECT_RATIO, toml `max_reject_ratio`
   std::string config_file;                      // --config / D2D_CONFIG; ./d2d.toml when present
+  std::string log_format = "text";              // --log-format / D2D_LOG_FORMAT: text or json
   std::string pg_schema = "vehicle_analytics";  // D2D_PG_SCHEMA, toml `pg_schema`
   bool no_wait = false;          // --no-wait: fail instead of queueing behind a run of the same date
   bool pg_analyst_role = false;  // --pg-analyst-role: migrations create d2d_analyst

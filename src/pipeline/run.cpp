@@ -77,8 +77,12 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   // Objects are decoded on every core but one while this thread loads them, in manifest order.
   const std::vector<lake::ManifestEntry> manifest = raw_zone.manifest();
   ObjectDecoder decoder(raw_zone, manifest, options.lake_date, decode_threads());
+  std::uint64_t objects_done = 0;
   for (DecodedObject object; decoder.next(object);) {
     load_object(object, reducer, *load, rejected_jsonl, figures);
+    if (options.on_progress) {
+      options.on_progress({++objects_done, manifest.size(), figures.events_read, figures.events_rejected});
+    }
   }
   reducer.flush_to(*load);
   figures.transform_ms = elapsed_ms(started);

@@ -4,12 +4,21 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "s3/client_options.h"
 #include "warehouse/warehouse.h"
 
 namespace d2d::pipeline {
+
+// How far the transform of a date has got; reported after each object (for progress displays).
+struct RunProgress {
+  std::uint64_t objects_done = 0;   // transformed in this attempt
+  std::uint64_t objects_total = 0;  // in the date's manifest
+  std::uint64_t events_read = 0;
+  std::uint64_t events_rejected = 0;
+};
 
 struct RunOptions {
   std::string source_uri;
@@ -20,6 +29,8 @@ struct RunOptions {
   int attempts = 3;                // transform+load tries when the warehouse fails transiently
   s3::ClientOptions s3;            // for s3:// sources and lakes
   bool force = false;              // load even when the raw zone is unchanged since the last run
+  // Called on the run's thread after each object is transformed; may be empty.
+  std::function<void(const RunProgress&)> on_progress = {};
 };
 
 struct RunOutcome {

@@ -7,21 +7,41 @@
 
 namespace d2d::warehouse {
 
-std::unique_ptr<Warehouse> open_warehouse(const WarehouseOptions& options) {
-  const std::string& uri = options.uri;
+namespace {
+
+enum class Engine { Sqlite, Postgres };
+
+struct EngineAndTarget {
+  Engine engine;
+  std::string sqlite_path;  // for SQLite
+};
+
+EngineAndTarget engine_of(const std::string& uri) {
   if (uri.empty())
     throw core::Error(core::ErrorKind::Usage, "no warehouse given (--warehouse or D2D_WAREHOUSE)");
   for (const char* prefix : {"sqlite://", "file://"}) {
-    if (uri.starts_with(prefix)) return open_sqlite_warehouse(uri.substr(std::string_view(prefix).size()));
+    if (uri.starts_with(prefix)) return {Engine::Sqlite, uri.substr(std::string_view(prefix).size())};
   }
   if (uri.starts_with("postgres://") || uri.starts_with("postgresql://") || uri == "postgresql:") {
-    return open_postgres_warehouse(options);
+    return {Engine::Postgres, ""};
   }
   if (uri.find("://") != std::string::npos) {
     throw core::Error(core::ErrorKind::Usage, fmt::format("unsupported warehouse URI scheme: {}",
                                                           uri.substr(0, uri.find("://") + 3)));
   }
-  return open_sqlite_warehouse(uri);
+  return {Engine::Sqlite, uri};
+}
+
+}  // namespace
+
+bool allows_parallel_loads(const WarehouseOptions& options) {
+  return engine_of(options.uri).engine == Engine::Postgres;
+}
+
+std::unique_ptr<Warehouse> open_warehouse(const WarehouseOptions& options) {
+  const EngineAndTarget target = engine_of(options.uri);
+  if (target.engine == Engine::Postgres) return open_postgres_warehouse(options);
+  return open_sqlite_warehouse(target.sqlite_path);
 }
 
 }  // namespace d2d::warehouse

@@ -132,6 +132,10 @@ struct WarehouseOptions {
   int connect_attempts = 5;      // with exponential backoff, for refused/starting servers
 };
 
+// False for SQLite, which takes one writer at a time (other connections wait on its busy
+// timeout); true for PostgreSQL, which loads different lake dates in parallel.
+bool allows_parallel_loads(const WarehouseOptions& options);
+
 // Opens a warehouse. Throws core::Error with one clear line when it cannot.
 std::unique_ptr<Warehouse> open_warehouse(const WarehouseOptions& options);
 inline std::unique_ptr<Warehouse> open_warehouse(const std::string& uri) {

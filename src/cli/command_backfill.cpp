@@ -1,0 +1,120 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "cli/backfill_display.h"
+#include "cli/command.h"
+#include "core/error.h"
+#include "pipeline/backfill.h"
+#include "warehouse/warehouse.h"
+
+namespace d2d::cli {
+namespace {
+
+// Restores the log level when the progress line gives the terminal back.
+class LogLevelScope {
+ public:
+  explicit LogLevelScope(spdlog::level::level_enum level) : m_saved(spdlog::get_level()) {
+    spdlog::set_level(level);
+  }
+  ~LogLevelScope() { spdlog::set_level(m_saved); }
+  LogLevelScope(const LogLevelScope&) = delete;
+  LogLevelScope& operator=(const LogLevelScope&) = delete;
+
+ private:
+  spdlog::level::level_enum m_saved;
+};
+
+class BackfillCommand final : public Command {
+ public:
+  void setup(CLI::App& command, Settings& settings) override {
+    command.add_option("--from", m_from, "first lake date, YYYY-MM-DD")->required();
+    command.add_option("--to", m_to, "last lake date (included), YYYY-MM-DD")->required();
+    command.add_option("--jobs", m_jobs, "lake dates run at once")
+        ->envname("D2D_JOBS")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
+    command
+        .add_option("--attempts", m_attempts, "tries of transform+load when the warehouse fails transiently")
+        ->check(CLI::Range(1, 20))
+        ->capture_default_str();
+    command.add_flag("--allow-empty", m_allow_empty,
+                     "a date with no objects succeeds (loading nothing) instead of failing");
+    add_source_option(command, settings);
+    add_lake_option(command, settings);
+    add_warehouse_option(command, settings);
+    add_reject_ratio_option(command, settings);
+    add_s3_options(command, settings);
+  }
+
+  int run(Settings& settings) override {
+    if (settings.source.empty())
+      throw core::Error(core::ErrorKind::Usage, "no source given (--source or D2D_SOURCE)");
+    pipeline::BackfillOptions options;
+    options.lake_dates = pipeline::lake_dates_between(m_from, m_to);
+    options.jobs = m_jobs;
+    options.run.source_uri = settings.source;
+    options.run.lake_uri = settings.lake;
+    options.run.max_reject_ratio = settings.max_reject_ratio;
+    options.run.allow_empty = m_allow_empty;
+    options.run.attempts = m_attempts;
+    options.run.s3 = s3_options(settings);
+    const warehouse::WarehouseOptions target = warehouse_options(settings);
+    options.open_warehouse = [target] { return warehouse::open_warehouse(target); };
+    options.one_writer_at_a_time = !warehouse::allows_parallel_loads(target);
+
+    // Migrate once, before the dates start: a bad URI or credentials end the backfill at once,
+    // and parallel dates never race to create the schema.
+    {
+      const auto warehouse = options.open_warehouse();
+      warehouse->migrate_up();
+      spdlog::info("backfill {}..{}: {} lake dates, {} at a time, into {}", m_from, m_to,
+                   options.lake_dates.size(), std::min<std::size_t>(m_jobs, options.lake_dates.size()),
+                   warehouse->describe());
+    }
+
+    const std::vector<pipeline::DateResult> results = run_with_display(options, settings);
+    fmt::print("{}", summary_table(results));
+    std::fflush(stdout);
+
+    std::vector<std::string> failed;
+    for (const auto& result : results) {
+      if (result.status == pipeline::DateStatus::Failed) failed.push_back(result.lake_date);
+    }
+    if (!failed.empty()) {
+      throw core::Error(core::ErrorKind::Input, fmt::format("backfill: {} of {} lake dates failed: {}", failed.size(),
+                                                            results.size(), fmt::join(failed, ", ")));
+    }
+    return 0;
+  }
+
+ private:
+  // The updating line only when stderr is a terminal showing text logs at the default level:
+  // with --verbose or JSON logs, plain lines keep every message intact; --quiet shows neither.
+  static std::vector<pipeline::DateResult> run_with_display(const pipeline::BackfillOptions& options,
+                                                            const Settings& settings) {
+    const bool terminal = isatty(STDERR_FILENO) == 1;
+    if (terminal && settings.log_format == "text" && spdlog::get_level() == spdlog::level::info) {
+      // The run's own info lines would break the line; warnings and errors still show.
+      const LogLevelScope quieter(spdlog::level::warn);
+      TerminalProgress progress(stderr, options.lake_dates.size());
+      return pipeline::run_backfill(options, progress);
+    }
+    LogLinesProgress progress(options.lake_dates.size());
+    return pipeline::run_backfill(options, progress);
+  }
+
+  std::string m_from, m_to;
+  unsigned m_jobs = 1;
+  int m_attempts = 3;
+  bool m_allow_empty = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_backfill_command() { return std::make_unique<BackfillCommand>(); }
+
+}  // namespace d2d::cli

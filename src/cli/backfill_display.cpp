@@ -18,11 +18,14 @@ std::string format_duration(double seconds) {
   return fmt::format("{}h{:02}m", whole / 3600, (whole % 3600) / 60);
 }
 
-const char* status_name(DateStatus status) { return status == DateStatus::Succeeded ? "succeeded" : "failed"; }
+const char* status_name(DateStatus status) {
+  return status == DateStatus::Succeeded ? "succeeded" : "failed";
+}
 
 }  // namespace
 
-BackfillTally::BackfillTally(std::size_t dates, Clock::time_point started) : m_dates(dates), m_started(started) {}
+BackfillTally::BackfillTally(std::size_t dates, Clock::time_point started)
+    : m_dates(dates), m_started(started) {}
 
 void BackfillTally::started(const std::string& lake_date) { m_running[lake_date] = {}; }
 
@@ -57,21 +60,23 @@ std::string BackfillTally::describe(Clock::time_point now) const {
   const std::string eta =
       share <= 0 ? "-" : (m_finished == m_dates ? "0s" : format_duration(elapsed_s * (1 - share) / share));
   return fmt::format("{}/{} dates ({} failed, {} running), {}/{} files, {} events at {:.0f}/s, ETA {}",
-                     m_finished, m_dates, m_failed, m_running.size(), objects_done, objects_known, events, rate,
-                     eta);
+                     m_finished, m_dates, m_failed, m_running.size(), objects_done, objects_known, events,
+                     rate, eta);
 }
 
 std::string describe_result(const DateResult& result) {
   const auto& f = result.figures;
   if (result.status == DateStatus::Succeeded) {
-    return fmt::format("{} succeeded in {:.1f} s: {} objects, {} events, {} rejected, {} location rows (run {})",
-                       result.lake_date, result.seconds, f.objects, f.events_read, f.events_rejected,
-                       f.rows_loaded, result.run_id);
+    return fmt::format(
+        "{} succeeded in {:.1f} s: {} objects, {} events, {} rejected, {} location rows (run {})",
+        result.lake_date, result.seconds, f.objects, f.events_read, f.events_rejected, f.rows_loaded,
+        result.run_id);
   }
   return fmt::format("{} failed in {:.1f} s: {}", result.lake_date, result.seconds, result.error);
 }
 
-TerminalProgress::TerminalProgress(std::FILE* terminal, std::size_t dates) : m_terminal(terminal), m_tally(dates) {}
+TerminalProgress::TerminalProgress(std::FILE* terminal, std::size_t dates)
+    : m_terminal(terminal), m_tally(dates) {}
 
 TerminalProgress::~TerminalProgress() {
   std::fputs("\r\033[K", m_terminal);
@@ -113,6 +118,9 @@ void LogLinesProgress::date_started(const std::string& lake_date) {
 
 void LogLinesProgress::date_progress(const std::string& lake_date, const pipeline::RunProgress& progress) {
   m_tally.progress(lake_date, progress);
+  spdlog::debug("backfill: {}: {}/{} objects transformed, {} events, {} rejected", lake_date,
+                progress.objects_done, progress.objects_total, progress.events_read,
+                progress.events_rejected);
   const auto now = BackfillTally::Clock::now();
   if (now - m_last_logged < m_interval) return;
   m_last_logged = now;
@@ -130,9 +138,10 @@ void LogLinesProgress::date_finished(const DateResult& result) {
 }
 
 std::string summary_table(const std::vector<DateResult>& results) {
-  std::string out = fmt::format("{:<10}  {:<9}  {:>10}  {:>8}  {:>10}  {:>7}  {}\n", "lake_date", "status", "events",
-                                "rejected", "rows", "seconds", "error");
-  out += fmt::format("{:-<10}  {:-<9}  {:->10}  {:->8}  {:->10}  {:->7}  {:-<5}\n", "", "", "", "", "", "", "");
+  std::string out = fmt::format("{:<10}  {:<9}  {:>10}  {:>8}  {:>10}  {:>7}  {}\n", "lake_date", "status",
+                                "events", "rejected", "rows", "seconds", "error");
+  out +=
+      fmt::format("{:-<10}  {:-<9}  {:->10}  {:->8}  {:->10}  {:->7}  {:-<5}\n", "", "", "", "", "", "", "");
   for (const DateResult& r : results) {
     const bool ok = r.status == DateStatus::Succeeded;
     std::string row = fmt::format("{:<10}  {:<9}  {:>10}  {:>8}  {:>10}  {:>7.2f}  {}", r.lake_date,

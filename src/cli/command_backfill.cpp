@@ -85,8 +85,9 @@ class BackfillCommand final : public Command {
       if (result.status == pipeline::DateStatus::Failed) failed.push_back(result.lake_date);
     }
     if (!failed.empty()) {
-      throw core::Error(core::ErrorKind::Input, fmt::format("backfill: {} of {} lake dates failed: {}", failed.size(),
-                                                            results.size(), fmt::join(failed, ", ")));
+      throw core::Error(core::ErrorKind::Input,
+                        fmt::format("backfill: {} of {} lake dates failed: {}", failed.size(), results.size(),
+                                    fmt::join(failed, ", ")));
     }
     return 0;
   }

@@ -141,7 +141,8 @@ DateResult run_one_date(const BackfillOptions& options, const std::string& lake_
 
 std::vector<std::string> lake_dates_between(const std::string& from, const std::string& to) {
   const auto first = core::parse_date(from);
-  if (!first) throw Error(ErrorKind::Usage, fmt::format("--from '{}' is not a date (expected YYYY-MM-DD)", from));
+  if (!first)
+    throw Error(ErrorKind::Usage, fmt::format("--from '{}' is not a date (expected YYYY-MM-DD)", from));
   const auto last = core::parse_date(to);
   if (!last) throw Error(ErrorKind::Usage, fmt::format("--to '{}' is not a date (expected YYYY-MM-DD)", to));
   if (*last < *first) throw Error(ErrorKind::Usage, fmt::format("--to {} is before --from {}", to, from));
@@ -163,11 +164,12 @@ std::vector<DateResult> run_backfill(const BackfillOptions& options, BackfillObs
       serialized.finished(results[i]);
     }
   };
-  const std::size_t threads = std::clamp<std::size_t>(options.jobs, 1, std::max<std::size_t>(1, results.size()));
+  const std::size_t threads =
+      std::clamp<std::size_t>(options.jobs, 1, std::max<std::size_t>(1, results.size()));
   std::vector<std::jthread> workers;
   workers.reserve(threads - 1);
   for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(worker);
-  worker();  // this thread is one of the workers
+  worker();         // this thread is one of the workers
   workers.clear();  // joins
   return results;
 }

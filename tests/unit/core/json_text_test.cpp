@@ -24,12 +24,15 @@ TEST(JsonText, EscapesQuotesBackslashesAndControlCharacters) {
 }
 
 TEST(JsonText, LossyKeepsValidUtf8AndReplacesEverythingElse) {
-  EXPECT_EQ(quoted_lossy("caf\xc3\xa9 \xf0\x9f\x9a\x90 \"q\"\n"), "\"caf\xc3\xa9 \xf0\x9f\x9a\x90 \\\"q\\\"\\n\"");
-  EXPECT_EQ(quoted_lossy("a\xff" "b"), R"("a\ufffdb")");
-  EXPECT_EQ(quoted_lossy("\xc0\xaf"), R"("\ufffd\ufffd")");      // overlong '/'
-  EXPECT_EQ(quoted_lossy("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // a surrogate
+  EXPECT_EQ(quoted_lossy("caf\xc3\xa9 \xf0\x9f\x9a\x90 \"q\"\n"),
+            "\"caf\xc3\xa9 \xf0\x9f\x9a\x90 \\\"q\\\"\\n\"");
+  EXPECT_EQ(quoted_lossy("a\xff"
+                         "b"),
+            R"("a\ufffdb")");
+  EXPECT_EQ(quoted_lossy("\xc0\xaf"), R"("\ufffd\ufffd")");                      // overlong '/'
+  EXPECT_EQ(quoted_lossy("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");            // a surrogate
   EXPECT_EQ(quoted_lossy("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")");  // above U+10FFFF
-  EXPECT_EQ(quoted_lossy("end \xe2\x82"), R"("end \ufffd\ufffd")");  // cut sequence
+  EXPECT_EQ(quoted_lossy("end \xe2\x82"), R"("end \ufffd\ufffd")");              // cut sequence
 }
 
 }  // namespace

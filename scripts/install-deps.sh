@@ -19,6 +19,8 @@ packages=(
   time bc python3-psycopg2 python3-pandas
   # S3 tests and benchmark: independent clients and signer (Debian's python3, /usr/bin/python3)
   python3-botocore python3-boto3 awscli
+  # deploy/ checks: Compose v1 validates docker-compose.yml without a Docker engine
+  docker-compose
 )
 
 missing=()

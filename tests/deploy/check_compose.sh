@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Validates deploy/docker-compose.yml with Compose v1 (`docker-compose config`, Debian's package),
+# which needs no Docker engine, then checks what the README promises: healthchecks on both
+# services, d2d waiting for a healthy PostgreSQL, serve bound to every interface inside the
+# container but published on the host's loopback only, and no default for the password.
+# Exit 77 (ctest: skipped) when no Compose client is installed.
+set -euo pipefail
+compose_file=$1
+if ! command -v docker-compose >/dev/null; then
+  echo "docker-compose not installed: compose file not checked" >&2
+  exit 77
+fi
+if D2D_SOURCE=s3://b docker-compose -f "$compose_file" config -q 2>/dev/null; then
+  echo "compose file accepted a missing D2D_PG_PASSWORD" >&2
+  exit 1
+fi
+D2D_PG_PASSWORD=secret D2D_SOURCE=s3://fleet-events docker-compose -f "$compose_file" config > "${TMPDIR:-/tmp}/d2d-compose-$$.yml"
+trap 'rm -f "${TMPDIR:-/tmp}/d2d-compose-$$.yml"' EXIT
+/usr/bin/python3 - "${TMPDIR:-/tmp}/d2d-compose-$$.yml" <<'PY'
+import sys
+import yaml
+
+config = yaml.safe_load(open(sys.argv[1]))
+services = config["services"]
+problems = []
+for name in ("postgres", "d2d"):
+    if "healthcheck" not in services.get(name, {}):
+        problems.append(f"service {name} has no healthcheck")
+if not services["postgres"]["image"].startswith("postgres:15"):
+    problems.append("the warehouse must be PostgreSQL 15")
+d2d = services["d2d"]
+if d2d.get("depends_on", {}).get("postgres", {}).get("condition") != "service_healthy":
+    problems.append("d2d must wait for a healthy postgres")
+command = d2d["command"]
+if command[:1] != ["serve"] or command[command.index("--bind") + 1] != "0.0.0.0":
+    problems.append(f"d2d must run `serve --bind 0.0.0.0`, not {command}")
+for flag in ("--port", "--at", "--tz"):
+    if flag not in command:
+        problems.append(f"serve needs {flag}")
+def host_ip(port):  # Compose v1 renders "127.0.0.1:8080:8080/tcp"; the spec's long form is a map
+    return port.split(":")[0] if isinstance(port, str) else str(port.get("host_ip", ""))
+if not d2d.get("ports") or not all(host_ip(p) == "127.0.0.1" for p in d2d["ports"]):
+    problems.append(f"the status page must be published on the host's loopback only: {d2d.get('ports')}")
+env = d2d["environment"]
+if not env.get("D2D_WAREHOUSE", "").startswith("postgresql://") or ":secret@" in env["D2D_WAREHOUSE"]:
+    problems.append("D2D_WAREHOUSE must be a postgresql:// URI without the password")
+if env.get("PGPASSWORD") != "secret" or env.get("D2D_SOURCE") != "s3://fleet-events":
+    problems.append("PGPASSWORD and D2D_SOURCE must come from the environment")
+for problem in problems:
+    print(problem, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY

@@ -20,9 +20,9 @@ const std::vector<std::string> kDates = {"2019-06-01", "2019-06-02", "2019-06-03
 // Three operating days of a small fleet (breaks and a few bad lines), flat layout; the last
 // day's late files spill into 2019-06-04, which no test loads.
 void generate_three_days(const fs::path& out) {
-  auto generated = run_d2d({"generate", "--out", out.string(), "--date", kDates.front(), "--days", "3",
-                            "--vehicles", "6", "--interval-s", "60", "--layout", "flat", "--breaks",
-                            "--bad-ratio", "0.002", "--seed", "11"});
+  auto generated =
+      run_d2d({"generate", "--out", out.string(), "--date", kDates.front(), "--days", "3", "--vehicles", "6",
+               "--interval-s", "60", "--layout", "flat", "--breaks", "--bad-ratio", "0.002", "--seed", "11"});
   ASSERT_EQ(generated.exit_code, 0) << generated.err;
 }
 
@@ -91,13 +91,15 @@ TEST_P(Backfill, TwoAtATimeGivesTheWarehouseOfSequentialRuns) {
   EXPECT_LT(second_started, first_finished) << backfill.err;
 
   // The summary table agrees with the ledger, date by date.
-  EXPECT_EQ(words(backfill.out.substr(0, backfill.out.find('\n'))),
-            (std::vector<std::string>{"lake_date", "status", "events", "rejected", "rows", "seconds", "error"}));
+  EXPECT_EQ(
+      words(backfill.out.substr(0, backfill.out.find('\n'))),
+      (std::vector<std::string>{"lake_date", "status", "events", "rejected", "rows", "seconds", "error"}));
   for (const auto& date : kDates) {
     const auto row = summary_row(backfill.out, date);
     ASSERT_EQ(row.size(), 6U) << backfill.out;
     const std::string ledger = m_backfilled.query(
-        "SELECT status, events_read, events_rejected, rows_loaded FROM etl_run WHERE lake_date = '" + date + "'");
+        "SELECT status, events_read, events_rejected, rows_loaded FROM etl_run WHERE lake_date = '" + date +
+        "'");
     EXPECT_EQ(row[1] + "|" + row[2] + "|" + row[3] + "|" + row[4], ledger);
     EXPECT_NE(row[2], "0") << "the generated day has events";
   }
@@ -117,7 +119,8 @@ TEST_P(Backfill, AFailingDateFailsTheBackfillWhileTheOthersLoad) {
 
   auto backfill = run_d2d(backfill_args(m_backfilled, "lake", {"--jobs", "2"}));
   EXPECT_EQ(backfill.exit_code, 1) << backfill.err;
-  EXPECT_NE(backfill.err.find("d2d: error: backfill: 1 of 3 lake dates failed: 2019-06-02"), std::string::npos)
+  EXPECT_NE(backfill.err.find("d2d: error: backfill: 1 of 3 lake dates failed: 2019-06-02"),
+            std::string::npos)
       << backfill.err;
   EXPECT_EQ(summary_row(backfill.out, "2019-06-01").at(1), "succeeded") << backfill.out;
   EXPECT_EQ(summary_row(backfill.out, "2019-06-03").at(1), "succeeded") << backfill.out;
@@ -125,7 +128,8 @@ TEST_P(Backfill, AFailingDateFailsTheBackfillWhileTheOthersLoad) {
   ASSERT_GT(failed.size(), 6U) << backfill.out;
   EXPECT_EQ(failed[1], "failed");
   EXPECT_EQ(failed[4], "-") << "a failed date loaded no rows";
-  EXPECT_NE(backfill.out.find("corrupt gzip object data/2019-06-02-10-00-0-events.json.gz"), std::string::npos)
+  EXPECT_NE(backfill.out.find("corrupt gzip object data/2019-06-02-10-00-0-events.json.gz"),
+            std::string::npos)
       << backfill.out;
   EXPECT_NE(backfill.out.find("3 dates: 2 succeeded, 1 failed"), std::string::npos) << backfill.out;
 
@@ -144,12 +148,14 @@ TEST_P(Backfill, AFailingDateFailsTheBackfillWhileTheOthersLoad) {
 TEST(BackfillUsage, BadRangesAreUsageErrors) {
   TempDir dir;
   auto args = [&](const std::string& from, const std::string& to) {
-    return std::vector<std::string>{"backfill", "--source", dir.path().string(), "--warehouse",
-                                    (dir / "w.db").string(), "--from", from, "--to", to};
+    return std::vector<std::string>{
+        "backfill", "--source", dir.path().string(), "--warehouse", (dir / "w.db").string(), "--from", from,
+        "--to",     to};
   };
   auto backwards = run_d2d(args("2019-06-03", "2019-06-01"));
   EXPECT_EQ(backwards.exit_code, 2);
-  EXPECT_NE(backwards.err.find("--to 2019-06-01 is before --from 2019-06-03"), std::string::npos) << backwards.err;
+  EXPECT_NE(backwards.err.find("--to 2019-06-01 is before --from 2019-06-03"), std::string::npos)
+      << backwards.err;
   auto not_a_date = run_d2d(args("2019-02-30", "2019-03-01"));
   EXPECT_EQ(not_a_date.exit_code, 2);
   EXPECT_NE(not_a_date.err.find("--from '2019-02-30' is not a date"), std::string::npos) << not_a_date.err;
@@ -187,10 +193,10 @@ CliResult run_d2d_on_terminal(const std::vector<std::string>& args) {
 TEST(BackfillTerminal, ShowsOneUpdatingProgressLine) {
   TempDir dir;
   generate_three_days(dir / "source");
-  auto backfill = run_d2d_on_terminal({"backfill", "--source", (dir / "source").string(), "--lake",
-                                       (dir / "lake").string(), "--warehouse", (dir / "w.db").string(), "--from",
-                                       kDates.front(), "--to", kDates.back(), "--jobs", "2", "--max-reject-ratio",
-                                       "1"});
+  auto backfill =
+      run_d2d_on_terminal({"backfill", "--source", (dir / "source").string(), "--lake",
+                           (dir / "lake").string(), "--warehouse", (dir / "w.db").string(), "--from",
+                           kDates.front(), "--to", kDates.back(), "--jobs", "2", "--max-reject-ratio", "1"});
   ASSERT_EQ(backfill.exit_code, 0) << backfill.out;
   const std::string& screen = backfill.out;
   // The line is redrawn in place (carriage return, erase line) with dates, files, events, rate, ETA.
@@ -207,7 +213,8 @@ TEST(BackfillTerminal, ShowsOneUpdatingProgressLine) {
   EXPECT_GE(redraws, 6U) << "redrawn at least when each date starts and ends";
   EXPECT_NE(screen.find("3/3 dates (0 failed, 0 running)"), std::string::npos) << screen;
   // Each finished date leaves a line of its own; the run's info logs stay off the screen.
-  for (const auto& date : kDates) EXPECT_NE(screen.find("\x1b[K" + date + " succeeded in "), std::string::npos);
+  for (const auto& date : kDates)
+    EXPECT_NE(screen.find("\x1b[K" + date + " succeeded in "), std::string::npos);
   EXPECT_EQ(screen.find(" info "), std::string::npos) << screen;
   EXPECT_NE(screen.find("3 dates: 3 succeeded, 0 failed"), std::string::npos) << screen;
 }

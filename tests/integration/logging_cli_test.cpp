@@ -46,8 +46,15 @@ class JsonLogs : public ::testing::Test {
     ASSERT_EQ(generated.exit_code, 0) << generated.err;
   }
   std::vector<std::string> run_args(const fs::path& source) const {
-    return {"run",       "--source", source.string(), "--lake", (m_dir / "lake").string(), "--warehouse",
-            (m_dir / "w.db").string(), "--date", "2019-06-01"};
+    return {"run",
+            "--source",
+            source.string(),
+            "--lake",
+            (m_dir / "lake").string(),
+            "--warehouse",
+            (m_dir / "w.db").string(),
+            "--date",
+            "2019-06-01"};
   }
   TempDir m_dir;
   // The extract log line names the source folder: quotes, a newline, a tab, a backslash, an
@@ -110,13 +117,22 @@ TEST_F(JsonLogs, UnknownFormatIsAUsageError) {
 
 TEST_F(JsonLogs, QuietDefaultAndVerboseLevels) {
   auto backfill = [&](const std::vector<std::string>& flags) {
-    std::vector<std::string> args = {"backfill", "--source", m_source.string(), "--lake", (m_dir / "lake").string(),
-                                     "--warehouse", (m_dir / "w.db").string(), "--from", "2019-06-01", "--to",
+    std::vector<std::string> args = {"backfill",
+                                     "--source",
+                                     m_source.string(),
+                                     "--lake",
+                                     (m_dir / "lake").string(),
+                                     "--warehouse",
+                                     (m_dir / "w.db").string(),
+                                     "--from",
+                                     "2019-06-01",
+                                     "--to",
                                      "2019-06-01"};
     args.insert(args.end(), flags.begin(), flags.end());
     auto result = run_d2d(args);
     EXPECT_EQ(result.exit_code, 0) << result.err;
-    EXPECT_NE(result.out.find("1 dates: 1 succeeded, 0 failed"), std::string::npos) << "the summary is not a log";
+    EXPECT_NE(result.out.find("1 dates: 1 succeeded, 0 failed"), std::string::npos)
+        << "the summary is not a log";
     return result.err;
   };
   EXPECT_EQ(backfill({"--quiet"}), "") << "quiet: nothing but warnings and errors";

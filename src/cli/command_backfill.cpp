@@ -37,31 +37,14 @@ class BackfillCommand final : public Command {
         ->envname("D2D_JOBS")
         ->check(CLI::Range(1, 64))
         ->capture_default_str();
-    command
-        .add_option("--attempts", m_attempts, "tries of transform+load when the warehouse fails transiently")
-        ->check(CLI::Range(1, 20))
-        ->capture_default_str();
-    command.add_flag("--allow-empty", m_allow_empty,
-                     "a date with no objects succeeds (loading nothing) instead of failing");
-    add_source_option(command, settings);
-    add_lake_option(command, settings);
-    add_warehouse_option(command, settings);
-    add_reject_ratio_option(command, settings);
-    add_s3_options(command, settings);
+    add_lake_date_run_options(command, settings);
   }
 
   int run(Settings& settings) override {
-    if (settings.source.empty())
-      throw core::Error(core::ErrorKind::Usage, "no source given (--source or D2D_SOURCE)");
     pipeline::BackfillOptions options;
     options.lake_dates = pipeline::lake_dates_between(m_from, m_to);
     options.jobs = m_jobs;
-    options.run.source_uri = settings.source;
-    options.run.lake_uri = settings.lake;
-    options.run.max_reject_ratio = settings.max_reject_ratio;
-    options.run.allow_empty = m_allow_empty;
-    options.run.attempts = m_attempts;
-    options.run.s3 = s3_options(settings);
+    options.run = run_options(settings);
     const warehouse::WarehouseOptions target = warehouse_options(settings);
     options.open_warehouse = [target] { return warehouse::open_warehouse(target); };
     options.one_writer_at_a_time = !warehouse::allows_parallel_loads(target);
@@ -110,8 +93,6 @@ class BackfillCommand final : public Command {
 
   std::string m_from, m_to;
   unsigned m_jobs = 1;
-  int m_attempts = 3;
-  bool m_allow_empty = false;
 };
 
 }  // namespace

@@ -41,6 +41,33 @@ void add_warehouse_option(CLI::App& command, Settings& settings) {
                    "migrations create the read-only role d2d_analyst with SELECT on the analyst relations");
 }
 
+void add_lake_date_run_options(CLI::App& command, Settings& settings) {
+  command
+      .add_option("--attempts", settings.attempts,
+                  "tries of transform+load when the warehouse fails transiently")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
+  command.add_flag("--allow-empty", settings.allow_empty,
+                   "succeed (loading nothing) when a date has no objects");
+  add_source_option(command, settings);
+  add_lake_option(command, settings);
+  add_warehouse_option(command, settings);
+  add_reject_ratio_option(command, settings);
+  add_s3_options(command, settings);
+}
+
+pipeline::RunOptions run_options(const Settings& settings) {
+  if (settings.source.empty()) throw Error(ErrorKind::Usage, "no source given (--source or D2D_SOURCE)");
+  pipeline::RunOptions options;
+  options.source_uri = settings.source;
+  options.lake_uri = settings.lake;
+  options.max_reject_ratio = settings.max_reject_ratio;
+  options.allow_empty = settings.allow_empty;
+  options.attempts = settings.attempts;
+  options.s3 = s3_options(settings);
+  return options;
+}
+
 warehouse::WarehouseOptions warehouse_options(const Settings& settings) {
   warehouse::WarehouseOptions options;
   options.uri = settings.warehouse;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "pipeline/run.h"
 #include "s3/client_options.h"
 #include "warehouse/warehouse.h"
 
@@ -19,6 +20,9 @@ struct Settings {
   std::string config_file;                      // --config / D2D_CONFIG; ./d2d.toml when present
   std::string log_format = "text";              // --log-format / D2D_LOG_FORMAT: text or json
   std::string pg_schema = "vehicle_analytics";  // D2D_PG_SCHEMA, toml `pg_schema`
+  int attempts = 3;              // --attempts: transform+load tries on transient warehouse failures
+  bool allow_empty = false;      // --allow-empty: a date with no objects succeeds, loading nothing
+  bool force = false;            // --force: load even when the raw zone is unchanged since the last run
   bool no_wait = false;          // --no-wait: fail instead of queueing behind a run of the same date
   bool pg_analyst_role = false;  // --pg-analyst-role: migrations create d2d_analyst
   // S3 (s3:// sources and lakes); AWS_* variables and ~/.aws fill what these leave empty.
@@ -37,6 +41,12 @@ void add_lake_option(CLI::App& command, Settings& settings);
 void add_warehouse_option(CLI::App& command, Settings& settings);  // with the PostgreSQL options
 void add_reject_ratio_option(CLI::App& command, Settings& settings);
 void add_s3_options(CLI::App& command, Settings& settings);
+
+// Everything a run of lake dates needs (run, backfill): source, lake, warehouse, reject ratio,
+// S3, --attempts, --allow-empty and --force.
+void add_lake_date_run_options(CLI::App& command, Settings& settings);
+// The options of one run; the lake date is set by the caller.
+pipeline::RunOptions run_options(const Settings& settings);
 
 warehouse::WarehouseOptions warehouse_options(const Settings& settings);
 // The S3 client's options, with retries and the credential source logged.

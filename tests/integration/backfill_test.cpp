@@ -162,6 +162,25 @@ TEST(BackfillUsage, BadRangesAreUsageErrors) {
   EXPECT_FALSE(fs::exists(dir / "w.db")) << "nothing is opened before the flags are checked";
 }
 
+TEST(BackfillRejectRatio, ADateAboveTheThresholdCountsAsFailed) {
+  TempDir dir;
+  // 20 of the fixture's 26 lines are bad: above the default 5%.
+  const fs::path fixture = fs::path(D2D_TEST_DATA_DIR) / "mixed";
+  auto backfill =
+      run_d2d({"backfill", "--source", fixture.string(), "--lake", (dir / "lake").string(), "--warehouse",
+               (dir / "w.db").string(), "--from", "2019-06-01", "--to", "2019-06-01"});
+  EXPECT_EQ(backfill.exit_code, 1) << backfill.err;
+  const auto row = summary_row(backfill.out, "2019-06-01");
+  ASSERT_GT(row.size(), 6U) << backfill.out;
+  EXPECT_EQ(row[1], "failed");
+  EXPECT_EQ(row[2] + "|" + row[3], "26|20") << "the counts reached before the failure";
+  EXPECT_NE(backfill.out.find("76.92% of lines rejected, above the threshold of 5.00%"), std::string::npos)
+      << backfill.out;
+  // Everything was stored before the run was failed (SPEC §3).
+  EXPECT_EQ(query_one(dir / "w.db", "SELECT status FROM etl_run"), "failed");
+  EXPECT_EQ(query_one(dir / "w.db", "SELECT COUNT(*) FROM rejected_event"), "20");
+}
+
 // Runs d2d on a pseudo-terminal (stdout and stderr both on it); returns everything it printed.
 CliResult run_d2d_on_terminal(const std::vector<std::string>& args) {
   std::vector<char*> argv;

@@ -57,14 +57,16 @@ class CountingLoad final : public warehouse::LakeDateLoad {
 
 class CountingWarehouse final : public warehouse::Warehouse {
  public:
-  CountingWarehouse(std::atomic<int>& active, std::atomic<int>& most, std::unique_ptr<warehouse::Warehouse> inner)
+  CountingWarehouse(std::atomic<int>& active, std::atomic<int>& most,
+                    std::unique_ptr<warehouse::Warehouse> inner)
       : m_active(active), m_most(most), m_inner(std::move(inner)) {}
   std::vector<warehouse::MigrationState> migration_status() override { return m_inner->migration_status(); }
   int migrate_up() override { return m_inner->migrate_up(); }
   int migrate_down(int steps) override { return m_inner->migrate_down(steps); }
   std::int64_t start_run(const std::string& lake_date) override { return m_inner->start_run(lake_date); }
   void fail_run(std::int64_t run_id, const std::string& error) override { m_inner->fail_run(run_id, error); }
-  std::unique_ptr<warehouse::LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) override {
+  std::unique_ptr<warehouse::LakeDateLoad> begin_load(const std::string& lake_date,
+                                                      std::int64_t run_id) override {
     const int now = ++m_active;
     for (int seen = m_most.load(); now > seen && !m_most.compare_exchange_weak(seen, now);) {
     }
@@ -104,10 +106,12 @@ class BackfillOnSqlite : public ::testing::Test {
     fs::create_directories(m_dir / "source/data");
     for (const auto& date : m_dates) {
       for (int object = 0; object < 2; ++object) {
-        std::ofstream out(m_dir / "source/data" / (date + "-1" + std::to_string(object) + "-00-0-events.json"));
+        std::ofstream out(m_dir / "source/data" /
+                          (date + "-1" + std::to_string(object) + "-00-0-events.json"));
         for (int i = 0; i < 5; ++i) {
           const std::string at = date + "T1" + std::to_string(object) + ":0" + std::to_string(i) + ":00Z";
-          out << R"({"event":"update","on":"vehicle","at":")" << at << R"(","data":{"id":"v1","location":{"lat":52.5,)"
+          out << R"({"event":"update","on":"vehicle","at":")" << at
+              << R"(","data":{"id":"v1","location":{"lat":52.5,)"
               << R"("lng":13.)" << i << R"(,"at":")" << at << R"("}},"organization_id":"org"})" << '\n';
         }
       }

@@ -20,7 +20,12 @@ std::string format_duration(double seconds) {
 }
 
 const char* status_name(DateStatus status) {
-  return status == DateStatus::Succeeded ? "succeeded" : "failed";
+  switch (status) {
+    case DateStatus::Succeeded: return "succeeded";
+    case DateStatus::Unchanged: return "unchanged";
+    case DateStatus::Failed: break;
+  }
+  return "failed";
 }
 
 }  // namespace
@@ -72,6 +77,11 @@ std::string describe_result(const DateResult& result) {
         "{} succeeded in {:.1f} s: {} objects, {} events, {} rejected, {} location rows (run {})",
         result.lake_date, result.seconds, f.objects, f.events_read, f.events_rejected, f.rows_loaded,
         result.run_id);
+  }
+  if (result.status == DateStatus::Unchanged) {
+    return fmt::format(
+        "{} unchanged: nothing to do, run {} loaded this raw zone ({} objects; --force loads it again)",
+        result.lake_date, result.loaded_by_run, f.objects);
   }
   return fmt::format("{} failed in {:.1f} s: {}", result.lake_date, result.seconds, result.error);
 }
@@ -130,10 +140,10 @@ void LogLinesProgress::date_progress(const std::string& lake_date, const pipelin
 
 void LogLinesProgress::date_finished(const DateResult& result) {
   m_tally.finished(result);
-  if (result.status == DateStatus::Succeeded) {
-    spdlog::info("backfill: {}", describe_result(result));
-  } else {
+  if (result.status == DateStatus::Failed) {
     spdlog::error("backfill: {}", describe_result(result));
+  } else {
+    spdlog::info("backfill: {}", describe_result(result));
   }
   spdlog::info("backfill: {}", m_tally.describe());
 }
@@ -144,17 +154,19 @@ std::string summary_table(const std::vector<DateResult>& results) {
   out +=
       fmt::format("{:-<10}  {:-<9}  {:->10}  {:->8}  {:->10}  {:->7}  {:-<5}\n", "", "", "", "", "", "", "");
   for (const DateResult& r : results) {
-    const bool ok = r.status == DateStatus::Succeeded;
+    const bool ok = r.status != DateStatus::Failed;
     std::string row = fmt::format("{:<10}  {:<9}  {:>10}  {:>8}  {:>10}  {:>7.2f}  {}", r.lake_date,
                                   status_name(r.status), r.figures.events_read, r.figures.events_rejected,
                                   ok ? std::to_string(r.figures.rows_loaded) : "-", r.seconds, r.error);
     row.erase(row.find_last_not_of(' ') + 1);  // no trailing blanks when there is no error
     out += row + "\n";
   }
-  const auto failed = std::count_if(results.begin(), results.end(),
-                                    [](const DateResult& r) { return r.status == DateStatus::Failed; });
-  out += fmt::format("{} dates: {} succeeded, {} failed\n", results.size(),
-                     results.size() - static_cast<std::size_t>(failed), failed);
+  const auto count = [&](DateStatus status) {
+    return std::count_if(results.begin(), results.end(),
+                         [&](const DateResult& r) { return r.status == status; });
+  };
+  out += fmt::format("{} dates: {} succeeded, {} unchanged, {} failed\n", results.size(),
+                     count(DateStatus::Succeeded), count(DateStatus::Unchanged), count(DateStatus::Failed));
   return out;
 }
 

@@ -49,6 +49,8 @@ void add_lake_date_run_options(CLI::App& command, Settings& settings) {
       ->capture_default_str();
   command.add_flag("--allow-empty", settings.allow_empty,
                    "succeed (loading nothing) when a date has no objects");
+  command.add_flag("--force", settings.force,
+                   "load again even when the raw zone is unchanged since the last successful run");
   add_source_option(command, settings);
   add_lake_option(command, settings);
   add_warehouse_option(command, settings);
@@ -64,6 +66,7 @@ pipeline::RunOptions run_options(const Settings& settings) {
   options.max_reject_ratio = settings.max_reject_ratio;
   options.allow_empty = settings.allow_empty;
   options.attempts = settings.attempts;
+  options.force = settings.force;
   options.s3 = s3_options(settings);
   return options;
 }

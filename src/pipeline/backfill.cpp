@@ -128,7 +128,8 @@ DateResult run_one_date(const BackfillOptions& options, const std::string& lake_
     const RunOutcome outcome = run_lake_date(run, *warehouse);
     result.run_id = outcome.run_id;
     result.figures = outcome.figures;
-    result.status = DateStatus::Succeeded;
+    result.loaded_by_run = outcome.loaded_by_run;
+    result.status = outcome.nothing_to_do ? DateStatus::Unchanged : DateStatus::Succeeded;
   } catch (const std::exception& error) {
     result.status = DateStatus::Failed;
     result.error = error.what();

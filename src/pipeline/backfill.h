@@ -14,12 +14,15 @@
 
 namespace d2d::pipeline {
 
-enum class DateStatus { Succeeded, Failed };
+// Unchanged: the date's raw zone was exactly what an earlier run loaded, so nothing was loaded
+// (a success; `--force` loads it again).
+enum class DateStatus { Succeeded, Unchanged, Failed };
 
 struct DateResult {
   std::string lake_date;
   DateStatus status = DateStatus::Failed;
-  std::int64_t run_id = 0;  // 0 when the run never reached the ledger
+  std::int64_t run_id = 0;         // 0 when the run never reached the ledger
+  std::int64_t loaded_by_run = 0;  // for Unchanged: the run that loaded this raw zone
   // Complete for a success; for a failure, as far as the run got (rows_loaded stays 0).
   warehouse::RunFigures figures;
   double seconds = 0;

@@ -103,11 +103,19 @@ TEST_P(Backfill, TwoAtATimeGivesTheWarehouseOfSequentialRuns) {
     EXPECT_EQ(row[1] + "|" + row[2] + "|" + row[3] + "|" + row[4], ledger);
     EXPECT_NE(row[2], "0") << "the generated day has events";
   }
-  EXPECT_NE(backfill.out.find("3 dates: 3 succeeded, 0 failed"), std::string::npos) << backfill.out;
+  EXPECT_NE(backfill.out.find("3 dates: 3 succeeded, 0 unchanged, 0 failed"), std::string::npos)
+      << backfill.out;
 
-  // Backfilling again changes nothing (each date is an idempotent run).
+  // Backfilling again finds every date unchanged and loads nothing; with --force it loads every
+  // date again (each date is an idempotent run): the same warehouse either way.
   auto again = run_d2d(backfill_args(m_backfilled, "lake_backfilled", {"--jobs", "3"}));
   ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("3 dates: 0 succeeded, 3 unchanged, 0 failed"), std::string::npos) << again.out;
+  EXPECT_EQ(summary_row(again.out, "2019-06-02").at(1), "unchanged") << again.out;
+  EXPECT_EQ(first_difference(m_sequential.dump(), m_backfilled.dump()), "");
+  auto forced = run_d2d(backfill_args(m_backfilled, "lake_backfilled", {"--jobs", "3", "--force"}));
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_NE(forced.out.find("3 dates: 3 succeeded, 0 unchanged, 0 failed"), std::string::npos) << forced.out;
   EXPECT_EQ(first_difference(m_sequential.dump(), m_backfilled.dump()), "");
 }
 
@@ -131,7 +139,8 @@ TEST_P(Backfill, AFailingDateFailsTheBackfillWhileTheOthersLoad) {
   EXPECT_NE(backfill.out.find("corrupt gzip object data/2019-06-02-10-00-0-events.json.gz"),
             std::string::npos)
       << backfill.out;
-  EXPECT_NE(backfill.out.find("3 dates: 2 succeeded, 1 failed"), std::string::npos) << backfill.out;
+  EXPECT_NE(backfill.out.find("3 dates: 2 succeeded, 0 unchanged, 1 failed"), std::string::npos)
+      << backfill.out;
 
   EXPECT_EQ(m_backfilled.query("SELECT lake_date, status FROM etl_run ORDER BY lake_date"),
             "2019-06-01|succeeded\n2019-06-02|failed\n2019-06-03|succeeded");
@@ -235,7 +244,7 @@ TEST(BackfillTerminal, ShowsOneUpdatingProgressLine) {
   for (const auto& date : kDates)
     EXPECT_NE(screen.find("\x1b[K" + date + " succeeded in "), std::string::npos);
   EXPECT_EQ(screen.find(" info "), std::string::npos) << screen;
-  EXPECT_NE(screen.find("3 dates: 3 succeeded, 0 failed"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("3 dates: 3 succeeded, 0 unchanged, 0 failed"), std::string::npos) << screen;
 }
 
 }  // namespace

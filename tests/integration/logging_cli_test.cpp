@@ -127,11 +127,12 @@ TEST_F(JsonLogs, QuietDefaultAndVerboseLevels) {
                                      "--from",
                                      "2019-06-01",
                                      "--to",
-                                     "2019-06-01"};
+                                     "2019-06-01",
+                                     "--force"};  // load every time, not "unchanged"
     args.insert(args.end(), flags.begin(), flags.end());
     auto result = run_d2d(args);
     EXPECT_EQ(result.exit_code, 0) << result.err;
-    EXPECT_NE(result.out.find("1 dates: 1 succeeded, 0 failed"), std::string::npos)
+    EXPECT_NE(result.out.find("1 dates: 1 succeeded, 0 unchanged, 0 failed"), std::string::npos)
         << "the summary is not a log";
     return result.err;
   };

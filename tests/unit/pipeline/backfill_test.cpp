@@ -65,6 +65,12 @@ class CountingWarehouse final : public warehouse::Warehouse {
   int migrate_down(int steps) override { return m_inner->migrate_down(steps); }
   std::int64_t start_run(const std::string& lake_date) override { return m_inner->start_run(lake_date); }
   void fail_run(std::int64_t run_id, const std::string& error) override { m_inner->fail_run(run_id, error); }
+  std::optional<warehouse::LastRun> last_finished_run(const std::string& lake_date) override {
+    return m_inner->last_finished_run(lake_date);
+  }
+  void finish_unchanged(std::int64_t run_id, const warehouse::RunFigures& figures) override {
+    m_inner->finish_unchanged(run_id, figures);
+  }
   std::unique_ptr<warehouse::LakeDateLoad> begin_load(const std::string& lake_date,
                                                       std::int64_t run_id) override {
     const int now = ++m_active;

@@ -22,5 +22,7 @@ std::unique_ptr<Command> make_backfill_command();
 std::unique_ptr<Command> make_report_command();
 std::unique_ptr<Command> make_migrate_command();
 std::unique_ptr<Command> make_generate_command();
+std::unique_ptr<Command> make_status_command();
+std::unique_ptr<Command> make_serve_command();
 
 }  // namespace d2d::cli

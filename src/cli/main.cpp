@@ -28,6 +28,10 @@ constexpr Registered kCommands[] = {
      d2d::cli::make_report_command},
     {"migrate", "schema migrations: up, down N, status", d2d::cli::make_migrate_command},
     {"generate", "write a realistic synthetic fleet's lake files", d2d::cli::make_generate_command},
+    {"status", "the etl_run ledger: the latest run of each lake date (--all: every run)",
+     d2d::cli::make_status_command},
+    {"serve", "scheduler (daily, catch-up, retries) + HTTP status page, report and metrics",
+     d2d::cli::make_serve_command},
 };
 
 // The one line a failure ends with: a JSON line when logs are JSON, so a collector parses it too.

@@ -199,6 +199,23 @@ void apply_config_file(CLI::App& command, Settings& settings) {
       if (name == "s3_attempts" && !given("--s3-attempts")) settings.s3_attempts = static_cast<int>(*number);
       if (name == "s3_stall_timeout_s" && !given("--s3-stall-timeout-s"))
         settings.s3_stall_timeout_s = *number;
+    } else if (name == "serve_at") {
+      if (!given("--at")) settings.serve_at = text();
+    } else if (name == "serve_tz") {
+      if (!given("--tz")) settings.serve_tz = text();
+    } else if (name == "serve_start_date") {
+      if (!given("--start-date")) settings.serve_start_date = text();
+    } else if (name == "serve_bind") {
+      if (!given("--bind")) settings.serve_bind = text();
+    } else if (name == "serve_port" || name == "serve_retries") {
+      auto number = value.value<std::int64_t>();
+      const std::int64_t high = name == "serve_port" ? 65535 : 20;
+      if (!number || *number < 0 || *number > high) {
+        throw Error(ErrorKind::Usage, fmt::format("config file {}: `{}` must be a whole number from 0 to {}",
+                                                  path, name, high));
+      }
+      if (name == "serve_port" && !given("--port")) settings.serve_port = static_cast<int>(*number);
+      if (name == "serve_retries" && !given("--retries")) settings.serve_retries = static_cast<int>(*number);
     } else if (name == "max_reject_ratio") {
       auto number = value.value<double>();
       if (!number || *number < 0 || *number > 1) {
@@ -211,7 +228,8 @@ void apply_config_file(CLI::App& command, Settings& settings) {
           ErrorKind::Usage,
           fmt::format("config file {}: unknown key `{}` (known: source, lake, warehouse, "
                       "pg_schema, max_reject_ratio, s3_endpoint, s3_region, s3_addressing, s3_anonymous, "
-                      "s3_parallel, s3_attempts, s3_stall_timeout_s)",
+                      "s3_parallel, s3_attempts, s3_stall_timeout_s, serve_at, serve_tz, serve_start_date, "
+                      "serve_retries, serve_bind, serve_port)",
                       path, name));
     }
   }

@@ -646,6 +646,111 @@ class PostgresWarehouse final : public Warehouse {
     return answers;
   }
 
+  std::vector<RunRecord> runs(const RunFilter& filter) override {
+    reconnect_if_needed();
+    std::string text =
+        "SELECT run_id, lake_date::text, status, started_at, finished_at, extract_ms, transform_ms, load_ms, "
+        "derive_ms, objects, objects_copied, bytes, events_read, events_rejected, rows_loaded, "
+        "periods_derived, code_version, error FROM {s}.etl_run WHERE ($1::date IS NULL OR lake_date = "
+        "$1::date)";
+    if (filter.latest_per_date)
+      text += " AND run_id IN (SELECT MAX(run_id) FROM {s}.etl_run GROUP BY lake_date)";
+    auto result = m_db->exec(sql(text + " ORDER BY lake_date, run_id"), {filter.lake_date});
+    std::vector<RunRecord> records;
+    records.reserve(static_cast<std::size_t>(result.rows()));
+    for (int i = 0; i < result.rows(); ++i) {
+      RunRecord record;
+      record.run_id = result.int64(i, 0);
+      record.lake_date = result.text(i, 1);
+      record.status = result.text(i, 2);
+      record.started_at_us = result.timestamp_us(i, 3);
+      if (!result.is_null(i, 4)) record.finished_at_us = result.timestamp_us(i, 4);
+      if (!result.is_null(i, 12)) {
+        auto count = [&](int column) { return static_cast<std::uint64_t>(result.int64(i, column)); };
+        RunFigures f;
+        f.extract_ms = result.int64(i, 5);
+        f.transform_ms = result.int64(i, 6);
+        f.load_ms = result.int64(i, 7);
+        f.derive_ms = result.int64(i, 8);
+        f.objects = count(9);
+        f.objects_copied = count(10);
+        f.bytes = count(11);
+        f.events_read = count(12);
+        f.events_rejected = count(13);
+        f.rows_loaded = count(14);
+        f.periods_derived = count(15);
+        record.figures = f;
+      }
+      record.code_version = result.text(i, 16);
+      if (!result.is_null(i, 17)) record.error = std::string(result.text(i, 17));
+      records.push_back(std::move(record));
+    }
+    return records;
+  }
+
+  std::vector<RejectReason> reject_reasons(const std::string& lake_date, int samples_per_reason) override {
+    reconnect_if_needed();
+    auto groups = m_db->exec(sql("SELECT reason_code, COUNT(*) FROM {s}.rejected_event WHERE lake_date = "
+                                 "$1::date GROUP BY reason_code ORDER BY COUNT(*) DESC, reason_code"),
+                             {lake_date});
+    std::vector<RejectReason> reasons;
+    for (int i = 0; i < groups.rows(); ++i) {
+      RejectReason reason{std::string(groups.text(i, 0)), groups.int64(i, 1), {}};
+      auto samples = m_db->exec(sql("SELECT source, line, reason, raw, raw_length FROM {s}.rejected_event "
+                                    "WHERE lake_date = $1::date AND reason_code = $2 ORDER BY source, line "
+                                    "LIMIT $3::bigint"),
+                                {lake_date, reason.reason_code, std::to_string(samples_per_reason)});
+      for (int j = 0; j < samples.rows(); ++j) {
+        reason.samples.push_back({std::string(samples.text(j, 0)), static_cast<std::uint64_t>(samples.int64(j, 1)),
+                                  std::string(samples.text(j, 2)), std::string(samples.text(j, 3)),
+                                  static_cast<std::uint64_t>(samples.int64(j, 4))});
+      }
+      reasons.push_back(std::move(reason));
+    }
+    return reasons;
+  }
+
+  std::vector<PeriodVehicle> period_vehicles(const std::string& period_id) override {
+    reconnect_if_needed();
+    auto result = m_db->exec(
+        sql("SELECT d.vehicle_id, d.distance_m, d.updates FROM {s}.vehicle_operating_period_distance d "
+            "JOIN {s}.operating_period p ON p.operating_period_id = d.operating_period_id "
+            "WHERE d.operating_period_id = $1 AND NOT p.deleted ORDER BY d.vehicle_id"),
+        {period_id});
+    std::vector<PeriodVehicle> vehicles;
+    vehicles.reserve(static_cast<std::size_t>(result.rows()));
+    for (int i = 0; i < result.rows(); ++i) {
+      vehicles.push_back({std::string(result.text(i, 0)), result.float64(i, 1), result.int64(i, 2)});
+    }
+    return vehicles;
+  }
+
+  std::optional<VehicleTrack> vehicle_track(const std::string& period_id, const std::string& vehicle_id) override {
+    reconnect_if_needed();
+    auto period = m_db->exec(sql("SELECT start_at, finish_at FROM {s}.operating_period WHERE "
+                                 "operating_period_id = $1 AND NOT deleted"),
+                             {period_id});
+    if (period.rows() == 0) return std::nullopt;
+    VehicleTrack track{vehicle_id, period.timestamp_us(0, 0), period.timestamp_us(0, 1), {}, {}};
+    const Params window = {vehicle_id, time_param(track.start_us), time_param(track.finish_us)};
+    auto fixes = m_db->exec(sql("SELECT at, lat, lng FROM {s}.location_update WHERE vehicle_id = $1 AND at >= "
+                                "$2::timestamptz AND at <= $3::timestamptz ORDER BY at"),
+                            window);
+    track.fixes.reserve(static_cast<std::size_t>(fixes.rows()));
+    for (int i = 0; i < fixes.rows(); ++i) {
+      track.fixes.push_back({fixes.timestamp_us(i, 0), fixes.float64(i, 1), fixes.float64(i, 2)});
+    }
+    auto breaks = m_db->exec(sql("SELECT start_at, end_at FROM {s}.vehicle_break WHERE vehicle_id = $1 AND "
+                                 "start_at <= $3::timestamptz AND (end_at IS NULL OR end_at > $2::timestamptz) "
+                                 "ORDER BY start_at"),
+                             window);
+    for (int i = 0; i < breaks.rows(); ++i) {
+      track.breaks.push_back(
+          {breaks.timestamp_us(i, 0), breaks.is_null(i, 1) ? model::BreakSpan::kOpenEnd : breaks.timestamp_us(i, 1)});
+    }
+    return track;
+  }
+
   std::string describe() const override {
     return fmt::format("{} (schema {})",
                        m_options.uri.empty() ? "postgresql: (PG* environment)" : pg::mask_uri(m_options.uri),

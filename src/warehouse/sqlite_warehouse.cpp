@@ -29,6 +29,40 @@ std::string now_utc() {
   return core::format_utc(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
 }
 
+// The ledger's columns, in the order run_record() reads them.
+constexpr std::string_view kRunColumns =
+    "SELECT run_id, lake_date, status, started_at, finished_at, extract_ms, transform_ms, load_ms, derive_ms, "
+    "objects, objects_copied, bytes, events_read, events_rejected, rows_loaded, periods_derived, "
+    "code_version, error";
+
+RunRecord run_record(Statement& row) {
+  RunRecord record;
+  record.run_id = row.column_int(0);
+  record.lake_date = row.column_text(1);
+  record.status = row.column_text(2);
+  record.started_at_us = row.column_time(3);
+  if (!row.column_is_null(4)) record.finished_at_us = row.column_time(4);
+  if (!row.column_is_null(12)) {
+    RunFigures f;
+    f.extract_ms = row.column_int(5);
+    f.transform_ms = row.column_int(6);
+    f.load_ms = row.column_int(7);
+    f.derive_ms = row.column_int(8);
+    auto count = [&row](int column) { return static_cast<std::uint64_t>(row.column_int(column)); };
+    f.objects = count(9);
+    f.objects_copied = count(10);
+    f.bytes = count(11);
+    f.events_read = count(12);
+    f.events_rejected = count(13);
+    f.rows_loaded = count(14);
+    f.periods_derived = count(15);
+    record.figures = f;
+  }
+  record.code_version = row.column_text(16);
+  if (!row.column_is_null(17)) record.error = std::string(row.column_text(17));
+  return record;
+}
+
 class SqliteLoad final : public LakeDateLoad, private DeriveStore {
  public:
   SqliteLoad(SqliteDb& db, std::string lake_date, std::int64_t run_id)
@@ -627,6 +661,78 @@ class SqliteWarehouse final : public Warehouse {
       answers.push_back(std::move(answer));
     }
     return answers;
+  }
+
+  std::vector<RunRecord> runs(const RunFilter& filter) override {
+    std::string sql = std::string(kRunColumns) + " FROM etl_run WHERE (?1 IS NULL OR lake_date = ?1)";
+    if (filter.latest_per_date) sql += " AND run_id IN (SELECT MAX(run_id) FROM etl_run GROUP BY lake_date)";
+    Statement query(m_db, sql + " ORDER BY lake_date, run_id");
+    if (filter.lake_date) query.bind(1, std::string_view(*filter.lake_date));
+    std::vector<RunRecord> records;
+    while (query.step()) records.push_back(run_record(query));
+    return records;
+  }
+
+  std::vector<RejectReason> reject_reasons(const std::string& lake_date, int samples_per_reason) override {
+    std::vector<RejectReason> reasons;
+    Statement groups(m_db,
+                     "SELECT reason_code, COUNT(*) FROM rejected_event WHERE lake_date = ?1 "
+                     "GROUP BY reason_code ORDER BY COUNT(*) DESC, reason_code");
+    groups.bind(1, std::string_view(lake_date));
+    while (groups.step()) reasons.push_back({std::string(groups.column_text(0)), groups.column_int(1), {}});
+    Statement samples(m_db,
+                      "SELECT source, line, reason, raw, raw_length FROM rejected_event WHERE lake_date = ?1 "
+                      "AND reason_code = ?2 ORDER BY source, line LIMIT ?3");
+    for (RejectReason& reason : reasons) {
+      samples.bind(1, std::string_view(lake_date)).bind(2, std::string_view(reason.reason_code));
+      samples.bind(3, static_cast<std::int64_t>(samples_per_reason));
+      while (samples.step()) {
+        reason.samples.push_back({std::string(samples.column_text(0)),
+                                  static_cast<std::uint64_t>(samples.column_int(1)),
+                                  std::string(samples.column_text(2)), std::string(samples.column_text(3)),
+                                  static_cast<std::uint64_t>(samples.column_int(4))});
+      }
+      samples.reset();
+    }
+    return reasons;
+  }
+
+  std::vector<PeriodVehicle> period_vehicles(const std::string& period_id) override {
+    Statement query(m_db,
+                    "SELECT d.vehicle_id, d.distance_m, d.updates FROM vehicle_operating_period_distance d "
+                    "JOIN operating_period p ON p.operating_period_id = d.operating_period_id "
+                    "WHERE d.operating_period_id = ?1 AND p.deleted = 0 ORDER BY d.vehicle_id");
+    query.bind(1, std::string_view(period_id));
+    std::vector<PeriodVehicle> vehicles;
+    while (query.step()) {
+      vehicles.push_back({std::string(query.column_text(0)), query.column_double(1), query.column_int(2)});
+    }
+    return vehicles;
+  }
+
+  std::optional<VehicleTrack> vehicle_track(const std::string& period_id, const std::string& vehicle_id) override {
+    Statement period(m_db,
+                     "SELECT start_at, finish_at FROM operating_period WHERE operating_period_id = ?1 AND "
+                     "deleted = 0");
+    period.bind(1, std::string_view(period_id));
+    if (!period.step()) return std::nullopt;
+    VehicleTrack track{vehicle_id, period.column_time(0), period.column_time(1), {}, {}};
+    Statement fixes(m_db,
+                    "SELECT at, lat, lng FROM location_update WHERE vehicle_id = ?1 AND at >= ?2 AND at <= ?3 "
+                    "ORDER BY at");
+    fixes.bind(1, std::string_view(vehicle_id)).bind_time(2, track.start_us).bind_time(3, track.finish_us);
+    while (fixes.step()) {
+      track.fixes.push_back({fixes.column_time(0), fixes.column_double(1), fixes.column_double(2)});
+    }
+    Statement breaks(m_db,
+                     "SELECT start_at, end_at FROM vehicle_break WHERE vehicle_id = ?1 AND start_at <= ?3 "
+                     "AND (end_at IS NULL OR end_at > ?2) ORDER BY start_at");
+    breaks.bind(1, std::string_view(vehicle_id)).bind_time(2, track.start_us).bind_time(3, track.finish_us);
+    while (breaks.step()) {
+      track.breaks.push_back({breaks.column_time(0), breaks.column_is_null(1) ? model::BreakSpan::kOpenEnd
+                                                                              : breaks.column_time(1)});
+    }
+    return track;
   }
 
   std::string describe() const override { return "sqlite:" + m_path; }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "model/distance.h"
 #include "warehouse/migrations.h"
 
 namespace d2d::warehouse {
@@ -87,6 +88,56 @@ struct PeriodAnswer {
   double total_distance_m = 0;
 };
 
+// One row of the etl_run ledger, as the status page and `d2d status` read it.
+struct RunRecord {
+  std::int64_t run_id = 0;
+  std::string lake_date;  // YYYY-MM-DD
+  std::string status;     // running, succeeded or failed
+  core::UtcMicros started_at_us = 0;
+  std::optional<core::UtcMicros> finished_at_us;
+  // Recorded when the load committed: every succeeded run, and a run failed afterwards on the
+  // reject ratio. A run that failed before (or is still running) has none.
+  std::optional<RunFigures> figures;
+  std::string code_version;
+  std::optional<std::string> error;
+};
+
+struct RunFilter {
+  std::optional<std::string> lake_date;  // only this date
+  bool latest_per_date = false;          // only the newest run of each date
+};
+
+struct RejectSample {
+  std::string source;  // object key
+  std::uint64_t line = 0;
+  std::string reason;
+  std::string raw;  // as stored (cut at 4 KiB; may not be valid UTF-8)
+  std::uint64_t raw_length = 0;
+};
+
+// Rejected lines of one lake date grouped by reason code, most frequent first.
+struct RejectReason {
+  std::string reason_code;
+  std::int64_t count = 0;
+  std::vector<RejectSample> samples;  // the first few, by source and line
+};
+
+// A vehicle that took part in an operating period (vehicle_operating_period_distance).
+struct PeriodVehicle {
+  std::string vehicle_id;
+  double distance_m = 0;
+  std::int64_t updates = 0;
+};
+
+// What drawing one vehicle's track in one period needs: its fixes inside the window (those in
+// a break too, so the drawing can show them) and its breaks that meet the window.
+struct VehicleTrack {
+  std::string vehicle_id;
+  core::UtcMicros start_us = 0, finish_us = 0;  // the period's window
+  std::vector<model::Fix> fixes;                // by time
+  std::vector<model::BreakSpan> breaks;         // by start
+};
+
 class LakeDateLoad {
  public:
   virtual ~LakeDateLoad() = default;  // without commit(): everything is rolled back
@@ -119,6 +170,14 @@ class Warehouse {
   virtual void finish_unchanged(std::int64_t run_id, const RunFigures& figures) = 0;
   virtual std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) = 0;
   virtual std::vector<PeriodAnswer> report() = 0;
+  // The ledger, by lake date then run id.
+  virtual std::vector<RunRecord> runs(const RunFilter& filter) = 0;
+  virtual std::vector<RejectReason> reject_reasons(const std::string& lake_date, int samples_per_reason) = 0;
+  // Vehicles that took part in a live period, by id (empty when unknown or deleted).
+  virtual std::vector<PeriodVehicle> period_vehicles(const std::string& period_id) = 0;
+  // nullopt when the period is unknown or deleted.
+  virtual std::optional<VehicleTrack> vehicle_track(const std::string& period_id,
+                                                    const std::string& vehicle_id) = 0;
   virtual std::string describe() const = 0;  // masked, for logs
 };
 

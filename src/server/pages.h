@@ -1,0 +1,45 @@
+// The pages `d2d serve` renders: server-side HTML with inline CSS and SVG, no scripts and no
+// external assets, so they work offline and behind any proxy. Every function is pure: the
+// data comes in, a complete document comes out (tested without a server).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/scheduler.h"
+#include "warehouse/warehouse.h"
+
+namespace d2d::server {
+
+// A phase's state in the grid, named after Airflow's task states.
+enum class CellState { Success, Failed, Running, UpForRetry, Queued };
+std::string_view cell_state_name(CellState state);
+
+struct StatusPageData {
+  std::vector<warehouse::RunRecord> runs;  // the whole ledger, by date then run id
+  std::string selected_date;               // details shown for this date ("" = none)
+  std::vector<warehouse::RejectReason> rejects;  // of selected_date
+  std::optional<SchedulerState> scheduler;       // absent with --no-scheduler
+  core::UtcMicros now = 0;
+};
+std::string render_status_page(const StatusPageData& data);
+
+struct TrackDrawing {
+  warehouse::PeriodVehicle vehicle;
+  warehouse::VehicleTrack track;
+};
+struct ReportPageData {
+  std::vector<warehouse::PeriodAnswer> answers;
+  std::string selected_period;   // "" when there is nothing to draw
+  bool period_found = false;     // selected_period is a live period
+  std::vector<TrackDrawing> tracks;
+  std::size_t vehicles_total = 0;  // in the period; tracks may show fewer
+};
+std::string render_report_page(const ReportPageData& data);
+
+// Prometheus text exposition format 0.0.4, from the ledger (and the scheduler when it runs).
+std::string render_metrics(const std::vector<warehouse::RunRecord>& runs,
+                           const std::optional<SchedulerState>& scheduler);
+
+}  // namespace d2d::server

@@ -1,0 +1,121 @@
+#include "server/schedule.h"
+
+#include <date/tz.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "core/error.h"
+
+namespace d2d::server {
+namespace {
+
+using core::UtcMicros;
+
+const date::time_zone* zone(const std::string& name) {
+  try {
+    return date::locate_zone(name);
+  } catch (const std::exception&) {
+    throw core::Error(core::ErrorKind::Usage,
+                      fmt::format("unknown time zone '{}' (expected an IANA name such as Europe/Berlin)", name));
+  }
+}
+
+struct DateHistory {
+  bool succeeded = false;
+  int failures = 0;
+  UtcMicros last_failure_at = 0;
+};
+
+UtcMicros retry_at(const DateHistory& history, const Schedule& schedule) {
+  // 2^(failures-1) times the first delay, capped; the shift is bounded so it cannot overflow.
+  const int doublings = std::min(history.failures - 1, 30);
+  const auto delay = std::min(schedule.retry_delay * (std::int64_t{1} << doublings), schedule.max_retry_delay);
+  return history.last_failure_at + std::chrono::duration_cast<std::chrono::microseconds>(delay).count();
+}
+
+}  // namespace
+
+std::optional<int> parse_time_of_day(std::string_view text) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  for (const std::size_t i : {0U, 1U, 3U, 4U}) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+  }
+  const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+  const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+  if (hours > 23 || minutes > 59) return std::nullopt;
+  return hours * 60 + minutes;
+}
+
+void check_time_zone(const std::string& name) { zone(name); }
+
+UtcMicros due_at(std::int64_t lake_day, const Schedule& schedule) {
+  const date::local_seconds local{date::days{lake_day + 1} + std::chrono::minutes{schedule.at_minutes}};
+  // choose::earliest: in a gap this is the transition instant, in an overlap the first instance.
+  const auto instant = zone(schedule.time_zone)->to_sys(local, date::choose::earliest);
+  return std::chrono::duration_cast<std::chrono::microseconds>(instant.time_since_epoch()).count();
+}
+
+std::int64_t latest_due_day(UtcMicros now, const Schedule& schedule) {
+  const date::sys_time<std::chrono::microseconds> instant{std::chrono::microseconds{now}};
+  const auto local = zone(schedule.time_zone)->to_local(instant);
+  const std::int64_t today = std::chrono::floor<date::days>(local).time_since_epoch().count();
+  return due_at(today - 1, schedule) <= now ? today - 1 : today - 2;
+}
+
+Plan plan(UtcMicros now, const Schedule& schedule, const std::vector<warehouse::RunRecord>& ledger) {
+  std::map<std::int64_t, DateHistory> history;
+  for (const warehouse::RunRecord& run : ledger) {
+    const auto day = core::parse_date(run.lake_date);
+    if (!day) continue;
+    DateHistory& date = history[*day];
+    if (run.status == "succeeded") date.succeeded = true;
+    if (run.status == "failed") {
+      ++date.failures;
+      date.last_failure_at = std::max(date.last_failure_at, run.finished_at_us.value_or(run.started_at_us));
+    }
+  }
+  const std::int64_t latest = latest_due_day(now, schedule);
+  std::optional<std::int64_t> last_success;
+  for (const auto& [day, date] : history) {
+    if (date.succeeded) last_success = day;
+  }
+  std::int64_t first = latest;
+  if (schedule.start_day) {
+    first = *schedule.start_day;
+  } else if (last_success) {
+    first = *last_success + 1;
+  }
+  std::vector<std::int64_t> days;
+  for (const auto& [day, date] : history) {  // earlier failures still owed a retry
+    if (day < first && !date.succeeded && date.failures > 0 && day <= latest &&
+        (!schedule.start_day || day >= *schedule.start_day)) {
+      days.push_back(day);
+    }
+  }
+  for (std::int64_t day = first; day <= latest; ++day) days.push_back(day);
+
+  Plan result;
+  result.wake_at = due_at(latest + 1, schedule);
+  for (const std::int64_t day : days) {
+    const auto found = history.find(day);
+    const DateHistory date = found == history.end() ? DateHistory{} : found->second;
+    if (date.succeeded) continue;
+    const std::string name = core::format_date(day);
+    if (date.failures > schedule.retries) {
+      result.given_up.push_back(name);
+      continue;
+    }
+    result.owed.push_back(name);
+    const UtcMicros ready_at = date.failures == 0 ? now : retry_at(date, schedule);
+    if (ready_at <= now) {
+      if (!result.run_now) result.run_now = name;
+    } else {
+      result.wake_at = std::min(result.wake_at, ready_at);
+    }
+  }
+  return result;
+}
+
+}  // namespace d2d::server

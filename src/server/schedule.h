@@ -1,0 +1,56 @@
+// When lake dates are due, and which one the scheduler runs next. Pure functions of the clock,
+// the schedule and the etl_run ledger, so the policy is tested without waiting for days.
+//
+// Airflow's daily semantics: lake date D covers the day D, so it is due once that day is over,
+// at the configured local time of D+1 in the configured IANA time zone. Catch-up runs every due
+// date that has no succeeded run, oldest first; a failed date is tried again after an
+// exponential backoff until its retry budget (counted in the ledger, so it survives restarts)
+// is spent.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.h"
+#include "warehouse/warehouse.h"
+
+namespace d2d::server {
+
+struct Schedule {
+  int at_minutes = 0;                      // minutes after local midnight
+  std::string time_zone = "UTC";           // IANA name, e.g. Europe/Berlin
+  std::optional<std::int64_t> start_day;   // first lake date ever owed (days since 1970-01-01)
+  int retries = 3;                         // further tries of a failed date
+  std::chrono::seconds retry_delay{300};   // after the first failure, doubled after each next one
+  std::chrono::seconds max_retry_delay{3600};
+};
+
+// "HH:MM" (24 h) -> minutes after midnight; nullopt when malformed.
+std::optional<int> parse_time_of_day(std::string_view text);
+// Throws core::Error(Usage) when the zone is unknown to the system's time zone database.
+void check_time_zone(const std::string& name);
+
+// The instant lake date `lake_day` becomes due: day+1 at the schedule's local time. A local time
+// that does not exist (spring forward) means the end of the gap; a repeated one, its first instance.
+core::UtcMicros due_at(std::int64_t lake_day, const Schedule& schedule);
+// The newest lake date due at `now`.
+std::int64_t latest_due_day(core::UtcMicros now, const Schedule& schedule);
+
+struct Plan {
+  std::optional<std::string> run_now;  // the oldest date due now, if any
+  std::vector<std::string> owed;       // every date owed a run, including those waiting to retry
+  std::vector<std::string> given_up;   // failed 1 + retries times, never succeeded
+  core::UtcMicros wake_at = 0;         // when the next date becomes due or may be retried
+};
+
+// Which dates are owed: with a start day, every date from it to the newest due one; without,
+// those after the last succeeded date (only the newest due one when none ever succeeded), plus
+// earlier failed dates whose retries are not spent. Dates with a succeeded run are never owed.
+// A 'running' row counts as neither success nor failure: a killed run is run again.
+Plan plan(core::UtcMicros now, const Schedule& schedule, const std::vector<warehouse::RunRecord>& ledger);
+
+}  // namespace d2d::server

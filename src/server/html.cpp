@@ -125,7 +125,7 @@ table.data th, table.data td { text-align:left; padding:4px 8px; border-bottom:1
 table.data th { font-weight:600; color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.03em; }
 table.data td.num, table.data th.num { text-align:right; }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; color:#fff; }
-.badge.success { background:var(--success); } .badge.failed { background:var(--failed); }
+.badge.success, .badge.succeeded { background:var(--success); } .badge.failed { background:var(--failed); }
 .badge.running { background:var(--running); } .badge.up_for_retry { background:var(--retry); }
 .badge.queued { background:var(--queued); }
 table.grid { border-collapse:separate; border-spacing:3px; }

@@ -18,7 +18,7 @@ constexpr std::size_t kMaxPointsPerTrack = 400;  // enough for the eye; keeps th
 double nice_ceiling(double value) {
   if (value <= 0) return 1;
   const double power = std::pow(10.0, std::floor(std::log10(value)));
-  for (const double step : {1.0, 2.0, 5.0, 10.0}) {
+  for (const double step : {1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0}) {
     if (step * power >= value) return step * power;
   }
   return 10 * power;
@@ -58,9 +58,9 @@ std::string render_bars(const ReportPageData& data) {
       svg += fmt::format(
           "<rect class=\"bar\" data-period=\"{}\" data-avg-m=\"{:.3f}\" x=\"{}\" y=\"{}\" width=\"{:.1f}\" "
           "height=\"18\" rx=\"3\" fill=\"{}\"><title>{}: {} average over {} vehicles</title></rect>"
-          "<text x=\"{:.1f}\" y=\"{}\" fill=\"#3e4c59\">{} · {} vehicles</text>",
+          "<text x=\"{:.1f}\" y=\"{}\" fill=\"#3e4c59\">{} · {} vehicle{}</text>",
           id, *a.avg_distance_m, kLabel, y + 3, width, selected ? "#1864ab" : "#4dabf7", id, km(*a.avg_distance_m),
-          a.vehicles, kLabel + width + 6, y + 16, km(*a.avg_distance_m), a.vehicles);
+          a.vehicles, kLabel + width + 6, y + 16, km(*a.avg_distance_m), a.vehicles, a.vehicles == 1 ? "" : "s");
     } else {
       svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#9aa5b1\">no vehicles took part</text>", kLabel + 4, y + 16);
     }
@@ -119,6 +119,14 @@ std::string render_track(const TrackDrawing& drawing) {
       std::string points;
       for (std::size_t i = s.from; i < s.to; i += step) points += point(fixes[i]);
       points += point(fixes[s.to]);
+      if (s.in_break) {
+        // A driver on a break rarely moves: a ring marks where, the dashes show any movement.
+        const std::string where = point(fixes[s.from]);
+        svg += fmt::format(
+            "<circle class=\"break-mark\" cx=\"{}\" cy=\"{}\" r=\"5\" fill=\"none\" stroke=\"#f76707\" "
+            "stroke-width=\"2\"/>",
+            where.substr(0, where.find(',')), where.substr(where.find(',') + 1));
+      }
       svg += s.in_break ? fmt::format(
                               "<polyline class=\"break-stretch\" points=\"{}\" fill=\"none\" stroke=\"#f76707\" "
                               "stroke-width=\"2.2\" stroke-dasharray=\"4 3\"/>",

@@ -1,3 +1,4 @@
+#include <csignal>
 #include "harness.h"
 
 #include <fcntl.h>
@@ -338,6 +339,14 @@ CliResult BackgroundRun::wait() {
   result.out = read_text(m_log_prefix.string() + ".out");
   result.err = read_text(m_log_prefix.string() + ".err");
   return result;
+}
+
+void BackgroundRun::signal(int signal_number) const { ::kill(m_pid, signal_number); }
+
+int free_port() {
+  const CliResult result = run_program("bash", {std::string(D2D_SCRIPTS_DIR) + "/free-port.sh"});
+  if (result.exit_code != 0) throw std::runtime_error("free-port.sh failed");
+  return std::stoi(result.out);
 }
 
 }  // namespace d2d::testing

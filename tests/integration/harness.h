@@ -93,11 +93,15 @@ class BackgroundRun {
   BackgroundRun(const std::vector<std::string>& args, const std::filesystem::path& log_prefix,
                 const std::vector<std::string>& extra_env = {});
   CliResult wait();
+  void signal(int signal_number) const;  // e.g. SIGKILL mid-run, SIGTERM to stop a server
 
  private:
   int m_pid = -1;
   std::filesystem::path m_log_prefix;
 };
+
+// A free TCP port on 127.0.0.1 (scripts/free-port.sh).
+int free_port();
 
 bool sample_available();
 std::filesystem::path sample_dir();

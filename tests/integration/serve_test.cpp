@@ -1,0 +1,205 @@
+// `d2d serve` as a process: the scheduler catches up generated lake dates, is killed
+// (SIGKILL) mid-way, is restarted "later" (libfaketime moves the process clock forward, so the
+// real binary sees days pass), and every missed date runs exactly once; /metrics parses as
+// Prometheus text and its counters equal the ledger; /healthz, / and /report answer.
+#include <httplib.h>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include "harness.h"
+#include "prometheus_text.h"
+
+namespace d2d::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::string faketime_library() {
+  for (const char* path : {"/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+                           "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1"}) {
+    if (fs::exists(path)) return path;
+  }
+  return "";
+}
+
+// Waits up to `limit` for `done`, checking every 200 ms.
+template <typename Condition>
+bool eventually(Condition done, std::chrono::seconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    try {
+      if (done()) return true;
+    } catch (const std::exception&) {
+      // the warehouse file or the server may not be there yet
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  return false;
+}
+
+class ServeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(faketime_library().empty()) << "libfaketime missing: run scripts/install-deps.sh";
+    const auto generated = run_d2d({"generate", "--out", (m_work / "source").string(), "--date", "2019-06-01", "--days",
+                                    "5", "--vehicles", "6", "--breaks", "--bad-ratio", "0.002", "--seed", "11"});
+    ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  }
+
+  fs::path db() const { return m_work / "w.db"; }
+
+  // d2d serve with its clock set to `fake_now` (UTC), lake dates owed from 2019-06-01, due at
+  // 02:00 Berlin time: at 06:00Z on day N the dates up to N-1 are due.
+  std::unique_ptr<BackgroundRun> start_serve(const std::string& fake_now, int port, const std::string& log) {
+    return std::make_unique<BackgroundRun>(
+        std::vector<std::string>{"serve", "--source", (m_work / "source").string(), "--lake",
+                                 (m_work / "lake").string(), "--warehouse", db().string(), "--start-date",
+                                 "2019-06-01", "--at", "02:00", "--tz", "Europe/Berlin", "--port",
+                                 std::to_string(port), "--retry-delay-s", "1"},
+        m_work / log,
+        std::vector<std::string>{"LD_PRELOAD=" + faketime_library(), "FAKETIME=@" + fake_now,
+                                 "FAKETIME_DONT_FAKE_MONOTONIC=1"});
+  }
+
+  std::string count(const std::string& where) const {
+    return query_one(db(), "SELECT COUNT(*) FROM etl_run WHERE " + where);
+  }
+
+  TempDir m_work;
+};
+
+TEST_F(ServeTest, KilledServeCatchesUpMissedDatesExactlyOnceAndMetricsMatchTheLedger) {
+  const int port = free_port();
+  // Day 4, 06:00 UTC: 06-01..06-03 are due. Kill it once the first date has succeeded.
+  auto first = start_serve("2019-06-04 06:00:00", port, "serve1");
+  ASSERT_TRUE(eventually([&] { return count("status = 'succeeded'") != "0"; }, 120s))
+      << read_text(m_work / "serve1.err");
+  first->signal(SIGKILL);
+  EXPECT_EQ(first->wait().exit_code, 128 + SIGKILL);
+  const std::string done_before_kill =
+      query_one(db(), "SELECT group_concat(lake_date) FROM (SELECT lake_date FROM etl_run WHERE status = 'succeeded' "
+                      "ORDER BY lake_date)");
+  ASSERT_FALSE(done_before_kill.empty());
+  EXPECT_EQ(count("lake_date > '2019-06-03'"), "0");  // nothing was due after 06-03 yet
+
+  // "Later": day 6, 06:00 UTC. 06-04 and 06-05 became due while it was down.
+  auto second = start_serve("2019-06-06 06:00:00", port, "serve2");
+  ASSERT_TRUE(eventually(
+      [&] {
+        return query_one(db(), "SELECT COUNT(DISTINCT lake_date) FROM etl_run WHERE status = 'succeeded'") == "5";
+      },
+      180s))
+      << read_text(m_work / "serve2.err");
+  httplib::Client http("127.0.0.1", port);
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto health = http.Get("/healthz");
+        return health && health->status == 200 && health->body.find("scheduler: idle") != std::string::npos;
+      },
+      30s));
+  std::this_thread::sleep_for(2s);  // room for a wrong extra run to show up
+
+  // Exactly one succeeded run per date, none failed; dates done before the kill never ran again;
+  // the only other row is the run the kill interrupted (left 'running').
+  for (const char* date : {"2019-06-01", "2019-06-02", "2019-06-03", "2019-06-04", "2019-06-05"}) {
+    EXPECT_EQ(count(std::string("status = 'succeeded' AND lake_date = '") + date + "'"), "1") << date;
+    if (done_before_kill.find(date) != std::string::npos) {
+      EXPECT_EQ(count(std::string("lake_date = '") + date + "'"), "1") << date << " ran again after the restart";
+    }
+  }
+  EXPECT_EQ(count("status = 'failed'"), "0");
+  EXPECT_LE(std::stoi(count("status = 'running'")), 1);
+  // Lake dates ran oldest first: run ids grow with the date among succeeded runs.
+  EXPECT_EQ(query_one(db(), "SELECT group_concat(lake_date) FROM (SELECT lake_date FROM etl_run WHERE status = "
+                            "'succeeded' ORDER BY run_id)"),
+            "2019-06-01,2019-06-02,2019-06-03,2019-06-04,2019-06-05");
+
+  // /metrics: valid exposition format, counters equal to the ledger.
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->status, 200);
+  EXPECT_EQ(metrics->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0), 0U);
+  std::map<std::string, PromFamily> families;
+  ASSERT_NO_THROW(families = parse_prometheus_text(metrics->body)) << metrics->body;
+  EXPECT_EQ(families.at("d2d_events_read_total").type, "counter");
+  EXPECT_EQ(families.at("d2d_phase_duration_seconds").type, "summary");
+  for (const char* status : {"succeeded", "failed", "running"}) {
+    EXPECT_EQ(prom_value(families, "d2d_runs", {{"status", status}}),
+              std::stod(count(std::string("status = '") + status + "'")))
+        << status;
+  }
+  const auto sum = [&](const std::string& column) {
+    return std::stod(query_one(db(), "SELECT COALESCE(SUM(" + column + "), 0) FROM etl_run"));
+  };
+  EXPECT_EQ(prom_value(families, "d2d_events_read_total"), sum("events_read"));
+  EXPECT_EQ(prom_value(families, "d2d_events_rejected_total"), sum("events_rejected"));
+  EXPECT_GT(prom_value(families, "d2d_events_rejected_total"), 0);  // --bad-ratio made some
+  EXPECT_EQ(prom_value(families, "d2d_rows_loaded_total"), sum("rows_loaded"));
+  for (const char* phase : {"extract", "transform", "load", "derive"}) {
+    EXPECT_NEAR(prom_value(families, "d2d_phase_duration_seconds_sum", {{"phase", phase}}),
+                sum(std::string(phase) + "_ms") / 1000.0, 0.0005)
+        << phase;
+    EXPECT_EQ(prom_value(families, "d2d_phase_duration_seconds_count", {{"phase", phase}}), 5);
+  }
+  // The newest success finished on the fake day 6 (the ledger's own finished_at).
+  const double last_success = prom_value(families, "d2d_last_success_timestamp_seconds");
+  EXPECT_EQ(static_cast<std::int64_t>(last_success),
+            std::stoll(query_one(db(), "SELECT CAST(strftime('%s', MAX(finished_at)) AS INTEGER) FROM etl_run WHERE "
+                                       "status = 'succeeded'")));
+  EXPECT_EQ(prom_value(families, "d2d_last_success_lake_date_timestamp_seconds"), 1559692800);  // 2019-06-05
+  EXPECT_EQ(prom_value(families, "d2d_scheduler_owed_dates"), 0);
+
+  // The pages answer from the same ledger.
+  auto status_page = http.Get("/?date=2019-06-03");
+  ASSERT_TRUE(status_page);
+  EXPECT_EQ(status_page->status, 200);
+  EXPECT_NE(status_page->body.find("data-date=\"2019-06-05\" data-phase=\"derive\" data-state=\"success\""),
+            std::string::npos);
+  auto bad_date = http.Get("/?date=%3Cscript%3E");
+  ASSERT_TRUE(bad_date);
+  EXPECT_EQ(bad_date->status, 400);
+  EXPECT_EQ(bad_date->body.find("<script>"), std::string::npos);
+  auto report = http.Get("/report");
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->status, 200);
+  EXPECT_NE(report->body.find("class=\"bar\""), std::string::npos);
+
+  // SIGTERM stops it cleanly.
+  second->signal(SIGTERM);
+  EXPECT_EQ(second->wait().exit_code, 0);
+
+  // The warehouse equals five sequential `d2d run`s of the same dates.
+  TempDir sequential;
+  for (const char* date : {"2019-06-01", "2019-06-02", "2019-06-03", "2019-06-04", "2019-06-05"}) {
+    const auto result = run_d2d({"run", "--quiet", "--source", (m_work / "source").string(), "--lake",
+                                 (sequential / "lake").string(), "--warehouse", (sequential / "w.db").string(),
+                                 "--date", date});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+  }
+  EXPECT_EQ(first_difference(dump_warehouse(sequential / "w.db"), dump_warehouse(db())), "");
+}
+
+TEST(PrometheusTextParser, RefusesMalformedExpositions) {
+  const std::string good = "# HELP a_total A.\n# TYPE a_total counter\na_total{x=\"1\"} 3\n";
+  EXPECT_NO_THROW(parse_prometheus_text(good));
+  for (const char* bad : {
+           "a_total 3\n",                                            // no TYPE
+           "# HELP a_total A.\n# TYPE a_total counter\na_total 3",                // no final newline
+           "# HELP a_total A.\n# TYPE a_total counter\na_total{x=1} 3\n",         // unquoted label
+           "# HELP a_total A.\n# TYPE a_total counter\na_total{x=\"1\"} three\n",  // not a number
+           "# HELP a_total A.\n# TYPE a_total counter\na_total -1\n",             // negative counter
+           "# HELP a_total A.\n# TYPE a_total counter\na_total 1\na_total 2\n",   // duplicate series
+           "# HELP a A.\n# TYPE a gauge\n# HELP b B.\n# TYPE b gauge\nb 1\na 2\n",  // a sample out of family
+           "# HELP a A.\n# TYPE a nonsense\na 1\n",                               // unknown type
+           "# HELP a A.\n# TYPE a gauge\na{x=\"\\q\"} 1\n",                        // bad escape
+           "# HELP s S.\n# TYPE s summary\ns_bucket 1\n",                          // _bucket in a summary
+       }) {
+    EXPECT_THROW(parse_prometheus_text(bad), std::runtime_error) << bad;  // NOLINT
+  }
+}
+
+}  // namespace
+}  // namespace d2d::testing

@@ -21,6 +21,8 @@ packages=(
   python3-botocore python3-boto3 awscli
   # deploy/ checks: Compose v1 validates docker-compose.yml without a Docker engine
   docker-compose
+  # d2d serve: IANA time zones; its tests move the process clock (libfaketime) and drive a browser
+  libhowardhinnant-date-dev tzdata faketime chromium
 )
 
 missing=()
@@ -49,4 +51,13 @@ if ! cmp -s "$s3rver_dir/package-lock.json" "$s3rver_dir/node_modules/.package-l
   echo "install-deps: installing the S3 test server (npm ci in scripts/s3rver)" >&2
   (cd "$s3rver_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   cp "$s3rver_dir/package-lock.json" "$s3rver_dir/node_modules/.package-lock.json.installed"
+fi
+
+# The browser test's driver (playwright-core, pinned by tests/browser/package-lock.json); it
+# drives Debian's chromium, so no browser is downloaded. Reinstalled only when the lock changes.
+browser_dir=$(cd "$(dirname "$0")/.." && pwd)/tests/browser
+if ! cmp -s "$browser_dir/package-lock.json" "$browser_dir/node_modules/.package-lock.json.installed" 2>/dev/null; then
+  echo "install-deps: installing the browser test driver (npm ci in tests/browser)" >&2
+  (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$browser_dir/package-lock.json" "$browser_dir/node_modules/.package-lock.json.installed"
 fi

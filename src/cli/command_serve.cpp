@@ -21,21 +21,26 @@ using core::ErrorKind;
 class ServeCommand final : public Command {
  public:
   void setup(CLI::App& command, Settings& settings) override {
-    command.add_option("--at", settings.serve_at, "local time of day the previous lake date becomes due, HH:MM")
+    command
+        .add_option("--at", settings.serve_at, "local time of day the previous lake date becomes due, HH:MM")
         ->envname("D2D_SERVE_AT")
         ->capture_default_str();
     command.add_option("--tz", settings.serve_tz, "IANA time zone of --at, e.g. Europe/Berlin")
         ->envname("D2D_SERVE_TZ")
         ->capture_default_str();
     command
-        .add_option("--start-date", settings.serve_start_date,
-                    "first lake date owed a run, YYYY-MM-DD (catch-up from there; default: after the last success)")
+        .add_option(
+            "--start-date", settings.serve_start_date,
+            "first lake date owed a run, YYYY-MM-DD (catch-up from there; default: after the last success)")
         ->envname("D2D_SERVE_START_DATE");
-    command.add_option("--retries", settings.serve_retries, "further tries of a failed lake date, with backoff")
+    command
+        .add_option("--retries", settings.serve_retries, "further tries of a failed lake date, with backoff")
         ->envname("D2D_SERVE_RETRIES")
         ->check(CLI::Range(0, 20))
         ->capture_default_str();
-    command.add_option("--retry-delay-s", m_retry_delay_s, "wait before the first retry; doubled each time, at most 1 h")
+    command
+        .add_option("--retry-delay-s", m_retry_delay_s,
+                    "wait before the first retry; doubled each time, at most 1 h")
         ->check(CLI::Range(1, 86400))
         ->capture_default_str();
     command.add_option("--bind", settings.serve_bind, "address the HTTP server listens on")
@@ -47,7 +52,8 @@ class ServeCommand final : public Command {
         ->capture_default_str();
     command.add_flag("--no-scheduler", m_no_scheduler,
                      "serve the pages only; runs come from elsewhere (d2d run, Airflow)");
-    command.add_option("--attempts", m_attempts, "tries of transform+load when the warehouse fails transiently")
+    command
+        .add_option("--attempts", m_attempts, "tries of transform+load when the warehouse fails transiently")
         ->check(CLI::Range(1, 20))
         ->capture_default_str();
     command.add_flag("--allow-empty", m_allow_empty, "a lake date with no objects succeeds, loading nothing");
@@ -73,17 +79,20 @@ class ServeCommand final : public Command {
     std::unique_ptr<server::Scheduler> scheduler;
     if (!m_no_scheduler) {
       server::SchedulerOptions options{schedule,
-                                       {settings.source, settings.lake, "", settings.max_reject_ratio, m_allow_empty,
-                                        m_attempts, s3_options(settings)},
+                                       {settings.source, settings.lake, "", settings.max_reject_ratio,
+                                        m_allow_empty, m_attempts, s3_options(settings)},
                                        warehouse_options(settings)};
       scheduler = std::make_unique<server::Scheduler>(std::move(options), server::system_now);
     }
-    server::HttpServer http({settings.serve_bind, settings.serve_port}, warehouse_options(settings), scheduler.get());
+    server::HttpServer http({settings.serve_bind, settings.serve_port}, warehouse_options(settings),
+                            scheduler.get());
     const int port = http.bind();
-    spdlog::info("serve: http://{}:{}/ (status), /report, /metrics, /healthz; warehouse {}", settings.serve_bind, port,
+    spdlog::info("serve: http://{}:{}/ (status), /report, /metrics, /healthz; warehouse {}",
+                 settings.serve_bind, port,
                  warehouse::open_warehouse(warehouse_options(settings))->describe());
     if (scheduler) {
-      spdlog::info("serve: each lake date is due the next day at {} {}{}", settings.serve_at, settings.serve_tz,
+      spdlog::info("serve: each lake date is due the next day at {} {}{}", settings.serve_at,
+                   settings.serve_tz,
                    settings.serve_start_date.empty() ? "" : "; owed from " + settings.serve_start_date);
     }
 
@@ -108,15 +117,17 @@ class ServeCommand final : public Command {
   server::Schedule schedule_from(const Settings& settings) const {
     server::Schedule schedule;
     const auto at = server::parse_time_of_day(settings.serve_at);
-    if (!at) throw Error(ErrorKind::Usage, fmt::format("--at '{}' is not a time of day (expected HH:MM)", settings.serve_at));
+    if (!at)
+      throw Error(ErrorKind::Usage,
+                  fmt::format("--at '{}' is not a time of day (expected HH:MM)", settings.serve_at));
     schedule.at_minutes = *at;
     server::check_time_zone(settings.serve_tz);
     schedule.time_zone = settings.serve_tz;
     if (!settings.serve_start_date.empty()) {
       schedule.start_day = core::parse_date(settings.serve_start_date);
       if (!schedule.start_day) {
-        throw Error(ErrorKind::Usage,
-                    fmt::format("--start-date '{}' is not a date (expected YYYY-MM-DD)", settings.serve_start_date));
+        throw Error(ErrorKind::Usage, fmt::format("--start-date '{}' is not a date (expected YYYY-MM-DD)",
+                                                  settings.serve_start_date));
       }
     }
     schedule.retries = settings.serve_retries;

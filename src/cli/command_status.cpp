@@ -24,7 +24,8 @@ class StatusCommand final : public Command {
 
   int run(Settings& settings) override {
     if (!m_date.empty() && !core::parse_date(m_date)) {
-      throw core::Error(core::ErrorKind::Usage, fmt::format("--date '{}' is not a date (expected YYYY-MM-DD)", m_date));
+      throw core::Error(core::ErrorKind::Usage,
+                        fmt::format("--date '{}' is not a date (expected YYYY-MM-DD)", m_date));
     }
     auto warehouse = warehouse::open_warehouse(warehouse_options(settings));
     warehouse->migrate_up();  // a fresh warehouse has an empty ledger
@@ -38,14 +39,15 @@ class StatusCommand final : public Command {
  private:
   static void print_table(const std::vector<warehouse::RunRecord>& runs) {
     std::vector<std::vector<std::string>> rows;
-    rows.push_back({"lake_date", "run", "status", "started_at", "extract", "transform", "load", "derive", "objects",
-                    "events", "rejected", "rows", "error"});
+    rows.push_back({"lake_date", "run", "status", "started_at", "extract", "transform", "load", "derive",
+                    "objects", "events", "rejected", "rows", "error"});
     for (const auto& run : runs) {
       std::vector<std::string> row = {run.lake_date, std::to_string(run.run_id), run.status,
                                       core::format_utc(run.started_at_us).substr(0, 19) + "Z"};
       if (run.figures) {
         const auto& f = *run.figures;
-        for (const std::int64_t ms : {f.extract_ms, f.transform_ms, f.load_ms, f.derive_ms}) row.push_back(duration(ms));
+        for (const std::int64_t ms : {f.extract_ms, f.transform_ms, f.load_ms, f.derive_ms})
+          row.push_back(duration(ms));
         for (const std::uint64_t n : {f.objects, f.events_read, f.events_rejected, f.rows_loaded})
           row.push_back(std::to_string(n));
       } else {
@@ -67,7 +69,8 @@ class StatusCommand final : public Command {
         if (i + 1 == rows[r].size()) {
           line += rows[r][i];
         } else {
-          line += numeric ? fmt::format("{:>{}}  ", rows[r][i], widths[i]) : fmt::format("{:<{}}  ", rows[r][i], widths[i]);
+          line += numeric ? fmt::format("{:>{}}  ", rows[r][i], widths[i])
+                          : fmt::format("{:<{}}  ", rows[r][i], widths[i]);
         }
       }
       while (!line.empty() && line.back() == ' ') line.pop_back();

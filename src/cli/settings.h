@@ -34,12 +34,12 @@ struct Settings {
   int s3_attempts = 5;                 // D2D_S3_ATTEMPTS, toml `s3_attempts`
   long s3_stall_timeout_s = 20;        // D2D_S3_STALL_TIMEOUT_S, toml `s3_stall_timeout_s`
   // d2d serve: the schedule and the HTTP listener.
-  std::string serve_at = "02:00";         // --at, D2D_SERVE_AT, toml `serve_at` (HH:MM local time)
-  std::string serve_tz = "UTC";           // --tz, D2D_SERVE_TZ, toml `serve_tz` (IANA name)
-  std::string serve_start_date;           // --start-date, D2D_SERVE_START_DATE, toml `serve_start_date`
-  int serve_retries = 3;                  // --retries, D2D_SERVE_RETRIES, toml `serve_retries`
-  std::string serve_bind = "127.0.0.1";   // --bind, D2D_SERVE_BIND, toml `serve_bind`
-  int serve_port = 8080;                  // --port, D2D_SERVE_PORT, toml `serve_port`
+  std::string serve_at = "02:00";        // --at, D2D_SERVE_AT, toml `serve_at` (HH:MM local time)
+  std::string serve_tz = "UTC";          // --tz, D2D_SERVE_TZ, toml `serve_tz` (IANA name)
+  std::string serve_start_date;          // --start-date, D2D_SERVE_START_DATE, toml `serve_start_date`
+  int serve_retries = 3;                 // --retries, D2D_SERVE_RETRIES, toml `serve_retries`
+  std::string serve_bind = "127.0.0.1";  // --bind, D2D_SERVE_BIND, toml `serve_bind`
+  int serve_port = 8080;                 // --port, D2D_SERVE_PORT, toml `serve_port`
 };
 
 // Adds --source/--lake/--warehouse (with their D2D_* variables) to a subcommand.

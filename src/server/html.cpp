@@ -123,7 +123,10 @@ h3 { font-size:14px; margin:14px 0 6px; }
 table.data { border-collapse:collapse; width:100%; font-variant-numeric:tabular-nums; }
 table.data th, table.data td { text-align:left; padding:4px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
 table.data th { font-weight:600; color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.03em; }
-table.data td.num, table.data th.num { text-align:right; }
+table.data td.num, table.data th.num { text-align:right; white-space:nowrap; }
+table.data td.time, table.data td.date { white-space:nowrap; }
+table.data td.error { overflow-wrap:anywhere; color:#a61e4d; padding-top:0; }
+details summary { cursor:pointer; font-size:12px; margin:0 0 4px; }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; color:#fff; }
 .badge.success, .badge.succeeded { background:var(--success); } .badge.failed { background:var(--failed); }
 .badge.running { background:var(--running); } .badge.up_for_retry { background:var(--retry); }
@@ -151,9 +154,10 @@ figure.track figcaption { font-size:12px; display:flex; justify-content:space-be
 a { color:#1c5fb8; }
 )css";
   std::string nav;
-  for (const auto& [path, label] : {std::pair{"/", "Status"}, std::pair{"/report", "Report"},
-                                    std::pair{"/metrics", "Metrics"}}) {
-    nav += fmt::format("<a href=\"{}\"{}>{}</a>", path, path == active_path ? " class=\"active\"" : "", label);
+  for (const auto& [path, label] :
+       {std::pair{"/", "Status"}, std::pair{"/report", "Report"}, std::pair{"/metrics", "Metrics"}}) {
+    nav +=
+        fmt::format("<a href=\"{}\"{}>{}</a>", path, path == active_path ? " class=\"active\"" : "", label);
   }
   return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -54,7 +54,8 @@ void HttpServer::routes() {
         for (const auto& run : data.runs) data.selected_date = std::max(data.selected_date, run.lake_date);
       }
       if (!data.selected_date.empty()) {
-        if (!core::parse_date(data.selected_date)) throw core::Error(core::ErrorKind::Usage, "date must be YYYY-MM-DD");
+        if (!core::parse_date(data.selected_date))
+          throw core::Error(core::ErrorKind::Usage, "date must be YYYY-MM-DD");
         data.rejects = w.reject_reasons(data.selected_date, 3);
       }
     });
@@ -101,40 +102,45 @@ void HttpServer::routes() {
     const auto state = scheduler_state();
     std::string scheduler = "off";
     if (state) scheduler = state->running ? "running " + *state->running : "idle";
-    response.set_content(fmt::format("ok\nlake dates in ledger: {}\nscheduler: {}\n", latest.size(), scheduler),
-                         "text/plain; charset=utf-8");
+    response.set_content(
+        fmt::format("ok\nlake dates in ledger: {}\nscheduler: {}\n", latest.size(), scheduler),
+        "text/plain; charset=utf-8");
   });
 
-  server.set_exception_handler([](const httplib::Request& request, httplib::Response& response, std::exception_ptr error) {
-    std::string message = "unknown error";
-    int status = 500;
-    try {
-      std::rethrow_exception(error);
-    } catch (const core::Error& failure) {
-      message = failure.what();
-      status = failure.kind() == core::ErrorKind::Usage ? 400 : 503;
-    } catch (const std::exception& failure) {
-      message = failure.what();
-    }
-    spdlog::warn("http: {} {}: {}", request.method, request.path, message);
-    response.status = status;
-    if (request.path == "/metrics" || request.path == "/healthz") {
-      response.set_content(message + "\n", "text/plain; charset=utf-8");
-    } else {
-      response.set_content(page_document("Error", "", fmt::format("<section><h2>Cannot show this page</h2><p>{}</p></section>",
-                                                                   html_escape(message))),
-                           "text/html; charset=utf-8");
-    }
-  });
+  server.set_exception_handler(
+      [](const httplib::Request& request, httplib::Response& response, std::exception_ptr error) {
+        std::string message = "unknown error";
+        int status = 500;
+        try {
+          std::rethrow_exception(error);
+        } catch (const core::Error& failure) {
+          message = failure.what();
+          status = failure.kind() == core::ErrorKind::Usage ? 400 : 503;
+        } catch (const std::exception& failure) {
+          message = failure.what();
+        }
+        spdlog::warn("http: {} {}: {}", request.method, request.path, message);
+        response.status = status;
+        if (request.path == "/metrics" || request.path == "/healthz") {
+          response.set_content(message + "\n", "text/plain; charset=utf-8");
+        } else {
+          response.set_content(
+              page_document("Error", "",
+                            fmt::format("<section><h2>Cannot show this page</h2><p>{}</p></section>",
+                                        html_escape(message))),
+              "text/html; charset=utf-8");
+        }
+      });
 }
 
 int HttpServer::bind() {
-  const int port = m_options.port == 0 ? m_server->bind_to_any_port(m_options.bind)
-                                       : (m_server->bind_to_port(m_options.bind, m_options.port) ? m_options.port : -1);
+  const int port = m_options.port == 0
+                       ? m_server->bind_to_any_port(m_options.bind)
+                       : (m_server->bind_to_port(m_options.bind, m_options.port) ? m_options.port : -1);
   if (port < 0) {
     throw core::Error(core::ErrorKind::Usage,
-                      fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", m_options.bind,
-                                  m_options.port));
+                      fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)",
+                                  m_options.bind, m_options.port));
   }
   return port;
 }

@@ -17,8 +17,8 @@ enum class CellState { Success, Failed, Running, UpForRetry, Queued };
 std::string_view cell_state_name(CellState state);
 
 struct StatusPageData {
-  std::vector<warehouse::RunRecord> runs;  // the whole ledger, by date then run id
-  std::string selected_date;               // details shown for this date ("" = none)
+  std::vector<warehouse::RunRecord> runs;        // the whole ledger, by date then run id
+  std::string selected_date;                     // details shown for this date ("" = none)
   std::vector<warehouse::RejectReason> rejects;  // of selected_date
   std::optional<SchedulerState> scheduler;       // absent with --no-scheduler
   core::UtcMicros now = 0;
@@ -31,8 +31,8 @@ struct TrackDrawing {
 };
 struct ReportPageData {
   std::vector<warehouse::PeriodAnswer> answers;
-  std::string selected_period;   // "" when there is nothing to draw
-  bool period_found = false;     // selected_period is a live period
+  std::string selected_period;  // "" when there is nothing to draw
+  bool period_found = false;    // selected_period is a live period
   std::vector<TrackDrawing> tracks;
   std::size_t vehicles_total = 0;  // in the period; tracks may show fewer
 };

@@ -51,18 +51,20 @@ std::string render_bars(const ReportPageData& data) {
     const bool selected = a.operating_period_id == data.selected_period;
     const std::string id = html_escape(a.operating_period_id);
     svg += fmt::format("<a href=\"/report?period={}\">", url_encode(a.operating_period_id));
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1f2933\"{}>{}</text>", kLabel - 8, y + 16,
-                       selected ? " font-weight=\"700\"" : "", id);
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1f2933\"{}>{}</text>", kLabel - 8,
+                       y + 16, selected ? " font-weight=\"700\"" : "", id);
     if (a.avg_distance_m) {
       const double width = std::max(1.0, kBars * *a.avg_distance_m / scale_max);
       svg += fmt::format(
           "<rect class=\"bar\" data-period=\"{}\" data-avg-m=\"{:.3f}\" x=\"{}\" y=\"{}\" width=\"{:.1f}\" "
           "height=\"18\" rx=\"3\" fill=\"{}\"><title>{}: {} average over {} vehicles</title></rect>"
           "<text x=\"{:.1f}\" y=\"{}\" fill=\"#3e4c59\">{} · {} vehicle{}</text>",
-          id, *a.avg_distance_m, kLabel, y + 3, width, selected ? "#1864ab" : "#4dabf7", id, km(*a.avg_distance_m),
-          a.vehicles, kLabel + width + 6, y + 16, km(*a.avg_distance_m), a.vehicles, a.vehicles == 1 ? "" : "s");
+          id, *a.avg_distance_m, kLabel, y + 3, width, selected ? "#1864ab" : "#4dabf7", id,
+          km(*a.avg_distance_m), a.vehicles, kLabel + width + 6, y + 16, km(*a.avg_distance_m), a.vehicles,
+          a.vehicles == 1 ? "" : "s");
     } else {
-      svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#9aa5b1\">no vehicles took part</text>", kLabel + 4, y + 16);
+      svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#9aa5b1\">no vehicles took part</text>", kLabel + 4,
+                         y + 16);
     }
     svg += "</a>";
   }
@@ -79,8 +81,9 @@ std::vector<Segment> stretches(const warehouse::VehicleTrack& track) {
   std::vector<Segment> out;
   for (std::size_t i = 0; i + 1 < track.fixes.size(); ++i) {
     const auto a = track.fixes[i].at_us, b = track.fixes[i + 1].at_us;
-    const bool in_break = std::any_of(track.breaks.begin(), track.breaks.end(),
-                                      [&](const model::BreakSpan& s) { return s.start_us <= b && s.end_us > a; });
+    const bool in_break =
+        std::any_of(track.breaks.begin(), track.breaks.end(),
+                    [&](const model::BreakSpan& s) { return s.start_us <= b && s.end_us > a; });
     if (!out.empty() && out.back().in_break == in_break) {
       out.back().to = i + 1;
     } else {
@@ -127,45 +130,52 @@ std::string render_track(const TrackDrawing& drawing) {
             "stroke-width=\"2\"/>",
             where.substr(0, where.find(',')), where.substr(where.find(',') + 1));
       }
-      svg += s.in_break ? fmt::format(
-                              "<polyline class=\"break-stretch\" points=\"{}\" fill=\"none\" stroke=\"#f76707\" "
-                              "stroke-width=\"2.2\" stroke-dasharray=\"4 3\"/>",
-                              points)
-                        : fmt::format(
-                              "<polyline class=\"counted-stretch\" points=\"{}\" fill=\"none\" stroke=\"#1c7ed6\" "
-                              "stroke-width=\"1.6\" stroke-linejoin=\"round\"/>",
-                              points);
+      svg += s.in_break
+                 ? fmt::format(
+                       "<polyline class=\"break-stretch\" points=\"{}\" fill=\"none\" stroke=\"#f76707\" "
+                       "stroke-width=\"2.2\" stroke-dasharray=\"4 3\"/>",
+                       points)
+                 : fmt::format(
+                       "<polyline class=\"counted-stretch\" points=\"{}\" fill=\"none\" stroke=\"#1c7ed6\" "
+                       "stroke-width=\"1.6\" stroke-linejoin=\"round\"/>",
+                       points);
     }
     const std::string start = point(fixes.front()), end = point(fixes.back());
     const auto comma = [](const std::string& p) { return p.find(','); };
-    svg += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3.5\" fill=\"#2f9e44\"><title>first fix</title></circle>",
-                       start.substr(0, comma(start)), start.substr(comma(start) + 1));
-    svg += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3.5\" fill=\"#1f2933\"><title>last fix</title></circle>",
-                       end.substr(0, comma(end)), end.substr(comma(end) + 1));
+    svg += fmt::format(
+        "<circle cx=\"{}\" cy=\"{}\" r=\"3.5\" fill=\"#2f9e44\"><title>first fix</title></circle>",
+        start.substr(0, comma(start)), start.substr(comma(start) + 1));
+    svg +=
+        fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3.5\" fill=\"#1f2933\"><title>last fix</title></circle>",
+                    end.substr(0, comma(end)), end.substr(comma(end) + 1));
   } else {
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#9aa5b1\">no fixes</text>", kWidth / 2,
-                       kHeight / 2);
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#9aa5b1\">no fixes</text>",
+                       kWidth / 2, kHeight / 2);
   }
   // The period's window as a time line, breaks as orange blocks.
   const double window = static_cast<double>(std::max<core::UtcMicros>(track.finish_us - track.start_us, 1));
-  svg += fmt::format("<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"8\" fill=\"#d0ebff\"/>", kHeight + 4, kWidth);
+  svg +=
+      fmt::format("<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"8\" fill=\"#d0ebff\"/>", kHeight + 4, kWidth);
   for (const auto& span : track.breaks) {
     const double from = std::max<double>(0, static_cast<double>(span.start_us - track.start_us) / window);
-    const double to =
-        span.end_us == model::BreakSpan::kOpenEnd ? 1.0
-                                                  : std::min<double>(1, static_cast<double>(span.end_us - track.start_us) / window);
+    const double to = span.end_us == model::BreakSpan::kOpenEnd
+                          ? 1.0
+                          : std::min<double>(1, static_cast<double>(span.end_us - track.start_us) / window);
     svg += fmt::format(
         "<rect class=\"break-interval\" x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"8\" fill=\"#f76707\">"
         "<title>break {} – {}</title></rect>",
-        from * kWidth, kHeight + 4, std::max(1.0, (to - from) * kWidth), html_escape(display_time(span.start_us)),
-        span.end_us == model::BreakSpan::kOpenEnd ? std::string("open") : html_escape(display_time(span.end_us)));
+        from * kWidth, kHeight + 4, std::max(1.0, (to - from) * kWidth),
+        html_escape(display_time(span.start_us)),
+        span.end_us == model::BreakSpan::kOpenEnd ? std::string("open")
+                                                  : html_escape(display_time(span.end_us)));
   }
   return svg + "</svg>";
 }
 
 std::string render_tracks(const ReportPageData& data) {
   if (data.selected_period.empty()) return "";
-  std::string out = fmt::format("<section id=\"tracks\"><h2>Vehicle tracks in {}</h2>", html_escape(data.selected_period));
+  std::string out =
+      fmt::format("<section id=\"tracks\"><h2>Vehicle tracks in {}</h2>", html_escape(data.selected_period));
   if (!data.period_found) {
     return out + fmt::format("<p class=\"muted\">No live operating period {}.</p></section>",
                              html_escape(data.selected_period));
@@ -174,12 +184,14 @@ std::string render_tracks(const ReportPageData& data) {
       "<p class=\"legend muted\"><svg width=\"30\" height=\"10\"><line x1=\"0\" y1=\"5\" x2=\"30\" y2=\"5\" "
       "stroke=\"#1c7ed6\" stroke-width=\"2\"/></svg> counted toward the distance "
       "<svg width=\"30\" height=\"10\"><line x1=\"0\" y1=\"5\" x2=\"30\" y2=\"5\" stroke=\"#f76707\" "
-      "stroke-width=\"2.2\" stroke-dasharray=\"4 3\"/></svg> overlaps a break (left out) · the strip under each "
+      "stroke-width=\"2.2\" stroke-dasharray=\"4 3\"/></svg> overlaps a break (left out) · the strip under "
+      "each "
       "track is the period's window, breaks in orange. Showing {} of {} vehicles.</p><div class=\"tracks\">",
       data.tracks.size(), data.vehicles_total);
   for (const auto& drawing : data.tracks) {
     out += fmt::format(
-        "<figure class=\"track\"><figcaption><b>{}</b><span>{} · {} fixes counted</span></figcaption>{}</figure>",
+        "<figure class=\"track\"><figcaption><b>{}</b><span>{} · {} fixes "
+        "counted</span></figcaption>{}</figure>",
         html_escape(drawing.vehicle.vehicle_id), km(drawing.vehicle.distance_m), drawing.vehicle.updates,
         render_track(drawing));
   }

@@ -17,8 +17,9 @@ const date::time_zone* zone(const std::string& name) {
   try {
     return date::locate_zone(name);
   } catch (const std::exception&) {
-    throw core::Error(core::ErrorKind::Usage,
-                      fmt::format("unknown time zone '{}' (expected an IANA name such as Europe/Berlin)", name));
+    throw core::Error(
+        core::ErrorKind::Usage,
+        fmt::format("unknown time zone '{}' (expected an IANA name such as Europe/Berlin)", name));
   }
 }
 
@@ -31,7 +32,8 @@ struct DateHistory {
 UtcMicros retry_at(const DateHistory& history, const Schedule& schedule) {
   // 2^(failures-1) times the first delay, capped; the shift is bounded so it cannot overflow.
   const int doublings = std::min(history.failures - 1, 30);
-  const auto delay = std::min(schedule.retry_delay * (std::int64_t{1} << doublings), schedule.max_retry_delay);
+  const auto delay =
+      std::min(schedule.retry_delay * (std::int64_t{1} << doublings), schedule.max_retry_delay);
   return history.last_failure_at + std::chrono::duration_cast<std::chrono::microseconds>(delay).count();
 }
 

@@ -21,11 +21,11 @@
 namespace d2d::server {
 
 struct Schedule {
-  int at_minutes = 0;                      // minutes after local midnight
-  std::string time_zone = "UTC";           // IANA name, e.g. Europe/Berlin
-  std::optional<std::int64_t> start_day;   // first lake date ever owed (days since 1970-01-01)
-  int retries = 3;                         // further tries of a failed date
-  std::chrono::seconds retry_delay{300};   // after the first failure, doubled after each next one
+  int at_minutes = 0;                     // minutes after local midnight
+  std::string time_zone = "UTC";          // IANA name, e.g. Europe/Berlin
+  std::optional<std::int64_t> start_day;  // first lake date ever owed (days since 1970-01-01)
+  int retries = 3;                        // further tries of a failed date
+  std::chrono::seconds retry_delay{300};  // after the first failure, doubled after each next one
   std::chrono::seconds max_retry_delay{3600};
 };
 

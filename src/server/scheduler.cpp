@@ -54,8 +54,8 @@ void Scheduler::run_date(const std::string& lake_date) {
     spdlog::info("scheduler: running lake date {}", lake_date);
     auto warehouse = warehouse::open_warehouse(m_options.warehouse);
     const auto outcome = pipeline::run_lake_date(options, *warehouse);
-    spdlog::info("scheduler: lake date {} succeeded (run {}, {} events, {} rejected)", lake_date, outcome.run_id,
-                 outcome.figures.events_read, outcome.figures.events_rejected);
+    spdlog::info("scheduler: lake date {} succeeded (run {}, {} events, {} rejected)", lake_date,
+                 outcome.run_id, outcome.figures.events_read, outcome.figures.events_rejected);
   } catch (const std::exception& failure) {
     // The ledger says failed (when the warehouse could be reached); the plan retries later.
     error = failure.what();
@@ -92,7 +92,8 @@ void Scheduler::run_until_stopped() {
       wait = kAfterLedgerError;
     }
     std::unique_lock lock(m_mutex);
-    m_wake.wait_for(lock, std::min<std::chrono::microseconds>(wait, kReplanEvery), [this] { return m_stopping; });
+    m_wake.wait_for(lock, std::min<std::chrono::microseconds>(wait, kReplanEvery),
+                    [this] { return m_stopping; });
   }
 }
 

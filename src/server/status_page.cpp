@@ -93,7 +93,8 @@ std::string cell_title(const DateColumn& column, std::string_view phase, CellSta
     const RunRecord& run = *column.latest;
     title += fmt::format(" · run {}", run.run_id);
     if (run.figures && phase != "run") {
-      const auto index = static_cast<std::size_t>(std::find(kPhases.begin(), kPhases.end(), phase) - kPhases.begin());
+      const auto index =
+          static_cast<std::size_t>(std::find(kPhases.begin(), kPhases.end(), phase) - kPhases.begin());
       if (index < kPhases.size()) title += " · " + display_duration_ms(phase_ms(*run.figures, index));
     }
     if (run.error) title += " · " + *run.error;
@@ -108,7 +109,8 @@ std::string render_grid(const std::vector<DateColumn>& columns, const std::strin
   }
   std::string head = "<tr><th></th>", bars = "<tr><th class=\"phase\">run</th>";
   std::array<std::string, 4> rows;
-  for (std::size_t p = 0; p < kPhases.size(); ++p) rows[p] = fmt::format("<tr><th class=\"phase\">{}</th>", kPhases[p]);
+  for (std::size_t p = 0; p < kPhases.size(); ++p)
+    rows[p] = fmt::format("<tr><th class=\"phase\">{}</th>", kPhases[p]);
   for (const DateColumn& column : columns) {
     const std::string link = "/?date=" + url_encode(column.date);
     head += fmt::format("<th class=\"date{}\">{}</th>", column.date == selected ? " selected" : "",
@@ -116,27 +118,28 @@ std::string render_grid(const std::vector<DateColumn>& columns, const std::strin
     const auto states = phase_states(column);
     // The run bar: height by duration, coloured by the run's state (Airflow's DAG-run bar).
     CellState run_state = states[1];
-    if (std::find(states.begin(), states.end(), CellState::Failed) != states.end()) run_state = CellState::Failed;
+    if (std::find(states.begin(), states.end(), CellState::Failed) != states.end())
+      run_state = CellState::Failed;
     const std::int64_t ms = column.latest != nullptr ? total_ms(*column.latest) : 0;
     const int height = 4 + static_cast<int>(40.0 * static_cast<double>(ms) / static_cast<double>(longest_ms));
     bars += fmt::format(
         "<td class=\"bar\"><a href=\"{}\" title=\"{}\"><span class=\"runbar {}\" style=\"height:{}px\" "
         "data-date=\"{}\" data-state=\"{}\"></span></a></td>",
-        link, cell_title(column, "run", run_state), cell_state_name(run_state), height, html_escape(column.date),
-        cell_state_name(run_state));
+        link, cell_title(column, "run", run_state), cell_state_name(run_state), height,
+        html_escape(column.date), cell_state_name(run_state));
     for (std::size_t p = 0; p < kPhases.size(); ++p) {
       rows[p] += fmt::format(
           "<td><a href=\"{}\" title=\"{}\"><span class=\"cell {}\" data-date=\"{}\" data-phase=\"{}\" "
           "data-state=\"{}\"></span></a></td>",
-          link, cell_title(column, kPhases[p], states[p]), cell_state_name(states[p]), html_escape(column.date),
-          kPhases[p], cell_state_name(states[p]));
+          link, cell_title(column, kPhases[p], states[p]), cell_state_name(states[p]),
+          html_escape(column.date), kPhases[p], cell_state_name(states[p]));
     }
   }
   std::string out = "<table class=\"grid\" id=\"grid\">" + head + "</tr>" + bars + "</tr>";
   for (auto& row : rows) out += row + "</tr>";
   out += "</table><p class=\"legend muted\">";
-  for (const CellState state : {CellState::Success, CellState::Running, CellState::UpForRetry, CellState::Failed,
-                                CellState::Queued}) {
+  for (const CellState state : {CellState::Success, CellState::Running, CellState::UpForRetry,
+                                CellState::Failed, CellState::Queued}) {
     out += fmt::format("<span class=\"cell {0}\"></span>{0}", cell_state_name(state));
   }
   return out + "</p>";
@@ -148,8 +151,9 @@ std::string render_scheduler(const std::optional<SchedulerState>& scheduler, cor
            "Airflow.</p>";
   }
   const Plan& plan = scheduler->last_plan;
-  std::string doing = scheduler->running ? fmt::format("running lake date <b>{}</b>", html_escape(*scheduler->running))
-                                         : std::string("idle");
+  std::string doing = scheduler->running
+                          ? fmt::format("running lake date <b>{}</b>", html_escape(*scheduler->running))
+                          : std::string("idle");
   std::string out = fmt::format("<p id=\"scheduler\">Scheduler: {}. ", doing);
   if (!plan.owed.empty()) out += fmt::format("{} date(s) owed a run. ", plan.owed.size());
   if (!plan.given_up.empty()) {
@@ -165,43 +169,57 @@ std::string render_run_rows(const std::vector<const RunRecord*>& runs) {
       "<table class=\"data runs\"><tr><th>run</th><th>lake date</th><th>status</th><th>started</th>"
       "<th class=\"num\">extract</th><th class=\"num\">transform</th><th class=\"num\">load</th>"
       "<th class=\"num\">derive</th><th class=\"num\">objects</th><th class=\"num\">events</th>"
-      "<th class=\"num\">rejected</th><th class=\"num\">rows loaded</th><th class=\"num\">periods</th>"
-      "<th>error</th></tr>";
+      "<th class=\"num\">rejected</th><th class=\"num\">rows loaded</th><th class=\"num\">periods</th></tr>";
   for (const RunRecord* run : runs) {
-    out += fmt::format("<tr data-run=\"{}\"><td>{}</td><td><a href=\"/?date={}\">{}</a></td><td>{}</td><td>{}</td>",
-                       run->run_id, run->run_id, url_encode(run->lake_date), html_escape(run->lake_date),
-                       run_status_badge(*run), html_escape(display_time(run->started_at_us)));
+    out += fmt::format(
+        "<tr data-run=\"{}\"><td>{}</td><td class=\"date\"><a href=\"/?date={}\">{}</a></td><td>{}</td>"
+        "<td class=\"time\">{}</td>",
+        run->run_id, run->run_id, url_encode(run->lake_date), html_escape(run->lake_date),
+        run_status_badge(*run), html_escape(display_time(run->started_at_us)));
     if (run->figures) {
       const auto& f = *run->figures;
       for (std::size_t p = 0; p < kPhases.size(); ++p) {
         out += fmt::format("<td class=\"num\">{}</td>", display_duration_ms(phase_ms(f, p)));
       }
       out += fmt::format(
-          "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+          "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
+          "class=\"num\">{}</td>"
           "<td class=\"num\">{}</td>",
           display_count(f.objects), display_count(f.events_read), display_count(f.events_rejected),
           display_count(f.rows_loaded), display_count(f.periods_derived));
     } else {
       out += "<td class=\"num muted\" colspan=\"9\">no figures recorded</td>";
     }
-    out += fmt::format("<td>{}</td></tr>", html_escape(run->error.value_or("")));
+    out += "</tr>";
+    // The reason gets a row of its own: it is often long (paths, SQL messages).
+    if (run->error)
+      out += fmt::format("<tr><td></td><td colspan=\"12\" class=\"error\">{}</td></tr>",
+                         html_escape(*run->error));
   }
   return out + "</table>";
 }
 
 std::string render_rejects(const std::string& date, const std::vector<warehouse::RejectReason>& rejects) {
-  if (rejects.empty()) return fmt::format("<p class=\"muted\">No rejected lines for {}.</p>", html_escape(date));
-  std::string out = "<table class=\"data rejects\"><tr><th>reason</th><th class=\"num\">lines</th><th>samples</th></tr>";
+  if (rejects.empty())
+    return fmt::format("<p class=\"muted\">No rejected lines for {}.</p>", html_escape(date));
+  std::string out =
+      "<table class=\"data rejects\"><tr><th>reason</th><th class=\"num\">lines</th><th>samples</th></tr>";
   for (const auto& reason : rejects) {
-    out += fmt::format("<tr data-reason=\"{0}\"><td><code>{0}</code></td><td class=\"num\">{1}</td><td>",
-                       html_escape(reason.reason_code), display_count(static_cast<std::uint64_t>(reason.count)));
-    for (const auto& sample : reason.samples) {
-      out += fmt::format("<div class=\"muted\">{}:{} — {}</div><pre class=\"raw\">{}{}</pre>", html_escape(sample.source),
-                         sample.line, html_escape(sample.reason), html_escape(sample.raw),
-                         sample.raw_length > sample.raw.size()
-                             ? fmt::format(" … ({} bytes in all)", sample.raw_length)
-                             : std::string());
+    out +=
+        fmt::format("<tr data-reason=\"{0}\"><td><code>{0}</code></td><td class=\"num\">{1}</td><td>",
+                    html_escape(reason.reason_code), display_count(static_cast<std::uint64_t>(reason.count)));
+    for (std::size_t i = 0; i < reason.samples.size(); ++i) {
+      const auto& sample = reason.samples[i];
+      // The first sample is shown; the others fold away, so that many reasons stay readable.
+      if (i == 1)
+        out += fmt::format("<details><summary class=\"muted\">{} more</summary>", reason.samples.size() - 1);
+      out += fmt::format(
+          "<div class=\"muted\">{}:{} — {}</div><pre class=\"raw\">{}{}</pre>", html_escape(sample.source),
+          sample.line, html_escape(sample.reason), html_escape(sample.raw),
+          sample.raw_length > sample.raw.size() ? fmt::format(" … ({} bytes in all)", sample.raw_length)
+                                                : std::string());
     }
+    if (reason.samples.size() > 1) out += "</details>";
     out += "</td></tr>";
   }
   return out + "</table>";
@@ -234,17 +252,21 @@ std::string render_status_page(const StatusPageData& data) {
       if (run.lake_date == data.selected_date) of_date.push_back(&run);
     }
     std::reverse(of_date.begin(), of_date.end());
-    body += fmt::format("<section id=\"date-details\"><h2>Lake date {}</h2>", html_escape(data.selected_date));
+    body +=
+        fmt::format("<section id=\"date-details\"><h2>Lake date {}</h2>", html_escape(data.selected_date));
     if (!of_date.empty()) {
       const auto* latest = of_date.front();
       if (latest->figures) {
         const auto& f = *latest->figures;
         body += fmt::format(
-            "<div class=\"kv\"><div><b>{}</b><span>objects</span></div><div><b>{}</b><span>events read</span></div>"
+            "<div class=\"kv\"><div><b>{}</b><span>objects</span></div><div><b>{}</b><span>events "
+            "read</span></div>"
             "<div><b>{}</b><span>rejected</span></div><div><b>{}</b><span>location rows</span></div>"
-            "<div><b>{}</b><span>periods derived</span></div><div><b>{}</b><span>total time</span></div></div>",
+            "<div><b>{}</b><span>periods derived</span></div><div><b>{}</b><span>total "
+            "time</span></div></div>",
             display_count(f.objects), display_count(f.events_read), display_count(f.events_rejected),
-            display_count(f.rows_loaded), display_count(f.periods_derived), display_duration_ms(total_ms(*latest)));
+            display_count(f.rows_loaded), display_count(f.periods_derived),
+            display_duration_ms(total_ms(*latest)));
       }
       body += "<h3>Runs</h3>" + render_run_rows(of_date);
     } else {
@@ -255,7 +277,8 @@ std::string render_status_page(const StatusPageData& data) {
 
   std::vector<const RunRecord*> recent;
   for (auto it = data.runs.rbegin(); it != data.runs.rend(); ++it) recent.push_back(&*it);
-  std::sort(recent.begin(), recent.end(), [](const RunRecord* a, const RunRecord* b) { return a->run_id > b->run_id; });
+  std::sort(recent.begin(), recent.end(),
+            [](const RunRecord* a, const RunRecord* b) { return a->run_id > b->run_id; });
   if (recent.size() > 20) recent.resize(20);
   body += "<section><h2>Latest runs</h2>" + render_run_rows(recent) + "</section>";
   return page_document("Status", "/", body);

@@ -701,7 +701,8 @@ class PostgresWarehouse final : public Warehouse {
                                     "LIMIT $3::bigint"),
                                 {lake_date, reason.reason_code, std::to_string(samples_per_reason)});
       for (int j = 0; j < samples.rows(); ++j) {
-        reason.samples.push_back({std::string(samples.text(j, 0)), static_cast<std::uint64_t>(samples.int64(j, 1)),
+        reason.samples.push_back({std::string(samples.text(j, 0)),
+                                  static_cast<std::uint64_t>(samples.int64(j, 1)),
                                   std::string(samples.text(j, 2)), std::string(samples.text(j, 3)),
                                   static_cast<std::uint64_t>(samples.int64(j, 4))});
       }
@@ -725,7 +726,8 @@ class PostgresWarehouse final : public Warehouse {
     return vehicles;
   }
 
-  std::optional<VehicleTrack> vehicle_track(const std::string& period_id, const std::string& vehicle_id) override {
+  std::optional<VehicleTrack> vehicle_track(const std::string& period_id,
+                                            const std::string& vehicle_id) override {
     reconnect_if_needed();
     auto period = m_db->exec(sql("SELECT start_at, finish_at FROM {s}.operating_period WHERE "
                                  "operating_period_id = $1 AND NOT deleted"),
@@ -733,20 +735,22 @@ class PostgresWarehouse final : public Warehouse {
     if (period.rows() == 0) return std::nullopt;
     VehicleTrack track{vehicle_id, period.timestamp_us(0, 0), period.timestamp_us(0, 1), {}, {}};
     const Params window = {vehicle_id, time_param(track.start_us), time_param(track.finish_us)};
-    auto fixes = m_db->exec(sql("SELECT at, lat, lng FROM {s}.location_update WHERE vehicle_id = $1 AND at >= "
-                                "$2::timestamptz AND at <= $3::timestamptz ORDER BY at"),
-                            window);
+    auto fixes =
+        m_db->exec(sql("SELECT at, lat, lng FROM {s}.location_update WHERE vehicle_id = $1 AND at >= "
+                       "$2::timestamptz AND at <= $3::timestamptz ORDER BY at"),
+                   window);
     track.fixes.reserve(static_cast<std::size_t>(fixes.rows()));
     for (int i = 0; i < fixes.rows(); ++i) {
       track.fixes.push_back({fixes.timestamp_us(i, 0), fixes.float64(i, 1), fixes.float64(i, 2)});
     }
-    auto breaks = m_db->exec(sql("SELECT start_at, end_at FROM {s}.vehicle_break WHERE vehicle_id = $1 AND "
-                                 "start_at <= $3::timestamptz AND (end_at IS NULL OR end_at > $2::timestamptz) "
-                                 "ORDER BY start_at"),
-                             window);
+    auto breaks =
+        m_db->exec(sql("SELECT start_at, end_at FROM {s}.vehicle_break WHERE vehicle_id = $1 AND "
+                       "start_at <= $3::timestamptz AND (end_at IS NULL OR end_at > $2::timestamptz) "
+                       "ORDER BY start_at"),
+                   window);
     for (int i = 0; i < breaks.rows(); ++i) {
-      track.breaks.push_back(
-          {breaks.timestamp_us(i, 0), breaks.is_null(i, 1) ? model::BreakSpan::kOpenEnd : breaks.timestamp_us(i, 1)});
+      track.breaks.push_back({breaks.timestamp_us(i, 0),
+                              breaks.is_null(i, 1) ? model::BreakSpan::kOpenEnd : breaks.timestamp_us(i, 1)});
     }
     return track;
   }

@@ -31,7 +31,8 @@ std::string now_utc() {
 
 // The ledger's columns, in the order run_record() reads them.
 constexpr std::string_view kRunColumns =
-    "SELECT run_id, lake_date, status, started_at, finished_at, extract_ms, transform_ms, load_ms, derive_ms, "
+    "SELECT run_id, lake_date, status, started_at, finished_at, extract_ms, transform_ms, load_ms, "
+    "derive_ms, "
     "objects, objects_copied, bytes, events_read, events_rejected, rows_loaded, periods_derived, "
     "code_version, error";
 
@@ -710,16 +711,18 @@ class SqliteWarehouse final : public Warehouse {
     return vehicles;
   }
 
-  std::optional<VehicleTrack> vehicle_track(const std::string& period_id, const std::string& vehicle_id) override {
+  std::optional<VehicleTrack> vehicle_track(const std::string& period_id,
+                                            const std::string& vehicle_id) override {
     Statement period(m_db,
                      "SELECT start_at, finish_at FROM operating_period WHERE operating_period_id = ?1 AND "
                      "deleted = 0");
     period.bind(1, std::string_view(period_id));
     if (!period.step()) return std::nullopt;
     VehicleTrack track{vehicle_id, period.column_time(0), period.column_time(1), {}, {}};
-    Statement fixes(m_db,
-                    "SELECT at, lat, lng FROM location_update WHERE vehicle_id = ?1 AND at >= ?2 AND at <= ?3 "
-                    "ORDER BY at");
+    Statement fixes(
+        m_db,
+        "SELECT at, lat, lng FROM location_update WHERE vehicle_id = ?1 AND at >= ?2 AND at <= ?3 "
+        "ORDER BY at");
     fixes.bind(1, std::string_view(vehicle_id)).bind_time(2, track.start_us).bind_time(3, track.finish_us);
     while (fixes.step()) {
       track.fixes.push_back({fixes.column_time(0), fixes.column_double(1), fixes.column_double(2)});
@@ -729,8 +732,8 @@ class SqliteWarehouse final : public Warehouse {
                      "AND (end_at IS NULL OR end_at > ?2) ORDER BY start_at");
     breaks.bind(1, std::string_view(vehicle_id)).bind_time(2, track.start_us).bind_time(3, track.finish_us);
     while (breaks.step()) {
-      track.breaks.push_back({breaks.column_time(0), breaks.column_is_null(1) ? model::BreakSpan::kOpenEnd
-                                                                              : breaks.column_time(1)});
+      track.breaks.push_back({breaks.column_time(0),
+                              breaks.column_is_null(1) ? model::BreakSpan::kOpenEnd : breaks.column_time(1)});
     }
     return track;
   }

@@ -1,4 +1,3 @@
-#include <csignal>
 #include "harness.h"
 
 #include <fcntl.h>
@@ -8,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>

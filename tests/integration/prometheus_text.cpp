@@ -54,7 +54,8 @@ PromSample parse_sample(const std::string& text, std::size_t line) {
       const std::size_t eq = text.find('=', i);
       if (eq == std::string::npos) fail(line, "label without '='");
       const std::string label = text.substr(i, eq - i);
-      if (!std::regex_match(label, kLabelName) || label.starts_with("__")) fail(line, "bad label name '" + label + "'");
+      if (!std::regex_match(label, kLabelName) || label.starts_with("__"))
+        fail(line, "bad label name '" + label + "'");
       if (eq + 1 >= text.size() || text[eq + 1] != '"') fail(line, "label value not quoted");
       std::string value;
       std::size_t k = eq + 2;

@@ -18,8 +18,9 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 std::string faketime_library() {
-  for (const char* path : {"/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
-                           "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1"}) {
+  for (const char* path :
+       {"/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+        "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1"}) {
     if (fs::exists(path)) return path;
   }
   return "";
@@ -44,8 +45,9 @@ class ServeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_FALSE(faketime_library().empty()) << "libfaketime missing: run scripts/install-deps.sh";
-    const auto generated = run_d2d({"generate", "--out", (m_work / "source").string(), "--date", "2019-06-01", "--days",
-                                    "5", "--vehicles", "6", "--breaks", "--bad-ratio", "0.002", "--seed", "11"});
+    const auto generated =
+        run_d2d({"generate", "--out", (m_work / "source").string(), "--date", "2019-06-01", "--days", "5",
+                 "--vehicles", "6", "--breaks", "--bad-ratio", "0.002", "--seed", "11"});
     ASSERT_EQ(generated.exit_code, 0) << generated.err;
   }
 
@@ -79,9 +81,10 @@ TEST_F(ServeTest, KilledServeCatchesUpMissedDatesExactlyOnceAndMetricsMatchTheLe
       << read_text(m_work / "serve1.err");
   first->signal(SIGKILL);
   EXPECT_EQ(first->wait().exit_code, 128 + SIGKILL);
-  const std::string done_before_kill =
-      query_one(db(), "SELECT group_concat(lake_date) FROM (SELECT lake_date FROM etl_run WHERE status = 'succeeded' "
-                      "ORDER BY lake_date)");
+  const std::string done_before_kill = query_one(
+      db(),
+      "SELECT group_concat(lake_date) FROM (SELECT lake_date FROM etl_run WHERE status = 'succeeded' "
+      "ORDER BY lake_date)");
   ASSERT_FALSE(done_before_kill.empty());
   EXPECT_EQ(count("lake_date > '2019-06-03'"), "0");  // nothing was due after 06-03 yet
 
@@ -89,7 +92,8 @@ TEST_F(ServeTest, KilledServeCatchesUpMissedDatesExactlyOnceAndMetricsMatchTheLe
   auto second = start_serve("2019-06-06 06:00:00", port, "serve2");
   ASSERT_TRUE(eventually(
       [&] {
-        return query_one(db(), "SELECT COUNT(DISTINCT lake_date) FROM etl_run WHERE status = 'succeeded'") == "5";
+        return query_one(db(), "SELECT COUNT(DISTINCT lake_date) FROM etl_run WHERE status = 'succeeded'") ==
+               "5";
       },
       180s))
       << read_text(m_work / "serve2.err");
@@ -107,14 +111,16 @@ TEST_F(ServeTest, KilledServeCatchesUpMissedDatesExactlyOnceAndMetricsMatchTheLe
   for (const char* date : {"2019-06-01", "2019-06-02", "2019-06-03", "2019-06-04", "2019-06-05"}) {
     EXPECT_EQ(count(std::string("status = 'succeeded' AND lake_date = '") + date + "'"), "1") << date;
     if (done_before_kill.find(date) != std::string::npos) {
-      EXPECT_EQ(count(std::string("lake_date = '") + date + "'"), "1") << date << " ran again after the restart";
+      EXPECT_EQ(count(std::string("lake_date = '") + date + "'"), "1")
+          << date << " ran again after the restart";
     }
   }
   EXPECT_EQ(count("status = 'failed'"), "0");
   EXPECT_LE(std::stoi(count("status = 'running'")), 1);
   // Lake dates ran oldest first: run ids grow with the date among succeeded runs.
-  EXPECT_EQ(query_one(db(), "SELECT group_concat(lake_date) FROM (SELECT lake_date FROM etl_run WHERE status = "
-                            "'succeeded' ORDER BY run_id)"),
+  EXPECT_EQ(query_one(db(),
+                      "SELECT group_concat(lake_date) FROM (SELECT lake_date FROM etl_run WHERE status = "
+                      "'succeeded' ORDER BY run_id)"),
             "2019-06-01,2019-06-02,2019-06-03,2019-06-04,2019-06-05");
 
   // /metrics: valid exposition format, counters equal to the ledger.
@@ -146,9 +152,11 @@ TEST_F(ServeTest, KilledServeCatchesUpMissedDatesExactlyOnceAndMetricsMatchTheLe
   }
   // The newest success finished on the fake day 6 (the ledger's own finished_at).
   const double last_success = prom_value(families, "d2d_last_success_timestamp_seconds");
-  EXPECT_EQ(static_cast<std::int64_t>(last_success),
-            std::stoll(query_one(db(), "SELECT CAST(strftime('%s', MAX(finished_at)) AS INTEGER) FROM etl_run WHERE "
-                                       "status = 'succeeded'")));
+  EXPECT_EQ(
+      static_cast<std::int64_t>(last_success),
+      std::stoll(query_one(db(),
+                           "SELECT CAST(strftime('%s', MAX(finished_at)) AS INTEGER) FROM etl_run WHERE "
+                           "status = 'succeeded'")));
   EXPECT_EQ(prom_value(families, "d2d_last_success_lake_date_timestamp_seconds"), 1559692800);  // 2019-06-05
   EXPECT_EQ(prom_value(families, "d2d_scheduler_owed_dates"), 0);
 
@@ -175,8 +183,8 @@ TEST_F(ServeTest, KilledServeCatchesUpMissedDatesExactlyOnceAndMetricsMatchTheLe
   TempDir sequential;
   for (const char* date : {"2019-06-01", "2019-06-02", "2019-06-03", "2019-06-04", "2019-06-05"}) {
     const auto result = run_d2d({"run", "--quiet", "--source", (m_work / "source").string(), "--lake",
-                                 (sequential / "lake").string(), "--warehouse", (sequential / "w.db").string(),
-                                 "--date", date});
+                                 (sequential / "lake").string(), "--warehouse",
+                                 (sequential / "w.db").string(), "--date", date});
     ASSERT_EQ(result.exit_code, 0) << result.err;
   }
   EXPECT_EQ(first_difference(dump_warehouse(sequential / "w.db"), dump_warehouse(db())), "");
@@ -186,16 +194,16 @@ TEST(PrometheusTextParser, RefusesMalformedExpositions) {
   const std::string good = "# HELP a_total A.\n# TYPE a_total counter\na_total{x=\"1\"} 3\n";
   EXPECT_NO_THROW(parse_prometheus_text(good));
   for (const char* bad : {
-           "a_total 3\n",                                            // no TYPE
-           "# HELP a_total A.\n# TYPE a_total counter\na_total 3",                // no final newline
-           "# HELP a_total A.\n# TYPE a_total counter\na_total{x=1} 3\n",         // unquoted label
-           "# HELP a_total A.\n# TYPE a_total counter\na_total{x=\"1\"} three\n",  // not a number
-           "# HELP a_total A.\n# TYPE a_total counter\na_total -1\n",             // negative counter
-           "# HELP a_total A.\n# TYPE a_total counter\na_total 1\na_total 2\n",   // duplicate series
+           "a_total 3\n",                                                           // no TYPE
+           "# HELP a_total A.\n# TYPE a_total counter\na_total 3",                  // no final newline
+           "# HELP a_total A.\n# TYPE a_total counter\na_total{x=1} 3\n",           // unquoted label
+           "# HELP a_total A.\n# TYPE a_total counter\na_total{x=\"1\"} three\n",   // not a number
+           "# HELP a_total A.\n# TYPE a_total counter\na_total -1\n",               // negative counter
+           "# HELP a_total A.\n# TYPE a_total counter\na_total 1\na_total 2\n",     // duplicate series
            "# HELP a A.\n# TYPE a gauge\n# HELP b B.\n# TYPE b gauge\nb 1\na 2\n",  // a sample out of family
-           "# HELP a A.\n# TYPE a nonsense\na 1\n",                               // unknown type
-           "# HELP a A.\n# TYPE a gauge\na{x=\"\\q\"} 1\n",                        // bad escape
-           "# HELP s S.\n# TYPE s summary\ns_bucket 1\n",                          // _bucket in a summary
+           "# HELP a A.\n# TYPE a nonsense\na 1\n",                                 // unknown type
+           "# HELP a A.\n# TYPE a gauge\na{x=\"\\q\"} 1\n",                         // bad escape
+           "# HELP s S.\n# TYPE s summary\ns_bucket 1\n",                           // _bucket in a summary
        }) {
     EXPECT_THROW(parse_prometheus_text(bad), std::runtime_error) << bad;  // NOLINT
   }

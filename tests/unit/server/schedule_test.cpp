@@ -14,7 +14,8 @@ using core::UtcMicros;
 UtcMicros at(const char* rfc3339) { return *core::parse_rfc3339(rfc3339); }
 std::int64_t day(const char* date) { return *core::parse_date(date); }
 
-warehouse::RunRecord run(const char* date, const char* status, const char* finished = "2019-06-01T00:00:00Z") {
+warehouse::RunRecord run(const char* date, const char* status,
+                         const char* finished = "2019-06-01T00:00:00Z") {
   static std::int64_t next_id = 1;
   warehouse::RunRecord record;
   record.run_id = next_id++;
@@ -32,7 +33,9 @@ Schedule berlin_at(const char* time_of_day) {
   return schedule;
 }
 
-std::vector<std::string> dates(std::initializer_list<const char*> names) { return {names.begin(), names.end()}; }
+std::vector<std::string> dates(std::initializer_list<const char*> names) {
+  return {names.begin(), names.end()};
+}
 
 TEST(TimeOfDay, ParsesTwentyFourHourTimes) {
   EXPECT_EQ(parse_time_of_day("00:00"), 0);
@@ -174,7 +177,8 @@ TEST(Plan, BackoffIsCappedAndDoesNotHoldUpLaterDates) {
 TEST(Plan, AFailedDateBeforeTheLastSuccessKeepsItsRetries) {
   Schedule schedule = berlin_at("02:00");
   schedule.retry_delay = std::chrono::seconds(60);
-  const std::vector ledger = {run("2019-06-02", "failed", "2019-06-04T10:00:00Z"), run("2019-06-03", "succeeded")};
+  const std::vector ledger = {run("2019-06-02", "failed", "2019-06-04T10:00:00Z"),
+                              run("2019-06-03", "succeeded")};
   const Plan next = plan(at("2019-06-04T10:01:00Z"), schedule, ledger);
   EXPECT_EQ(next.owed, dates({"2019-06-02"}));
   EXPECT_EQ(next.run_now, "2019-06-02");

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/version.h"
 #include "warehouse/derive.h"
+#include "warehouse/ledger_row.h"
 #include "warehouse/pg_conn.h"
 
 namespace d2d::warehouse {
@@ -648,11 +649,10 @@ class PostgresWarehouse final : public Warehouse {
 
   std::vector<RunRecord> runs(const RunFilter& filter) override {
     reconnect_if_needed();
-    std::string text =
-        "SELECT run_id, lake_date::text, status, started_at, finished_at, extract_ms, transform_ms, load_ms, "
-        "derive_ms, objects, objects_copied, bytes, events_read, events_rejected, rows_loaded, "
-        "periods_derived, code_version, error FROM {s}.etl_run WHERE ($1::date IS NULL OR lake_date = "
-        "$1::date)";
+    std::string text = fmt::format(
+        "SELECT run_id, lake_date::text, status, started_at, finished_at, {}, code_version, error FROM "
+        "{{s}}.etl_run WHERE ($1::date IS NULL OR lake_date = $1::date)",
+        detail::kLedgerFigureColumns);
     if (filter.latest_per_date)
       text += " AND run_id IN (SELECT MAX(run_id) FROM {s}.etl_run GROUP BY lake_date)";
     auto result = m_db->exec(sql(text + " ORDER BY lake_date, run_id"), {filter.lake_date});
@@ -666,20 +666,7 @@ class PostgresWarehouse final : public Warehouse {
       record.started_at_us = result.timestamp_us(i, 3);
       if (!result.is_null(i, 4)) record.finished_at_us = result.timestamp_us(i, 4);
       if (!result.is_null(i, 12)) {
-        auto count = [&](int column) { return static_cast<std::uint64_t>(result.int64(i, column)); };
-        RunFigures f;
-        f.extract_ms = result.int64(i, 5);
-        f.transform_ms = result.int64(i, 6);
-        f.load_ms = result.int64(i, 7);
-        f.derive_ms = result.int64(i, 8);
-        f.objects = count(9);
-        f.objects_copied = count(10);
-        f.bytes = count(11);
-        f.events_read = count(12);
-        f.events_rejected = count(13);
-        f.rows_loaded = count(14);
-        f.periods_derived = count(15);
-        record.figures = f;
+        record.figures = detail::ledger_figures([&result, i](int column) { return result.int64(i, column); });
       }
       record.code_version = result.text(i, 16);
       if (!result.is_null(i, 17)) record.error = std::string(result.text(i, 17));

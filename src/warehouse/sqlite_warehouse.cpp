@@ -15,6 +15,7 @@
 #include "core/version.h"
 #include "warehouse/derive.h"
 #include "warehouse/fix_sorter.h"
+#include "warehouse/ledger_row.h"
 #include "warehouse/sqlite_db.h"
 
 namespace d2d::warehouse {
@@ -30,11 +31,10 @@ std::string now_utc() {
 }
 
 // The ledger's columns, in the order run_record() reads them.
-constexpr std::string_view kRunColumns =
-    "SELECT run_id, lake_date, status, started_at, finished_at, extract_ms, transform_ms, load_ms, "
-    "derive_ms, "
-    "objects, objects_copied, bytes, events_read, events_rejected, rows_loaded, periods_derived, "
-    "code_version, error";
+std::string select_runs() {
+  return fmt::format("SELECT run_id, lake_date, status, started_at, finished_at, {}, code_version, error",
+                     detail::kLedgerFigureColumns);
+}
 
 RunRecord run_record(Statement& row) {
   RunRecord record;
@@ -44,20 +44,7 @@ RunRecord run_record(Statement& row) {
   record.started_at_us = row.column_time(3);
   if (!row.column_is_null(4)) record.finished_at_us = row.column_time(4);
   if (!row.column_is_null(12)) {
-    RunFigures f;
-    f.extract_ms = row.column_int(5);
-    f.transform_ms = row.column_int(6);
-    f.load_ms = row.column_int(7);
-    f.derive_ms = row.column_int(8);
-    auto count = [&row](int column) { return static_cast<std::uint64_t>(row.column_int(column)); };
-    f.objects = count(9);
-    f.objects_copied = count(10);
-    f.bytes = count(11);
-    f.events_read = count(12);
-    f.events_rejected = count(13);
-    f.rows_loaded = count(14);
-    f.periods_derived = count(15);
-    record.figures = f;
+    record.figures = detail::ledger_figures([&row](int column) { return row.column_int(column); });
   }
   record.code_version = row.column_text(16);
   if (!row.column_is_null(17)) record.error = std::string(row.column_text(17));
@@ -665,7 +652,7 @@ class SqliteWarehouse final : public Warehouse {
   }
 
   std::vector<RunRecord> runs(const RunFilter& filter) override {
-    std::string sql = std::string(kRunColumns) + " FROM etl_run WHERE (?1 IS NULL OR lake_date = ?1)";
+    std::string sql = select_runs() + " FROM etl_run WHERE (?1 IS NULL OR lake_date = ?1)";
     if (filter.latest_per_date) sql += " AND run_id IN (SELECT MAX(run_id) FROM etl_run GROUP BY lake_date)";
     Statement query(m_db, sql + " ORDER BY lake_date, run_id");
     if (filter.lake_date) query.bind(1, std::string_view(*filter.lake_date));

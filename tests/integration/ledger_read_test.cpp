@@ -17,7 +17,8 @@ namespace fs = std::filesystem;
 
 std::size_t occurrences(const std::string& text, const std::string& what) {
   std::size_t count = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++count;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size()))
+    ++count;
   return count;
 }
 
@@ -25,8 +26,9 @@ class LedgerRead : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
     m_warehouse.reset();
-    const auto generated = run_d2d({"generate", "--out", (m_dir / "source").string(), "--date", "2019-06-01", "--days",
-                                    "2", "--vehicles", "5", "--breaks", "--bad-ratio", "0.01", "--seed", "4"});
+    const auto generated =
+        run_d2d({"generate", "--out", (m_dir / "source").string(), "--date", "2019-06-01", "--days", "2",
+                 "--vehicles", "5", "--breaks", "--bad-ratio", "0.01", "--seed", "4"});
     ASSERT_EQ(generated.exit_code, 0) << generated.err;
   }
   std::vector<std::string> with_warehouse(std::vector<std::string> args) const {
@@ -42,10 +44,10 @@ D2D_FOR_EACH_WAREHOUSE(LedgerRead);
 
 TEST_P(LedgerRead, StatusAndPagesShowWhatTheWarehouseHolds) {
   for (const char* date : {"2019-06-01", "2019-06-02", "2019-06-02"}) {
-    const auto run = run_d2d(run_args_for(m_dir, m_warehouse, date));
+    const auto run = run_d2d(run_args_for(m_dir.path(), m_warehouse, date));
     ASSERT_EQ(run.exit_code, 0) << run.err;
   }
-  const auto failed = run_d2d(run_args_for(m_dir, m_warehouse, "2019-05-20"));  // no files that day
+  const auto failed = run_d2d(run_args_for(m_dir.path(), m_warehouse, "2019-05-20"));  // no files that day
   ASSERT_EQ(failed.exit_code, 1);
 
   // d2d status: latest run per date by default, every run with --all, one date with --date.
@@ -54,8 +56,8 @@ TEST_P(LedgerRead, StatusAndPagesShowWhatTheWarehouseHolds) {
   EXPECT_EQ(occurrences(latest.out, "succeeded"), 2U) << latest.out;
   EXPECT_EQ(occurrences(latest.out, "failed"), 1U) << latest.out;
   EXPECT_NE(latest.out.find("no objects for lake date 2019-05-20"), std::string::npos);
-  const std::string rejected_0602 =
-      m_warehouse.query("SELECT events_rejected FROM etl_run WHERE lake_date = '2019-06-02' ORDER BY run_id DESC LIMIT 1");
+  const std::string rejected_0602 = m_warehouse.query(
+      "SELECT events_rejected FROM etl_run WHERE lake_date = '2019-06-02' ORDER BY run_id DESC LIMIT 1");
   EXPECT_NE(latest.out.find(" " + rejected_0602 + " "), std::string::npos) << latest.out;
   const auto all = run_d2d(with_warehouse({"status", "--all"}));
   EXPECT_EQ(occurrences(all.out, "succeeded"), 3U) << all.out;
@@ -65,12 +67,12 @@ TEST_P(LedgerRead, StatusAndPagesShowWhatTheWarehouseHolds) {
 
   // The pages, from a server that only reads.
   const int port = free_port();
-  BackgroundRun serve(with_warehouse({"serve", "--no-scheduler", "--port", std::to_string(port)}), m_dir / "serve");
+  BackgroundRun serve(with_warehouse({"serve", "--no-scheduler", "--port", std::to_string(port)}),
+                      m_dir / "serve");
   httplib::Client http("127.0.0.1", port);
-  httplib::Result page;
-  for (int i = 0; i < 100 && !(page = http.Get("/?date=2019-06-02")); ++i) {
+  for (int i = 0; i < 100 && !http.Get("/healthz"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  auto page = http.Get("/?date=2019-06-02");
   ASSERT_TRUE(page) << read_text(m_dir / "serve.err");
   ASSERT_EQ(page->status, 200);
   // Every reject reason of the date, with its count, as the warehouse groups them.
@@ -80,8 +82,8 @@ TEST_P(LedgerRead, StatusAndPagesShowWhatTheWarehouseHolds) {
   std::istringstream lines(reasons);
   for (std::string line; std::getline(lines, line);) {
     const std::string code = line.substr(0, line.find('|')), count = line.substr(line.find('|') + 1);
-    EXPECT_NE(page->body.find("<tr data-reason=\"" + code + "\"><td><code>" + code + "</code></td><td class=\"num\">" +
-                              count + "</td>"),
+    EXPECT_NE(page->body.find("<tr data-reason=\"" + code + "\"><td><code>" + code +
+                              "</code></td><td class=\"num\">" + count + "</td>"),
               std::string::npos)
         << code;
   }
@@ -98,8 +100,9 @@ TEST_P(LedgerRead, StatusAndPagesShowWhatTheWarehouseHolds) {
   const std::string vehicles = m_warehouse.query(
       "SELECT COUNT(*) FROM vehicle_operating_period_distance WHERE operating_period_id = '" + period + "'");
   EXPECT_EQ(occurrences(report->body, "<svg class=\"track\""), std::stoul(vehicles));
-  EXPECT_EQ(occurrences(report->body, "class=\"bar\""),
-            std::stoul(m_warehouse.query("SELECT COUNT(*) FROM operating_period_avg_distance WHERE vehicles > 0")));
+  EXPECT_EQ(
+      occurrences(report->body, "class=\"bar\""),
+      std::stoul(m_warehouse.query("SELECT COUNT(*) FROM operating_period_avg_distance WHERE vehicles > 0")));
   auto unknown = http.Get("/report?period=no%3Csuch%3E");
   ASSERT_TRUE(unknown);
   EXPECT_NE(unknown->body.find("No live operating period no&lt;such&gt;"), std::string::npos);

@@ -108,7 +108,7 @@ void HttpServer::routes() {
   });
 
   server.set_exception_handler(
-      [](const httplib::Request& request, httplib::Response& response, std::exception_ptr error) {
+      [](const httplib::Request& request, httplib::Response& response, const std::exception_ptr& error) {
         std::string message = "unknown error";
         int status = 500;
         try {

@@ -32,7 +32,7 @@ std::vector<warehouse::RunRecord> Scheduler::read_ledger() {
 }
 
 Plan Scheduler::tick() {
-  const Plan next = plan(m_clock(), m_options.schedule, read_ledger());
+  Plan next = plan(m_clock(), m_options.schedule, read_ledger());
   {
     std::lock_guard lock(m_mutex);
     m_state.last_plan = next;

@@ -82,6 +82,7 @@ std::vector<DateColumn> grid_columns(const StatusPageData& data) {
     if (data.scheduler->running) by_date[*data.scheduler->running].date = *data.scheduler->running;
   }
   std::vector<DateColumn> columns;
+  columns.reserve(by_date.size());
   for (auto& [date, column] : by_date) columns.push_back(column);
   if (columns.size() > kGridDates) columns.erase(columns.begin(), columns.end() - kGridDates);
   return columns;

@@ -53,7 +53,7 @@ class StatusCommand final : public Command {
       } else {
         row.insert(row.end(), 8, "-");
       }
-      std::string error = run.error.value_or("");
+      std::string error = run.unchanged ? "(unchanged: nothing to do)" : run.error.value_or("");
       std::replace(error.begin(), error.end(), '\n', ' ');
       row.push_back(error);
       rows.push_back(std::move(row));

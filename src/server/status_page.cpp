@@ -189,7 +189,10 @@ std::string render_run_rows(const std::vector<const RunRecord*>& runs) {
           display_count(f.objects), display_count(f.events_read), display_count(f.events_rejected),
           display_count(f.rows_loaded), display_count(f.periods_derived));
     } else {
-      out += "<td class=\"num muted\" colspan=\"9\">no figures recorded</td>";
+      out +=
+          fmt::format("<td class=\"num muted\" colspan=\"9\">{}</td>",
+                      run->unchanged ? "unchanged: same raw zone and code as the last success, nothing loaded"
+                                     : "no figures recorded");
     }
     out += "</tr>";
     // The reason gets a row of its own: it is often long (paths, SQL messages).

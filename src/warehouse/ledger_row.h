@@ -1,5 +1,5 @@
 // The etl_run row as both engines select it (run_id, lake_date, status, started_at, finished_at,
-// then the figures' columns 5..15 in RunFigures' order, then code_version and error), so the
+// then the figures' columns 5..15 in RunFigures' order, then code_version, error and unchanged), so the
 // two read the ledger the same way.
 #pragma once
 

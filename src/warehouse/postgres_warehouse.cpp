@@ -650,7 +650,8 @@ class PostgresWarehouse final : public Warehouse {
   std::vector<RunRecord> runs(const RunFilter& filter) override {
     reconnect_if_needed();
     std::string text = fmt::format(
-        "SELECT run_id, lake_date::text, status, started_at, finished_at, {}, code_version, error FROM "
+        "SELECT run_id, lake_date::text, status, started_at, finished_at, {}, code_version, error, unchanged "
+        "FROM "
         "{{s}}.etl_run WHERE ($1::date IS NULL OR lake_date = $1::date)",
         detail::kLedgerFigureColumns);
     if (filter.latest_per_date)
@@ -670,6 +671,7 @@ class PostgresWarehouse final : public Warehouse {
       }
       record.code_version = result.text(i, 16);
       if (!result.is_null(i, 17)) record.error = std::string(result.text(i, 17));
+      record.unchanged = result.boolean(i, 18);
       records.push_back(std::move(record));
     }
     return records;

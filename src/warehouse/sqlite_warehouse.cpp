@@ -32,8 +32,9 @@ std::string now_utc() {
 
 // The ledger's columns, in the order run_record() reads them.
 std::string select_runs() {
-  return fmt::format("SELECT run_id, lake_date, status, started_at, finished_at, {}, code_version, error",
-                     detail::kLedgerFigureColumns);
+  return fmt::format(
+      "SELECT run_id, lake_date, status, started_at, finished_at, {}, code_version, error, unchanged",
+      detail::kLedgerFigureColumns);
 }
 
 RunRecord run_record(Statement& row) {
@@ -48,6 +49,7 @@ RunRecord run_record(Statement& row) {
   }
   record.code_version = row.column_text(16);
   if (!row.column_is_null(17)) record.error = std::string(row.column_text(17));
+  record.unchanged = row.column_int(18) != 0;
   return record;
 }
 

@@ -100,6 +100,7 @@ struct RunRecord {
   std::optional<RunFigures> figures;
   std::string code_version;
   std::optional<std::string> error;
+  bool unchanged = false;  // succeeded with nothing to do: same raw zone, same code version
 };
 
 struct RunFilter {

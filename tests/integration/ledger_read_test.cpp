@@ -56,9 +56,17 @@ TEST_P(LedgerRead, StatusAndPagesShowWhatTheWarehouseHolds) {
   EXPECT_EQ(occurrences(latest.out, "succeeded"), 2U) << latest.out;
   EXPECT_EQ(occurrences(latest.out, "failed"), 1U) << latest.out;
   EXPECT_NE(latest.out.find("no objects for lake date 2019-05-20"), std::string::npos);
-  const std::string rejected_0602 = m_warehouse.query(
-      "SELECT events_rejected FROM etl_run WHERE lake_date = '2019-06-02' ORDER BY run_id DESC LIMIT 1");
-  EXPECT_NE(latest.out.find(" " + rejected_0602 + " "), std::string::npos) << latest.out;
+  // Figures of a loaded date; the second run of 2019-06-02 found nothing to do and says so.
+  const std::string rejected_0601 = m_warehouse.query(
+      "SELECT events_read || ' ' || events_rejected FROM etl_run WHERE lake_date = '2019-06-01'");
+  const std::string line_0601 = latest.out.substr(latest.out.find("2019-06-01"));
+  const std::string read_0601 = rejected_0601.substr(0, rejected_0601.find(' '));
+  const std::string rejects_0601 = rejected_0601.substr(rejected_0601.find(' ') + 1);
+  EXPECT_NE(line_0601.substr(0, line_0601.find('\n')).find(" " + read_0601 + " "), std::string::npos)
+      << latest.out;
+  EXPECT_NE(line_0601.substr(0, line_0601.find('\n')).find(" " + rejects_0601 + " "), std::string::npos)
+      << latest.out;
+  EXPECT_NE(latest.out.find("(unchanged: nothing to do)"), std::string::npos) << latest.out;
   const auto all = run_d2d(with_warehouse({"status", "--all"}));
   EXPECT_EQ(occurrences(all.out, "succeeded"), 3U) << all.out;
   const auto one = run_d2d(with_warehouse({"status", "--date", "2019-06-01"}));

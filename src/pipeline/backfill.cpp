@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "warehouse/forwarding_warehouse.h"
 
 namespace d2d::pipeline {
 namespace {
@@ -43,46 +44,39 @@ class GatedLoad final : public warehouse::LakeDateLoad {
 
 // Every write of a date (ledger rows, migrations, the load transaction) passes one gate shared by
 // all dates of the backfill; reads go straight through.
-class GatedWarehouse final : public warehouse::Warehouse {
+class GatedWarehouse final : public warehouse::ForwardingWarehouse {
  public:
   GatedWarehouse(std::mutex& gate, std::unique_ptr<warehouse::Warehouse> inner)
-      : m_gate(gate), m_inner(std::move(inner)) {}
+      : ForwardingWarehouse(std::move(inner)), m_gate(gate) {}
 
-  std::vector<warehouse::MigrationState> migration_status() override { return m_inner->migration_status(); }
   int migrate_up() override {
     const std::lock_guard lock(m_gate);
-    return m_inner->migrate_up();
+    return inner().migrate_up();
   }
   int migrate_down(int steps) override {
     const std::lock_guard lock(m_gate);
-    return m_inner->migrate_down(steps);
+    return inner().migrate_down(steps);
   }
   std::int64_t start_run(const std::string& lake_date) override {
     const std::lock_guard lock(m_gate);
-    return m_inner->start_run(lake_date);
+    return inner().start_run(lake_date);
   }
   void fail_run(std::int64_t run_id, const std::string& error) override {
     const std::lock_guard lock(m_gate);
-    m_inner->fail_run(run_id, error);
-  }
-  std::optional<warehouse::LastRun> last_finished_run(const std::string& lake_date) override {
-    return m_inner->last_finished_run(lake_date);
+    inner().fail_run(run_id, error);
   }
   void finish_unchanged(std::int64_t run_id, const warehouse::RunFigures& figures) override {
     const std::lock_guard lock(m_gate);
-    m_inner->finish_unchanged(run_id, figures);
+    inner().finish_unchanged(run_id, figures);
   }
   std::unique_ptr<warehouse::LakeDateLoad> begin_load(const std::string& lake_date,
                                                       std::int64_t run_id) override {
     std::unique_lock lock(m_gate);
-    return std::make_unique<GatedLoad>(std::move(lock), m_inner->begin_load(lake_date, run_id));
+    return std::make_unique<GatedLoad>(std::move(lock), inner().begin_load(lake_date, run_id));
   }
-  std::vector<warehouse::PeriodAnswer> report() override { return m_inner->report(); }
-  std::string describe() const override { return m_inner->describe(); }
 
  private:
   std::mutex& m_gate;
-  std::unique_ptr<warehouse::Warehouse> m_inner;
 };
 
 // Serializes the observer's calls from the worker threads.

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "warehouse/forwarding_warehouse.h"
 
 namespace d2d::pipeline {
 namespace {
@@ -55,41 +56,27 @@ class CountingLoad final : public warehouse::LakeDateLoad {
   std::unique_ptr<warehouse::LakeDateLoad> m_inner;
 };
 
-class CountingWarehouse final : public warehouse::Warehouse {
+class CountingWarehouse final : public warehouse::ForwardingWarehouse {
  public:
   CountingWarehouse(std::atomic<int>& active, std::atomic<int>& most,
                     std::unique_ptr<warehouse::Warehouse> inner)
-      : m_active(active), m_most(most), m_inner(std::move(inner)) {}
-  std::vector<warehouse::MigrationState> migration_status() override { return m_inner->migration_status(); }
-  int migrate_up() override { return m_inner->migrate_up(); }
-  int migrate_down(int steps) override { return m_inner->migrate_down(steps); }
-  std::int64_t start_run(const std::string& lake_date) override { return m_inner->start_run(lake_date); }
-  void fail_run(std::int64_t run_id, const std::string& error) override { m_inner->fail_run(run_id, error); }
-  std::optional<warehouse::LastRun> last_finished_run(const std::string& lake_date) override {
-    return m_inner->last_finished_run(lake_date);
-  }
-  void finish_unchanged(std::int64_t run_id, const warehouse::RunFigures& figures) override {
-    m_inner->finish_unchanged(run_id, figures);
-  }
+      : ForwardingWarehouse(std::move(inner)), m_active(active), m_most(most) {}
   std::unique_ptr<warehouse::LakeDateLoad> begin_load(const std::string& lake_date,
                                                       std::int64_t run_id) override {
     const int now = ++m_active;
     for (int seen = m_most.load(); now > seen && !m_most.compare_exchange_weak(seen, now);) {
     }
     try {
-      return std::make_unique<CountingLoad>(m_active, m_inner->begin_load(lake_date, run_id));
+      return std::make_unique<CountingLoad>(m_active, inner().begin_load(lake_date, run_id));
     } catch (...) {
       --m_active;
       throw;
     }
   }
-  std::vector<warehouse::PeriodAnswer> report() override { return m_inner->report(); }
-  std::string describe() const override { return m_inner->describe(); }
 
  private:
   std::atomic<int>& m_active;
   std::atomic<int>& m_most;
-  std::unique_ptr<warehouse::Warehouse> m_inner;
 };
 
 class RecordingObserver final : public BackfillObserver {

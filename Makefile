@@ -31,7 +31,7 @@ test: build
 # The sanitizer run skips only the PostgreSQL fault tests: they exercise server-side faults
 # (the same client code runs in the other tests) and take minutes under ASan.
 test-asan: deps
-	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DD2D_SANITIZE=ON >/dev/null
+	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DD2D_SANITIZE=ON -DD2D_BUILD_BENCH=OFF >/dev/null
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) -E 'PostgresFaults'

@@ -131,12 +131,12 @@ LocationRow FixSorter::as_row(const Fix& fix) const {
 }
 
 void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& visit) {
-  const Fix* previous = nullptr;
+  bool emitted = false;
   Fix last{};
   auto emit_if_new_key = [&](const Fix& fix) {
-    if (previous != nullptr && last.vehicle == fix.vehicle && last.at_us == fix.at_us) return;
+    if (emitted && last.vehicle == fix.vehicle && last.at_us == fix.at_us) return;  // a worse version
     last = fix;
-    previous = &last;
+    emitted = true;
     visit(as_row(fix));
   };
   if (m_runs.empty()) {  // the common case: the day fits in memory

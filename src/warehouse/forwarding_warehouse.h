@@ -35,7 +35,8 @@ class ForwardingWarehouse : public Warehouse {
   std::vector<PeriodVehicle> period_vehicles(const std::string& period_id) override {
     return m_inner->period_vehicles(period_id);
   }
-  std::optional<VehicleTrack> vehicle_track(const std::string& period_id, const std::string& vehicle_id) override {
+  std::optional<VehicleTrack> vehicle_track(const std::string& period_id,
+                                            const std::string& vehicle_id) override {
     return m_inner->vehicle_track(period_id, vehicle_id);
   }
   std::string describe() const override { return m_inner->describe(); }

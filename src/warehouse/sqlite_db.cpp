@@ -35,17 +35,19 @@ void SqliteDb::fail(std::string_view doing) {
               fmt::format("SQLite warehouse {}: {} failed: {}", m_path, doing, sqlite3_errmsg(m_db)));
 }
 
+void log_duration(std::string_view sql, std::chrono::steady_clock::time_point started) {
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  spdlog::debug("sqlite: {} ms: {:.90}",
+                std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), sql);
+}
+
 void SqliteDb::exec(std::string_view sql) {
   const std::string text(sql);
   const auto started = std::chrono::steady_clock::now();
   if (sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     fail(fmt::format("'{}'", text.substr(0, 80)));
   }
-  spdlog::debug(
-      "sqlite: {} ms: {:.90}",
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
-          .count(),
-      sql);
+  log_duration(sql, started);
 }
 
 Statement::Statement(SqliteDb& db, std::string_view sql) : m_db(db) {

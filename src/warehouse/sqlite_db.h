@@ -4,12 +4,16 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace d2d::warehouse::detail {
+
+// Logs at debug level how long a statement took (`d2d -v` shows where a load spends its time).
+void log_duration(std::string_view sql, std::chrono::steady_clock::time_point started);
 
 class SqliteDb {
  public:

@@ -1,7 +1,6 @@
 #include "warehouse/sqlite_warehouse.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
@@ -211,11 +210,7 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
   void run_for_date(std::string_view sql) {
     const auto started = std::chrono::steady_clock::now();
     Statement(m_db, sql).bind(1, std::string_view(m_lake_date)).run();
-    spdlog::debug(
-        "sqlite: {} ms: {:.90}",
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
-            .count(),
-        sql);
+    detail::log_duration(sql, started);
   }
 
   // Every version of a fix is stored once: the winner (SPEC §4's order, then the later lake date)

@@ -204,7 +204,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         "(c.event_at, c.lat, c.lng, COALESCE(c.organization_id, ''), $1::date) > "
         "(u.event_at, u.lat, u.lng, COALESCE(u.organization_id, ''), u.lake_date) AS candidate_wins "
         "FROM stage_location c JOIN {s}.location_update u ON u.vehicle_id = c.vehicle_id AND u.at = c.at "
-        "ORDER BY c.vehicle_id, c.at, {best_first:c}",
+        "ORDER BY c.vehicle_id, c.at, {best_in_date:c}",
         date);
     exec(
         "INSERT INTO {s}.lake_location_superseded (vehicle_id, at, lake_date, event_at, lat, lng, "
@@ -234,7 +234,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
                                 "event_at) "
                                 "SELECT DISTINCT ON (c.vehicle_id, c.at) c.vehicle_id, c.at, c.lat, c.lng, "
                                 "c.organization_id, $1::date, c.event_at FROM stage_location c {} "
-                                "ORDER BY c.vehicle_id, c.at, {{best_first:c}}",
+                                "ORDER BY c.vehicle_id, c.at, {{best_in_date:c}}",
                                 clashed == 0 ? ""
                                              : "WHERE NOT EXISTS (SELECT 1 FROM clash k WHERE k.vehicle_id = "
                                                "c.vehicle_id AND k.at = c.at)")),
@@ -263,22 +263,18 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   }
 
  private:
-  // Within one date an empty organization and none tie; the stated one wins, as in FixSorter, so
-  // the choice never depends on arrival order. (Across dates the later lake date decides first.)
-  static std::string_view within_one_date(std::string_view alias) {
-    return alias == "c" ? ", c.organization_id IS NOT NULL DESC" : "";
-  }
-
-  // SQL text with {s} replaced by the quoted schema and {best_first:a} by SPEC §4's order of the
-  // versions of one fix, best first, for table alias a.
+  // SQL text with {s} replaced by the quoted schema, {best_first:s} by SPEC §4's order of the
+  // versions of one fix, best first (alias s; across dates the later lake date decides next), and
+  // {best_in_date:c} by the same order within one date (alias c), where an empty organization and
+  // none would tie: the stated one wins, as in FixSorter, so arrival order never decides.
   std::string sql(std::string_view text) const {
-    std::string result(text);
-    for (const char* alias : {"c", "s"}) {
-      result = replace_all(std::move(result), fmt::format("{{best_first:{}}}", alias),
-                           fmt::format("{0}.event_at DESC, {0}.lat DESC, {0}.lng DESC, "
-                                       "COALESCE({0}.organization_id, '') DESC{1}",
-                                       alias, within_one_date(alias)));
-    }
+    auto best_first = [](std::string_view alias) {
+      return fmt::format(
+          "{0}.event_at DESC, {0}.lat DESC, {0}.lng DESC, COALESCE({0}.organization_id, '') DESC", alias);
+    };
+    std::string result = replace_all(std::string(text), "{best_first:s}", best_first("s"));
+    result = replace_all(std::move(result), "{best_in_date:c}",
+                         best_first("c") + ", c.organization_id IS NOT NULL DESC");
     return replace_all(std::move(result), "{s}", m_s);
   }
   void exec(std::string_view text, const Params& params) { m_db.exec(sql(text), params); }

@@ -223,7 +223,7 @@ def main():
         "decode": "**ours**: `LineSplitter` + `LineDecoder`, decode + validate, single thread",
         "d2d_sqlite": "**ours**: whole `d2d run` into a fresh SQLite file",
         "d2d_pg": "**ours**: whole `d2d run` into PostgreSQL, fresh schema, one transaction",
-        "copy": "warehouse limit: `psql \\copy` of d2d's transformed rows (CSV, time order) into the keyed table",
+        "copy": "warehouse limit: `psql \\copy` of d2d's transformed rows (CSV, time order) into d2d's location_update (created by its migrations)",
         "row_by_row": "original design: `json.loads` + one `INSERT` per fix, autocommit",
         "duckdb": "DuckDB: the per-period answer in SQL straight from the JSON files",
         "pandas": "pandas: `read_json(lines=True)` + `to_sql` into SQLite",
@@ -304,7 +304,7 @@ def main():
             f"| {pg.wall_s:.2f} | {fmt_rate(pg_rate)} | 1.00 |"
         )
         w(
-            f"| psql \\copy (limit) | already-transformed rows as CSV into one keyed table (PK + index on at), "
+            f"| psql \\copy (limit) | already-transformed rows as CSV into d2d's own location_update (PK, BRIN on at and lake_date), "
             f"time order | {rows:,} | {copy.wall_s:.2f} | {fmt_rate(copy_rate)} | {fmt_ratio(copy_rate / pg_rate)} |"
         )
         if rbr is not None:

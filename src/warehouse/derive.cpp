@@ -1,7 +1,11 @@
 #include "warehouse/derive.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
+
+#include "core/error.h"
 
 namespace d2d::warehouse {
 using core::UtcMicros;
@@ -90,10 +94,19 @@ void derive_group(DeriveStore& store, std::span<PeriodToDerive> group, UtcMicros
     }
     track.clear();
   };
+  bool first = true;
   store.for_each_fix(start_us, finish_us, [&](std::string_view fix_vehicle, const model::Fix& fix) {
-    if (fix_vehicle != vehicle) {
+    // A vehicle's track must arrive whole and in time order; a store that broke this (e.g. a
+    // query plan that stopped keeping the order) would silently split tracks, so it is checked.
+    if (!first && (fix_vehicle < vehicle || (fix_vehicle == vehicle && fix.at_us < track.back().at_us))) {
+      throw core::Error(
+          core::ErrorKind::Internal,
+          fmt::format("fixes of the window came out of (vehicle, at) order at vehicle {}", fix_vehicle));
+    }
+    if (first || fix_vehicle != vehicle) {
       flush();
       vehicle = fix_vehicle;
+      first = false;
     }
     track.push_back(fix);
   });

@@ -79,6 +79,7 @@ void FixSorter::add(const LocationRow& row) {
     organization = m_last_organization;
   }
   m_buffer.push_back({row.at_us, row.event_at_us, row.lat_deg, row.lng_deg, m_last_vehicle, organization});
+  m_buffer_sorted = false;
   if (m_buffer.size() >= m_rows_in_memory) spill();
 }
 
@@ -87,8 +88,17 @@ std::string_view FixSorter::organization_or_empty(std::uint32_t organization) co
                                          : std::string_view(m_organizations[organization]);
 }
 
+void FixSorter::rank_vehicles() {
+  std::vector<std::uint32_t> by_name(m_vehicles.size());
+  for (std::uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
+  std::sort(by_name.begin(), by_name.end(),
+            [this](std::uint32_t a, std::uint32_t b) { return m_vehicles[a] < m_vehicles[b]; });
+  m_vehicle_rank.resize(by_name.size());
+  for (std::uint32_t rank = 0; rank < by_name.size(); ++rank) m_vehicle_rank[by_name[rank]] = rank;
+}
+
 bool FixSorter::best_first(const Fix& a, const Fix& b) const {
-  if (a.vehicle != b.vehicle) return a.vehicle < b.vehicle;
+  if (a.vehicle != b.vehicle) return m_vehicle_rank[a.vehicle] < m_vehicle_rank[b.vehicle];
   if (a.at_us != b.at_us) return a.at_us < b.at_us;
   if (a.event_at_us != b.event_at_us) return a.event_at_us > b.event_at_us;
   if (a.lat_deg != b.lat_deg) return a.lat_deg > b.lat_deg;
@@ -103,8 +113,13 @@ bool FixSorter::best_first(const Fix& a, const Fix& b) const {
 }
 
 void FixSorter::sort_buffer() {
+  if (m_buffer_sorted) return;
+  // Ranks of the vehicles known so far: their relative order is the names' order, so runs
+  // spilled before later vehicles appeared still merge correctly under the final ranks.
+  rank_vehicles();
   std::sort(m_buffer.begin(), m_buffer.end(),
             [this](const Fix& a, const Fix& b) { return best_first(a, b); });
+  m_buffer_sorted = true;
 }
 
 void FixSorter::spill() {
@@ -142,10 +157,10 @@ void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& vis
   if (m_runs.empty()) {  // the common case: the day fits in memory
     sort_buffer();
     for (const Fix& fix : m_buffer) emit_if_new_key(fix);
-    m_buffer.clear();
     return;
   }
   if (!m_buffer.empty()) spill();
+  rank_vehicles();
   std::vector<RunReader> readers;
   readers.reserve(m_runs.size());
   for (auto& run : m_runs) readers.emplace_back(run.get());
@@ -163,7 +178,6 @@ void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& vis
     readers[i].advance();
     if (!readers[i].done()) heads.push(i);
   }
-  m_runs.clear();
 }
 
 }  // namespace d2d::warehouse

@@ -29,8 +29,10 @@ class FixSorter {
 
   void add(const LocationRow& row);
 
-  // Calls `visit` with the best version of every distinct key, keys in order (vehicles in the
-  // order they were first seen, times ascending). The row's views live until `visit` returns.
+  // Calls `visit` with the best version of every distinct key, in key order: vehicle ids in
+  // byte order (as COLLATE "C" and SQLite's BINARY sort them), then times ascending, so the
+  // rows reach a (vehicle_id, at) B-tree as appends. The row's views live until `visit` returns.
+  // May be called again (after more add() calls too), e.g. to route keys in two passes.
   // Throws core::Error when a spill file cannot be written or read (disk full).
   void for_each_best(const std::function<void(const LocationRow&)>& visit);
 
@@ -50,6 +52,7 @@ class FixSorter {
  private:
   std::uint32_t intern(std::unordered_map<std::string, std::uint32_t>& ids, std::vector<std::string>& names,
                        std::string_view name);
+  void rank_vehicles();
   bool best_first(const Fix& a, const Fix& b) const;  // key order, then best version first
   std::string_view organization_or_empty(std::uint32_t organization) const;
   void sort_buffer();
@@ -60,6 +63,8 @@ class FixSorter {
   std::vector<Fix> m_buffer;
   std::unordered_map<std::string, std::uint32_t> m_vehicle_ids, m_organization_ids;
   std::vector<std::string> m_vehicles, m_organizations;
+  std::vector<std::uint32_t> m_vehicle_rank;  // by interned id: the place of its name in byte order
+  bool m_buffer_sorted = false;
   std::uint32_t m_last_vehicle = 0, m_last_organization = 0;  // the last interned, asked again next
   struct FileCloser {
     void operator()(std::FILE* file) const { std::fclose(file); }

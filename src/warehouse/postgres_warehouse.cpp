@@ -1,8 +1,10 @@
 #include "warehouse/postgres_warehouse.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -10,6 +12,7 @@
 #include "core/error.h"
 #include "core/version.h"
 #include "warehouse/derive.h"
+#include "warehouse/fix_sorter.h"
 #include "warehouse/ledger_row.h"
 #include "warehouse/pg_conn.h"
 
@@ -60,11 +63,6 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
                               "--no-wait it would wait for it)",
                               m_lake_date, m_s));
     }
-    m_db.exec_script(
-        "CREATE TEMP TABLE stage_location (vehicle_id text COLLATE \"C\", at timestamptz, event_at "
-        "timestamptz, "
-        "lat float8, lng float8, organization_id text COLLATE \"C\") ON COMMIT DROP");
-    m_locations = std::make_unique<CopyWriter>(m_db, "COPY stage_location FROM STDIN (FORMAT binary)");
   }
 
   ~PgLoad() override {
@@ -83,18 +81,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
       m_last_fix_day = day;
       m_fix_days.insert(day);
     }
-    CopyWriter& copy = *m_locations;
-    copy.begin_row(6);
-    copy.text(row.vehicle_id);
-    copy.timestamp_us(row.at_us);
-    copy.timestamp_us(row.event_at_us);
-    copy.float64(row.lat_deg);
-    copy.float64(row.lng_deg);
-    if (row.organization_id) {
-      copy.text(*row.organization_id);
-    } else {
-      copy.null();
-    }
+    m_fixes.add(row);
   }
 
   // Rejected lines are few; they wait in memory until the location COPY is done.
@@ -107,9 +94,8 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   void add_break_event(const BreakEventRow& row) override { m_breaks.push_back(row); }
 
   std::uint64_t merge() override {
-    m_locations->finish();
     // Merges of different dates touch shared keys: apply them one at a time (no deadlocks,
-    // no lost winners); the COPY above ran in parallel with other dates.
+    // no lost winners). Transform, which fills FixSorter, ran in parallel with other dates.
     m_db.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {fmt::format("d2d:{}:merge", m_s)});
     const Params date = {m_lake_date};
     // Sorts of a day's rows fit in memory instead of spilling to disk.
@@ -176,9 +162,12 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   // in location_update, the others in lake_location_superseded. Together they are all versions of
   // all dates, so re-loading a date can always elect again. Returns the date's distinct fix keys.
   //
-  // Shaped for the common case, a first load whose keys no other date holds: the staged rows are
-  // sorted once, inside the final INSERT, and written once, in key order (B-tree appends).
-  // Only keys another date already holds ("clash", usually few) take the slower path.
+  // Shaped for the common case, keys no other date holds: FixSorter hands out each key's best
+  // version once, in key order, and those rows are copied straight into location_update (B-tree
+  // appends, no staging, no server-side sort). The date's fixes are cut into segments, one per
+  // vehicle and UTC day; a segment whose time span holds none of the vehicle's stored fixes
+  // cannot clash. Only segments that may clash (late fixes of a loaded day, a date re-delivered)
+  // go through a staging table and the comparison with the standing winners.
   std::uint64_t merge_locations(const Params& date) {
     // Winners this date held before lose their ground: drop them, promote the best other version.
     exec("CREATE TEMP TABLE orphaned_fix (vehicle_id text COLLATE \"C\", at timestamptz) ON COMMIT DROP", {});
@@ -197,14 +186,130 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         "INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
         "SELECT vehicle_id, at, lat, lng, organization_id, lake_date, event_at FROM promoted",
         {});
+    const std::vector<FixSegment> segments = fix_segments();
+    const std::vector<bool> may_clash = segments_that_may_clash(segments);
+    spdlog::debug("location_update: {} of {} fix segments (vehicle, UTC day) may clash with other dates",
+                  std::count(may_clash.begin(), may_clash.end(), true), segments.size());
+    std::uint64_t rows = 0;
+    if (std::find(may_clash.begin(), may_clash.end(), true) != may_clash.end()) {
+      rows += merge_staged_fixes(date, segments, may_clash);
+    }
+    CopyWriter copy(m_db,
+                    sql("COPY {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, "
+                        "event_at) FROM STDIN (FORMAT binary)"));
+    for_each_segment_fix(segments, [&](const LocationRow& fix, std::size_t segment) {
+      if (may_clash[segment]) return;
+      copy.begin_row(7);
+      copy.text(fix.vehicle_id);
+      copy.timestamp_us(fix.at_us);
+      copy.float64(fix.lat_deg);
+      copy.float64(fix.lng_deg);
+      optional_text(copy, fix.organization_id);
+      copy.date_days(m_lake_day);
+      copy.timestamp_us(fix.event_at_us);
+    });
+    copy.finish();
+    return rows + copy.rows();
+  }
+
+  // A vehicle's fixes within one UTC day of the date, as FixSorter orders them.
+  struct FixSegment {
+    std::string vehicle_id;
+    UtcMicros first_at_us = 0, last_at_us = 0;
+    std::uint64_t fixes = 0;
+  };
+
+  std::vector<FixSegment> fix_segments() {
+    std::vector<FixSegment> segments;
+    std::int64_t day = 0;
+    m_fixes.for_each_best([&](const LocationRow& fix) {
+      const std::int64_t fix_day = core::utc_day_of(fix.at_us);
+      if (segments.empty() || segments.back().vehicle_id != fix.vehicle_id || fix_day != day) {
+        segments.push_back({std::string(fix.vehicle_id), fix.at_us, fix.at_us, 0});
+        day = fix_day;
+      }
+      segments.back().last_at_us = fix.at_us;
+      ++segments.back().fixes;
+    });
+    return segments;
+  }
+
+  // Calls visit(fix, segment index) for the best version of each of the date's keys, in order.
+  void for_each_segment_fix(const std::vector<FixSegment>& segments,
+                            const std::function<void(const LocationRow&, std::size_t)>& visit) {
+    std::size_t segment = 0;
+    std::uint64_t seen_in_segment = 0;
+    m_fixes.for_each_best([&](const LocationRow& fix) {
+      while (seen_in_segment == segments[segment].fixes) {
+        ++segment;
+        seen_in_segment = 0;
+      }
+      ++seen_in_segment;
+      visit(fix, segment);
+    });
+  }
+
+  // One primary-key probe per segment: does location_update hold a fix of that vehicle within
+  // the segment's time span? (Called after this date's own former winners were removed.)
+  std::vector<bool> segments_that_may_clash(const std::vector<FixSegment>& segments) {
+    std::vector<bool> may_clash(segments.size(), false);
+    if (segments.empty()) return may_clash;
+    std::string vehicles = "{", firsts = "{", lasts = "{";
+    for (const FixSegment& segment : segments) {
+      const char* comma = vehicles.size() > 1 ? "," : "";
+      vehicles += comma + array_element(segment.vehicle_id);
+      firsts += comma + time_param(segment.first_at_us);
+      lasts += comma + time_param(segment.last_at_us);
+    }
+    auto result = m_db.exec(
+        sql("SELECT r.i FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS "
+            "r(vehicle_id, first_at, last_at, i) WHERE EXISTS (SELECT 1 FROM {s}.location_update u WHERE "
+            "u.vehicle_id = r.vehicle_id COLLATE \"C\" AND u.at >= r.first_at AND u.at <= r.last_at)"),
+        {vehicles + "}", firsts + "}", lasts + "}"});
+    for (int row = 0; row < result.rows(); ++row) {
+      may_clash[static_cast<std::size_t>(result.int64(row, 0) - 1)] = true;
+    }
+    return may_clash;
+  }
+
+  // A quoted element of a PostgreSQL array literal.
+  static std::string array_element(std::string_view text) {
+    std::string quoted = "\"";
+    for (const char c : text) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    return quoted + "\"";
+  }
+
+  // The segments that may clash: staged, each key compared with the standing winner, the better
+  // version kept in location_update and the other in lake_location_superseded. Returns the keys.
+  std::uint64_t merge_staged_fixes(const Params& date, const std::vector<FixSegment>& segments,
+                                   const std::vector<bool>& may_clash) {
+    m_db.exec_script(
+        "CREATE TEMP TABLE stage_location (vehicle_id text COLLATE \"C\", at timestamptz, event_at "
+        "timestamptz, lat float8, lng float8, organization_id text COLLATE \"C\") ON COMMIT DROP");
+    {
+      CopyWriter copy(m_db, "COPY stage_location FROM STDIN (FORMAT binary)");
+      for_each_segment_fix(segments, [&](const LocationRow& fix, std::size_t segment) {
+        if (!may_clash[segment]) return;
+        copy.begin_row(6);
+        copy.text(fix.vehicle_id);
+        copy.timestamp_us(fix.at_us);
+        copy.timestamp_us(fix.event_at_us);
+        copy.float64(fix.lat_deg);
+        copy.float64(fix.lng_deg);
+        optional_text(copy, fix.organization_id);
+      });
+      copy.finish();
+    }
     // The date's best version of each key another date holds, against that standing winner.
     exec(
-        "CREATE TEMP TABLE clash ON COMMIT DROP AS SELECT DISTINCT ON (c.vehicle_id, c.at) c.vehicle_id, "
-        "c.at, c.event_at, c.lat, c.lng, c.organization_id, "
+        "CREATE TEMP TABLE clash ON COMMIT DROP AS SELECT c.vehicle_id, c.at, c.event_at, c.lat, c.lng, "
+        "c.organization_id, "
         "(c.event_at, c.lat, c.lng, COALESCE(c.organization_id, ''), $1::date) > "
         "(u.event_at, u.lat, u.lng, COALESCE(u.organization_id, ''), u.lake_date) AS candidate_wins "
-        "FROM stage_location c JOIN {s}.location_update u ON u.vehicle_id = c.vehicle_id AND u.at = c.at "
-        "ORDER BY c.vehicle_id, c.at, {best_in_date:c}",
+        "FROM stage_location c JOIN {s}.location_update u ON u.vehicle_id = c.vehicle_id AND u.at = c.at",
         date);
     exec(
         "INSERT INTO {s}.lake_location_superseded (vehicle_id, at, lake_date, event_at, lat, lng, "
@@ -226,18 +331,13 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         date);
     const std::uint64_t clashed =
         static_cast<std::uint64_t>(m_db.exec("SELECT COUNT(*) FROM clash").int64(0, 0));
-    // Every other key: the date's best version is the winner.
+    // The staged keys no other date holds after all: the date's version is the winner.
     const std::uint64_t inserted =
         m_db.exec(
-                sql(fmt::format("INSERT INTO {{s}}.location_update (vehicle_id, at, lat, lng, "
-                                "organization_id, lake_date, "
-                                "event_at) "
-                                "SELECT DISTINCT ON (c.vehicle_id, c.at) c.vehicle_id, c.at, c.lat, c.lng, "
-                                "c.organization_id, $1::date, c.event_at FROM stage_location c {} "
-                                "ORDER BY c.vehicle_id, c.at, {{best_in_date:c}}",
-                                clashed == 0 ? ""
-                                             : "WHERE NOT EXISTS (SELECT 1 FROM clash k WHERE k.vehicle_id = "
-                                               "c.vehicle_id AND k.at = c.at)")),
+                sql("INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, "
+                    "event_at) SELECT c.vehicle_id, c.at, c.lat, c.lng, c.organization_id, $1::date, "
+                    "c.event_at FROM stage_location c WHERE NOT EXISTS (SELECT 1 FROM clash k WHERE "
+                    "k.vehicle_id = c.vehicle_id AND k.at = c.at) ORDER BY c.vehicle_id, c.at"),
                 date)
             .affected_rows();
     return clashed + inserted;
@@ -263,24 +363,20 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   }
 
  private:
-  // SQL text with {s} replaced by the quoted schema, {best_first:s} by SPEC §4's order of the
-  // versions of one fix, best first (alias s; across dates the later lake date decides next), and
-  // {best_in_date:c} by the same order within one date (alias c), where an empty organization and
-  // none would tie: the stated one wins, as in FixSorter, so arrival order never decides.
+  // SQL text with {s} replaced by the quoted schema and {best_first:s} by SPEC §4's order of the
+  // versions of one fix, best first (alias s; across dates the later lake date decides next).
+  // Within one date FixSorter has already chosen each key's best version.
   std::string sql(std::string_view text) const {
-    auto best_first = [](std::string_view alias) {
-      return fmt::format(
-          "{0}.event_at DESC, {0}.lat DESC, {0}.lng DESC, COALESCE({0}.organization_id, '') DESC", alias);
-    };
-    std::string result = replace_all(std::string(text), "{best_first:s}", best_first("s"));
-    result = replace_all(std::move(result), "{best_in_date:c}",
-                         best_first("c") + ", c.organization_id IS NOT NULL DESC");
+    std::string result =
+        replace_all(std::string(text), "{best_first:s}",
+                    "s.event_at DESC, s.lat DESC, s.lng DESC, COALESCE(s.organization_id, '') DESC");
     return replace_all(std::move(result), "{s}", m_s);
   }
   void exec(std::string_view text, const Params& params) { m_db.exec(sql(text), params); }
   void exec_script(std::string_view text) { m_db.exec_script(sql(text)); }
 
-  static void optional_text(CopyWriter& copy, const std::optional<std::string>& value) {
+  template <typename Text>  // std::string or std::string_view
+  static void optional_text(CopyWriter& copy, const std::optional<Text>& value) {
     if (value) {
       copy.text(*value);
     } else {
@@ -417,7 +513,10 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
 
   UtcMicros latest_fix_at() override {
     if (!m_latest_fix_at) {
-      auto result = m_db.exec(sql("SELECT MAX(at) FROM {s}.location_update"));
+      auto result =
+          m_db.exec(sql(std::string(kEachVehicle) +
+                        "SELECT MAX((SELECT MAX(u.at) FROM {s}.location_update u WHERE u.vehicle_id = "
+                        "v.id)) FROM vehicles v"));
       m_latest_fix_at = result.is_null(0, 0) ? 0 : result.timestamp_us(0, 0);
     }
     return *m_latest_fix_at;
@@ -458,9 +557,13 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   void for_each_fix(UtcMicros start_us, UtcMicros finish_us,
                     const std::function<void(std::string_view, const model::Fix&)>& visit) override {
     // Through a cursor, a batch at a time: memory stays flat however many fixes the window holds.
-    m_db.exec(sql("DECLARE window_fixes NO SCROLL CURSOR FOR SELECT vehicle_id, at, lat, lng FROM "
-                  "{s}.location_update WHERE at >= $1::timestamptz AND at <= $2::timestamptz ORDER BY "
-                  "vehicle_id, at"),
+    // Vehicle by vehicle through the primary key (there is no B-tree on `at`, see migration
+    // 0006): the nested loop keeps the vehicles' order and each lateral scan is in time order,
+    // so no sort is needed; derive_group checks that order.
+    m_db.exec(sql("DECLARE window_fixes NO SCROLL CURSOR FOR " + std::string(kEachVehicle) +
+                  "SELECT f.vehicle_id, f.at, f.lat, f.lng FROM vehicles v CROSS JOIN LATERAL (SELECT "
+                  "u.vehicle_id, u.at, u.lat, u.lng FROM {s}.location_update u WHERE u.vehicle_id = v.id AND "
+                  "u.at >= $1::timestamptz AND u.at <= $2::timestamptz ORDER BY u.at) f"),
               {time_param(start_us), time_param(finish_us)});
     for (;;) {
       auto result = m_db.exec("FETCH 50000 FROM window_fixes");
@@ -472,6 +575,13 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
     }
     m_db.exec("CLOSE window_fixes");
   }
+
+  // The distinct vehicles of location_update in order, one primary-key probe each (a loose index
+  // scan), as the CTE `vehicles(id)`; its last row is NULL.
+  static constexpr std::string_view kEachVehicle =
+      "WITH RECURSIVE vehicles(id) AS (SELECT MIN(vehicle_id) FROM {s}.location_update UNION ALL "
+      "SELECT (SELECT MIN(u.vehicle_id) FROM {s}.location_update u WHERE u.vehicle_id > vehicles.id) FROM "
+      "vehicles WHERE vehicles.id IS NOT NULL) ";
 
   std::vector<std::pair<std::string, model::BreakSpan>> breaks_overlapping(UtcMicros start_us,
                                                                            UtcMicros finish_us) override {
@@ -511,7 +621,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   std::int64_t m_lake_day = 0;
   std::int64_t m_run_id;
   bool m_open = false;
-  std::unique_ptr<CopyWriter> m_locations;
+  FixSorter m_fixes;  // the date's fixes until merge: each key's best version, in key order
   std::vector<RejectedCopy> m_rejected;
   std::vector<PeriodEventRow> m_periods;
   std::vector<VehicleRow> m_vehicles;

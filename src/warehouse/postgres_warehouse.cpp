@@ -191,10 +191,11 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         {});
     const std::vector<FixSegment> segments = fix_segments();
     const std::vector<bool> may_clash = segments_that_may_clash(segments);
+    const auto staged_segments = std::count(may_clash.begin(), may_clash.end(), true);
     spdlog::debug("location_update: {} of {} fix segments (vehicle, UTC day) may clash with other dates",
-                  std::count(may_clash.begin(), may_clash.end(), true), segments.size());
+                  staged_segments, segments.size());
     std::uint64_t rows = 0;
-    if (std::find(may_clash.begin(), may_clash.end(), true) != may_clash.end()) {
+    if (staged_segments > 0) {
       rows += merge_staged_fixes(date, segments, may_clash);
     }
     CopyWriter copy(m_db,

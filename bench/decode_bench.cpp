@@ -1,7 +1,8 @@
-// d2d's decode + validate phase alone, for bench/run.sh (issue 5): events::LineSplitter and
-// events::LineDecoder over every file of a lake date, single thread, exactly as the pipeline's
-// transform step calls them (including the reject reason of a bad line, which the pipeline
-// stores). Encoding rows for the warehouse is left out: the COPY encoder needs a live connection.
+// d2d's decode + validate + encode work alone, for bench/run.sh (issue 5): events::LineSplitter
+// and events::LineDecoder over every file of a lake date, single thread, exactly as the
+// pipeline's transform step calls them (including the reject reason of a bad line, which the
+// pipeline stores), and each fix encoded as the binary COPY row of location_update that the
+// PostgreSQL load sends (into a buffer, emptied every MiB, instead of a connection).
 // Usage: d2d_decode_bench [--benchmark_* flags] DIR
 #include <cstdint>
 #include <string_view>
@@ -9,11 +10,15 @@
 #include "bench_files.h"
 #include "events/decoder.h"
 #include "events/line_splitter.h"
+#include "warehouse/pg_conn.h"
+#include "warehouse/postgres_warehouse.h"
 
 namespace d2d::bench {
 namespace {
 
-void decode_file(const PaddedFile& file, events::LineDecoder& decoder, Tally& tally) {
+void decode_file(const PaddedFile& file, events::LineDecoder& decoder, warehouse::pg::CopyEncoder& copy,
+                 Tally& tally) {
+  constexpr std::int64_t kLakeDay = 19'814;  // 2024-04-01, the bench's lake date
   events::LineSplitter lines(file.view());
   std::string_view line;
   std::uint64_t line_number = 0;
@@ -27,6 +32,18 @@ void decode_file(const PaddedFile& file, events::LineDecoder& decoder, Tally& ta
     ++tally.documents;
     tally.checksum += decoded->id.size() + static_cast<std::uint64_t>(decoded->at_us);
     tally.coordinates += decoded->lat_deg + decoded->lng_deg;
+    if (decoded->kind == events::EventKind::VehicleUpdate) {
+      warehouse::encode_location_update(
+          copy,
+          {decoded->id, decoded->fix_at_us, decoded->at_us, decoded->lat_deg, decoded->lng_deg,
+           decoded->has_organization ? std::optional<std::string_view>(decoded->organization_id)
+                                     : std::nullopt},
+          kLakeDay);
+      if (copy.buffer().size() >= (1U << 20)) {
+        tally.checksum += copy.buffer().size();
+        copy.buffer().clear();
+      }
+    }
   }
 }
 
@@ -37,7 +54,8 @@ int main(int argc, char** argv) {
   using namespace d2d::bench;
   return run_benchmark_main(argc, argv, "decode", [](benchmark::State& state, const Input& input) {
     d2d::events::LineDecoder decoder;
+    d2d::warehouse::pg::CopyEncoder copy;
     run_passes(state, input,
-               [&](const PaddedFile& file, Tally& tally) { decode_file(file, decoder, tally); });
+               [&](const PaddedFile& file, Tally& tally) { decode_file(file, decoder, copy, tally); });
   });
 }

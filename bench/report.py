@@ -220,7 +220,7 @@ def main():
     descriptions = {
         "parse_limit": "parse limit: bare simdjson `iterate_many`, fields touched, single thread, -march=native",
         "parse_limit_portable": "the same built with d2d's compiler flags",
-        "decode": "**ours**: `LineSplitter` + `LineDecoder`, decode + validate, single thread",
+        "decode": "**ours**: `LineSplitter` + `LineDecoder` + the binary COPY row of each fix: decode + validate + encode, single thread",
         "d2d_sqlite": "**ours**: whole `d2d run` into a fresh SQLite file",
         "d2d_pg": "**ours**: whole `d2d run` into PostgreSQL, fresh schema, one transaction",
         "copy": "warehouse limit: `psql \\copy` of d2d's transformed rows (CSV, time order) into d2d's location_update (created by its migrations)",

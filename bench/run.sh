@@ -4,7 +4,7 @@
 #
 # Contenders (what each one measures is spelled out in bench/RESULTS.md):
 #   parse_limit, parse_limit_portable  bare simdjson iterate_many over the files (Google Benchmark)
-#   decode                             d2d's LineSplitter + LineDecoder alone (Google Benchmark)
+#   decode                             d2d's LineSplitter + LineDecoder + COPY row encoding (Google Benchmark)
 #   d2d_sqlite, d2d_pg                 a whole `d2d run` into a fresh SQLite file / PostgreSQL schema
 #   copy                               psql \copy of d2d's transformed rows as CSV into a keyed table
 #   row_by_row                         the original design, on the smallest size, a sample extrapolated

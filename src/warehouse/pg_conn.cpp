@@ -204,28 +204,25 @@ void Connection::copy_end() {
   }
 }
 
-CopyWriter::CopyWriter(Connection& connection, std::string_view copy_sql) : m_connection(connection) {
-  m_connection.copy_begin(copy_sql);
+CopyEncoder::CopyEncoder() {
   m_buffer.reserve(kCopyChunkBytes + 4096);
   m_buffer.append("PGCOPY\n\377\r\n\0", 11);
   put_u32(0);  // flags
   put_u32(0);  // header extension length
 }
 
-void CopyWriter::put_u32(std::uint32_t value) {
+void CopyEncoder::put_u32(std::uint32_t value) {
   const std::uint32_t big = std::endian::native == std::endian::little ? __builtin_bswap32(value) : value;
   m_buffer.append(reinterpret_cast<const char*>(&big), 4);
 }
 
-void CopyWriter::flush_if_full() {
-  if (m_buffer.size() >= kCopyChunkBytes) {
-    m_connection.copy_put(m_buffer);
-    m_buffer.clear();
-  }
+void CopyEncoder::put_u64(std::uint64_t value) {
+  const std::uint64_t big = std::endian::native == std::endian::little ? __builtin_bswap64(value) : value;
+  m_buffer.append(reinterpret_cast<const char*>(&big), 8);
 }
 
-void CopyWriter::begin_row(std::int16_t fields) {
-  flush_if_full();
+void CopyEncoder::begin_row(std::int16_t fields) {
+  before_row();
   const auto big = static_cast<std::uint16_t>(std::endian::native == std::endian::little
                                                   ? __builtin_bswap16(static_cast<std::uint16_t>(fields))
                                                   : static_cast<std::uint16_t>(fields));
@@ -233,47 +230,54 @@ void CopyWriter::begin_row(std::int16_t fields) {
   ++m_rows;
 }
 
-void CopyWriter::text(std::string_view value) {
+void CopyEncoder::text(std::string_view value) {
   put_u32(static_cast<std::uint32_t>(value.size()));
   m_buffer.append(value);
 }
 
-void CopyWriter::null() { put_u32(0xFFFFFFFFU); }
+void CopyEncoder::null() { put_u32(0xFFFFFFFFU); }
 
-void CopyWriter::int64(std::int64_t value) {
+void CopyEncoder::int64(std::int64_t value) {
   put_u32(8);
-  const auto raw = static_cast<std::uint64_t>(value);
-  const std::uint64_t big = std::endian::native == std::endian::little ? __builtin_bswap64(raw) : raw;
-  m_buffer.append(reinterpret_cast<const char*>(&big), 8);
+  put_u64(static_cast<std::uint64_t>(value));
 }
 
-void CopyWriter::float64(double value) {
+void CopyEncoder::float64(double value) {
   put_u32(8);
-  const auto raw = std::bit_cast<std::uint64_t>(value);
-  const std::uint64_t big = std::endian::native == std::endian::little ? __builtin_bswap64(raw) : raw;
-  m_buffer.append(reinterpret_cast<const char*>(&big), 8);
+  put_u64(std::bit_cast<std::uint64_t>(value));
 }
 
-void CopyWriter::boolean(bool value) {
+void CopyEncoder::boolean(bool value) {
   put_u32(1);
   m_buffer.push_back(value ? 1 : 0);
 }
 
-void CopyWriter::timestamp_us(std::int64_t unix_micros) { int64(unix_micros - kPgEpochUnixMicros); }
+void CopyEncoder::timestamp_us(std::int64_t unix_micros) { int64(unix_micros - kPgEpochUnixMicros); }
 
-void CopyWriter::date_days(std::int64_t unix_days) {
+void CopyEncoder::date_days(std::int64_t unix_days) {
   put_u32(4);
-  const auto raw = static_cast<std::uint32_t>(static_cast<std::int32_t>(unix_days - kPgEpochUnixDays));
-  const std::uint32_t big = std::endian::native == std::endian::little ? __builtin_bswap32(raw) : raw;
-  m_buffer.append(reinterpret_cast<const char*>(&big), 4);
+  put_u32(static_cast<std::uint32_t>(static_cast<std::int32_t>(unix_days - kPgEpochUnixDays)));
+}
+
+void CopyEncoder::trailer() { m_buffer.append("\xFF\xFF", 2); }
+
+CopyWriter::CopyWriter(Connection& connection, std::string_view copy_sql) : m_connection(connection) {
+  m_connection.copy_begin(copy_sql);
+}
+
+void CopyWriter::before_row() {
+  if (buffer().size() >= kCopyChunkBytes) {
+    m_connection.copy_put(buffer());
+    buffer().clear();
+  }
 }
 
 void CopyWriter::finish() {
   if (m_finished) return;
   m_finished = true;
-  m_buffer.append("\xFF\xFF", 2);  // trailer
-  m_connection.copy_put(m_buffer);
-  m_buffer.clear();
+  trailer();
+  m_connection.copy_put(buffer());
+  buffer().clear();
   m_connection.copy_end();
 }
 

@@ -69,10 +69,14 @@ class Connection {
   std::string m_masked_uri;
 };
 
-// Builds COPY binary rows into a buffer that is flushed to the connection in large chunks.
-class CopyWriter {
+// Encodes rows in COPY's binary format (header, rows, trailer) into a buffer; no connection,
+// so the encoding can also be measured on its own (bench/decode_bench.cpp).
+class CopyEncoder {
  public:
-  CopyWriter(Connection& connection, std::string_view copy_sql);
+  CopyEncoder();  // starts with the header
+  virtual ~CopyEncoder() = default;
+  CopyEncoder(const CopyEncoder&) = delete;
+  CopyEncoder& operator=(const CopyEncoder&) = delete;
   void begin_row(std::int16_t fields);
   void text(std::string_view value);
   void bytes(std::string_view value) { text(value); }
@@ -82,16 +86,31 @@ class CopyWriter {
   void boolean(bool value);
   void timestamp_us(std::int64_t unix_micros);
   void date_days(std::int64_t unix_days);
-  void finish();  // trailer + end of COPY
+  void trailer();
   std::uint64_t rows() const { return m_rows; }
+  std::string& buffer() { return m_buffer; }
+
+ protected:
+  virtual void before_row() {}  // a writer sends a full buffer here, between rows
 
  private:
   void put_u32(std::uint32_t value);
-  void flush_if_full();
+  void put_u64(std::uint64_t value);
 
-  Connection& m_connection;
   std::string m_buffer;
   std::uint64_t m_rows = 0;
+};
+
+// A CopyEncoder whose buffer goes to the connection in large chunks, between rows.
+class CopyWriter : public CopyEncoder {
+ public:
+  CopyWriter(Connection& connection, std::string_view copy_sql);
+  void finish();  // trailer + end of COPY
+
+ private:
+  void before_row() override;
+
+  Connection& m_connection;
   bool m_finished = false;
 };
 

@@ -202,15 +202,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
                     sql("COPY {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, "
                         "event_at) FROM STDIN (FORMAT binary)"));
     for_each_segment_fix(segments, [&](const LocationRow& fix, std::size_t segment) {
-      if (may_clash[segment]) return;
-      copy.begin_row(7);
-      copy.text(fix.vehicle_id);
-      copy.timestamp_us(fix.at_us);
-      copy.float64(fix.lat_deg);
-      copy.float64(fix.lng_deg);
-      optional_text(copy, fix.organization_id);
-      copy.date_days(m_lake_day);
-      copy.timestamp_us(fix.event_at_us);
+      if (!may_clash[segment]) encode_location_update(copy, fix, m_lake_day);
     });
     copy.finish();
     return rows + copy.rows();
@@ -380,7 +372,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   void exec_script(std::string_view text) { m_db.exec_script(sql(text)); }
 
   template <typename Text>  // std::string or std::string_view
-  static void optional_text(CopyWriter& copy, const std::optional<Text>& value) {
+  static void optional_text(pg::CopyEncoder& copy, const std::optional<Text>& value) {
     if (value) {
       copy.text(*value);
     } else {
@@ -917,6 +909,21 @@ class PostgresWarehouse final : public Warehouse {
 };
 
 }  // namespace
+
+void encode_location_update(pg::CopyEncoder& copy, const LocationRow& fix, std::int64_t lake_day) {
+  copy.begin_row(7);
+  copy.text(fix.vehicle_id);
+  copy.timestamp_us(fix.at_us);
+  copy.float64(fix.lat_deg);
+  copy.float64(fix.lng_deg);
+  if (fix.organization_id) {
+    copy.text(*fix.organization_id);
+  } else {
+    copy.null();
+  }
+  copy.date_days(lake_day);
+  copy.timestamp_us(fix.event_at_us);
+}
 
 std::unique_ptr<Warehouse> open_postgres_warehouse(const WarehouseOptions& options) {
   return std::make_unique<PostgresWarehouse>(options);

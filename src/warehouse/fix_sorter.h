@@ -22,7 +22,8 @@ namespace d2d::warehouse {
 
 class FixSorter {
  public:
-  explicit FixSorter(std::size_t rows_in_memory = 2'000'000);
+  // 2^20 rows: 40 MiB, whatever the size of the day (issue 5: memory flat in input size).
+  explicit FixSorter(std::size_t rows_in_memory = std::size_t{1} << 20);
   ~FixSorter();
   FixSorter(const FixSorter&) = delete;
   FixSorter& operator=(const FixSorter&) = delete;

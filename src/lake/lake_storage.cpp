@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+
 #include "core/error.h"
 #include "lake/local_source.h"
 
@@ -35,6 +37,36 @@ std::optional<std::string> LocalLakeStorage::read(const std::string& key) {
 
 void LocalLakeStorage::write(const std::string& key, std::string_view bytes) {
   write_file_atomically(m_root / key, bytes);
+}
+
+namespace {
+// Calls `consume` with the file's bytes from its start, a block at a time.
+void read_blocks(std::FILE* file, const std::string& key,
+                 const std::function<void(std::string_view)>& consume) {
+  if (std::fflush(file) != 0 || std::fseek(file, 0, SEEK_SET) != 0) {
+    throw Error(ErrorKind::Input, fmt::format("cannot read back the spooled bytes of {}", key));
+  }
+  std::string block(1 << 20, '\0');
+  while (const std::size_t got = std::fread(block.data(), 1, block.size(), file)) {
+    consume(std::string_view(block.data(), got));
+  }
+  if (std::ferror(file))
+    throw Error(ErrorKind::Input, fmt::format("cannot read back the spooled bytes of {}", key));
+}
+}  // namespace
+
+void LakeStorage::write_from(const std::string& key, std::FILE* file) {
+  std::string bytes;
+  read_blocks(file, key, [&](std::string_view block) { bytes += block; });
+  write(key, bytes);
+}
+
+void LocalLakeStorage::write_from(const std::string& key, std::FILE* file) {
+  write_file_atomically(m_root / key, [&](std::ostream& out) {
+    read_blocks(file, key, [&](std::string_view block) {
+      out.write(block.data(), static_cast<std::streamsize>(block.size()));
+    });
+  });
 }
 
 S3LakeStorage::S3LakeStorage(const std::string& uri, const s3::ClientOptions& options) {

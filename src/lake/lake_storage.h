@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -30,6 +31,9 @@ class LakeStorage {
   // Stores `bytes` whole: a reader sees the old object or the new one, never a part.
   // Safe to call from several threads at once. Throws core::Error.
   virtual void write(const std::string& key, std::string_view bytes) = 0;
+  // Stores the whole content of `file` (from its start) the same way. This default reads it into
+  // memory first; a local lake streams it.
+  virtual void write_from(const std::string& key, std::FILE* file);
   virtual unsigned parallelism() const { return 1; }
   virtual std::string describe() const = 0;
 };
@@ -40,6 +44,7 @@ class LocalLakeStorage final : public LakeStorage {
   std::map<std::string, StoredObject> list(const std::string& prefix) override;
   std::optional<std::string> read(const std::string& key) override;
   void write(const std::string& key, std::string_view bytes) override;
+  void write_from(const std::string& key, std::FILE* file) override;
   std::string describe() const override { return m_root.string(); }
 
  private:

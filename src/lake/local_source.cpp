@@ -127,6 +127,11 @@ std::string md5_of_file(const fs::path& path) {
 }
 
 void write_file_atomically(const fs::path& path, std::string_view bytes) {
+  write_file_atomically(
+      path, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+}
+
+void write_file_atomically(const fs::path& path, const std::function<void(std::ostream&)>& write) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   if (ec)
@@ -137,7 +142,7 @@ void write_file_atomically(const fs::path& path, std::string_view bytes) {
   const fs::path temp = fmt::format("{}.tmp-d2d-{}-{}", path.string(), ::getpid(), counter++);
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    write(out);
     out.flush();
     if (!out) throw Error(ErrorKind::Input, fmt::format("cannot write {} (disk full?)", temp.string()));
   }

@@ -23,5 +23,8 @@ std::string read_file(const std::filesystem::path& path);
 std::string md5_of_file(const std::filesystem::path& path);
 // Writes `bytes` to `path` atomically (temp file + rename), creating parent folders.
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
+// The same, with the bytes written by `write` (which streams them, e.g. from another file).
+void write_file_atomically(const std::filesystem::path& path,
+                           const std::function<void(std::ostream&)>& write);
 
 }  // namespace d2d::lake

@@ -61,9 +61,9 @@ RawZone::RawZone(std::unique_ptr<LakeStorage> storage, std::string lake_date)
 RawZone::RawZone(const fs::path& lake_root, std::string lake_date)
     : RawZone(std::make_unique<LocalLakeStorage>(lake_root), std::move(lake_date)) {}
 
-void RawZone::write_rejected(std::string_view jsonl) const {
-  m_storage->write("rejected/lake_date=" + m_lake_date + "/rejected.jsonl", jsonl);
-}
+void RawZone::write_rejected(std::FILE* jsonl) const { m_storage->write_from(rejected_key(), jsonl); }
+
+std::string RawZone::rejected_key() const { return "rejected/lake_date=" + m_lake_date + "/rejected.jsonl"; }
 
 std::vector<ManifestEntry> RawZone::manifest() const {
   std::vector<ManifestEntry> entries;

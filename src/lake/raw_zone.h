@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -47,11 +48,14 @@ class RawZone {
   std::string read_events(const ManifestEntry& entry) const;
 
   // Replaces the date's rejected lines (JSON lines) in the rejected zone.
-  void write_rejected(std::string_view jsonl) const;
+  // `jsonl` is a file, written whole from its start: the lines are spooled there, not in memory.
+  void write_rejected(std::FILE* jsonl) const;
 
   const LakeStorage& storage() const { return *m_storage; }
 
  private:
+  std::string rejected_key() const;
+
   std::unique_ptr<LakeStorage> m_storage;
   std::string m_lake_date;
   std::string m_folder;  // raw/lake_date=D/

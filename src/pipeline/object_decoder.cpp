@@ -27,11 +27,16 @@ std::string_view DecodedObject::keep(std::string_view text) {
 }
 
 ObjectDecoder::ObjectDecoder(const lake::RawZone& raw_zone, const std::vector<lake::ManifestEntry>& manifest,
-                             std::string lake_date, unsigned threads, std::size_t ahead)
+                             std::string lake_date, unsigned threads, std::size_t ahead,
+                             std::uint64_t bytes_ahead)
     : m_raw_zone(raw_zone),
       m_manifest(manifest),
       m_lake_date(std::move(lake_date)),
-      m_ahead(std::max<std::size_t>(ahead, 1)) {
+      m_ahead(std::max<std::size_t>(ahead, 1)),
+      m_bytes_ahead(bytes_ahead) {
+  m_bytes_before.reserve(manifest.size() + 1);
+  m_bytes_before.push_back(0);
+  for (const auto& entry : manifest) m_bytes_before.push_back(m_bytes_before.back() + entry.size);
   const unsigned count =
       std::clamp<unsigned>(threads, 1, static_cast<unsigned>(std::max<std::size_t>(manifest.size(), 1)));
   for (unsigned i = 0; i < count; ++i) m_workers.emplace_back([this] { work(); });
@@ -52,10 +57,8 @@ void ObjectDecoder::work() {
     std::size_t index = 0;
     {
       std::unique_lock lock(m_mutex);
-      m_changed.wait(lock, [&] {
-        return m_stopping || m_next_to_decode >= m_manifest.size() ||
-               m_next_to_decode < m_next_to_consume + m_ahead;
-      });
+      m_changed.wait(
+          lock, [&] { return m_stopping || m_next_to_decode >= m_manifest.size() || may_decode_next(); });
       if (m_stopping || m_next_to_decode >= m_manifest.size()) return;
       index = m_next_to_decode++;
     }
@@ -71,6 +74,12 @@ void ObjectDecoder::work() {
     }
     m_changed.notify_all();
   }
+}
+
+bool ObjectDecoder::may_decode_next() const {
+  if (m_next_to_decode == m_next_to_consume) return true;  // the one the consumer waits for
+  return m_next_to_decode < m_next_to_consume + m_ahead &&
+         m_bytes_before[m_next_to_decode + 1] - m_bytes_before[m_next_to_consume] <= m_bytes_ahead;
 }
 
 bool ObjectDecoder::next(DecodedObject& out) {

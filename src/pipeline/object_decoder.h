@@ -1,8 +1,9 @@
 // Decoding the raw zone's objects on several threads while the load consumes them in manifest
 // order. Each worker owns one LineDecoder (one simdjson parser, reused) and turns a whole object
 // (read, gunzipped, split, decoded, validated) into a DecodedObject that owns its strings; the
-// consumer thread feeds the warehouse and the reducer. At most `ahead` decoded objects wait, so
-// memory does not grow with the size of the day.
+// consumer thread feeds the warehouse and the reducer. At most `ahead` objects, and at most
+// `bytes_ahead` raw bytes of them (one object always), are decoded ahead of the consumer, so
+// memory grows neither with the size of the day nor with the size of its objects.
 #pragma once
 
 #include <condition_variable>
@@ -48,7 +49,8 @@ struct DecodedObject {
 class ObjectDecoder {
  public:
   ObjectDecoder(const lake::RawZone& raw_zone, const std::vector<lake::ManifestEntry>& manifest,
-                std::string lake_date, unsigned threads, std::size_t ahead = 4);
+                std::string lake_date, unsigned threads, std::size_t ahead = 4,
+                std::uint64_t bytes_ahead = std::uint64_t{32} << 20);
   ~ObjectDecoder();  // stops and joins the workers, also when the consumer gave up early
   ObjectDecoder(const ObjectDecoder&) = delete;
   ObjectDecoder& operator=(const ObjectDecoder&) = delete;
@@ -59,12 +61,15 @@ class ObjectDecoder {
 
  private:
   void work();
+  bool may_decode_next() const;  // with m_mutex held
   DecodedObject decode(std::size_t index, events::LineDecoder& decoder) const;
 
   const lake::RawZone& m_raw_zone;
   const std::vector<lake::ManifestEntry>& m_manifest;
   std::string m_lake_date;
   std::size_t m_ahead;
+  std::uint64_t m_bytes_ahead;
+  std::vector<std::uint64_t> m_bytes_before;  // [i]: raw bytes of the manifest's objects before i
 
   std::mutex m_mutex;
   std::condition_variable m_changed;

@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.h"
 #include "core/json_text.h"
 
 namespace d2d::pipeline {
@@ -58,6 +62,22 @@ void append_rejected_json(std::string& out, std::string_view lake_date, std::str
     out += ",\"raw_base64\":\"" + base64(raw) + "\"";
   }
   out += fmt::format(",\"raw_length\":{}}}\n", raw_length);
+}
+
+RejectedSpool::RejectedSpool() : m_file(std::tmpfile()) {
+  if (!m_file) {
+    throw core::Error(
+        core::ErrorKind::Input,
+        fmt::format("cannot create a temporary file for rejected lines: {}", std::strerror(errno)));
+  }
+}
+
+void RejectedSpool::append(std::string_view jsonl) {
+  if (std::fwrite(jsonl.data(), 1, jsonl.size(), m_file.get()) != jsonl.size()) {
+    throw core::Error(core::ErrorKind::Input,
+                      fmt::format("cannot write rejected lines to a temporary file (disk full?): {}",
+                                  std::strerror(errno)));
+  }
 }
 
 }  // namespace d2d::pipeline

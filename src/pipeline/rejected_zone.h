@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -16,5 +18,20 @@ std::string_view cap_raw(std::string_view line);
 void append_rejected_json(std::string& out, std::string_view lake_date, std::string_view source,
                           std::uint64_t line_number, std::string_view reason_code, std::string_view reason,
                           std::string_view raw, std::uint64_t raw_length);
+
+// The date's rejected JSON lines while a run loads: kept in an unlinked temporary file, not in
+// memory, which would grow with the day (1% bad lines of 16M events is about 70 MB of JSON).
+class RejectedSpool {
+ public:
+  RejectedSpool();
+  void append(std::string_view jsonl);
+  std::FILE* file() { return m_file.get(); }
+
+ private:
+  struct FileCloser {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+  };
+  std::unique_ptr<std::FILE, FileCloser> m_file;
+};
 
 }  // namespace d2d::pipeline

@@ -47,14 +47,14 @@ unsigned decode_threads() { return std::max(2U, std::thread::hardware_concurrenc
 
 // Streams one decoded object into the load (fixes, rejected lines) and the reducer.
 void load_object(const DecodedObject& object, LakeDateReducer& reducer, warehouse::LakeDateLoad& load,
-                 std::string& rejected_jsonl, warehouse::RunFigures& figures) {
+                 RejectedSpool& rejected_jsonl, warehouse::RunFigures& figures) {
   figures.events_read += object.lines;
   figures.events_rejected += object.rejected.size();
   for (const RejectedLine& line : object.rejected) {
     load.add_rejected(
         {object.entry->key, line.line_number, line.reason_code, line.reason, line.raw, line.raw_length});
   }
-  rejected_jsonl += object.rejected_jsonl;
+  rejected_jsonl.append(object.rejected_jsonl);
   for (const events::Event& event : object.events) {
     if (event.kind == events::EventKind::VehicleUpdate) {
       load.add_location(
@@ -73,7 +73,7 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   auto started = Clock::now();
   auto load = warehouse.begin_load(options.lake_date, run_id);
   LakeDateReducer reducer;
-  std::string rejected_jsonl;
+  RejectedSpool rejected_jsonl;
   // Objects are decoded on every core but one while this thread loads them, in manifest order.
   const std::vector<lake::ManifestEntry> manifest = raw_zone.manifest();
   ObjectDecoder decoder(raw_zone, manifest, options.lake_date, decode_threads());
@@ -99,7 +99,7 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
                figures.rows_loaded, figures.load_ms, figures.periods_derived, figures.derive_ms);
 
   // The rejected zone is written before the commit: if the commit fails, a re-run rewrites it.
-  raw_zone.write_rejected(rejected_jsonl);
+  raw_zone.write_rejected(rejected_jsonl.file());
   load->commit(figures);
 }
 

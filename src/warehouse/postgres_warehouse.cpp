@@ -38,13 +38,6 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
   return text;
 }
 
-struct RejectedCopy {
-  std::string source;
-  std::uint64_t line;
-  std::string reason_code, reason, raw;
-  std::uint64_t raw_length;
-};
-
 class PgLoad final : public LakeDateLoad, private DeriveStore {
  public:
   PgLoad(Connection& connection, std::string schema, std::string lake_date, std::int64_t run_id,
@@ -87,16 +80,36 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
     m_fixes.add(row);
   }
 
-  // Rejected lines are few; they wait in memory until the location COPY is done.
   void add_rejected(const RejectedRow& row) override {
-    m_rejected.push_back({std::string(row.source), row.line, std::string(row.reason_code),
-                          std::string(row.reason), std::string(row.raw), row.raw_length});
+    if (!m_rejected) {
+      // Rejected lines go to the server as they come (the connection is otherwise idle while the
+      // files are decoded), so memory does not grow with them. The date's lake-date lock is held,
+      // so its previous rejected lines can go first.
+      exec("DELETE FROM {s}.rejected_event WHERE lake_date = $1::date", {m_lake_date});
+      m_rejected = std::make_unique<CopyWriter>(
+          m_db, sql("COPY {s}.rejected_event (lake_date, source, line, reason_code, reason, raw, raw_length) "
+                    "FROM STDIN (FORMAT binary)"));
+    }
+    CopyWriter& copy = *m_rejected;
+    copy.begin_row(7);
+    copy.date_days(m_lake_day);
+    copy.text(row.source);
+    copy.int64(static_cast<std::int64_t>(row.line));
+    copy.text(row.reason_code);
+    copy.text(row.reason);
+    copy.bytes(row.raw);
+    copy.int64(static_cast<std::int64_t>(row.raw_length));
   }
   void add_period_event(const PeriodEventRow& row) override { m_periods.push_back(row); }
   void add_vehicle(const VehicleRow& row) override { m_vehicles.push_back(row); }
   void add_break_event(const BreakEventRow& row) override { m_breaks.push_back(row); }
 
   std::uint64_t merge() override {
+    if (m_rejected) {
+      m_rejected->finish();
+    } else {
+      exec("DELETE FROM {s}.rejected_event WHERE lake_date = $1::date", {m_lake_date});
+    }
     // Merges of different dates touch shared keys: apply them one at a time (no deadlocks,
     // no lost winners). Transform, which fills FixSorter, ran in parallel with other dates.
     m_db.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {fmt::format("d2d:{}:merge", m_s)});
@@ -121,8 +134,8 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         "CREATE TEMP TABLE affected_break_vehicle ON COMMIT DROP AS SELECT DISTINCT vehicle_id FROM "
         "{s}.lake_break_event WHERE lake_date = $1::date",
         date);
-    for (const char* table : {"lake_location_superseded", "lake_vehicle", "lake_operating_period_event",
-                              "lake_break_event", "rejected_event"}) {
+    for (const char* table :
+         {"lake_location_superseded", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
       exec(fmt::format("DELETE FROM {{s}}.{} WHERE lake_date = $1::date", table), date);
     }
     copy_small_rows();
@@ -390,22 +403,6 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   void copy_small_rows() {
     {
       CopyWriter copy(
-          m_db, sql("COPY {s}.rejected_event (lake_date, source, line, reason_code, reason, raw, raw_length) "
-                    "FROM STDIN (FORMAT binary)"));
-      for (const auto& row : m_rejected) {
-        copy.begin_row(7);
-        copy.date_days(m_lake_day);
-        copy.text(row.source);
-        copy.int64(static_cast<std::int64_t>(row.line));
-        copy.text(row.reason_code);
-        copy.text(row.reason);
-        copy.bytes(row.raw);
-        copy.int64(static_cast<std::int64_t>(row.raw_length));
-      }
-      copy.finish();
-    }
-    {
-      CopyWriter copy(
           m_db,
           sql("COPY {s}.lake_vehicle (vehicle_id, lake_date, first_registered_at, last_deregistered_at, "
               "organization_id, organization_at) FROM STDIN (FORMAT binary)"));
@@ -618,7 +615,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   std::int64_t m_run_id;
   bool m_open = false;
   FixSorter m_fixes;  // the date's fixes until merge: each key's best version, in key order
-  std::vector<RejectedCopy> m_rejected;
+  std::unique_ptr<CopyWriter> m_rejected;  // open from the first rejected line until merge
   std::vector<PeriodEventRow> m_periods;
   std::vector<VehicleRow> m_vehicles;
   std::vector<BreakEventRow> m_breaks;

@@ -22,7 +22,7 @@ COMPARED_WITH = {
     "duckdb": "d2d_sqlite",
     "pandas": "d2d_sqlite",
 }
-PG_CONTENDERS = {"d2d_pg", "copy", "row_by_row"}
+PG_CONTENDERS = {"d2d_pg", "copy", "row_by_row", "derive_sql"}
 BENCHMARK_CONTENDERS = {"parse_limit", "parse_limit_portable", "decode"}
 
 
@@ -286,6 +286,16 @@ def main():
             for name, _, phases in phase_rows:
                 w(f"| {name} | " + " | ".join(str(phases.get(c, "")) for c in columns) + " |")
             w("")
+        sql, pg = get(size, "derive_sql"), get(size, "d2d_pg")
+        if sql is not None:
+            derive_ms = (pg.extra.get("phases") or {}).get("derive_ms", "?") if pg is not None else "?"
+            w(
+                f"Derivation in SQL (issue 3): `bench/derive_in_sql.sql`, breaks paired and every period's distances "
+                f"set-based on the schema d2d_pg just loaded, equal to d2d's: **{sql.wall_s * 1000:,.0f} ms** "
+                f"(psql, one transaction, check included; server CPU {sql.server_cpu_s:.2f} s) against d2d's "
+                f"derive phase above, **{derive_ms} ms** (C++, src/model/distance.cpp)."
+            )
+            w("")
 
     # --- issue 3's table: PostgreSQL loads in rows/s -------------------------------------------------
     rbr = next((m for m in best.values() if m.name == "row_by_row"), None)
@@ -383,7 +393,7 @@ def main():
     w("| size | contender | " + " | ".join(f"round {r}" for r in range(1, int(meta["rounds"]) + 1)) + " |")
     w("|---|---|" + "---:|" * int(meta["rounds"]))
     for size in sizes:
-        for name in ORDER:
+        for name in ORDER + ["derive_sql"]:
             cells = []
             for r in range(1, int(meta["rounds"]) + 1):
                 m = next((m for m in measurements if (m.size, m.name, m.round) == (size, name, r)), None)

@@ -8,6 +8,8 @@
 #   d2d_sqlite, d2d_pg                 a whole `d2d run` into a fresh SQLite file / PostgreSQL schema
 #   derive_sql                         bench/derive_in_sql.sql on the schema d2d_pg just loaded (issue 3),
 #                                      checked equal to d2d's distances; compared with d2d's derive phase
+#   sqlite_limit                       d2d's transformed rows into d2d's own SQLite table, in key order,
+#                                      one prepared INSERT, one transaction (bench/sqlite_limit.cpp)
 #   copy                               psql \copy of d2d's transformed rows as CSV into a keyed table
 #   row_by_row                         the original design, on the smallest size, a sample extrapolated
 #   duckdb                             DuckDB (npm) answering from the JSON files, checked against d2d
@@ -33,7 +35,7 @@ day_path=2024/04/01 # the nested layout's folder of that lake date
 pg_uri="" # set once the PostgreSQL server runs
 python=/usr/bin/python3 # Debian's python3, with python3-psycopg2 and python3-pandas
 
-for tool in "$d2d" build/d2d_parse_limit build/d2d_parse_limit_portable build/d2d_decode_bench; do
+for tool in "$d2d" build/d2d_parse_limit build/d2d_parse_limit_portable build/d2d_decode_bench build/d2d_sqlite_limit; do
   [[ -x $tool ]] || { echo "bench: $tool is missing (make build)" >&2; exit 1; }
 done
 [[ -x /usr/bin/time ]] || { echo "bench: /usr/bin/time is missing (scripts/install-deps.sh)" >&2; exit 1; }
@@ -227,6 +229,15 @@ contender_d2d_pg() {
   rm -rf "$scratch"
 }
 
+# The SQLite warehouse limit: the rows d2d loaded (the \copy contender's CSV), inserted into a fresh
+# file that d2d's own migrations create. It prints its timed insert + commit; see sqlite_limit.cpp.
+contender_sqlite_limit() {
+  local scratch=$run/scratch/sqlite_limit
+  rm -rf "$scratch" && mkdir -p "$scratch"
+  measure "$1" "$2" sqlite_limit build/d2d_sqlite_limit "$work/inputs/$1/reference/rows.csv" "$scratch/limit.db"
+  rm -rf "$scratch"
+}
+
 # The warehouse limit: \copy into the very table d2d loads, created by d2d's own migrations
 # (primary key, BRIN indexes on at and lake_date), rows in the files' arrival order.
 contender_copy() {
@@ -326,7 +337,7 @@ for size in $sizes; do
   generate_args "$size" >"$results/$size.generate_args"
   wc -l <"$work/inputs/$size/reference/rows.csv" >"$results/$size.rows"
 
-  contenders=(parse_limit parse_limit_portable decode d2d_sqlite d2d_pg copy duckdb pandas)
+  contenders=(parse_limit parse_limit_portable decode d2d_sqlite sqlite_limit d2d_pg copy duckdb pandas)
   [[ $size == "$smallest" ]] && contenders+=(row_by_row)
   active=()
   for name in "${contenders[@]}"; do

@@ -12,6 +12,13 @@
 
 namespace d2d::warehouse::detail {
 
+// What every warehouse connection sets first (the loader's and the readers'): WAL, so readers
+// never block the loader; a 256 MB page cache, so a load does not spill dirty pages to the WAL and
+// read them back; temporary tables in memory. bench/sqlite_limit.cpp runs the same ones.
+inline constexpr std::string_view kConnectionPragmas =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144; "
+    "PRAGMA temp_store = MEMORY;";
+
 // Logs at debug level how long a statement took (`d2d -v` shows where a load spends its time).
 void log_duration(std::string_view sql, std::chrono::steady_clock::time_point started);
 

@@ -529,9 +529,8 @@ class SqliteWarehouse final : public Warehouse {
     // Any first statement tells a non-SQLite file apart (SQLITE_NOTADB).
     m_db.exec("PRAGMA busy_timeout = 60000");
     m_db.exec("SELECT count(*) FROM sqlite_schema");
+    m_db.exec(detail::kConnectionPragmas);
     m_db.exec(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144; PRAGMA "
-        "temp_store = MEMORY;"
         "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
         "applied_at TEXT NOT NULL)");
   }

@@ -529,6 +529,9 @@ class SqliteWarehouse final : public Warehouse {
     // Any first statement tells a non-SQLite file apart (SQLITE_NOTADB).
     m_db.exec("PRAGMA busy_timeout = 60000");
     m_db.exec("SELECT count(*) FROM sqlite_schema");
+    // Only a new, empty file takes a page size (an existing one keeps its own). 64 KB pages:
+    // a load writes a sixteenth of the WAL frames and page allocations (docs/decisions.md).
+    m_db.exec("PRAGMA page_size = 65536");
     m_db.exec(detail::kConnectionPragmas);
     m_db.exec(
         "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "

@@ -24,6 +24,13 @@ using core::UtcMicros;
 using detail::SqliteDb;
 using detail::Statement;
 
+// The winners a lake date holds in location_update (its ?1), found within the date's spans
+// (lake_location_span: per vehicle, the first and last `at` the date brought), each a range of
+// the primary key. There is no index on lake_date: it cost a second B-tree insert per fix.
+constexpr std::string_view kWinnersOfDate =
+    "SELECT u.vehicle_id, u.at FROM lake_location_span s JOIN location_update u ON u.vehicle_id = "
+    "s.vehicle_id AND u.at >= s.first_at AND u.at <= s.last_at WHERE s.lake_date = ?1 AND u.lake_date = ?1";
+
 std::string now_utc() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   return core::format_utc(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
@@ -70,9 +77,9 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
     // What this date contributed before is replaced: remember its keys, then forget its rows
     // (its winners in location_update go in merge_locations, where others may take their place).
     run_for_date(
-        "INSERT OR IGNORE INTO temp.affected_fix SELECT vehicle_id, at FROM location_update WHERE lake_date "
-        "= "
-        "?1 UNION ALL SELECT vehicle_id, at FROM lake_location_superseded WHERE lake_date = ?1");
+        fmt::format("INSERT OR IGNORE INTO temp.affected_fix {} UNION ALL SELECT vehicle_id, at FROM "
+                    "lake_location_superseded WHERE lake_date = ?1",
+                    kWinnersOfDate));
     run_for_date(
         "INSERT OR IGNORE INTO temp.affected_vehicle SELECT vehicle_id FROM lake_vehicle WHERE lake_date = "
         "?1");
@@ -225,9 +232,11 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
         "CREATE TEMP TABLE IF NOT EXISTS orphaned_fix (vehicle_id TEXT, at TEXT, PRIMARY KEY (vehicle_id, "
         "at)) "
         "WITHOUT ROWID; DELETE FROM temp.orphaned_fix;");
-    run_for_date(
-        "INSERT INTO temp.orphaned_fix SELECT vehicle_id, at FROM location_update WHERE lake_date = ?1");
-    run_for_date("DELETE FROM location_update WHERE lake_date = ?1");
+    run_for_date(fmt::format("INSERT INTO temp.orphaned_fix {}", kWinnersOfDate));
+    m_db.exec(
+        "DELETE FROM location_update WHERE (vehicle_id, at) IN (SELECT vehicle_id, at FROM "
+        "temp.orphaned_fix)");
+    run_for_date("DELETE FROM lake_location_span WHERE lake_date = ?1");  // written anew below
     m_db.exec(
         "INSERT INTO location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
         "SELECT vehicle_id, at, lat, lng, organization_id, lake_date, event_at FROM ("
@@ -246,14 +255,51 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
         "INSERT INTO location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (vehicle_id, at) DO NOTHING");
     ClashStatements clash(m_db);
+    SpanWriter spans(m_db, m_lake_date);
     std::uint64_t rows = 0;
     m_fixes.for_each_best([&](const LocationRow& fix) {
       ++rows;
+      spans.add(fix);
       bind_fix(insert, fix).run();
       if (sqlite3_changes(m_db.handle()) == 0) settle_clash(clash, fix);
     });
+    spans.flush();
     return rows;
   }
+
+  // Records the date's span of each vehicle (lake_location_span); fixes come vehicle by vehicle,
+  // times ascending.
+  class SpanWriter {
+   public:
+    SpanWriter(SqliteDb& db, std::string_view lake_date)
+        : m_lake_date(lake_date),
+          m_insert(
+              db,
+              "INSERT INTO lake_location_span (lake_date, vehicle_id, first_at, last_at) VALUES (?1, ?2, "
+              "?3, ?4)") {}
+    void add(const LocationRow& fix) {
+      if (m_first_at && m_vehicle_id == fix.vehicle_id) {
+        m_last_at = fix.at_us;
+        return;
+      }
+      flush();
+      m_vehicle_id = fix.vehicle_id;
+      m_first_at = m_last_at = fix.at_us;
+    }
+    void flush() {
+      if (!m_first_at) return;
+      m_insert.bind(1, m_lake_date).bind(2, std::string_view(m_vehicle_id));
+      m_insert.bind_time(3, *m_first_at).bind_time(4, m_last_at).run();
+      m_first_at.reset();
+    }
+
+   private:
+    std::string_view m_lake_date;
+    Statement m_insert;
+    std::string m_vehicle_id;
+    std::optional<UtcMicros> m_first_at;
+    UtcMicros m_last_at = 0;
+  };
 
   // The columns of location_update, in the order of the statements below.
   Statement& bind_fix(Statement& statement, const LocationRow& fix) {

@@ -231,7 +231,7 @@ def main():
         "d2d_sqlite": "**ours**: whole `d2d run` into a fresh SQLite file",
         "d2d_pg": "**ours**: whole `d2d run` into PostgreSQL, fresh schema, one transaction",
         "sqlite_limit": "SQLite warehouse limit: d2d's transformed rows, held in memory, into a fresh file made by d2d's "
-        "migrations (same table, same indexes, same pragmas), key order, one prepared `INSERT`, one transaction; "
+        "migrations (same table, same indexes, same pragmas), key order, one prepared `INSERT` of 100 rows (as d2d), one transaction; "
         "insert + commit (with its WAL checkpoint) timed",
         "copy": "warehouse limit: `psql \\copy` of d2d's transformed rows (CSV, time order) into d2d's location_update (created by its migrations)",
         "row_by_row": "original design: `json.loads` + one `INSERT` per fix, autocommit",

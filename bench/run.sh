@@ -9,7 +9,7 @@
 #   derive_sql                         bench/derive_in_sql.sql on the schema d2d_pg just loaded (issue 3),
 #                                      checked equal to d2d's distances; compared with d2d's derive phase
 #   sqlite_limit                       d2d's transformed rows into d2d's own SQLite table, in key order,
-#                                      one prepared INSERT, one transaction (bench/sqlite_limit.cpp)
+#                                      one prepared 100-row INSERT, one transaction (bench/sqlite_limit.cpp)
 #   copy                               psql \copy of d2d's transformed rows as CSV into a keyed table
 #   row_by_row                         the original design, on the smallest size, a sample extrapolated
 #   duckdb                             DuckDB (npm) answering from the JSON files, checked against d2d

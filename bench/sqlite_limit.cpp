@@ -3,15 +3,16 @@
 // with nothing of d2d's work around it. The file is created by d2d's own migrations (the same
 // table and indexes), the connection gets d2d's own pragmas, and the rows (read from the CSV that
 // bench/run.sh writes for psql \copy, held in memory, sorted by key before the clock starts) go
-// in key order through one prepared INSERT in one transaction, bound without copies.
+// in key order through one prepared INSERT of 100 rows (as `d2d run` inserts them) in one
+// transaction, bound without copies.
 // Timed: BEGIN ... INSERT every row ... COMMIT, the commit including its WAL checkpoint, as in
 // `d2d run`. Reading the CSV, sorting and creating the file are not timed.
 // Prints one line: ROWS INSERT_S COMMIT_S INSERT_CPU_S COMMIT_CPU_S (CPU: user + sys).
 // Usage: d2d_sqlite_limit ROWS_CSV DB [FLAG VALUE]...; the flags vary one thing, for experiments:
 //   --order csv        insert in the CSV's order (time order) instead of key order
 //   --order first-seen vehicles in the order the CSV first names them, each one's fixes by time
-//                      (FixSorter's order in `d2d run`)
-//   --rows N           rows per INSERT statement (a multi-row VALUES), 1 by default
+//                      (FixSorter's order before it sorted vehicles by id)
+//   --rows N           rows per INSERT statement (a multi-row VALUES), 100 by default as in `d2d run`
 //   --drop-index NAME  drop an index of the schema before the timed part (what it costs)
 //   --page-size BYTES  create the file with this page size instead of the one d2d gives it
 //   --pragma SQL       run SQL after d2d's pragmas, before the timed part
@@ -119,7 +120,7 @@ int run(int argc, char** argv) {
   }
   const std::string csv = argv[1], path = argv[2];
   std::string order = "key";
-  std::size_t rows_per_statement = 1;
+  std::size_t rows_per_statement = 100;
   std::vector<std::string> dropped, pragmas;
   std::string page_size;
   for (int i = 3; i + 1 < argc; i += 2) {

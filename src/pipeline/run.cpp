@@ -143,7 +143,11 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
                  extracted.skipped, static_cast<double>(extracted.bytes) / 1e6, figures.extract_ms);
     figures.raw_manifest_md5 = extracted.manifest_md5;
     if (!options.force) {
-      if (const auto last = unchanged_since(warehouse, options.lake_date, figures.raw_manifest_md5)) {
+      // Retried like the load: the server may restart between the extract and the load.
+      const auto unchanged = with_retries(options.attempts, options.lake_date, [&] {
+        return unchanged_since(warehouse, options.lake_date, figures.raw_manifest_md5);
+      });
+      if (const auto& last = unchanged) {
         warehouse.finish_unchanged(outcome.run_id, figures);
         outcome.nothing_to_do = true;
         outcome.loaded_by_run = *last;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "bench_files.h"
+#include "core/time.h"
 #include "events/decoder.h"
 #include "events/line_splitter.h"
 #include "warehouse/pg_conn.h"
@@ -18,7 +19,7 @@ namespace {
 
 void decode_file(const PaddedFile& file, events::LineDecoder& decoder, warehouse::pg::CopyEncoder& copy,
                  Tally& tally) {
-  constexpr std::int64_t kLakeDay = 19'814;  // 2024-04-01, the bench's lake date
+  static const std::int64_t kLakeDay = *core::parse_date("2024-04-01");  // the bench's lake date
   events::LineSplitter lines(file.view());
   std::string_view line;
   std::uint64_t line_number = 0;

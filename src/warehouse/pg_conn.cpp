@@ -259,6 +259,22 @@ void CopyEncoder::date_days(std::int64_t unix_days) {
   put_u32(static_cast<std::uint32_t>(static_cast<std::int32_t>(unix_days - kPgEpochUnixDays)));
 }
 
+void CopyEncoder::optional_text(std::optional<std::string_view> value) {
+  if (value) {
+    text(*value);
+  } else {
+    null();
+  }
+}
+
+void CopyEncoder::optional_timestamp_us(std::optional<std::int64_t> unix_micros) {
+  if (unix_micros) {
+    timestamp_us(*unix_micros);
+  } else {
+    null();
+  }
+}
+
 void CopyEncoder::trailer() { m_buffer.append("\xFF\xFF", 2); }
 
 CopyWriter::CopyWriter(Connection& connection, std::string_view copy_sql) : m_connection(connection) {

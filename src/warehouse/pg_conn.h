@@ -86,6 +86,9 @@ class CopyEncoder {
   void boolean(bool value);
   void timestamp_us(std::int64_t unix_micros);
   void date_days(std::int64_t unix_days);
+  // NULL when the value is absent.
+  void optional_text(std::optional<std::string_view> value);
+  void optional_timestamp_us(std::optional<std::int64_t> unix_micros);
   void trailer();
   std::uint64_t rows() const { return m_rows; }
   std::string& buffer() { return m_buffer; }

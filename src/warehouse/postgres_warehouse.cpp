@@ -308,7 +308,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         copy.timestamp_us(fix.event_at_us);
         copy.float64(fix.lat_deg);
         copy.float64(fix.lng_deg);
-        optional_text(copy, fix.organization_id);
+        copy.optional_text(fix.organization_id);
       });
       copy.finish();
     }
@@ -384,22 +384,6 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   void exec(std::string_view text, const Params& params) { m_db.exec(sql(text), params); }
   void exec_script(std::string_view text) { m_db.exec_script(sql(text)); }
 
-  template <typename Text>  // std::string or std::string_view
-  static void optional_text(pg::CopyEncoder& copy, const std::optional<Text>& value) {
-    if (value) {
-      copy.text(*value);
-    } else {
-      copy.null();
-    }
-  }
-  static void optional_time(CopyWriter& copy, const std::optional<UtcMicros>& value) {
-    if (value) {
-      copy.timestamp_us(*value);
-    } else {
-      copy.null();
-    }
-  }
-
   void copy_small_rows() {
     {
       CopyWriter copy(
@@ -410,11 +394,11 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         copy.begin_row(6);
         copy.text(row.id);
         copy.date_days(m_lake_day);
-        optional_time(copy, row.first_registered_us);
-        optional_time(copy, row.last_deregistered_us);
-        optional_text(copy, row.organization_id);
-        optional_time(copy,
-                      row.organization_id ? std::optional<UtcMicros>(row.organization_at_us) : std::nullopt);
+        copy.optional_timestamp_us(row.first_registered_us);
+        copy.optional_timestamp_us(row.last_deregistered_us);
+        copy.optional_text(row.organization_id);
+        copy.optional_timestamp_us(row.organization_id ? std::optional<UtcMicros>(row.organization_at_us)
+                                                       : std::nullopt);
       }
       copy.finish();
     }
@@ -429,9 +413,9 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         copy.date_days(m_lake_day);
         copy.timestamp_us(row.event_at_us);
         copy.boolean(row.deleted);
-        optional_time(copy, row.deleted ? std::nullopt : std::optional<UtcMicros>(row.start_us));
-        optional_time(copy, row.deleted ? std::nullopt : std::optional<UtcMicros>(row.finish_us));
-        optional_text(copy, row.organization_id);
+        copy.optional_timestamp_us(row.deleted ? std::nullopt : std::optional<UtcMicros>(row.start_us));
+        copy.optional_timestamp_us(row.deleted ? std::nullopt : std::optional<UtcMicros>(row.finish_us));
+        copy.optional_text(row.organization_id);
       }
       copy.finish();
     }
@@ -913,11 +897,7 @@ void encode_location_update(pg::CopyEncoder& copy, const LocationRow& fix, std::
   copy.timestamp_us(fix.at_us);
   copy.float64(fix.lat_deg);
   copy.float64(fix.lng_deg);
-  if (fix.organization_id) {
-    copy.text(*fix.organization_id);
-  } else {
-    copy.null();
-  }
+  copy.optional_text(fix.organization_id);
   copy.date_days(lake_day);
   copy.timestamp_us(fix.event_at_us);
 }

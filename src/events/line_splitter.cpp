@@ -4,8 +4,8 @@
 
 namespace d2d::events {
 
-LineSplitter::LineSplitter(std::string_view bytes) : m_rest(bytes) {
-  if (m_rest.starts_with("\xEF\xBB\xBF")) m_rest.remove_prefix(3);
+LineSplitter::LineSplitter(std::string_view bytes, bool object_start) : m_rest(bytes) {
+  if (object_start && m_rest.starts_with("\xEF\xBB\xBF")) m_rest.remove_prefix(3);
 }
 
 bool LineSplitter::next(std::string_view& line, std::uint64_t& line_number) {
@@ -25,6 +25,50 @@ bool LineSplitter::next(std::string_view& line, std::uint64_t& line_number) {
     return true;
   }
   return false;
+}
+
+StreamingLineSplitter::StreamingLineSplitter(core::ByteReader& reader, std::size_t block_bytes)
+    : m_reader(reader), m_buffer(std::max<std::size_t>(block_bytes, 1)) {}
+
+bool StreamingLineSplitter::next(std::string_view& line, std::uint64_t& line_number) {
+  for (;;) {
+    std::uint64_t number = 0;
+    if (m_lines.next(line, number)) {
+      line_number = m_lines_before + number;
+      return true;
+    }
+    m_lines_before += m_lines.lines_seen();
+    if (!refill()) return false;
+  }
+}
+
+// Hands LineSplitter the buffer's bytes up to and including its last '\n' (all of them at the
+// end of the stream), so that no run ends inside a line and the numbering carries over exactly.
+bool StreamingLineSplitter::refill() {
+  // Keep the unfinished line at the front.
+  std::memmove(m_buffer.data(), m_buffer.data() + m_consumed, m_filled - m_consumed);
+  m_filled -= m_consumed;
+  m_consumed = 0;
+  std::size_t searched = 0;  // bytes of the buffer known to hold no '\n'
+  for (;;) {
+    const void* newline = std::memchr(m_buffer.data() + searched, '\n', m_filled - searched);
+    if (m_ended || (newline != nullptr && m_filled == m_buffer.size())) break;
+    if (newline == nullptr) searched = m_filled;
+    if (m_filled == m_buffer.size()) m_buffer.resize(m_buffer.size() * 2);  // a line longer than a block
+    const std::size_t got = m_reader.read(m_buffer.data() + m_filled, m_buffer.size() - m_filled);
+    m_ended = got == 0;
+    m_filled += got;
+  }
+  if (m_filled == 0) return false;
+  std::size_t end = m_filled;
+  if (!m_ended) {
+    const std::string_view bytes(m_buffer.data(), m_filled);
+    end = bytes.rfind('\n') + 1;
+  }
+  m_lines = LineSplitter(std::string_view(m_buffer.data(), end), m_object_start);
+  m_object_start = false;
+  m_consumed = end;
+  return true;
 }
 
 }  // namespace d2d::events

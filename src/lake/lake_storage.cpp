@@ -1,7 +1,12 @@
 #include "lake/lake_storage.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <functional>
 
 #include "core/error.h"
@@ -33,6 +38,53 @@ std::optional<std::string> LocalLakeStorage::read(const std::string& key) {
   std::error_code ec;
   if (!fs::exists(m_root / key, ec)) return std::nullopt;
   return read_file(m_root / key);
+}
+
+std::optional<OpenedObject> LakeStorage::open(const std::string& key) {
+  auto bytes = read(key);
+  if (!bytes) return std::nullopt;
+  const std::uint64_t size = bytes->size();
+  return OpenedObject{size, std::make_unique<core::StringByteReader>(std::move(*bytes))};
+}
+
+namespace {
+// A local file, read a block at a time by read(2).
+class FileByteReader final : public core::ByteReader {
+ public:
+  FileByteReader(int fd, fs::path path) : m_fd(fd), m_path(std::move(path)) {}
+  ~FileByteReader() override { ::close(m_fd); }
+  FileByteReader(const FileByteReader&) = delete;
+  FileByteReader& operator=(const FileByteReader&) = delete;
+  std::size_t read(char* into, std::size_t capacity) override {
+    for (;;) {
+      const ssize_t got = ::read(m_fd, into, capacity);
+      if (got >= 0) return static_cast<std::size_t>(got);
+      if (errno != EINTR) {
+        throw Error(ErrorKind::Input,
+                    fmt::format("cannot read {}: {}", m_path.string(), std::strerror(errno)));
+      }
+    }
+  }
+
+ private:
+  int m_fd;
+  fs::path m_path;
+};
+}  // namespace
+
+std::optional<OpenedObject> LocalLakeStorage::open(const std::string& key) {
+  const fs::path path = m_root / key;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw Error(ErrorKind::Input, fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+  }
+  auto reader = std::make_unique<FileByteReader>(fd, path);  // closes fd from here on
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) {
+    throw Error(ErrorKind::Input, fmt::format("cannot stat {}: {}", path.string(), std::strerror(errno)));
+  }
+  return OpenedObject{static_cast<std::uint64_t>(status.st_size), std::move(reader)};
 }
 
 void LocalLakeStorage::write(const std::string& key, std::string_view bytes) {

@@ -11,10 +11,17 @@
 #include <string>
 #include <string_view>
 
+#include "core/byte_reader.h"
 #include "s3/client.h"
 #include "s3/client_options.h"
 
 namespace d2d::lake {
+
+// An object opened for reading a block at a time.
+struct OpenedObject {
+  std::uint64_t size = 0;  // what `bytes` yields in all
+  std::unique_ptr<core::ByteReader> bytes;
+};
 
 struct StoredObject {
   std::uint64_t size = 0;
@@ -28,6 +35,9 @@ class LakeStorage {
   virtual std::map<std::string, StoredObject> list(const std::string& prefix) = 0;
   // The object's bytes, or nothing when it does not exist. Throws core::Error.
   virtual std::optional<std::string> read(const std::string& key) = 0;
+  // The object to read a block at a time, or nothing when it does not exist. This default reads
+  // it whole into memory first; a local lake streams it from its file. Throws core::Error.
+  virtual std::optional<OpenedObject> open(const std::string& key);
   // Stores `bytes` whole: a reader sees the old object or the new one, never a part.
   // Safe to call from several threads at once. Throws core::Error.
   virtual void write(const std::string& key, std::string_view bytes) = 0;
@@ -43,6 +53,7 @@ class LocalLakeStorage final : public LakeStorage {
   explicit LocalLakeStorage(std::filesystem::path root);
   std::map<std::string, StoredObject> list(const std::string& prefix) override;
   std::optional<std::string> read(const std::string& key) override;
+  std::optional<OpenedObject> open(const std::string& key) override;
   void write(const std::string& key, std::string_view bytes) override;
   void write_from(const std::string& key, std::FILE* file) override;
   std::string describe() const override { return m_root.string(); }

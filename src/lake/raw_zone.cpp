@@ -155,19 +155,24 @@ ExtractStats RawZone::extract(Source& source) {
   return stats;
 }
 
-std::string RawZone::read_events(const ManifestEntry& entry) const {
-  auto bytes = m_storage->read(m_folder + entry.key);
-  if (!bytes) {
+std::unique_ptr<core::ByteReader> RawZone::open_events(const ManifestEntry& entry) const {
+  auto object = m_storage->open(m_folder + entry.key);
+  if (!object) {
     throw Error(ErrorKind::Input,
                 fmt::format("raw object {} is missing from the lake: re-run extract", entry.key));
   }
-  if (bytes->size() != entry.size) {
+  if (object->size != entry.size) {
     throw Error(ErrorKind::Input,
                 fmt::format("raw object {} has {} bytes, the manifest says {}: re-run extract", entry.key,
-                            bytes->size(), entry.size));
+                            object->size, entry.size));
   }
-  if (entry.key.ends_with(".gz")) return gunzip(*bytes, entry.key);
-  return std::move(*bytes);
+  if (entry.key.ends_with(".gz")) return std::make_unique<GunzipReader>(std::move(object->bytes), entry.key);
+  return std::move(object->bytes);
+}
+
+std::string RawZone::read_events(const ManifestEntry& entry) const {
+  auto reader = open_events(entry);
+  return core::read_all(*reader);
 }
 
 }  // namespace d2d::lake

@@ -44,7 +44,10 @@ class RawZone {
   // The manifest of the last extract (empty if none).
   std::vector<ManifestEntry> manifest() const;
 
-  // The object's bytes as events, gunzipped when the key ends in .gz. Throws core::Error(Input).
+  // The object's bytes as events, gunzipped when the key ends in .gz, to read a block at a time.
+  // Throws core::Error(Input) when the object is missing or its size is not the manifest's.
+  std::unique_ptr<core::ByteReader> open_events(const ManifestEntry& entry) const;
+  // The same, whole.
   std::string read_events(const ManifestEntry& entry) const;
 
   // Replaces the date's rejected lines (JSON lines) in the rejected zone.

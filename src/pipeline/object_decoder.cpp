@@ -13,7 +13,7 @@ namespace {
 constexpr std::size_t kBlockBytes = std::size_t{64} * 1024;
 }  // namespace
 
-std::string_view DecodedObject::keep(std::string_view text) {
+std::string_view DecodedChunk::keep(std::string_view text) {
   if (text.empty()) return {};
   if (m_block_used + text.size() > m_block_size) {
     m_block_size = std::max(kBlockBytes, text.size());
@@ -27,16 +27,11 @@ std::string_view DecodedObject::keep(std::string_view text) {
 }
 
 ObjectDecoder::ObjectDecoder(const lake::RawZone& raw_zone, const std::vector<lake::ManifestEntry>& manifest,
-                             std::string lake_date, unsigned threads, std::size_t ahead,
-                             std::uint64_t bytes_ahead)
-    : m_raw_zone(raw_zone),
-      m_manifest(manifest),
-      m_lake_date(std::move(lake_date)),
-      m_ahead(std::max<std::size_t>(ahead, 1)),
-      m_bytes_ahead(bytes_ahead) {
-  m_bytes_before.reserve(manifest.size() + 1);
-  m_bytes_before.push_back(0);
-  for (const auto& entry : manifest) m_bytes_before.push_back(m_bytes_before.back() + entry.size);
+                             std::string lake_date, unsigned threads, DecodeLimits limits)
+    : m_raw_zone(raw_zone), m_manifest(manifest), m_lake_date(std::move(lake_date)), m_limits(limits) {
+  m_limits.chunk_lines = std::max<std::size_t>(m_limits.chunk_lines, 1);
+  m_limits.chunks_ahead = std::max<std::size_t>(m_limits.chunks_ahead, 1);
+  m_limits.objects_ahead = std::max<std::size_t>(m_limits.objects_ahead, 1);
   const unsigned count =
       std::clamp<unsigned>(threads, 1, static_cast<unsigned>(std::max<std::size_t>(manifest.size(), 1)));
   for (unsigned i = 0; i < count; ++i) m_workers.emplace_back([this] { work(); });
@@ -57,85 +52,122 @@ void ObjectDecoder::work() {
     std::size_t index = 0;
     {
       std::unique_lock lock(m_mutex);
-      m_changed.wait(
-          lock, [&] { return m_stopping || m_next_to_decode >= m_manifest.size() || may_decode_next(); });
+      m_changed.wait(lock, [&] {
+        return m_stopping || m_next_to_decode >= m_manifest.size() ||
+               m_next_to_decode < m_next_to_consume + m_limits.objects_ahead;
+      });
       if (m_stopping || m_next_to_decode >= m_manifest.size()) return;
       index = m_next_to_decode++;
+      m_objects[index];  // started: the consumer waits for its chunks from now on
     }
-    Slot slot;
+    std::exception_ptr failure;
     try {
-      slot.object = decode(index, decoder);
+      decode(index, decoder);
+    } catch (const Stopped&) {
+      return;
     } catch (...) {
-      slot.failure = std::current_exception();
+      failure = std::current_exception();
     }
     {
       std::lock_guard lock(m_mutex);
-      m_done.emplace(index, std::move(slot));
+      ObjectProgress& progress = m_objects[index];
+      progress.finished = true;
+      progress.failure = failure;
     }
     m_changed.notify_all();
   }
 }
 
-bool ObjectDecoder::may_decode_next() const {
-  if (m_next_to_decode == m_next_to_consume) return true;  // the one the consumer waits for
-  return m_next_to_decode < m_next_to_consume + m_ahead &&
-         m_bytes_before[m_next_to_decode + 1] - m_bytes_before[m_next_to_consume] <= m_bytes_ahead;
+// The consumer's current object may always fill its own `chunks_ahead` (so it can never wait
+// behind later objects' chunks: no deadlock); later objects share `chunks_ahead` between them.
+bool ObjectDecoder::may_hand_over(std::size_t index) const {
+  if (index == m_next_to_consume) return m_objects.at(index).chunks.size() < m_limits.chunks_ahead;
+  return m_chunks_waiting < m_limits.chunks_ahead;
 }
 
-bool ObjectDecoder::next(DecodedObject& out) {
-  Slot slot;
+void ObjectDecoder::hand_over(std::size_t index, DecodedChunk&& chunk) {
   {
     std::unique_lock lock(m_mutex);
-    if (m_next_to_consume >= m_manifest.size()) return false;
-    m_changed.wait(lock, [&] { return m_done.contains(m_next_to_consume); });
-    auto found = m_done.find(m_next_to_consume);
-    slot = std::move(found->second);
-    m_done.erase(found);
-    ++m_next_to_consume;
+    m_changed.wait(lock, [&] { return m_stopping || may_hand_over(index); });
+    if (m_stopping) throw Stopped{};
+    m_objects[index].chunks.push_back(std::move(chunk));
+    ++m_chunks_waiting;
   }
-  m_changed.notify_all();  // a worker may decode one more
-  if (slot.failure) std::rethrow_exception(slot.failure);
-  out = std::move(slot.object);
+  m_changed.notify_all();
+}
+
+bool ObjectDecoder::next(DecodedChunk& out) {
+  std::exception_ptr failure;
+  {
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+      if (m_next_to_consume >= m_manifest.size()) return false;
+      m_changed.wait(lock, [&] {
+        auto found = m_objects.find(m_next_to_consume);
+        return found != m_objects.end() && (!found->second.chunks.empty() || found->second.finished);
+      });
+      ObjectProgress& progress = m_objects.at(m_next_to_consume);
+      if (!progress.chunks.empty()) {
+        out = std::move(progress.chunks.front());
+        progress.chunks.pop_front();
+        --m_chunks_waiting;
+        break;
+      }
+      failure = progress.failure;
+      m_objects.erase(m_next_to_consume++);
+      if (failure) break;
+      m_changed.notify_all();  // a worker may start one more object while this thread waits
+    }
+  }
+  m_changed.notify_all();  // a worker may hand over or start one more
+  if (failure) std::rethrow_exception(failure);
   return true;
 }
 
-DecodedObject ObjectDecoder::decode(std::size_t index, events::LineDecoder& decoder) const {
+void ObjectDecoder::decode(std::size_t index, events::LineDecoder& decoder) {
   const lake::ManifestEntry& entry = m_manifest[index];
-  DecodedObject object;
-  object.entry = &entry;
-  const std::string bytes = m_raw_zone.read_events(entry);
-  events::LineSplitter lines(bytes);
+  auto fresh_chunk = [&] {
+    DecodedChunk chunk;
+    chunk.entry = &entry;
+    chunk.events.reserve(m_limits.chunk_lines);
+    return chunk;
+  };
+  DecodedChunk chunk = fresh_chunk();
+  const auto bytes = m_raw_zone.open_events(entry);
+  events::StreamingLineSplitter lines(*bytes);
   std::string_view line;
   std::uint64_t line_number = 0;
   while (lines.next(line, line_number)) {
-    ++object.lines;
+    if (chunk.lines == m_limits.chunk_lines) {
+      hand_over(index, std::move(chunk));
+      chunk = fresh_chunk();
+    }
+    ++chunk.lines;
     auto decoded = decoder.decode(line);
     if (!decoded) {
       const events::Reject& reject = decoded.error();
       RejectedLine rejected{line_number, std::string(events::reject_code_name(reject.code)), reject.reason(),
                             std::string(cap_raw(line)), line.size()};
-      append_rejected_json(object.rejected_jsonl, m_lake_date, entry.key, line_number, rejected.reason_code,
+      append_rejected_json(chunk.rejected_jsonl, m_lake_date, entry.key, line_number, rejected.reason_code,
                            rejected.reason, rejected.raw, rejected.raw_length);
-      object.rejected.push_back(std::move(rejected));
+      chunk.rejected.push_back(std::move(rejected));
       continue;
     }
     events::Event event = *decoded;
-    // The decoder's strings live until its next line: keep copies with the object. Fixes come
+    // The decoder's strings live until its next line: keep copies with the chunk. Fixes come
     // in runs of one vehicle, so a repeated id is kept once.
-    if (!object.events.empty() && object.events.back().id == event.id) {
-      event.id = object.events.back().id;
-    } else {
-      event.id = object.keep(event.id);
-    }
+    const events::Event* previous = chunk.events.empty() ? nullptr : &chunk.events.back();
+    event.id = previous != nullptr && previous->id == event.id ? previous->id : chunk.keep(event.id);
     if (event.has_organization) {
-      event.organization_id = !object.events.empty() && object.events.back().has_organization &&
-                                      object.events.back().organization_id == event.organization_id
-                                  ? object.events.back().organization_id
-                                  : object.keep(event.organization_id);
+      event.organization_id = previous != nullptr && previous->has_organization &&
+                                      previous->organization_id == event.organization_id
+                                  ? previous->organization_id
+                                  : chunk.keep(event.organization_id);
     }
-    object.events.push_back(event);
+    chunk.events.push_back(event);
   }
-  return object;
+  chunk.last_of_object = true;
+  hand_over(index, std::move(chunk));
 }
 
 }  // namespace d2d::pipeline

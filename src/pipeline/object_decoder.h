@@ -1,14 +1,17 @@
 // Decoding the raw zone's objects on several threads while the load consumes them in manifest
-// order. Each worker owns one LineDecoder (one simdjson parser, reused) and turns a whole object
-// (read, gunzipped, split, decoded, validated) into a DecodedObject that owns its strings; the
-// consumer thread feeds the warehouse and the reducer. At most `ahead` objects, and at most
-// `bytes_ahead` raw bytes of them (one object always), are decoded ahead of the consumer, so
-// memory grows neither with the size of the day nor with the size of its objects.
+// order. Each worker owns one LineDecoder (one simdjson parser, reused) and streams one object at
+// a time (read a block at a time, gunzipped, split, decoded, validated) into DecodedChunks of at
+// most `chunk_lines` lines that own their strings; the consumer thread feeds the warehouse and the
+// reducer with them. At most `chunks_ahead` chunks wait for the consumer (plus as many of the
+// object it is on), and workers start at most `objects_ahead` objects past it, so memory grows
+// neither with the size of the day nor with the size of its objects (issue 5).
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,14 +34,16 @@ struct RejectedLine {
   std::uint64_t raw_length = 0;
 };
 
-struct DecodedObject {
+// Consecutive lines of one object, decoded.
+struct DecodedChunk {
   const lake::ManifestEntry* entry = nullptr;
   std::vector<events::Event> events;  // valid events in line order; strings point into `strings`
   std::vector<RejectedLine> rejected;
-  std::string rejected_jsonl;  // the rejected zone's lines for this object
-  std::uint64_t lines = 0;     // events read (valid + rejected)
+  std::string rejected_jsonl;   // the rejected zone's lines for these lines
+  std::uint64_t lines = 0;      // events read (valid + rejected)
+  bool last_of_object = false;  // every object ends with one such chunk, maybe empty
 
-  // Keeps a copy of `text` for the life of this object and returns a view of it.
+  // Keeps a copy of `text` for the life of this chunk and returns a view of it.
   std::string_view keep(std::string_view text);
 
  private:
@@ -46,40 +51,49 @@ struct DecodedObject {
   std::size_t m_block_used = 0, m_block_size = 0;
 };
 
+struct DecodeLimits {
+  std::size_t chunk_lines = 8192;  // ~0.7 MiB of events a chunk
+  std::size_t chunks_ahead = 8;
+  std::size_t objects_ahead = 4;
+};
+
 class ObjectDecoder {
  public:
   ObjectDecoder(const lake::RawZone& raw_zone, const std::vector<lake::ManifestEntry>& manifest,
-                std::string lake_date, unsigned threads, std::size_t ahead = 4,
-                std::uint64_t bytes_ahead = std::uint64_t{32} << 20);
+                std::string lake_date, unsigned threads, DecodeLimits limits = {});
   ~ObjectDecoder();  // stops and joins the workers, also when the consumer gave up early
   ObjectDecoder(const ObjectDecoder&) = delete;
   ObjectDecoder& operator=(const ObjectDecoder&) = delete;
 
-  // The next object in manifest order; false when all are done. Rethrows a worker's failure
-  // (a missing or corrupt raw object) on the consumer's thread.
-  bool next(DecodedObject& out);
+  // The next chunk in manifest and line order; false when all are done. Rethrows a worker's
+  // failure (a missing or corrupt raw object) on the consumer's thread, after the chunks of that
+  // object decoded before it.
+  bool next(DecodedChunk& out);
 
  private:
+  struct Stopped {};  // thrown inside a worker to abandon its object when the consumer is gone
+  struct ObjectProgress {
+    std::deque<DecodedChunk> chunks;  // decoded, not yet consumed
+    bool finished = false;
+    std::exception_ptr failure;
+  };
+
   void work();
-  bool may_decode_next() const;  // with m_mutex held
-  DecodedObject decode(std::size_t index, events::LineDecoder& decoder) const;
+  void decode(std::size_t index, events::LineDecoder& decoder);
+  void hand_over(std::size_t index, DecodedChunk&& chunk);  // waits for room
+  bool may_hand_over(std::size_t index) const;              // with m_mutex held
 
   const lake::RawZone& m_raw_zone;
   const std::vector<lake::ManifestEntry>& m_manifest;
   std::string m_lake_date;
-  std::size_t m_ahead;
-  std::uint64_t m_bytes_ahead;
-  std::vector<std::uint64_t> m_bytes_before;  // [i]: raw bytes of the manifest's objects before i
+  DecodeLimits m_limits;
 
   std::mutex m_mutex;
   std::condition_variable m_changed;
-  std::size_t m_next_to_decode = 0;   // guarded by m_mutex
-  std::size_t m_next_to_consume = 0;  // guarded by m_mutex
-  struct Slot {
-    DecodedObject object;
-    std::exception_ptr failure;
-  };
-  std::map<std::size_t, Slot> m_done;  // decoded, not yet consumed
+  std::size_t m_next_to_decode = 0;                 // guarded by m_mutex
+  std::size_t m_next_to_consume = 0;                // guarded by m_mutex
+  std::map<std::size_t, ObjectProgress> m_objects;  // started and not yet consumed, by index
+  std::size_t m_chunks_waiting = 0;                 // over all of m_objects
   bool m_stopping = false;
   std::vector<std::jthread> m_workers;  // last: started after everything above exists
 };

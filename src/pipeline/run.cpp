@@ -45,17 +45,17 @@ auto with_retries(int attempts, const std::string& lake_date, Step&& step) -> de
 // Decoding threads: all cores but the loading one, at least one.
 unsigned decode_threads() { return std::max(2U, std::thread::hardware_concurrency()) - 1; }
 
-// Streams one decoded object into the load (fixes, rejected lines) and the reducer.
-void load_object(const DecodedObject& object, LakeDateReducer& reducer, warehouse::LakeDateLoad& load,
-                 RejectedSpool& rejected_jsonl, warehouse::RunFigures& figures) {
-  figures.events_read += object.lines;
-  figures.events_rejected += object.rejected.size();
-  for (const RejectedLine& line : object.rejected) {
+// Streams one decoded chunk into the load (fixes, rejected lines) and the reducer.
+void load_chunk(const DecodedChunk& chunk, LakeDateReducer& reducer, warehouse::LakeDateLoad& load,
+                RejectedSpool& rejected_jsonl, warehouse::RunFigures& figures) {
+  figures.events_read += chunk.lines;
+  figures.events_rejected += chunk.rejected.size();
+  for (const RejectedLine& line : chunk.rejected) {
     load.add_rejected(
-        {object.entry->key, line.line_number, line.reason_code, line.reason, line.raw, line.raw_length});
+        {chunk.entry->key, line.line_number, line.reason_code, line.reason, line.raw, line.raw_length});
   }
-  rejected_jsonl.append(object.rejected_jsonl);
-  for (const events::Event& event : object.events) {
+  rejected_jsonl.append(chunk.rejected_jsonl);
+  for (const events::Event& event : chunk.events) {
     if (event.kind == events::EventKind::VehicleUpdate) {
       load.add_location(
           {event.id, event.fix_at_us, event.at_us, event.lat_deg, event.lng_deg,
@@ -78,9 +78,9 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   const std::vector<lake::ManifestEntry> manifest = raw_zone.manifest();
   ObjectDecoder decoder(raw_zone, manifest, options.lake_date, decode_threads());
   std::uint64_t objects_done = 0;
-  for (DecodedObject object; decoder.next(object);) {
-    load_object(object, reducer, *load, rejected_jsonl, figures);
-    if (options.on_progress) {
+  for (DecodedChunk chunk; decoder.next(chunk);) {
+    load_chunk(chunk, reducer, *load, rejected_jsonl, figures);
+    if (chunk.last_of_object && options.on_progress) {
       options.on_progress({++objects_done, manifest.size(), figures.events_read, figures.events_rejected});
     }
   }

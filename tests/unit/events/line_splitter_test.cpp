@@ -2,19 +2,49 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
 namespace d2d::events {
 namespace {
 
-std::vector<std::pair<std::uint64_t, std::string>> split(std::string_view bytes) {
-  LineSplitter splitter(bytes);
-  std::vector<std::pair<std::uint64_t, std::string>> lines;
+using Lines = std::vector<std::pair<std::uint64_t, std::string>>;
+
+template <typename Splitter>
+Lines all_lines(Splitter& splitter) {
+  Lines lines;
   std::string_view line;
   std::uint64_t number = 0;
   while (splitter.next(line, number)) lines.emplace_back(number, std::string(line));
   return lines;
+}
+
+Lines split(std::string_view bytes) {
+  LineSplitter splitter(bytes);
+  return all_lines(splitter);
+}
+
+// Hands out at most `step` bytes a read, as a socket or a gunzip stream may.
+class TrickleReader final : public core::ByteReader {
+ public:
+  TrickleReader(std::string bytes, std::size_t step) : m_bytes(std::move(bytes)), m_step(step) {}
+  std::size_t read(char* into, std::size_t capacity) override {
+    const std::size_t count = std::min({capacity, m_step, m_bytes.size() - m_at});
+    m_bytes.copy(into, count, m_at);
+    m_at += count;
+    return count;
+  }
+
+ private:
+  std::string m_bytes;
+  std::size_t m_step, m_at = 0;
+};
+
+Lines split_streaming(const std::string& bytes, std::size_t block, std::size_t step) {
+  TrickleReader reader(bytes, step);
+  StreamingLineSplitter splitter(reader, block);
+  return all_lines(splitter);
 }
 
 TEST(LineSplitter, HandlesCrlfBomBlankLinesAndNoFinalNewline) {
@@ -28,6 +58,38 @@ TEST(LineSplitter, HandlesCrlfBomBlankLinesAndNoFinalNewline) {
 TEST(LineSplitter, EmptyInputHasNoLines) {
   EXPECT_TRUE(split("").empty());
   EXPECT_TRUE(split("\n\n").empty());
+}
+
+// The streaming splitter must cut and number exactly like the whole-buffer one, whatever the block
+// size (smaller than a line included) and however the reader splits its reads.
+TEST(StreamingLineSplitter, EqualsLineSplitterForAnyBlockAndReadSize) {
+  const std::vector<std::string> fixed = {
+      "\xEF\xBB\xBF{\"a\":1}\r\n\n  \r\n{\"b\":2}\n{\"c\":3}",
+      "",
+      "\n\n",
+      "no newline at all",
+      "\xEF\xBB\xBF",
+      "a\r\n\r\nb\r\n",
+      "x\n\xEF\xBB\xBFnot-at-object-start\n",  // a mark inside the object is part of its line
+  };
+  std::mt19937 random(7);
+  std::vector<std::string> inputs = fixed;
+  for (int i = 0; i < 40; ++i) {  // random mixes of the awkward pieces, long lines included
+    const char* pieces[] = {"{\"k\":1}", "\n", "\r\n", " ", "\t", "\xEF\xBB\xBF", "0123456789abcdef"};
+    std::string bytes;
+    const int count = static_cast<int>(random() % 60);
+    for (int p = 0; p < count; ++p) bytes += pieces[random() % std::size(pieces)];
+    inputs.push_back(bytes);
+  }
+  for (const std::string& bytes : inputs) {
+    const Lines expected = split(bytes);
+    for (std::size_t block : {1, 2, 3, 5, 16, 1 << 20}) {
+      for (std::size_t step : {1, 4, 1 << 20}) {
+        EXPECT_EQ(split_streaming(bytes, block, step), expected)
+            << "block " << block << ", step " << step << ", input " << testing::PrintToString(bytes);
+      }
+    }
+  }
 }
 
 }  // namespace

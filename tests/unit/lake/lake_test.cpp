@@ -8,41 +8,19 @@
 #include "lake/key_layout.h"
 #include "lake/local_source.h"
 #include "lake/raw_zone.h"
+#include "support/temp_lake.h"
 
 namespace d2d::lake {
 namespace {
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/d2d-lake-test-XXXXXX";
-    m_path = mkdtemp(name);
-  }
-  ~TempDir() { fs::remove_all(m_path); }
-  const fs::path& path() const { return m_path; }
+using test::gzip;
+using test::TempDir;
 
- private:
-  fs::path m_path;
-};
-
-void write(const fs::path& path, std::string_view bytes) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-
-std::string gzip(std::string_view plain) {
-  z_stream stream{};
-  deflateInit2(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(plain.size() + 128, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
-  stream.avail_in = static_cast<uInt>(plain.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  return out;
+// The two objects most tests start from: one plain, one gzipped.
+void write_two_objects(const fs::path& source) {
+  test::write_file(source / "data/2019-06-01-10-00-0-events.json", "one\n");
+  test::write_file(source / "data/2019-06-01-11-00-0-events.json.gz", gzip("two\n"));
 }
 
 TEST(KeyLayout, LakeDateComesFromTheFileName) {
@@ -56,11 +34,11 @@ TEST(KeyLayout, LakeDateComesFromTheFileName) {
 
 TEST(LocalSource, ListsBothLayoutsForOneDateOnly) {
   TempDir dir;
-  write(dir.path() / "2019/06/01/15/17/2019-06-01-15-17-4-events.txt", "a");
-  write(dir.path() / "2019/06/02/00/00/2019-06-02-00-00-1-events.txt", "b");
-  write(dir.path() / "data/2019-06-01-15-17-4-events.json.gz", "c");
-  write(dir.path() / "data/2019-06-02-15-17-4-events.json", "d");
-  write(dir.path() / "data/.2019-06-01-hidden", "e");
+  test::write_file(dir.path() / "2019/06/01/15/17/2019-06-01-15-17-4-events.txt", "a");
+  test::write_file(dir.path() / "2019/06/02/00/00/2019-06-02-00-00-1-events.txt", "b");
+  test::write_file(dir.path() / "data/2019-06-01-15-17-4-events.json.gz", "c");
+  test::write_file(dir.path() / "data/2019-06-02-15-17-4-events.json", "d");
+  test::write_file(dir.path() / "data/.2019-06-01-hidden", "e");
   LocalSource source(dir.path());
   const auto objects = source.list_lake_date("2019-06-01");
   ASSERT_EQ(objects.size(), 2U);
@@ -90,10 +68,70 @@ TEST(Gzip, RoundTripsAndRejectsCorruption) {
   EXPECT_THROW(gunzip("not gzip at all", "x"), core::Error);
 }
 
+// Read a byte at a time from its source and handed out in small blocks, a gzip stream gives back
+// exactly what gunzip does, and fails the same way on truncation and garbage.
+TEST(Gzip, StreamsInSmallBlocksFromTrickledInput) {
+  class OneByteAtATime final : public core::ByteReader {
+   public:
+    explicit OneByteAtATime(std::string bytes) : m_bytes(std::move(bytes)) {}
+    std::size_t read(char* into, std::size_t capacity) override {
+      if (m_at == m_bytes.size() || capacity == 0) return 0;
+      *into = m_bytes[m_at++];
+      return 1;
+    }
+
+   private:
+    std::string m_bytes;
+    std::size_t m_at = 0;
+  };
+  auto gunzip_streaming = [](const std::string& packed, std::size_t block) {
+    GunzipReader reader(std::make_unique<OneByteAtATime>(packed), "x");
+    std::string out(block, '\0'), all;
+    while (const std::size_t got = reader.read(out.data(), out.size())) all.append(out, 0, got);
+    return all;
+  };
+  std::string plain;
+  for (int i = 0; i < 5000; ++i) plain += "{\"vehicle\":" + std::to_string(i * 7919 % 1000) + "}\n";
+  const std::string packed = gzip(plain);
+  for (std::size_t block : {1, 7, 4096}) {
+    EXPECT_EQ(gunzip_streaming(packed, block), plain);
+    EXPECT_EQ(gunzip_streaming(packed + gzip("tail\n"), block), plain + "tail\n");
+    EXPECT_THROW(gunzip_streaming(packed.substr(0, packed.size() - 3), block), core::Error);
+    EXPECT_THROW(gunzip_streaming(packed + "garbage", block), core::Error);
+  }
+  EXPECT_THROW(gunzip_streaming("", 16), core::Error);
+}
+
+TEST(RawZone, OpensObjectsAsStreamsAndChecksTheirSize) {
+  TempDir source_dir, lake_dir;
+  write_two_objects(source_dir.path());
+  LocalSource source(source_dir.path());
+  RawZone zone(lake_dir.path(), "2019-06-01");
+  zone.extract(source);
+  const auto manifest = zone.manifest();
+  ASSERT_EQ(manifest.size(), 2U);
+  EXPECT_EQ(core::read_all(*zone.open_events(manifest[1])), "two\n");  // gunzipped
+  LocalLakeStorage lake(lake_dir.path());
+  EXPECT_FALSE(lake.open("raw/lake_date=2019-06-01/data/absent.json").has_value());
+  const auto opened = lake.open("raw/lake_date=2019-06-01/" + manifest[0].key);
+  ASSERT_TRUE(opened.has_value());
+  EXPECT_EQ(opened->size, 4U);
+
+  test::write_file(lake_dir.path() / "raw/lake_date=2019-06-01" / manifest[0].key,
+                   "one, longer\n");  // changed behind us
+  try {
+    zone.open_events(manifest[0]);
+    FAIL() << "a raw object whose size is not the manifest's must not be read";
+  } catch (const core::Error& error) {
+    EXPECT_NE(std::string(error.what()).find("the manifest says 4"), std::string::npos) << error.what();
+  }
+  fs::remove(lake_dir.path() / "raw/lake_date=2019-06-01" / manifest[0].key);
+  EXPECT_THROW(zone.open_events(manifest[0]), core::Error);
+}
+
 TEST(RawZone, CopiesOnceThenSkipsUnchangedAndRecopiesChanged) {
   TempDir source_dir, lake_dir;
-  write(source_dir.path() / "data/2019-06-01-10-00-0-events.json", "one\n");
-  write(source_dir.path() / "data/2019-06-01-11-00-0-events.json.gz", gzip("two\n"));
+  write_two_objects(source_dir.path());
   LocalSource source(source_dir.path());
   RawZone zone(lake_dir.path(), "2019-06-01");
   auto first = zone.extract(source);
@@ -101,7 +139,7 @@ TEST(RawZone, CopiesOnceThenSkipsUnchangedAndRecopiesChanged) {
   auto second = zone.extract(source);
   EXPECT_EQ(second.copied, 0U);
   EXPECT_EQ(second.skipped, 2U);
-  write(source_dir.path() / "data/2019-06-01-10-00-0-events.json", "uno\n");
+  test::write_file(source_dir.path() / "data/2019-06-01-10-00-0-events.json", "uno\n");
   auto third = zone.extract(source);
   EXPECT_EQ(third.copied, 1U);
   const auto manifest = zone.manifest();

@@ -8,14 +8,18 @@ namespace d2d::pipeline {
 using events::EventKind;
 
 void LakeDateReducer::observe_vehicle(const events::Event& event) {
-  auto [it, inserted] = m_vehicles.try_emplace(std::string(event.id));
+  auto [it, inserted] = core::find_or_emplace(m_vehicles, event.id);
   warehouse::VehicleRow& vehicle = it->second;
   if (inserted) vehicle.id = event.id;
   if (event.has_organization &&
       (!vehicle.organization_id ||
        model::organization_wins(event.at_us, event.organization_id, vehicle.organization_at_us,
                                 *vehicle.organization_id))) {
-    vehicle.organization_id = std::string(event.organization_id);
+    if (vehicle.organization_id) {
+      vehicle.organization_id->assign(event.organization_id);  // reuses its buffer: no allocation per event
+    } else {
+      vehicle.organization_id.emplace(event.organization_id);
+    }
     vehicle.organization_at_us = event.at_us;
   }
   if (event.kind == EventKind::VehicleRegister) {
@@ -40,7 +44,7 @@ void LakeDateReducer::observe(const events::Event& event) {
       const bool deleted = event.kind == EventKind::PeriodDelete;
       const model::PeriodVersion candidate{event.at_us, deleted, deleted ? 0 : event.start_us,
                                            deleted ? 0 : event.finish_us};
-      auto [it, inserted] = m_periods.try_emplace(std::string(event.id));
+      auto [it, inserted] = core::find_or_emplace(m_periods, event.id);
       warehouse::PeriodEventRow& row = it->second;
       if (!inserted && !model::period_version_wins(
                            candidate, {row.event_at_us, row.deleted, row.start_us, row.finish_us})) {

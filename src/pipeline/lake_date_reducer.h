@@ -6,9 +6,9 @@
 #include <set>
 #include <string>
 #include <tuple>
-#include <unordered_map>
 #include <vector>
 
+#include "core/string_map.h"
 #include "events/event.h"
 #include "warehouse/warehouse.h"
 
@@ -23,8 +23,8 @@ class LakeDateReducer {
  private:
   void observe_vehicle(const events::Event& event);
 
-  std::unordered_map<std::string, warehouse::VehicleRow> m_vehicles;
-  std::unordered_map<std::string, warehouse::PeriodEventRow> m_periods;
+  core::StringMap<warehouse::VehicleRow> m_vehicles;
+  core::StringMap<warehouse::PeriodEventRow> m_periods;
   std::set<std::tuple<std::string, core::UtcMicros, bool>> m_break_events;
 };
 

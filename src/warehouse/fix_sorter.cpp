@@ -56,14 +56,14 @@ FixSorter::FixSorter(std::size_t rows_in_memory)
 
 FixSorter::~FixSorter() = default;
 
-std::uint32_t FixSorter::intern(std::unordered_map<std::string, std::uint32_t>& ids,
-                                std::vector<std::string>& names, std::string_view name) {
-  auto found = ids.find(std::string(name));
-  if (found != ids.end()) return found->second;
-  const auto id = static_cast<std::uint32_t>(names.size());
-  ids.emplace(std::string(name), id);
-  names.emplace_back(name);
-  return id;
+std::uint32_t FixSorter::intern(core::StringMap<std::uint32_t>& ids, std::vector<std::string>& names,
+                                std::string_view name) {
+  auto [found, inserted] = core::find_or_emplace(ids, name);
+  if (inserted) {
+    found->second = static_cast<std::uint32_t>(names.size());
+    names.emplace_back(name);
+  }
+  return found->second;
 }
 
 void FixSorter::add(const LocationRow& row) {

@@ -12,9 +12,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "core/string_map.h"
 #include "core/time.h"
 #include "warehouse/warehouse.h"
 
@@ -51,7 +51,7 @@ class FixSorter {
   static constexpr std::uint32_t kNoOrganization = 0xFFFFFFFF;
 
  private:
-  std::uint32_t intern(std::unordered_map<std::string, std::uint32_t>& ids, std::vector<std::string>& names,
+  std::uint32_t intern(core::StringMap<std::uint32_t>& ids, std::vector<std::string>& names,
                        std::string_view name);
   void rank_vehicles();
   bool best_first(const Fix& a, const Fix& b) const;  // key order, then best version first
@@ -62,7 +62,7 @@ class FixSorter {
 
   std::size_t m_rows_in_memory;
   std::vector<Fix> m_buffer;
-  std::unordered_map<std::string, std::uint32_t> m_vehicle_ids, m_organization_ids;
+  core::StringMap<std::uint32_t> m_vehicle_ids, m_organization_ids;
   std::vector<std::string> m_vehicles, m_organizations;
   std::vector<std::uint32_t> m_vehicle_rank;  // by interned id: the place of its name in byte order
   bool m_buffer_sorted = false;

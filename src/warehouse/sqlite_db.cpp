@@ -70,6 +70,10 @@ Statement& Statement::bind(int index, std::string_view text) {
   sqlite3_bind_text(m_statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   return *this;
 }
+Statement& Statement::bind_static(int index, std::string_view text) {
+  sqlite3_bind_text(m_statement, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  return *this;
+}
 Statement& Statement::bind(int index, std::int64_t value) {
   sqlite3_bind_int64(m_statement, index, value);
   return *this;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <limits>
@@ -264,9 +265,9 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
     m_fixes.for_each_best([&](const LocationRow& fix) {
       ++rows;
       spans.add(fix);
-      bind_fix(batch, fix, static_cast<int>(kColumns * bound));
-      pending[bound++].assign(fix);
-      if (bound == kBatchRows) {
+      pending[bound].assign(fix);
+      bind_owned_fix(batch, pending[bound], static_cast<int>(kColumns * bound));
+      if (++bound == kBatchRows) {
         batch.run();
         if (sqlite3_changes(m_db.handle()) < static_cast<int>(kBatchRows)) settle_batch(clash, pending);
         bound = 0;
@@ -274,9 +275,8 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
     });
     batch.reset();
     for (std::size_t i = 0; i < bound; ++i) {  // the last rows, one INSERT each
-      const LocationRow fix = pending[i].row();
-      bind_fix(single, fix).run();
-      if (sqlite3_changes(m_db.handle()) == 0) settle_clash(clash, fix);
+      bind_owned_fix(single, pending[i]).run();
+      if (sqlite3_changes(m_db.handle()) == 0) settle_clash(clash, pending[i].row());
     }
     spans.flush();
     return rows;
@@ -293,12 +293,15 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
     return sql + " ON CONFLICT (vehicle_id, at) DO NOTHING";
   }
 
-  // A fix kept beyond FixSorter's visit (its views end there), its buffers reused batch after batch.
+  // A fix kept beyond FixSorter's visit (its views end there), its buffers reused batch after batch,
+  // with its times already formatted: the batch INSERT binds all of it in place (bind_static).
   struct OwnedFix {
     std::string vehicle_id, organization_id;
     bool has_organization = false;
     UtcMicros at_us = 0, event_at_us = 0;
     double lat_deg = 0, lng_deg = 0;
+    std::array<char, 32> at_text{}, event_at_text{};
+    std::size_t at_length = 0, event_at_length = 0;
     void assign(const LocationRow& fix) {
       vehicle_id.assign(fix.vehicle_id);
       has_organization = fix.organization_id.has_value();
@@ -307,6 +310,8 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
       event_at_us = fix.event_at_us;
       lat_deg = fix.lat_deg;
       lng_deg = fix.lng_deg;
+      at_length = core::format_utc(at_us, at_text.data());
+      event_at_length = core::format_utc(event_at_us, event_at_text.data());
     }
     LocationRow row() const {
       LocationRow fix{vehicle_id, at_us, event_at_us, lat_deg, lng_deg, std::nullopt};
@@ -359,6 +364,21 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
         .bind(offset + 5, fix.organization_id)
         .bind(offset + 6, std::string_view(m_lake_date))
         .bind_time(offset + 7, fix.event_at_us);
+  }
+
+  // As bind_fix, from an OwnedFix that stays unchanged until the statement has run.
+  Statement& bind_owned_fix(Statement& statement, const OwnedFix& fix, int offset = 0) {
+    statement.bind_static(offset + 1, fix.vehicle_id)
+        .bind_static(offset + 2, std::string_view(fix.at_text.data(), fix.at_length))
+        .bind(offset + 3, fix.lat_deg)
+        .bind(offset + 4, fix.lng_deg);
+    if (fix.has_organization) {
+      statement.bind_static(offset + 5, fix.organization_id);
+    } else {
+      statement.bind_null(offset + 5);
+    }
+    return statement.bind_static(offset + 6, m_lake_date)
+        .bind_static(offset + 7, std::string_view(fix.event_at_text.data(), fix.event_at_length));
   }
 
   struct ClashStatements {

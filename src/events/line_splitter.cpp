@@ -28,7 +28,9 @@ bool LineSplitter::next(std::string_view& line, std::uint64_t& line_number) {
 }
 
 StreamingLineSplitter::StreamingLineSplitter(core::ByteReader& reader, std::size_t block_bytes)
-    : m_reader(reader), m_buffer(std::max<std::size_t>(block_bytes, 1)) {}
+    : m_reader(reader),
+      m_buffer(std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(block_bytes, 1))),
+      m_capacity(std::max<std::size_t>(block_bytes, 1)) {}
 
 bool StreamingLineSplitter::next(std::string_view& line, std::uint64_t& line_number) {
   for (;;) {
@@ -46,26 +48,31 @@ bool StreamingLineSplitter::next(std::string_view& line, std::uint64_t& line_num
 // end of the stream), so that no run ends inside a line and the numbering carries over exactly.
 bool StreamingLineSplitter::refill() {
   // Keep the unfinished line at the front.
-  std::memmove(m_buffer.data(), m_buffer.data() + m_consumed, m_filled - m_consumed);
+  std::memmove(m_buffer.get(), m_buffer.get() + m_consumed, m_filled - m_consumed);
   m_filled -= m_consumed;
   m_consumed = 0;
   std::size_t searched = 0;  // bytes of the buffer known to hold no '\n'
   for (;;) {
-    const void* newline = std::memchr(m_buffer.data() + searched, '\n', m_filled - searched);
-    if (m_ended || (newline != nullptr && m_filled == m_buffer.size())) break;
+    const void* newline = std::memchr(m_buffer.get() + searched, '\n', m_filled - searched);
+    if (m_ended || (newline != nullptr && m_filled == m_capacity)) break;
     if (newline == nullptr) searched = m_filled;
-    if (m_filled == m_buffer.size()) m_buffer.resize(m_buffer.size() * 2);  // a line longer than a block
-    const std::size_t got = m_reader.read(m_buffer.data() + m_filled, m_buffer.size() - m_filled);
+    if (m_filled == m_capacity) {  // a line longer than a block
+      auto bigger = std::make_unique_for_overwrite<char[]>(m_capacity * 2);
+      std::memcpy(bigger.get(), m_buffer.get(), m_filled);
+      m_buffer = std::move(bigger);
+      m_capacity *= 2;
+    }
+    const std::size_t got = m_reader.read(m_buffer.get() + m_filled, m_capacity - m_filled);
     m_ended = got == 0;
     m_filled += got;
   }
   if (m_filled == 0) return false;
   std::size_t end = m_filled;
   if (!m_ended) {
-    const std::string_view bytes(m_buffer.data(), m_filled);
+    const std::string_view bytes(m_buffer.get(), m_filled);
     end = bytes.rfind('\n') + 1;
   }
-  m_lines = LineSplitter(std::string_view(m_buffer.data(), end), m_object_start);
+  m_lines = LineSplitter(std::string_view(m_buffer.get(), end), m_object_start);
   m_object_start = false;
   m_consumed = end;
   return true;

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
-#include <vector>
 
 #include "core/byte_reader.h"
 
@@ -38,7 +38,8 @@ class StreamingLineSplitter {
   bool refill();  // the next run of whole lines into m_lines; false at the end of the stream
 
   core::ByteReader& m_reader;
-  std::vector<char> m_buffer;
+  std::unique_ptr<char[]> m_buffer;  // not zeroed: a new one per object
+  std::size_t m_capacity = 0;
   std::size_t m_filled = 0;          // bytes in m_buffer
   std::size_t m_consumed = 0;        // bytes of m_buffer already handed to m_lines
   bool m_ended = false;              // the reader returned 0

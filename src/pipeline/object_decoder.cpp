@@ -17,7 +17,7 @@ std::string_view DecodedChunk::keep(std::string_view text) {
   if (text.empty()) return {};
   if (m_block_used + text.size() > m_block_size) {
     m_block_size = std::max(kBlockBytes, text.size());
-    m_blocks.push_back(std::make_unique<char[]>(m_block_size));
+    m_blocks.push_back(std::make_unique_for_overwrite<char[]>(m_block_size));
     m_block_used = 0;
   }
   char* at = m_blocks.back().get() + m_block_used;

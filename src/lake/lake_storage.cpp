@@ -17,6 +17,10 @@ namespace fs = std::filesystem;
 using core::Error;
 using core::ErrorKind;
 
+namespace {
+constexpr std::size_t kCopyBlockBytes = std::size_t{1} << 20;
+}  // namespace
+
 LocalLakeStorage::LocalLakeStorage(fs::path root) : m_root(std::move(root)) {}
 
 std::map<std::string, StoredObject> LocalLakeStorage::list(const std::string& prefix) {
@@ -47,77 +51,27 @@ std::optional<OpenedObject> LakeStorage::open(const std::string& key) {
   return OpenedObject{size, std::make_unique<core::StringByteReader>(std::move(*bytes))};
 }
 
-namespace {
-// A local file, read a block at a time by read(2).
-class FileByteReader final : public core::ByteReader {
- public:
-  FileByteReader(int fd, fs::path path) : m_fd(fd), m_path(std::move(path)) {}
-  ~FileByteReader() override { ::close(m_fd); }
-  FileByteReader(const FileByteReader&) = delete;
-  FileByteReader& operator=(const FileByteReader&) = delete;
-  std::size_t read(char* into, std::size_t capacity) override {
-    for (;;) {
-      const ssize_t got = ::read(m_fd, into, capacity);
-      if (got >= 0) return static_cast<std::size_t>(got);
-      if (errno != EINTR) {
-        throw Error(ErrorKind::Input,
-                    fmt::format("cannot read {}: {}", m_path.string(), std::strerror(errno)));
-      }
-    }
-  }
-
- private:
-  int m_fd;
-  fs::path m_path;
-};
-}  // namespace
-
 std::optional<OpenedObject> LocalLakeStorage::open(const std::string& key) {
-  const fs::path path = m_root / key;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::nullopt;
-    throw Error(ErrorKind::Input, fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
-  }
-  auto reader = std::make_unique<FileByteReader>(fd, path);  // closes fd from here on
-  struct stat status {};
-  if (::fstat(fd, &status) != 0) {
-    throw Error(ErrorKind::Input, fmt::format("cannot stat {}: {}", path.string(), std::strerror(errno)));
-  }
-  return OpenedObject{static_cast<std::uint64_t>(status.st_size), std::move(reader)};
+  auto file = FileByteReader::open(m_root / key);
+  if (!file) return std::nullopt;
+  const std::uint64_t size = file->size();
+  return OpenedObject{size, std::move(file)};
 }
 
 void LocalLakeStorage::write(const std::string& key, std::string_view bytes) {
   write_file_atomically(m_root / key, bytes);
 }
 
-namespace {
-// Calls `consume` with the file's bytes from its start, a block at a time.
-void read_blocks(std::FILE* file, const std::string& key,
-                 const std::function<void(std::string_view)>& consume) {
-  if (std::fflush(file) != 0 || std::fseek(file, 0, SEEK_SET) != 0) {
-    throw Error(ErrorKind::Input, fmt::format("cannot read back the spooled bytes of {}", key));
-  }
-  std::string block(1 << 20, '\0');
-  while (const std::size_t got = std::fread(block.data(), 1, block.size(), file)) {
-    consume(std::string_view(block.data(), got));
-  }
-  if (std::ferror(file))
-    throw Error(ErrorKind::Input, fmt::format("cannot read back the spooled bytes of {}", key));
-}
-}  // namespace
-
-void LakeStorage::write_from(const std::string& key, std::FILE* file) {
-  std::string bytes;
-  read_blocks(file, key, [&](std::string_view block) { bytes += block; });
-  write(key, bytes);
+void LakeStorage::write_from(const std::string& key, core::ByteReader& bytes) {
+  write(key, core::read_all(bytes));
 }
 
-void LocalLakeStorage::write_from(const std::string& key, std::FILE* file) {
+void LocalLakeStorage::write_from(const std::string& key, core::ByteReader& bytes) {
   write_file_atomically(m_root / key, [&](std::ostream& out) {
-    read_blocks(file, key, [&](std::string_view block) {
-      out.write(block.data(), static_cast<std::streamsize>(block.size()));
-    });
+    const auto block = std::make_unique_for_overwrite<char[]>(kCopyBlockBytes);
+    while (const std::size_t got = bytes.read(block.get(), kCopyBlockBytes)) {
+      out.write(block.get(), static_cast<std::streamsize>(got));
+    }
   });
 }
 

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -41,9 +40,9 @@ class LakeStorage {
   // Stores `bytes` whole: a reader sees the old object or the new one, never a part.
   // Safe to call from several threads at once. Throws core::Error.
   virtual void write(const std::string& key, std::string_view bytes) = 0;
-  // Stores the whole content of `file` (from its start) the same way. This default reads it into
-  // memory first; a local lake streams it.
-  virtual void write_from(const std::string& key, std::FILE* file);
+  // Stores everything `bytes` yields the same way. This default gathers it in memory first; a
+  // local lake streams it into its file.
+  virtual void write_from(const std::string& key, core::ByteReader& bytes);
   virtual unsigned parallelism() const { return 1; }
   virtual std::string describe() const = 0;
 };
@@ -55,7 +54,7 @@ class LocalLakeStorage final : public LakeStorage {
   std::optional<std::string> read(const std::string& key) override;
   std::optional<OpenedObject> open(const std::string& key) override;
   void write(const std::string& key, std::string_view bytes) override;
-  void write_from(const std::string& key, std::FILE* file) override;
+  void write_from(const std::string& key, core::ByteReader& bytes) override;
   std::string describe() const override { return m_root.string(); }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -96,33 +97,60 @@ std::vector<ObjectInfo> LocalSource::list_lake_date(const std::string& lake_date
   return objects;
 }
 
-std::string read_file(const fs::path& path) {
+std::unique_ptr<FileByteReader> FileByteReader::open(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(ErrorKind::Input, io_error("cannot open", path));
-  std::string bytes;
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (!ec) bytes.reserve(size);
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t got = ::read(fd, buffer, sizeof buffer);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      const std::string message = io_error("cannot read", path);
-      ::close(fd);
-      throw Error(ErrorKind::Input, message);
-    }
-    if (got == 0) break;
-    bytes.append(buffer, static_cast<std::size_t>(got));
+  if (fd < 0) {
+    if (errno == ENOENT) return nullptr;
+    throw Error(ErrorKind::Input, io_error("cannot open", path));
   }
-  ::close(fd);
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) {
+    const std::string message = io_error("cannot stat", path);
+    ::close(fd);
+    throw Error(ErrorKind::Input, message);
+  }
+  return std::unique_ptr<FileByteReader>(
+      new FileByteReader(fd, path, static_cast<std::uint64_t>(status.st_size)));
+}
+
+FileByteReader::FileByteReader(int fd, fs::path path, std::uint64_t size)
+    : m_fd(fd), m_path(std::move(path)), m_size(size) {}
+
+FileByteReader::~FileByteReader() { ::close(m_fd); }
+
+std::size_t FileByteReader::read(char* into, std::size_t capacity) {
+  for (;;) {
+    const ssize_t got = ::read(m_fd, into, capacity);
+    if (got >= 0) return static_cast<std::size_t>(got);
+    if (errno != EINTR) throw Error(ErrorKind::Input, io_error("cannot read", m_path));
+  }
+}
+
+namespace {
+std::unique_ptr<FileByteReader> open_existing(const fs::path& path) {
+  auto file = FileByteReader::open(path);
+  if (!file) {
+    errno = ENOENT;
+    throw Error(ErrorKind::Input, io_error("cannot open", path));
+  }
+  return file;
+}
+}  // namespace
+
+std::string read_file(const fs::path& path) {
+  auto file = open_existing(path);
+  std::string bytes;
+  bytes.reserve(file->size());
+  char block[1 << 16];
+  while (const std::size_t got = file->read(block, sizeof block)) bytes.append(block, got);
   return bytes;
 }
 
 std::string md5_of_file(const fs::path& path) {
-  const std::string bytes = read_file(path);
+  auto file = open_existing(path);
   core::Md5 md5;
-  md5.update(bytes);
+  char block[1 << 16];
+  while (const std::size_t got = file->read(block, sizeof block)) md5.update(std::string_view(block, got));
   return md5.hex_digest();
 }
 
@@ -140,11 +168,14 @@ void write_file_atomically(const fs::path& path, const std::function<void(std::o
   // Unique per process and call: two runs of one date may extract at the same time.
   static std::atomic<unsigned> counter{0};
   const fs::path temp = fmt::format("{}.tmp-d2d-{}-{}", path.string(), ::getpid(), counter++);
-  {
+  try {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     write(out);
     out.flush();
     if (!out) throw Error(ErrorKind::Input, fmt::format("cannot write {} (disk full?)", temp.string()));
+  } catch (...) {
+    fs::remove(temp, ec);  // the old file stays in force; nothing half-written is left behind
+    throw;
   }
   fs::rename(temp, path, ec);
   if (ec) throw Error(ErrorKind::Input, fmt::format("cannot rename {}: {}", temp.string(), ec.message()));
@@ -158,6 +189,39 @@ std::string LocalSource::read(const ObjectInfo& object) {
                             bytes.size(), object.size));
   }
   return bytes;
+}
+
+namespace {
+// Hands over a source file's bytes and, at their end, fails unless there were as many as listed:
+// a file that grows or shrinks while it is copied is never taken for the listed one.
+class ListedSizeReader final : public core::ByteReader {
+ public:
+  ListedSizeReader(std::unique_ptr<FileByteReader> file, const ObjectInfo& object)
+      : m_file(std::move(file)), m_object(object) {}
+  std::size_t read(char* into, std::size_t capacity) override {
+    const std::size_t got = m_file->read(into, capacity);
+    m_read += got;
+    if ((got == 0 && m_read != m_object.size) || m_read > m_object.size) {
+      throw Error(ErrorKind::Input,
+                  fmt::format("source object {} changed while it was read (at least {} bytes, "
+                              "listed {})",
+                              m_object.key, m_read, m_object.size));
+    }
+    return got;
+  }
+
+ private:
+  std::unique_ptr<FileByteReader> m_file;
+  ObjectInfo m_object;
+  std::uint64_t m_read = 0;
+};
+}  // namespace
+
+std::unique_ptr<core::ByteReader> LocalSource::open(const ObjectInfo& object) {
+  auto file = FileByteReader::open(m_root / object.key);
+  if (!file)
+    throw Error(ErrorKind::Input, fmt::format("source object {} disappeared before it was read", object.key));
+  return std::make_unique<ListedSizeReader>(std::move(file), object);
 }
 
 std::string LocalSource::md5_of(const ObjectInfo& object) { return md5_of_file(m_root / object.key); }

@@ -61,7 +61,50 @@ RawZone::RawZone(std::unique_ptr<LakeStorage> storage, std::string lake_date)
 RawZone::RawZone(const fs::path& lake_root, std::string lake_date)
     : RawZone(std::make_unique<LocalLakeStorage>(lake_root), std::move(lake_date)) {}
 
-void RawZone::write_rejected(std::FILE* jsonl) const { m_storage->write_from(rejected_key(), jsonl); }
+namespace {
+// A stdio file read back from its start (the rejected lines' spool).
+class SpoolReader final : public core::ByteReader {
+ public:
+  SpoolReader(std::FILE* file, std::string what) : m_file(file), m_what(std::move(what)) {
+    if (std::fflush(m_file) != 0 || std::fseek(m_file, 0, SEEK_SET) != 0) fail();
+  }
+  std::size_t read(char* into, std::size_t capacity) override {
+    const std::size_t got = std::fread(into, 1, capacity, m_file);
+    if (got == 0 && std::ferror(m_file)) fail();
+    return got;
+  }
+
+ private:
+  [[noreturn]] void fail() const {
+    throw Error(ErrorKind::Input, fmt::format("cannot read back the spooled bytes of {}", m_what));
+  }
+  std::FILE* m_file;
+  std::string m_what;
+};
+
+// Passes bytes through and, when asked to, hashes them on the way (extract: one read makes the
+// copy and its MD5).
+class Md5Reader final : public core::ByteReader {
+ public:
+  Md5Reader(core::ByteReader& inner, bool hash) : m_inner(inner), m_hash(hash) {}
+  std::size_t read(char* into, std::size_t capacity) override {
+    const std::size_t got = m_inner.read(into, capacity);
+    if (m_hash) m_md5.update(std::string_view(into, got));
+    return got;
+  }
+  std::string hex_digest() { return m_md5.hex_digest(); }
+
+ private:
+  core::ByteReader& m_inner;
+  bool m_hash;
+  core::Md5 m_md5;
+};
+}  // namespace
+
+void RawZone::write_rejected(std::FILE* jsonl) const {
+  SpoolReader spool(jsonl, rejected_key());
+  m_storage->write_from(rejected_key(), spool);
+}
 
 std::string RawZone::rejected_key() const { return "rejected/lake_date=" + m_lake_date + "/rejected.jsonl"; }
 
@@ -131,15 +174,13 @@ ExtractStats RawZone::extract(Source& source) {
       std::max({source.parallelism(), m_storage->parallelism(), std::thread::hardware_concurrency()});
   for_each_parallel(to_copy.size(), copies, [&](std::size_t n) {
     const ObjectInfo& object = objects[to_copy[n]];
-    const std::string bytes = source.read(object);
-    if (!object.md5.empty()) {
-      md5s[to_copy[n]] = object.md5;  // read() has checked the bytes against it
-    } else {
-      core::Md5 md5;
-      md5.update(bytes);
-      md5s[to_copy[n]] = md5.hex_digest();
-    }
-    m_storage->write(m_folder + object.key, bytes);
+    // Streamed: memory holds a block per copy, not the object (a source that cannot stream, such
+    // as S3, hands it over whole).
+    const auto bytes = source.open(object);
+    Md5Reader hashed(*bytes, object.md5.empty());
+    m_storage->write_from(m_folder + object.key, hashed);
+    // A listed MD5 has been checked against the bytes by the source; else the copy's own counts.
+    md5s[to_copy[n]] = !object.md5.empty() ? object.md5 : hashed.hex_digest();
   });
   stats.copied = to_copy.size();
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/byte_reader.h"
 #include "s3/client_options.h"
 
 namespace d2d::lake {
@@ -27,6 +28,11 @@ class Source {
   // The object's bytes, checked against the listed size (and MD5 when known): a truncated
   // object is never returned. Safe to call from several threads at once. Throws core::Error.
   virtual std::string read(const ObjectInfo& object) = 0;
+  // The same bytes to read a block at a time (extract copies them into the lake that way). This
+  // default reads the object whole first; a local source streams it, checking its size at the end.
+  virtual std::unique_ptr<core::ByteReader> open(const ObjectInfo& object) {
+    return std::make_unique<core::StringByteReader>(read(object));
+  }
   // The object's MD5 (hex) without keeping its bytes (to decide whether the lake has it).
   virtual std::string md5_of(const ObjectInfo& object) = 0;
   // How many reads are worth running at once beyond one per core (a network source waits more

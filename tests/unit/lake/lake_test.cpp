@@ -102,12 +102,20 @@ TEST(Gzip, StreamsInSmallBlocksFromTrickledInput) {
   EXPECT_THROW(gunzip_streaming("", 16), core::Error);
 }
 
-TEST(RawZone, OpensObjectsAsStreamsAndChecksTheirSize) {
+// A source of the two objects, extracted once into a lake.
+struct ExtractedTwoObjects {
+  ExtractedTwoObjects() {
+    write_two_objects(source_dir.path());
+    zone.extract(source);
+  }
   TempDir source_dir, lake_dir;
-  write_two_objects(source_dir.path());
-  LocalSource source(source_dir.path());
-  RawZone zone(lake_dir.path(), "2019-06-01");
-  zone.extract(source);
+  LocalSource source{source_dir.path()};
+  RawZone zone{lake_dir.path(), "2019-06-01"};
+};
+
+TEST(RawZone, OpensObjectsAsStreamsAndChecksTheirSize) {
+  ExtractedTwoObjects two;
+  auto& [source_dir, lake_dir, source, zone] = two;
   const auto manifest = zone.manifest();
   ASSERT_EQ(manifest.size(), 2U);
   EXPECT_EQ(core::read_all(*zone.open_events(manifest[1])), "two\n");  // gunzipped
@@ -127,6 +135,51 @@ TEST(RawZone, OpensObjectsAsStreamsAndChecksTheirSize) {
   }
   fs::remove(lake_dir.path() / "raw/lake_date=2019-06-01" / manifest[0].key);
   EXPECT_THROW(zone.open_events(manifest[0]), core::Error);
+}
+
+// Extract streams each object from the source into the lake. A source file that does not have its
+// listed size when read (it changed after the listing) fails the copy, and the lake keeps what it
+// had: no half-written object, no temporary file left behind.
+TEST(RawZone, ObjectChangedAfterListingFailsItsCopyAndLeavesTheLakeAsItWas) {
+  ExtractedTwoObjects two;
+  auto& [source_dir, lake_dir, source, zone] = two;
+  const auto before = zone.manifest();
+
+  const std::string key = "data/2019-06-01-10-00-0-events.json";
+  auto objects = source.list_lake_date("2019-06-01");
+  ASSERT_EQ(objects[0].key, key);
+  test::write_file(source_dir.path() / key, "uno, dos\n");  // grows after its listing
+  try {
+    core::read_all(*source.open(objects[0]));
+    FAIL() << "bytes beyond the listed size must fail the read";
+  } catch (const core::Error& error) {
+    EXPECT_NE(std::string(error.what()).find("changed while it was read"), std::string::npos) << error.what();
+  }
+  objects[0].size = 100;  // listed bigger than it is: ends early
+  EXPECT_THROW(core::read_all(*source.open(objects[0])), core::Error);
+
+  // Through extract: the lake's copy of a changed object is replaced whole or not at all.
+  class FailingHalfway final : public core::ByteReader {
+   public:
+    std::size_t read(char* into, std::size_t capacity) override {
+      if (m_sent) throw core::Error(core::ErrorKind::Input, "connection reset");
+      m_sent = true;
+      const std::string half = "half of it";
+      const std::size_t count = std::min(capacity, half.size());
+      half.copy(into, count);
+      return count;
+    }
+
+   private:
+    bool m_sent = false;
+  } failing;
+  LocalLakeStorage lake(lake_dir.path());
+  const std::string lake_key = "raw/lake_date=2019-06-01/" + key;
+  EXPECT_THROW(lake.write_from(lake_key, failing), core::Error);
+  EXPECT_EQ(zone.read_events(before[0]), "one\n");
+  for (const auto& entry : fs::recursive_directory_iterator(lake_dir.path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-d2d-"), std::string::npos) << entry.path();
+  }
 }
 
 TEST(RawZone, CopiesOnceThenSkipsUnchangedAndRecopiesChanged) {

@@ -1,7 +1,8 @@
-// d2d's decode + validate + encode work alone, for bench/run.sh (issue 5): events::LineSplitter
-// and events::LineDecoder over every file of a lake date, single thread, exactly as the
-// pipeline's transform step calls them (including the reject reason of a bad line, which the
-// pipeline stores), and each fix encoded as the binary COPY row of location_update that the
+// d2d's decode + validate + encode work alone, for bench/run.sh (issue 5):
+// events::StreamingLineSplitter and events::LineDecoder over every file of a lake date, single
+// thread, exactly as the pipeline's transform step calls them (1 MiB blocks copied out of the file's
+// bytes in memory, as read(2) copies them out of the page cache) (including the reject reason of a bad line,
+// which the pipeline stores), and each fix encoded as the binary COPY row of location_update that the
 // PostgreSQL load sends (into a buffer, emptied every MiB, instead of a connection).
 // Usage: d2d_decode_bench [--benchmark_* flags] DIR
 #include <cstdint>
@@ -17,10 +18,25 @@
 namespace d2d::bench {
 namespace {
 
+// The file's bytes, already in memory, handed over a block at a time.
+class FileBytes final : public core::ByteReader {
+ public:
+  explicit FileBytes(std::string_view bytes) : m_rest(bytes) {}
+  std::size_t read(char* into, std::size_t capacity) override {
+    const std::size_t count = m_rest.copy(into, capacity);
+    m_rest.remove_prefix(count);
+    return count;
+  }
+
+ private:
+  std::string_view m_rest;
+};
+
 void decode_file(const PaddedFile& file, events::LineDecoder& decoder, warehouse::pg::CopyEncoder& copy,
                  Tally& tally) {
   static const std::int64_t kLakeDay = *core::parse_date("2024-04-01");  // the bench's lake date
-  events::LineSplitter lines(file.view());
+  FileBytes bytes(file.view());
+  events::StreamingLineSplitter lines(bytes);
   std::string_view line;
   std::uint64_t line_number = 0;
   while (lines.next(line, line_number)) {

@@ -1,13 +1,8 @@
 #include "lake/lake_storage.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <functional>
+#include <memory>
 
 #include "core/error.h"
 #include "lake/local_source.h"

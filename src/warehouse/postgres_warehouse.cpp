@@ -202,8 +202,10 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         "INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
         "SELECT vehicle_id, at, lat, lng, organization_id, lake_date, event_at FROM promoted",
         {});
-    const std::vector<FixSegment> segments = fix_segments();
-    const std::vector<bool> may_clash = segments_that_may_clash(segments);
+    m_segments = fix_segments();
+    m_may_clash = segments_that_may_clash(m_segments);
+    const std::vector<FixSegment>& segments = m_segments;
+    const std::vector<bool>& may_clash = m_may_clash;
     const auto staged_segments = std::count(may_clash.begin(), may_clash.end(), true);
     spdlog::debug("location_update: {} of {} fix segments (vehicle, UTC day) may clash with other dates",
                   staged_segments, segments.size());
@@ -531,27 +533,105 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
     return periods;
   }
 
+  // The window's fixes come from two sources, merged in (vehicle, at) order. The segments this
+  // run copied straight into location_update are, by the probe before the copy, the only stored
+  // fixes of their vehicle within their span: those come from FixSorter's memory. Everything
+  // else (other dates' fixes, staged segments, vehicles this date lacks) is read from the server,
+  // which skips the copied spans. On a first load that read returns nothing and derivation does
+  // not pay for reading a day of fixes back (measured: about 1.2 s of 9.7 s for 1M rows).
   void for_each_fix(UtcMicros start_us, UtcMicros finish_us,
                     const std::function<void(std::string_view, const model::Fix&)>& visit) override {
-    // Through a cursor, a batch at a time: memory stays flat however many fixes the window holds.
-    // Vehicle by vehicle through the primary key (there is no B-tree on `at`, see migration
-    // 0006): the nested loop keeps the vehicles' order and each lateral scan is in time order,
-    // so no sort is needed; derive_group checks that order.
-    m_db.exec(sql("DECLARE window_fixes NO SCROLL CURSOR FOR " + std::string(kEachVehicle) +
-                  "SELECT f.vehicle_id, f.at, f.lat, f.lng FROM vehicles v CROSS JOIN LATERAL (SELECT "
-                  "u.vehicle_id, u.at, u.lat, u.lng FROM {s}.location_update u WHERE u.vehicle_id = v.id AND "
-                  "u.at >= $1::timestamptz AND u.at <= $2::timestamptz ORDER BY u.at) f"),
-              {time_param(start_us), time_param(finish_us)});
-    for (;;) {
-      auto result = m_db.exec("FETCH 50000 FROM window_fixes");
-      if (result.rows() == 0) break;
-      for (int i = 0; i < result.rows(); ++i) {
-        visit(result.text(i, 0),
-              model::Fix{result.timestamp_us(i, 1), result.float64(i, 2), result.float64(i, 3)});
+    StoredFixCursor stored(m_db, sql(kStoredFixesOutsideSpans),
+                           stored_intervals(start_us, finish_us));
+    std::uint64_t from_memory = 0;
+    for_each_segment_fix(m_segments, [&](const LocationRow& fix, std::size_t segment) {
+      if (m_may_clash[segment] || fix.at_us < start_us || fix.at_us > finish_us) return;
+      while (stored.valid() && (stored.vehicle_id() < fix.vehicle_id ||
+                                (stored.vehicle_id() == fix.vehicle_id && stored.fix().at_us < fix.at_us))) {
+        visit(stored.vehicle_id(), stored.fix());
+        stored.advance();
       }
-    }
-    m_db.exec("CLOSE window_fixes");
+      visit(fix.vehicle_id, model::Fix{fix.at_us, fix.lat_deg, fix.lng_deg});
+      ++from_memory;
+    });
+    for (; stored.valid(); stored.advance()) visit(stored.vehicle_id(), stored.fix());
+    spdlog::debug("derive window: {} fixes from memory, {} read from the server", from_memory, stored.read());
   }
+
+  // Per vehicle of location_update, in byte order, the parts of [start_us, finish_us] outside the
+  // spans of the segments this run copied, as the three parameters of kStoredFixesOutsideSpans.
+  Params stored_intervals(UtcMicros start_us, UtcMicros finish_us) {
+    auto vehicles = m_db.exec(sql(std::string(kEachVehicle) + "SELECT id FROM vehicles WHERE id IS NOT NULL"));
+    std::string ids = "{", los = "{", his = "{";
+    auto add = [&](std::string_view vehicle, UtcMicros lo, UtcMicros hi) {
+      const char* comma = ids.size() > 1 ? "," : "";
+      ids += comma + array_element(vehicle);
+      los += comma + time_param(lo);
+      his += comma + time_param(hi);
+    };
+    std::size_t segment = 0;  // segments are in the same (byte) order of vehicles
+    for (int row = 0; row < vehicles.rows(); ++row) {
+      const std::string_view vehicle = vehicles.text(row, 0);
+      while (segment < m_segments.size() && m_segments[segment].vehicle_id < vehicle) ++segment;
+      UtcMicros lo = start_us;  // the start of the part not yet covered
+      for (; segment < m_segments.size() && m_segments[segment].vehicle_id == vehicle; ++segment) {
+        const FixSegment& copied = m_segments[segment];
+        if (m_may_clash[segment] || copied.last_at_us < lo || copied.first_at_us > finish_us) continue;
+        if (copied.first_at_us > lo) add(vehicle, lo, copied.first_at_us - 1);
+        lo = copied.last_at_us + 1;
+      }
+      if (lo <= finish_us) add(vehicle, lo, finish_us);
+    }
+    return {ids + "}", los + "}", his + "}"};
+  }
+
+  // The stored fixes within intervals (vehicle, lo, hi), in the intervals' order and each in time
+  // order: the nested loop keeps the order of the array, each primary-key range scan is ordered.
+  static constexpr std::string_view kStoredFixesOutsideSpans =
+      "SELECT f.vehicle_id, f.at, f.lat, f.lng FROM unnest($1::text[], $2::timestamptz[], "
+      "$3::timestamptz[]) WITH ORDINALITY AS r(vehicle_id, lo, hi, i) CROSS JOIN LATERAL (SELECT "
+      "u.vehicle_id, u.at, u.lat, u.lng FROM {s}.location_update u WHERE u.vehicle_id = r.vehicle_id "
+      "COLLATE \"C\" AND u.at >= r.lo AND u.at <= r.hi ORDER BY u.at) f";
+
+  // Reads a query's (vehicle_id, at, lat, lng) rows through a cursor, a batch at a time, so memory
+  // stays flat however many fixes it returns.
+  class StoredFixCursor {
+   public:
+    StoredFixCursor(Connection& db, const std::string& query, const Params& params) : m_db(db) {
+      m_db.exec("DECLARE stored_fixes NO SCROLL CURSOR FOR " + query, params);
+      fetch();
+    }
+    ~StoredFixCursor() {
+      if (m_db.is_ok()) PQclear(PQexec(m_db.handle(), "CLOSE stored_fixes"));
+    }
+    StoredFixCursor(const StoredFixCursor&) = delete;
+    StoredFixCursor& operator=(const StoredFixCursor&) = delete;
+
+    bool valid() const { return m_row < m_batch->rows(); }
+    std::string_view vehicle_id() const { return m_batch->text(m_row, 0); }
+    const model::Fix& fix() const { return m_fix; }
+    std::uint64_t read() const { return m_read; }
+    void advance() {
+      if (++m_row == m_batch->rows()) fetch();
+      else decode();
+    }
+
+   private:
+    void fetch() {
+      m_batch.emplace(m_db.exec("FETCH 50000 FROM stored_fixes"));
+      m_row = 0;
+      m_read += static_cast<std::uint64_t>(m_batch->rows());
+      if (valid()) decode();
+    }
+    void decode() {
+      m_fix = {m_batch->timestamp_us(m_row, 1), m_batch->float64(m_row, 2), m_batch->float64(m_row, 3)};
+    }
+    Connection& m_db;
+    std::optional<pg::Result> m_batch;
+    int m_row = 0;
+    model::Fix m_fix{};
+    std::uint64_t m_read = 0;
+  };
 
   // The distinct vehicles of location_update in order, one primary-key probe each (a loose index
   // scan), as the CTE `vehicles(id)`; its last row is NULL.
@@ -598,7 +678,9 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   std::int64_t m_lake_day = 0;
   std::int64_t m_run_id;
   bool m_open = false;
-  FixSorter m_fixes;  // the date's fixes until merge: each key's best version, in key order
+  FixSorter m_fixes;  // the date's fixes: each key's best version, in key order
+  std::vector<FixSegment> m_segments;  // of m_fixes, by vehicle and UTC day (merge_locations)
+  std::vector<bool> m_may_clash;       // per segment: staged, not copied from memory
   std::unique_ptr<CopyWriter> m_rejected;  // open from the first rejected line until merge
   std::vector<PeriodEventRow> m_periods;
   std::vector<VehicleRow> m_vehicles;

@@ -541,8 +541,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   // not pay for reading a day of fixes back (measured: about 1.2 s of 9.7 s for 1M rows).
   void for_each_fix(UtcMicros start_us, UtcMicros finish_us,
                     const std::function<void(std::string_view, const model::Fix&)>& visit) override {
-    StoredFixCursor stored(m_db, sql(kStoredFixesOutsideSpans),
-                           stored_intervals(start_us, finish_us));
+    StoredFixCursor stored(m_db, sql(kStoredFixesOutsideSpans), stored_intervals(start_us, finish_us));
     std::uint64_t from_memory = 0;
     for_each_segment_fix(m_segments, [&](const LocationRow& fix, std::size_t segment) {
       if (m_may_clash[segment] || fix.at_us < start_us || fix.at_us > finish_us) return;
@@ -561,7 +560,8 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   // Per vehicle of location_update, in byte order, the parts of [start_us, finish_us] outside the
   // spans of the segments this run copied, as the three parameters of kStoredFixesOutsideSpans.
   Params stored_intervals(UtcMicros start_us, UtcMicros finish_us) {
-    auto vehicles = m_db.exec(sql(std::string(kEachVehicle) + "SELECT id FROM vehicles WHERE id IS NOT NULL"));
+    auto vehicles =
+        m_db.exec(sql(std::string(kEachVehicle) + "SELECT id FROM vehicles WHERE id IS NOT NULL"));
     std::string ids = "{", los = "{", his = "{";
     auto add = [&](std::string_view vehicle, UtcMicros lo, UtcMicros hi) {
       const char* comma = ids.size() > 1 ? "," : "";
@@ -612,8 +612,10 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
     const model::Fix& fix() const { return m_fix; }
     std::uint64_t read() const { return m_read; }
     void advance() {
-      if (++m_row == m_batch->rows()) fetch();
-      else decode();
+      if (++m_row == m_batch->rows())
+        fetch();
+      else
+        decode();
     }
 
    private:
@@ -678,9 +680,9 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   std::int64_t m_lake_day = 0;
   std::int64_t m_run_id;
   bool m_open = false;
-  FixSorter m_fixes;  // the date's fixes: each key's best version, in key order
-  std::vector<FixSegment> m_segments;  // of m_fixes, by vehicle and UTC day (merge_locations)
-  std::vector<bool> m_may_clash;       // per segment: staged, not copied from memory
+  FixSorter m_fixes;                       // the date's fixes: each key's best version, in key order
+  std::vector<FixSegment> m_segments;      // of m_fixes, by vehicle and UTC day (merge_locations)
+  std::vector<bool> m_may_clash;           // per segment: staged, not copied from memory
   std::unique_ptr<CopyWriter> m_rejected;  // open from the first rejected line until merge
   std::vector<PeriodEventRow> m_periods;
   std::vector<VehicleRow> m_vehicles;

@@ -239,7 +239,7 @@ contender_sqlite_limit() {
 }
 
 # The warehouse limit: \copy into the very table d2d loads, created by d2d's own migrations
-# (primary key, BRIN indexes on at and lake_date), rows in the files' arrival order.
+# (primary key, one BRIN index on at and lake_date), rows in the files' arrival order.
 contender_copy() {
   if ! { pg_sql -c "DROP SCHEMA IF EXISTS bench_copy CASCADE" \
     && $d2d -q migrate up --warehouse "$pg_uri" --pg-schema bench_copy >/dev/null; }; then

@@ -156,5 +156,22 @@ TEST_P(Reference, PeriodAcrossTwoDatesMatches) {
                           dir / "work-again");
 }
 
+// More vehicles with breaks than PostgreSQL reads and writes in one batch (64), over two dates in
+// both orders: the breaks of every batch must be paired and stored as the reference does.
+TEST_P(Reference, ManyVehiclesWithBreaksMatch) {
+  TempDir dir;
+  generate::GenerateOptions options;
+  options.out_dir = dir / "source";
+  options.first_day = *core::parse_date("2023-01-10");
+  options.days = 2;
+  options.vehicles = 160;
+  options.interval_s = 300;
+  options.breaks = true;
+  options.seed = 11;
+  generate::generate_fleet(options);
+  check_against_reference(GetParam(), dir / "source", {"2023-01-10", "2023-01-11"}, dir / "work-forward");
+  check_against_reference(GetParam(), dir / "source", {"2023-01-11", "2023-01-10"}, dir / "work-backward");
+}
+
 }  // namespace
 }  // namespace d2d::testing

@@ -284,6 +284,14 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
     return may_clash;
   }
 
+  // A PostgreSQL array literal of texts, for a `$n::text[]` parameter.
+  template <typename Texts>
+  static std::string text_array(const Texts& texts) {
+    std::string literal = "{";
+    for (const auto& text : texts) literal += (literal.size() > 1 ? "," : "") + array_element(text);
+    return literal + "}";
+  }
+
   // A quoted element of a PostgreSQL array literal.
   static std::string array_element(std::string_view text) {
     std::string quoted = "\"";
@@ -481,13 +489,11 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
       m_break_batch_end = static_cast<std::size_t>(last - m_break_vehicles.begin());
       batch.assign(first, last);
     }
-    std::string ids = "{";
     for (const std::string_view vehicle : batch) {
-      ids += (ids.size() > 1 ? "," : "") + array_element(vehicle);
       m_batch_stored_breaks[std::string(vehicle)];  // read, maybe without breaks
       m_batch_break_events[std::string(vehicle)];
     }
-    ids += "}";
+    const std::string ids = text_array(batch);
     auto stored = m_db.exec(
         sql("SELECT vehicle_id, start_at, end_at FROM {s}.vehicle_break WHERE vehicle_id = ANY($1::text[])"),
         {ids});
@@ -513,11 +519,8 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   // Replaces the breaks of the vehicles replace_breaks was given: one DELETE, one COPY.
   void write_replaced_breaks() {
     if (m_replaced_break_vehicles.empty()) return;
-    std::string ids = "{";
-    for (const std::string& vehicle : m_replaced_break_vehicles) {
-      ids += (ids.size() > 1 ? "," : "") + array_element(vehicle);
-    }
-    m_db.exec(sql("DELETE FROM {s}.vehicle_break WHERE vehicle_id = ANY($1::text[])"), {ids + "}"});
+    m_db.exec(sql("DELETE FROM {s}.vehicle_break WHERE vehicle_id = ANY($1::text[])"),
+              {text_array(m_replaced_break_vehicles)});
     CopyWriter copy(m_db,
                     sql("COPY {s}.vehicle_break (vehicle_id, start_at, end_at) FROM STDIN (FORMAT binary)"));
     for (const auto& [vehicle, span] : m_replacement_breaks) {

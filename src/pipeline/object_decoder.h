@@ -37,7 +37,7 @@ struct RejectedLine {
 // Consecutive lines of one object, decoded.
 struct DecodedChunk {
   const lake::ManifestEntry* entry = nullptr;
-  std::vector<events::Event> events;  // valid events in line order; strings point into `strings`
+  std::vector<events::Event> events;  // valid events in line order; their strings are kept by keep()
   std::vector<RejectedLine> rejected;
   std::string rejected_jsonl;   // the rejected zone's lines for these lines
   std::uint64_t lines = 0;      // events read (valid + rejected)

@@ -74,6 +74,19 @@ void check_against_reference(Engine engine, const fs::path& source, const std::v
   expect_same_answers(reference.out, report.out);
 }
 
+// A generated fleet in `dir`/source: the settings every test below states, the rest as given.
+generate::GenerateOptions fleet(const TempDir& dir, const char* first_day, int vehicles, int interval_s,
+                                std::uint64_t seed) {
+  generate::GenerateOptions options;
+  options.out_dir = dir / "source";
+  options.first_day = *core::parse_date(first_day);
+  options.days = 2;
+  options.vehicles = vehicles;
+  options.interval_s = interval_s;
+  options.seed = seed;
+  return options;
+}
+
 class Reference : public ::testing::TestWithParam<Engine> {};
 D2D_FOR_EACH_WAREHOUSE(Reference);
 
@@ -85,16 +98,10 @@ TEST_P(Reference, SampleMatches) {
 
 TEST_P(Reference, GeneratedDaysWithBreaksMatch) {
   TempDir dir;
-  generate::GenerateOptions options;
-  options.out_dir = dir / "source";
-  options.first_day = *core::parse_date("2022-10-30");
-  options.days = 2;
-  options.vehicles = 25;
-  options.interval_s = 15;
+  generate::GenerateOptions options = fleet(dir, "2022-10-30", 25, 15, 42);
   options.breaks = true;
   options.bad_ratio = 0.01;
   options.gzip = true;
-  options.seed = 42;
   generate::generate_fleet(options);
   check_against_reference(GetParam(), dir / "source", {"2022-10-31", "2022-10-30", "2022-11-01"},
                           dir / "work");
@@ -102,14 +109,8 @@ TEST_P(Reference, GeneratedDaysWithBreaksMatch) {
 
 TEST_P(Reference, FlatLayoutWithoutBreaksMatches) {
   TempDir dir;
-  generate::GenerateOptions options;
-  options.out_dir = dir / "source";
-  options.first_day = *core::parse_date("2020-02-28");
-  options.days = 2;
-  options.vehicles = 15;
-  options.interval_s = 10;
+  generate::GenerateOptions options = fleet(dir, "2020-02-28", 15, 10, 3);
   options.layout = generate::KeyLayout::Flat;
-  options.seed = 3;
   generate::generate_fleet(options);
   check_against_reference(GetParam(), dir / "source", {"2020-02-28", "2020-02-29"}, dir / "work");
 }
@@ -160,14 +161,8 @@ TEST_P(Reference, PeriodAcrossTwoDatesMatches) {
 // both orders: the breaks of every batch must be paired and stored as the reference does.
 TEST_P(Reference, ManyVehiclesWithBreaksMatch) {
   TempDir dir;
-  generate::GenerateOptions options;
-  options.out_dir = dir / "source";
-  options.first_day = *core::parse_date("2023-01-10");
-  options.days = 2;
-  options.vehicles = 160;
-  options.interval_s = 300;
+  generate::GenerateOptions options = fleet(dir, "2023-01-10", 160, 300, 11);
   options.breaks = true;
-  options.seed = 11;
   generate::generate_fleet(options);
   check_against_reference(GetParam(), dir / "source", {"2023-01-10", "2023-01-11"}, dir / "work-forward");
   check_against_reference(GetParam(), dir / "source", {"2023-01-11", "2023-01-10"}, dir / "work-backward");

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +22,15 @@ struct PeriodWindow {
   std::string id;
   std::optional<std::pair<core::UtcMicros, core::UtcMicros>> window;  // nullopt: deleted or gone
 };
+
+// An inclusive span of time [start_us, finish_us].
+struct TimeWindow {
+  core::UtcMicros start_us = 0;
+  core::UtcMicros finish_us = 0;
+};
+
+// Whether `at_us` lies in one of `windows` (sorted by start, disjoint).
+bool in_any_window(std::span<const TimeWindow> windows, core::UtcMicros at_us);
 
 struct DistanceRow {
   std::string vehicle_id;
@@ -42,9 +52,11 @@ class DeriveStore {
   virtual std::vector<PeriodWindow> changed_periods() = 0;
   virtual std::vector<PeriodWindow> live_periods_meeting(core::UtcMicros start_us,
                                                          core::UtcMicros end_us) = 0;
-  // Distances. Fixes arrive ordered by (vehicle_id, at).
+  // Distances. The stored fixes lying in any of `windows` (sorted by start, disjoint), all in one
+  // pass ordered by (vehicle_id, at): a store may have to walk every fix of the load to answer,
+  // so derivation asks once for all its windows, not once per window.
   virtual void for_each_fix(
-      core::UtcMicros start_us, core::UtcMicros finish_us,
+      std::span<const TimeWindow> windows,
       const std::function<void(std::string_view vehicle_id, const model::Fix&)>& visit) = 0;
   virtual std::vector<std::pair<std::string, model::BreakSpan>> breaks_overlapping(
       core::UtcMicros start_us, core::UtcMicros finish_us) = 0;

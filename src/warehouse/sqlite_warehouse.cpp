@@ -579,8 +579,8 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
   }
 
   // location_update has no index on `at` (it would cost a random-order B-tree insert per fix):
-  // a time window is read vehicle by vehicle, each a range of the primary key.
-  void for_each_fix(UtcMicros start_us, UtcMicros finish_us,
+  // the windows are read vehicle by vehicle, each window a range of the primary key.
+  void for_each_fix(std::span<const TimeWindow> windows,
                     const std::function<void(std::string_view, const model::Fix&)>& visit) override {
     std::vector<std::string> vehicles;
     Statement list(m_db, std::string(kEachVehicle) + "SELECT id FROM vehicles WHERE id IS NOT NULL");
@@ -590,11 +590,13 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
         "SELECT at, lat, lng FROM location_update WHERE vehicle_id = ?1 AND at >= ?2 AND at <= ?3 "
         "ORDER BY at");
     for (const std::string& vehicle : vehicles) {
-      query.bind(1, std::string_view(vehicle)).bind_time(2, start_us).bind_time(3, finish_us);
-      while (query.step()) {
-        visit(vehicle, model::Fix{query.column_time(0), query.column_double(1), query.column_double(2)});
+      for (const TimeWindow& window : windows) {
+        query.bind(1, std::string_view(vehicle)).bind_time(2, window.start_us).bind_time(3, window.finish_us);
+        while (query.step()) {
+          visit(vehicle, model::Fix{query.column_time(0), query.column_double(1), query.column_double(2)});
+        }
+        query.reset();
       }
-      query.reset();
     }
   }
 

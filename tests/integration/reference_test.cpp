@@ -157,6 +157,60 @@ TEST_P(Reference, PeriodAcrossTwoDatesMatches) {
                           dir / "work-again");
 }
 
+// One load whose affected periods lie in three separate time windows (two shifts of its own day,
+// one of three days before that a late fix reaches): derivation reads them all in one pass, in
+// PostgreSQL merging the fixes just copied with the stored ones around them; a break spanning
+// two of the windows counts once.
+TEST_P(Reference, DisjointWindowsInOneLoadMatch) {
+  TempDir dir;
+  auto line = [](std::string_view body, std::string_view seen) {
+    return fmt::format(R"({{{},"at":"{}","organization_id":"org"}})"
+                       "\n",
+                       body, seen);
+  };
+  auto fix = [&](std::string_view vehicle, const std::string& at, double lat, double lng) {
+    return line(fmt::format(R"("event":"update","on":"vehicle","data":{{"id":"{}","location":{{"lat":{:.5f},)"
+                            R"("lng":{:.5f},"at":"{}"}}}})",
+                            vehicle, lat, lng, at),
+                at);
+  };
+  auto period = [&](std::string_view id, std::string_view start, std::string_view finish,
+                    std::string_view seen) {
+    return line(fmt::format(R"("event":"create","on":"operating_period","data":{{"id":"{}","start":"{}",)"
+                            R"("finish":"{}"}})",
+                            id, start, finish),
+                seen);
+  };
+  auto pause = [&](std::string_view event, std::string_view vehicle, std::string_view at) {
+    return line(fmt::format(R"("event":"{}","on":"vehicle","data":{{"id":"{}"}})", event, vehicle), at);
+  };
+  std::string old_day =
+      period("op_old", "2021-06-07T09:00:00Z", "2021-06-07T11:00:00Z", "2021-06-07T06:00:00Z");
+  for (int minute = 0; minute <= 120; minute += 10) {  // 09:00 .. 11:00
+    const std::string at = fmt::format("2021-06-07T{:02}:{:02}:00Z", 9 + minute / 60, minute % 60);
+    if (minute >= 60) old_day += fix("v1", at, 52.50 + minute * 1e-4, 13.40);
+    old_day += fix("v3", at, 52.40, 13.30 + minute * 1e-4);
+  }
+  std::string day =
+      period("op_morning", "2021-06-10T08:00:00Z", "2021-06-10T10:00:00Z", "2021-06-10T06:00:00Z") +
+      period("op_afternoon", "2021-06-10T14:00:00Z", "2021-06-10T16:00:00Z", "2021-06-10T06:00:00Z");
+  for (int minute = 0; minute <= 600; minute += 10) {  // 07:00 .. 17:00
+    const std::string at = fmt::format("2021-06-10T{:02}:{:02}:00Z", 7 + minute / 60, minute % 60);
+    day += fix("v1", at, 52.50 + minute * 1e-4, 13.40);
+    day += fix("v2", at, 52.45, 13.35 + minute * 1e-4);
+  }
+  day +=
+      pause("break_start", "v1", "2021-06-10T08:30:00Z") + pause("break_end", "v1", "2021-06-10T09:00:00Z");
+  day +=
+      pause("break_start", "v2", "2021-06-10T09:30:00Z") + pause("break_end", "v2", "2021-06-10T14:30:00Z");
+  // Late fixes of op_old's window, before the stored ones of v1 there.
+  day += fix("v1", "2021-06-07T09:10:00Z", 52.49, 13.41) + fix("v1", "2021-06-07T09:40:00Z", 52.495, 13.42);
+  write_text(dir / "source/2021/06/07/06/00/2021-06-07-06-00-0-events.txt", old_day);
+  write_text(dir / "source/2021/06/10/06/00/2021-06-10-06-00-0-events.txt", day);
+  check_against_reference(GetParam(), dir / "source", {"2021-06-07", "2021-06-10"}, dir / "work-forward");
+  check_against_reference(GetParam(), dir / "source", {"2021-06-10", "2021-06-07"}, dir / "work-backward");
+}
+
 // More vehicles with breaks than PostgreSQL reads and writes in one batch (64), over two dates in
 // both orders: the breaks of every batch must be paired and stored as the reference does.
 TEST_P(Reference, ManyVehiclesWithBreaksMatch) {

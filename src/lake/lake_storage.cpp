@@ -87,8 +87,24 @@ std::optional<std::string> S3LakeStorage::read(const std::string& key) {
   return m_client->get_if_exists(m_prefix + key);
 }
 
+std::optional<OpenedObject> S3LakeStorage::open(const std::string& key) {
+  auto spool = std::make_unique<s3::SpoolFile>();
+  if (!m_client->get_into(m_prefix + key, std::nullopt, *spool, true)) return std::nullopt;
+  const std::uint64_t size = spool->size();
+  return OpenedObject{size, std::make_unique<s3::SpoolFileReader>(std::move(spool))};
+}
+
 void S3LakeStorage::write(const std::string& key, std::string_view bytes) {
   m_client->put(m_prefix + key, bytes);  // S3 replaces an object atomically
+}
+
+void S3LakeStorage::write_from(const std::string& key, core::ByteReader& bytes) {
+  s3::SpoolFile spool;
+  const auto block = std::make_unique_for_overwrite<char[]>(kCopyBlockBytes);
+  while (const std::size_t got = bytes.read(block.get(), kCopyBlockBytes)) {
+    spool.append(std::string_view(block.get(), got));
+  }
+  m_client->put_from(m_prefix + key, spool);
 }
 
 std::unique_ptr<LakeStorage> open_lake(const std::string& uri, const s3::ClientOptions& s3_options) {

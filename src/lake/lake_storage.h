@@ -66,7 +66,11 @@ class S3LakeStorage final : public LakeStorage {
   S3LakeStorage(const std::string& uri, const s3::ClientOptions& options);
   std::map<std::string, StoredObject> list(const std::string& prefix) override;
   std::optional<std::string> read(const std::string& key) override;
+  // Both go through a temporary file, so an object's size costs disk, not memory: open receives
+  // and verifies the object whole first; write_from uploads it a part at a time.
+  std::optional<OpenedObject> open(const std::string& key) override;
   void write(const std::string& key, std::string_view bytes) override;
+  void write_from(const std::string& key, core::ByteReader& bytes) override;
   unsigned parallelism() const override { return m_client->options().parallel; }
   std::string describe() const override { return "s3://" + m_client->bucket() + "/" + m_prefix; }
 

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <set>
 
-#include "core/checksum.h"
 #include "core/error.h"
 #include "lake/key_layout.h"
 
@@ -111,11 +110,19 @@ std::string S3Source::read(const ObjectInfo& object) {
                        s3::ObjectEntry{m_prefix + object.key, object.size, object.md5});
 }
 
+std::unique_ptr<core::ByteReader> S3Source::open(const ObjectInfo& object) {
+  auto spool = std::make_unique<s3::SpoolFile>();
+  m_client->get_into(m_prefix + object.key, s3::ObjectEntry{m_prefix + object.key, object.size, object.md5},
+                     *spool);
+  return std::make_unique<s3::SpoolFileReader>(std::move(spool));
+}
+
 std::string S3Source::md5_of(const ObjectInfo& object) {
   if (!object.md5.empty()) return object.md5;
-  core::Md5 md5;  // a multipart object's ETag is no MD5: only its bytes tell
-  md5.update(read(object));
-  return md5.hex_digest();
+  s3::SpoolFile spool;  // a multipart object's ETag is no MD5: only its bytes tell
+  m_client->get_into(m_prefix + object.key, s3::ObjectEntry{m_prefix + object.key, object.size, object.md5},
+                     spool);
+  return spool.md5_hex();
 }
 
 }  // namespace d2d::lake

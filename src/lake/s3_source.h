@@ -2,7 +2,8 @@
 // the layout under the prefix is found with one delimiter listing per folder level, then the
 // narrowest prefix of each layout is listed in full (SPEC §2):
 //   nested: <prefix>[<folder>/]YYYY/MM/DD/          flat: <prefix>[<folder>/]YYYY-MM-DD-
-// Objects are read in parallel (ClientOptions::parallel), verified against the listing.
+// Objects are read in parallel (ClientOptions::parallel), verified against the listing; extract
+// receives each into a temporary file first, so memory does not grow with an object's size.
 #pragma once
 
 #include <memory>
@@ -18,6 +19,8 @@ class S3Source final : public Source {
   S3Source(const std::string& uri, const s3::ClientOptions& options);
   std::vector<ObjectInfo> list_lake_date(const std::string& lake_date) override;
   std::string read(const ObjectInfo& object) override;
+  // Received whole into a temporary file and verified, then read from there a block at a time.
+  std::unique_ptr<core::ByteReader> open(const ObjectInfo& object) override;
   std::string md5_of(const ObjectInfo& object) override;
   unsigned parallelism() const override { return m_client->options().parallel; }
   std::string describe() const override { return "s3://" + m_client->bucket() + "/" + m_prefix; }

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/unique_file.h"
+
 namespace d2d::pipeline {
 
 inline constexpr std::size_t kRawCapBytes = 4096;  // longer lines are kept cut, with their length
@@ -28,10 +30,7 @@ class RejectedSpool {
   std::FILE* file() { return m_file.get(); }
 
  private:
-  struct FileCloser {
-    void operator()(std::FILE* file) const { std::fclose(file); }
-  };
-  std::unique_ptr<std::FILE, FileCloser> m_file;
+  core::UniqueFile m_file;
 };
 
 }  // namespace d2d::pipeline

@@ -213,18 +213,65 @@ std::optional<ObjectEntry> Client::head(const std::string& key) {
   return entry;
 }
 
+// The verified prefix of the object received so far.
+class detail::ReceivedBody {
+ public:
+  virtual ~ReceivedBody() = default;
+  virtual void append(std::string_view bytes) = 0;
+  virtual std::uint64_t size() const = 0;
+  virtual void clear() = 0;
+  virtual std::string md5_hex() const = 0;
+};
+
+namespace {
+
+class MemoryBody final : public detail::ReceivedBody {
+ public:
+  void append(std::string_view bytes) override { m_bytes.append(bytes); }
+  std::uint64_t size() const override { return m_bytes.size(); }
+  void clear() override { m_bytes.clear(); }
+  std::string md5_hex() const override { return s3::md5_hex(m_bytes); }
+  std::string take() { return std::move(m_bytes); }
+
+ private:
+  std::string m_bytes;
+};
+
+class SpoolBody final : public detail::ReceivedBody {
+ public:
+  explicit SpoolBody(SpoolFile& spool) : m_spool(spool) {}
+  void append(std::string_view bytes) override { m_spool.append(bytes); }
+  std::uint64_t size() const override { return m_spool.size(); }
+  void clear() override { m_spool.clear(); }
+  std::string md5_hex() const override { return m_spool.md5_hex(); }
+
+ private:
+  SpoolFile& m_spool;
+};
+
+}  // namespace
+
 std::optional<std::string> Client::get_if_exists(const std::string& key) {
-  return fetch(key, std::nullopt, true);
+  MemoryBody body;
+  if (!fetch(key, std::nullopt, true, body)) return std::nullopt;
+  return body.take();
 }
 
 std::string Client::get(const std::string& key, const std::optional<ObjectEntry>& expected) {
-  return *fetch(key, expected, false);
+  MemoryBody body;
+  fetch(key, expected, false, body);
+  return body.take();
 }
 
-std::optional<std::string> Client::fetch(const std::string& key, const std::optional<ObjectEntry>& expected,
-                                         bool allow_missing) {
+bool Client::get_into(const std::string& key, const std::optional<ObjectEntry>& expected, SpoolFile& spool,
+                      bool allow_missing) {
+  SpoolBody body(spool);
+  return fetch(key, expected, allow_missing, body);
+}
+
+bool Client::fetch(const std::string& key, const std::optional<ObjectEntry>& expected, bool allow_missing,
+                   detail::ReceivedBody& data) {
   bool missing = false;
-  std::string data;          // verified prefix of the object received so far
   std::string version_etag;  // the ETag of the object being read: a resume must read the same one
   retrying(fmt::format("GET s3://{}/{}", m_bucket, key), [&]() -> std::optional<Failure> {
     HttpRequest request{"GET", url_of(key), {}, {}, {}};
@@ -233,22 +280,32 @@ std::optional<std::string> Client::fetch(const std::string& key, const std::opti
       request.headers.emplace_back("Range", fmt::format("bytes={}-", offset));
       request.headers.emplace_back("If-Match", "\"" + version_etag + "\"");
     }
-    std::string chunk;
-    const HttpResponse response = send(request, [&chunk](std::string_view bytes) {
-      chunk.append(bytes);
-      return true;
+    bool whole_body_started = false;
+    std::optional<std::string> keep_failed;  // e.g. the temporary file's disk is full
+    const HttpResponse response = send(request, [&](long status, std::string_view bytes) {
+      try {  // nothing may be thrown through curl's C frames
+        if (status == 200 && !whole_body_started) {
+          data.clear();  // a whole body (the server may ignore Range) replaces any earlier prefix
+          whole_body_started = true;
+        }
+        data.append(bytes);
+        return true;
+      } catch (const Error& error) {
+        keep_failed = error.what();
+        return false;
+      }
     });
+    if (keep_failed) return Failure{*keep_failed, false};
     std::optional<std::uint64_t> total;
     if (allow_missing && offset == 0 && response.transport == Transport::Ok && response.status == 404) {
       missing = true;
       return std::nullopt;
     }
     if (response.status == 200) {
-      data = std::move(chunk);  // a whole body (the server may ignore Range)
+      if (!whole_body_started) data.clear();  // an empty body, or cut before its first byte
       version_etag = unquote_etag(response.header("etag"));
       total = parse_length(response.header("content-length"));
     } else if (response.status == 206 && offset > 0) {
-      data += chunk;
       total = content_range_total(response.header("content-range"));
     } else if (response.status == 412) {
       data.clear();  // the object changed since the first bytes: start again
@@ -268,18 +325,22 @@ std::optional<std::string> Client::fetch(const std::string& key, const std::opti
                      true};
     }
     const std::string etag = expected && is_md5_etag(expected->etag) ? expected->etag : version_etag;
-    if (is_md5_etag(etag) && md5_hex(data) != etag) {
+    if (is_md5_etag(etag) && data.md5_hex() != etag) {
       data.clear();
       return Failure{"body does not match its MD5 ETag (corrupted in transit)", true};
     }
     return std::nullopt;
   });
-  if (missing) return std::nullopt;
-  return data;
+  return !missing;
 }
 
 std::string Client::put(const std::string& key, std::string_view bytes) {
-  if (bytes.size() > m_options.multipart_threshold) return put_multipart(key, bytes);
+  if (bytes.size() > m_options.multipart_threshold) {
+    return put_multipart(key, bytes.size(),
+                         [bytes](std::uint64_t offset, std::uint64_t length, std::string&) {
+                           return bytes.substr(offset, length);
+                         });
+  }
   std::string etag;
   const std::string md5 = md5_hex(bytes);
   retrying(fmt::format("PUT s3://{}/{}", m_bucket, key), [&]() -> std::optional<Failure> {
@@ -294,7 +355,18 @@ std::string Client::put(const std::string& key, std::string_view bytes) {
   return etag;
 }
 
-std::string Client::put_multipart(const std::string& key, std::string_view bytes) {
+std::string Client::put_from(const std::string& key, const SpoolFile& spool) {
+  auto part_at = [&spool](std::uint64_t offset, std::uint64_t length, std::string& buffer) {
+    buffer.resize(length);
+    buffer.resize(spool.read_at(offset, buffer.data(), buffer.size()));
+    return std::string_view(buffer);
+  };
+  std::string whole;
+  if (spool.size() <= m_options.multipart_threshold) return put(key, part_at(0, spool.size(), whole));
+  return put_multipart(key, spool.size(), part_at);
+}
+
+std::string Client::put_multipart(const std::string& key, std::uint64_t size, const PartReader& part_at) {
   const std::string what = fmt::format("multipart PUT s3://{}/{}", m_bucket, key);
   std::string upload_id;
   retrying(what + " (start)", [&]() -> std::optional<Failure> {
@@ -307,9 +379,11 @@ std::string Client::put_multipart(const std::string& key, std::string_view bytes
   });
   try {
     std::vector<std::pair<int, std::string>> parts;
-    for (std::uint64_t offset = 0; offset < bytes.size(); offset += m_options.part_size) {
+    std::string buffer;
+    for (std::uint64_t offset = 0; offset < size; offset += m_options.part_size) {
       const int number = static_cast<int>(parts.size()) + 1;
-      const std::string_view part = bytes.substr(offset, m_options.part_size);
+      const std::string_view part =
+          part_at(offset, std::min<std::uint64_t>(m_options.part_size, size - offset), buffer);
       std::string etag;
       retrying(fmt::format("{} (part {})", what, number), [&]() -> std::optional<Failure> {
         HttpRequest request{"PUT",

@@ -19,10 +19,15 @@
 #include "s3/client_options.h"
 #include "s3/credentials.h"
 #include "s3/http.h"
+#include "s3/spool_file.h"
 #include "s3/uri_encode.h"
 #include "s3/xml.h"
 
 namespace d2d::s3 {
+
+namespace detail {
+class ReceivedBody;  // where a GET keeps the bytes it has verified: memory or a spool file
+}  // namespace detail
 
 class Client {
  public:
@@ -41,8 +46,14 @@ class Client {
   // when given (the size and ETag a listing reported): a short or altered body is fetched again.
   std::string get(const std::string& key, const std::optional<ObjectEntry>& expected = std::nullopt);
   std::optional<std::string> get_if_exists(const std::string& key);
+  // The same checks, but the body goes to `spool` (empty) instead of memory, for objects read a
+  // block at a time afterwards. False when `allow_missing` and the object does not exist.
+  bool get_into(const std::string& key, const std::optional<ObjectEntry>& expected, SpoolFile& spool,
+                bool allow_missing = false);
   // Uploads `bytes` (S3 checks them against Content-MD5); returns the ETag.
   std::string put(const std::string& key, std::string_view bytes);
+  // Uploads the bytes of `spool`, holding at most one part of them in memory at a time.
+  std::string put_from(const std::string& key, const SpoolFile& spool);
 
   std::uint64_t requests() const { return m_requests.load(); }
   const std::string& bucket() const { return m_bucket; }
@@ -59,9 +70,12 @@ class Client {
   void retrying(const std::string& what, const Attempt& attempt);
   HttpResponse send(HttpRequest request, const BodySink& sink = {});
   std::optional<Failure> failure_of(const HttpResponse& response) const;
-  std::optional<std::string> fetch(const std::string& key, const std::optional<ObjectEntry>& expected,
-                                   bool allow_missing);
-  std::string put_multipart(const std::string& key, std::string_view bytes);
+  bool fetch(const std::string& key, const std::optional<ObjectEntry>& expected, bool allow_missing,
+             detail::ReceivedBody& body);
+  // `part_at(offset, length, buffer)` gives the object's bytes [offset, offset + length), in
+  // `buffer` or elsewhere.
+  using PartReader = std::function<std::string_view(std::uint64_t, std::uint64_t, std::string&)>;
+  std::string put_multipart(const std::string& key, std::uint64_t size, const PartReader& part_at);
 
   std::string m_bucket;
   ClientOptions m_options;

@@ -72,7 +72,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   curl_easy_getinfo(exchange->curl, CURLINFO_RESPONSE_CODE, &status);
   // Only a success body is data; an error's body is the XML that says why.
   if (status >= 200 && status < 300 && exchange->sink != nullptr && *exchange->sink) {
-    if (!(*exchange->sink)(bytes)) return 0;  // curl ends the transfer with CURLE_WRITE_ERROR
+    if (!(*exchange->sink)(status, bytes)) return 0;  // curl ends the transfer with CURLE_WRITE_ERROR
   } else {
     exchange->response->body.append(bytes);
   }

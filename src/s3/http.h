@@ -54,8 +54,9 @@ struct HttpResponse {
   std::string header(const std::string& lower_name) const;
 };
 
-// Receives body bytes as they arrive; return false to abort the transfer.
-using BodySink = std::function<bool(std::string_view)>;
+// Receives a success body's bytes as they arrive, with the response's status (200 or 206 tell a
+// whole body from a range); return false to abort the transfer.
+using BodySink = std::function<bool(long status, std::string_view)>;
 
 class HttpClient {
  public:

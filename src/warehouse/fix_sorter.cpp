@@ -48,6 +48,41 @@ class RunReader {
   std::size_t m_next = 0;
 };
 
+// Writes the winners of a merge to a new run, in blocks; inactive when there is nothing to
+// gain (a single run is already read straight through).
+class RunWriter {
+ public:
+  explicit RunWriter(bool active) {
+    if (!active) return;
+    m_file.reset(std::tmpfile());  // unlinked: gone when closed
+    if (!m_file) fail("create");
+    m_block.reserve(kBlockRows);
+  }
+  void add(const FixSorter::Fix& fix) {
+    if (!m_file) return;
+    m_block.push_back(fix);
+    if (m_block.size() == kBlockRows) write_block();
+  }
+  // The run, complete; nothing when inactive.
+  core::UniqueFile finish() {
+    if (!m_file) return nullptr;
+    write_block();
+    if (std::fflush(m_file.get()) != 0) fail("write");
+    return std::move(m_file);
+  }
+
+ private:
+  void write_block() {
+    if (std::fwrite(m_block.data(), sizeof(FixSorter::Fix), m_block.size(), m_file.get()) != m_block.size()) {
+      fail("write");
+    }
+    m_block.clear();
+  }
+  static constexpr std::size_t kBlockRows = 1024;
+  core::UniqueFile m_file;
+  std::vector<FixSorter::Fix> m_block;
+};
+
 }  // namespace
 
 FixSorter::FixSorter(std::size_t rows_in_memory)
@@ -125,7 +160,7 @@ void FixSorter::sort_buffer() {
 
 void FixSorter::spill() {
   sort_buffer();
-  std::unique_ptr<std::FILE, FileCloser> file(std::tmpfile());  // unlinked: gone when closed
+  core::UniqueFile file(std::tmpfile());  // unlinked: gone when closed
   if (!file) fail("create");
   if (std::fwrite(m_buffer.data(), sizeof(Fix), m_buffer.size(), file.get()) != m_buffer.size() ||
       std::fflush(file.get()) != 0) {
@@ -149,11 +184,13 @@ LocationRow FixSorter::as_row(const Fix& fix) const {
 void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& visit) {
   bool emitted = false;
   Fix last{};
+  // Returns whether `fix` is the best version of a new key (and was visited).
   auto emit_if_new_key = [&](const Fix& fix) {
-    if (emitted && last.vehicle == fix.vehicle && last.at_us == fix.at_us) return;  // a worse version
+    if (emitted && last.vehicle == fix.vehicle && last.at_us == fix.at_us) return false;  // a worse version
     last = fix;
     emitted = true;
     visit(as_row(fix));
+    return true;
   };
   if (m_runs.empty()) {  // the common case: the day fits in memory
     sort_buffer();
@@ -165,6 +202,10 @@ void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& vis
   std::vector<RunReader> readers;
   readers.reserve(m_runs.size());
   for (auto& run : m_runs) readers.emplace_back(run.get());
+  // Merging is the costly part of a walk (heap comparisons per fix), and a load walks the day up
+  // to three times: the first merge writes the winners to one run that replaces the spilled
+  // ones, so later walks read it straight through (measured at 16M: 16 runs, ~2 s per merge).
+  RunWriter merged(readers.size() > 1);
   auto later = [&](std::size_t a, std::size_t b) {
     return best_first(readers[b].current(), readers[a].current());
   };
@@ -175,9 +216,13 @@ void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& vis
   while (!heads.empty()) {
     const std::size_t i = heads.top();
     heads.pop();
-    emit_if_new_key(readers[i].current());
+    if (emit_if_new_key(readers[i].current())) merged.add(readers[i].current());
     readers[i].advance();
     if (!readers[i].done()) heads.push(i);
+  }
+  if (auto run = merged.finish()) {
+    m_runs.clear();
+    m_runs.push_back(std::move(run));
   }
 }
 

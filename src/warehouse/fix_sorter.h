@@ -16,6 +16,7 @@
 
 #include "core/string_map.h"
 #include "core/time.h"
+#include "core/unique_file.h"
 #include "warehouse/warehouse.h"
 
 namespace d2d::warehouse {
@@ -67,10 +68,7 @@ class FixSorter {
   std::vector<std::uint32_t> m_vehicle_rank;  // by interned id: the place of its name in byte order
   bool m_buffer_sorted = false;
   std::uint32_t m_last_vehicle = 0, m_last_organization = 0;  // the last interned, asked again next
-  struct FileCloser {
-    void operator()(std::FILE* file) const { std::fclose(file); }
-  };
-  std::vector<std::unique_ptr<std::FILE, FileCloser>> m_runs;  // each sorted, spilled
+  std::vector<core::UniqueFile> m_runs;                       // each sorted, spilled
 };
 
 }  // namespace d2d::warehouse

@@ -139,6 +139,18 @@ TEST(S3Signing, EveryRequestCarriesTheSignatureBotocoreComputes) {
   EXPECT_EQ(head->size, big.size());
   EXPECT_TRUE(multipart.get(key) == big);
   EXPECT_FALSE(multipart.head(key + ".missing"));
+  // The same through temporary files (how the pipeline moves objects): parts read one at a time.
+  s3::SpoolFile upload;
+  upload.append(std::string_view(big).substr(0, 3 << 20));
+  upload.append(std::string_view(big).substr(3 << 20));
+  multipart.put_from(key + ".spooled", upload);
+  auto download = std::make_unique<s3::SpoolFile>();
+  ASSERT_TRUE(multipart.get_into(key + ".spooled", std::nullopt, *download));
+  EXPECT_EQ(download->size(), big.size());
+  s3::SpoolFileReader reader(std::move(download));
+  EXPECT_TRUE(core::read_all(reader) == big);
+  s3::SpoolFile absent;
+  EXPECT_FALSE(multipart.get_into(key + ".missing", std::nullopt, absent, true));
 
   const CliResult verified =
       run_program("/usr/bin/python3", {D2D_S3_VERIFY, proxy.log().string(), "S3RVER", "S3RVER"});

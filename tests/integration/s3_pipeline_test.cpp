@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 
 #include "harness.h"
@@ -142,6 +143,50 @@ TEST_F(S3Access, VirtualHostedAddressingNamesTheBucketInTheHost) {
       run_date("s3://d2d-source/" + m_prefix, (m_work / "lake2").string(), m_work / "p.db");
   ASSERT_EQ(path_style.exit_code, 0) << path_style.err;
   EXPECT_EQ(first_difference(dump_warehouse(m_work / "p.db"), dump_warehouse(m_work / "v.db")), "");
+}
+
+// Peak RSS (kB) of `d2d args`, by GNU time, and the run's result.
+std::pair<long, CliResult> peak_rss_kb(const std::vector<std::string>& args) {
+  std::vector<std::string> timed{"-f", "peak_rss_kb=%M", D2D_BINARY};
+  timed.insert(timed.end(), args.begin(), args.end());
+  CliResult result = run_program("/usr/bin/time", timed);
+  const auto at = result.err.rfind("peak_rss_kb=");
+  return {at == std::string::npos ? -1 : std::stol(result.err.substr(at + 12)), result};
+}
+
+// An object larger than what d2d may hold in memory: from an S3 source into an S3 lake and back
+// out to transform, it passes through temporary files, so the run's peak memory is that of the
+// same run on local folders (which stream) plus buffers, not plus copies of the object.
+TEST(S3Memory, ALargeObjectCostsDiskNotMemory) {
+  use_s3_test_credentials();
+  TempDir work;
+  const CliResult generated =
+      run_d2d({"generate", "--out", (work / "source").string(), "--date", kDate, "--vehicles", "200",
+               "--interval-s", "15", "--file-seconds", "86400", "--layout", "flat", "--seed", "5"});
+  ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  std::uint64_t largest = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(work / "source")) {
+    if (entry.is_regular_file()) largest = std::max<std::uint64_t>(largest, entry.file_size());
+  }
+  ASSERT_GT(largest, 50U << 20) << "the object must dwarf the allowance below";
+  const std::string prefix = unique_prefix("large");
+  aws_cli_upload(work / "source", "s3://d2d-source/" + prefix + "/");
+
+  const auto [local_kb, local] =
+      peak_rss_kb({"run", "--date", kDate, "--source", (work / "source").string(), "--lake",
+                   (work / "lake").string(), "--warehouse", (work / "local.db").string(), "--quiet"});
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  const auto [s3_kb, remote] = peak_rss_kb(
+      {"run", "--date", kDate, "--source", "s3://d2d-source/" + prefix, "--lake", "s3://d2d-lake/" + prefix,
+       "--warehouse", (work / "s3.db").string(), "--s3-endpoint", s3_endpoint(), "--quiet"});
+  ASSERT_EQ(remote.exit_code, 0) << remote.err;
+  EXPECT_EQ(first_difference(dump_warehouse(work / "local.db"), dump_warehouse(work / "s3.db")), "");
+  ASSERT_GT(local_kb, 0);
+  std::printf("peak RSS: %ld kB from local folders, %ld kB from S3 into S3; object %llu bytes\n", local_kb,
+              s3_kb, static_cast<unsigned long long>(largest));
+  // curl's buffers and a few 1 MiB blocks; holding the object even once would add 50 MB.
+  EXPECT_LT(s3_kb, local_kb + 24 * 1024)
+      << "S3 run " << s3_kb << " kB, local run " << local_kb << " kB, object " << largest << " bytes";
 }
 
 }  // namespace

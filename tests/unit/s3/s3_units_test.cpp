@@ -5,9 +5,11 @@
 #include <fstream>
 #include <map>
 
+#include "core/checksum.h"
 #include "core/error.h"
 #include "s3/client_options.h"
 #include "s3/credentials.h"
+#include "s3/spool_file.h"
 #include "s3/uri_encode.h"
 #include "s3/xml.h"
 
@@ -148,6 +150,52 @@ TEST_F(AwsFiles, ConfigFileProfilesAndNoCredentialsAtAll) {
   EXPECT_EQ(resolve_options(given, env()).endpoint, "https://s3.example");
   m_env["AWS_ENDPOINT_URL"] = "127.0.0.1:9000";
   EXPECT_THROW(resolve_options({}, env()), core::Error);
+}
+
+// Where S3 objects wait between the network and their reader: what goes in comes out, from
+// any offset, and clearing starts again (a GET that restarts from the first byte).
+TEST(SpoolFile, GivesBackWhatWasAppendedFromAnyOffset) {
+  SpoolFile spool;
+  std::string bytes;
+  for (int i = 0; i < 300000; ++i) bytes += static_cast<char>(i * 31 % 251);
+  spool.append(std::string_view(bytes).substr(0, 1));
+  spool.append(std::string_view(bytes).substr(1, 70000));
+  spool.append(std::string_view(bytes).substr(70001));
+  EXPECT_EQ(spool.size(), bytes.size());
+  char block[4096];
+  EXPECT_EQ(spool.read_at(123457, block, sizeof block), sizeof block);
+  EXPECT_EQ(std::string_view(block, sizeof block), std::string_view(bytes).substr(123457, sizeof block));
+  EXPECT_EQ(spool.read_at(bytes.size() - 10, block, sizeof block), 10U);
+  EXPECT_EQ(spool.read_at(bytes.size(), block, sizeof block), 0U);
+  core::Md5 md5;
+  md5.update(bytes);
+  EXPECT_EQ(spool.md5_hex(), md5.hex_digest());
+  spool.clear();
+  EXPECT_EQ(spool.size(), 0U);
+  spool.append("again");
+  auto owned = std::make_unique<SpoolFile>();
+  owned->append(bytes);
+  SpoolFileReader reader(std::move(owned));
+  std::string read_back;
+  while (const std::size_t got = reader.read(block, 1000)) read_back.append(block, got);
+  EXPECT_TRUE(read_back == bytes);
+}
+
+TEST(SpoolFile, ATemporaryFolderThatIsNotThereIsAClearError) {
+  const char* before = std::getenv("TMPDIR");
+  const std::string saved = before != nullptr ? before : "";
+  setenv("TMPDIR", "/nonexistent/d2d-tmp", 1);
+  try {
+    SpoolFile spool;
+    ADD_FAILURE() << "made a temporary file in a folder that does not exist";
+  } catch (const core::Error& error) {
+    EXPECT_NE(std::string(error.what()).find("/nonexistent/d2d-tmp"), std::string::npos) << error.what();
+  }
+  if (before != nullptr) {
+    setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    unsetenv("TMPDIR");
+  }
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #                                      checked equal to d2d's distances; compared with d2d's derive phase
 #   sqlite_limit                       d2d's transformed rows into d2d's own SQLite table, in key order,
 #                                      one prepared 100-row INSERT, one transaction (bench/sqlite_limit.cpp)
+#   sqlite_limit_int                   the same rows into an integer-keyed table (--keys integer)
 #   copy                               psql \copy of d2d's transformed rows as CSV into a keyed table
 #   row_by_row                         the original design, on the smallest size, a sample extrapolated
 #   duckdb                             DuckDB (npm) answering from the JSON files, checked against d2d
@@ -238,6 +239,16 @@ contender_sqlite_limit() {
   rm -rf "$scratch"
 }
 
+# The same rows into an integer-keyed table (a schema d2d does not have): how much any schema change
+# could gain from the engine.
+contender_sqlite_limit_int() {
+  local scratch=$run/scratch/sqlite_limit_int
+  rm -rf "$scratch" && mkdir -p "$scratch"
+  measure "$1" "$2" sqlite_limit_int build/d2d_sqlite_limit "$work/inputs/$1/reference/rows.csv" \
+    "$scratch/limit.db" --keys integer
+  rm -rf "$scratch"
+}
+
 # The warehouse limit: \copy into the very table d2d loads, created by d2d's own migrations
 # (primary key, one BRIN index on at and lake_date), rows in the files' arrival order.
 contender_copy() {
@@ -337,7 +348,7 @@ for size in $sizes; do
   generate_args "$size" >"$results/$size.generate_args"
   wc -l <"$work/inputs/$size/reference/rows.csv" >"$results/$size.rows"
 
-  contenders=(parse_limit parse_limit_portable decode d2d_sqlite sqlite_limit d2d_pg copy duckdb pandas)
+  contenders=(parse_limit parse_limit_portable decode d2d_sqlite sqlite_limit sqlite_limit_int d2d_pg copy duckdb pandas)
   [[ $size == "$smallest" ]] && contenders+=(row_by_row)
   active=()
   for name in "${contenders[@]}"; do

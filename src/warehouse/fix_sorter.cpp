@@ -181,7 +181,7 @@ LocationRow FixSorter::as_row(const Fix& fix) const {
               : std::optional<std::string_view>(m_organizations[fix.organization])};
 }
 
-void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& visit) {
+void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& visit, bool walk_again) {
   bool emitted = false;
   Fix last{};
   // Returns whether `fix` is the best version of a new key (and was visited).
@@ -202,10 +202,10 @@ void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& vis
   std::vector<RunReader> readers;
   readers.reserve(m_runs.size());
   for (auto& run : m_runs) readers.emplace_back(run.get());
-  // Merging is the costly part of a walk (heap comparisons per fix), and a load walks the day up
-  // to three times: the first merge writes the winners to one run that replaces the spilled
-  // ones, so later walks read it straight through (measured at 16M: 16 runs, ~2 s per merge).
-  RunWriter merged(readers.size() > 1);
+  // Merging is the costly part of a walk (heap comparisons per fix; 16 runs at 16M, ~2 s a merge),
+  // and PostgreSQL's load walks the day three times: its first merge leaves one run of winners.
+  // SQLite's walks once: writing the day's winners again would be all cost.
+  RunWriter merged(walk_again && readers.size() > 1);
   auto later = [&](std::size_t a, std::size_t b) {
     return best_first(readers[b].current(), readers[a].current());
   };

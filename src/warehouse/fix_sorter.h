@@ -35,8 +35,11 @@ class FixSorter {
   // byte order (as COLLATE "C" and SQLite's BINARY sort them), then times ascending, so the
   // rows reach a (vehicle_id, at) B-tree as appends. The row's views live until `visit` returns.
   // May be called again (after more add() calls too), e.g. to route keys in two passes.
+  // `walk_again`: the caller will walk again, so a merge of spilled runs writes its winners to one
+  // run that replaces them, and later walks read it straight through instead of merging again
+  // (costs one write of the day's winners; a caller walking once should not pay it).
   // Throws core::Error when a spill file cannot be written or read (disk full).
-  void for_each_best(const std::function<void(const LocationRow&)>& visit);
+  void for_each_best(const std::function<void(const LocationRow&)>& visit, bool walk_again = false);
 
   std::size_t spilled_runs() const { return m_runs.size(); }
 

@@ -234,15 +234,17 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
   std::vector<FixSegment> fix_segments() {
     std::vector<FixSegment> segments;
     std::int64_t day = 0;
-    m_fixes.for_each_best([&](const LocationRow& fix) {
-      const std::int64_t fix_day = core::utc_day_of(fix.at_us);
-      if (segments.empty() || segments.back().vehicle_id != fix.vehicle_id || fix_day != day) {
-        segments.push_back({std::string(fix.vehicle_id), fix.at_us, fix.at_us, 0});
-        day = fix_day;
-      }
-      segments.back().last_at_us = fix.at_us;
-      ++segments.back().fixes;
-    });
+    m_fixes.for_each_best(
+        [&](const LocationRow& fix) {
+          const std::int64_t fix_day = core::utc_day_of(fix.at_us);
+          if (segments.empty() || segments.back().vehicle_id != fix.vehicle_id || fix_day != day) {
+            segments.push_back({std::string(fix.vehicle_id), fix.at_us, fix.at_us, 0});
+            day = fix_day;
+          }
+          segments.back().last_at_us = fix.at_us;
+          ++segments.back().fixes;
+        },
+        /*walk_again=*/true);  // the COPY and derivation walk the day again
     return segments;
   }
 

@@ -211,9 +211,4 @@ std::unique_ptr<core::ByteReader> RawZone::open_events(const ManifestEntry& entr
   return std::move(object->bytes);
 }
 
-std::string RawZone::read_events(const ManifestEntry& entry) const {
-  auto reader = open_events(entry);
-  return core::read_all(*reader);
-}
-
 }  // namespace d2d::lake

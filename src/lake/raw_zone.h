@@ -47,8 +47,6 @@ class RawZone {
   // The object's bytes as events, gunzipped when the key ends in .gz, to read a block at a time.
   // Throws core::Error(Input) when the object is missing or its size is not the manifest's.
   std::unique_ptr<core::ByteReader> open_events(const ManifestEntry& entry) const;
-  // The same, whole.
-  std::string read_events(const ManifestEntry& entry) const;
 
   // Replaces the date's rejected lines (JSON lines) in the rejected zone.
   // `jsonl` is a file, written whole from its start: the lines are spooled there, not in memory.

@@ -176,7 +176,7 @@ TEST(RawZone, ObjectChangedAfterListingFailsItsCopyAndLeavesTheLakeAsItWas) {
   LocalLakeStorage lake(lake_dir.path());
   const std::string lake_key = "raw/lake_date=2019-06-01/" + key;
   EXPECT_THROW(lake.write_from(lake_key, failing), core::Error);
-  EXPECT_EQ(zone.read_events(before[0]), "one\n");
+  EXPECT_EQ(core::read_all(*zone.open_events(before[0])), "one\n");
   for (const auto& entry : fs::recursive_directory_iterator(lake_dir.path())) {
     EXPECT_EQ(entry.path().filename().string().find(".tmp-d2d-"), std::string::npos) << entry.path();
   }
@@ -197,8 +197,8 @@ TEST(RawZone, CopiesOnceThenSkipsUnchangedAndRecopiesChanged) {
   EXPECT_EQ(third.copied, 1U);
   const auto manifest = zone.manifest();
   ASSERT_EQ(manifest.size(), 2U);
-  EXPECT_EQ(zone.read_events(manifest[0]), "uno\n");
-  EXPECT_EQ(zone.read_events(manifest[1]), "two\n");
+  EXPECT_EQ(core::read_all(*zone.open_events(manifest[0])), "uno\n");
+  EXPECT_EQ(core::read_all(*zone.open_events(manifest[1])), "two\n");
   EXPECT_TRUE(fs::exists(lake_dir.path() / "raw/lake_date=2019-06-01/data/2019-06-01-10-00-0-events.json"));
 }
 

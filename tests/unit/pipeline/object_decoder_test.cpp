@@ -73,7 +73,7 @@ class ObjectDecoderTest : public testing::Test {
     Seen seen;
     events::LineDecoder decoder;
     for (std::size_t i = 0; i < objects; ++i) {
-      const std::string bytes = m_zone.read_events(m_manifest[i]);
+      const std::string bytes = core::read_all(*m_zone.open_events(m_manifest[i]));
       events::LineSplitter splitter(bytes);
       std::string_view line;
       std::uint64_t number = 0;

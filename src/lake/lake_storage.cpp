@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <functional>
 #include <memory>
 
 #include "core/error.h"
@@ -14,6 +15,13 @@ using core::ErrorKind;
 
 namespace {
 constexpr std::size_t kCopyBlockBytes = std::size_t{1} << 20;
+
+// Hands `to` everything left in `from`, 1 MiB at a time.
+void copy_blocks(core::ByteReader& from, const std::function<void(std::string_view)>& to) {
+  const auto block = std::make_unique_for_overwrite<char[]>(kCopyBlockBytes);
+  while (const std::size_t got = from.read(block.get(), kCopyBlockBytes))
+    to(std::string_view(block.get(), got));
+}
 }  // namespace
 
 LocalLakeStorage::LocalLakeStorage(fs::path root) : m_root(std::move(root)) {}
@@ -63,10 +71,9 @@ void LakeStorage::write_from(const std::string& key, core::ByteReader& bytes) {
 
 void LocalLakeStorage::write_from(const std::string& key, core::ByteReader& bytes) {
   write_file_atomically(m_root / key, [&](std::ostream& out) {
-    const auto block = std::make_unique_for_overwrite<char[]>(kCopyBlockBytes);
-    while (const std::size_t got = bytes.read(block.get(), kCopyBlockBytes)) {
-      out.write(block.get(), static_cast<std::streamsize>(got));
-    }
+    copy_blocks(bytes, [&out](std::string_view block) {
+      out.write(block.data(), static_cast<std::streamsize>(block.size()));
+    });
   });
 }
 
@@ -100,10 +107,7 @@ void S3LakeStorage::write(const std::string& key, std::string_view bytes) {
 
 void S3LakeStorage::write_from(const std::string& key, core::ByteReader& bytes) {
   s3::SpoolFile spool;
-  const auto block = std::make_unique_for_overwrite<char[]>(kCopyBlockBytes);
-  while (const std::size_t got = bytes.read(block.get(), kCopyBlockBytes)) {
-    spool.append(std::string_view(block.get(), got));
-  }
+  copy_blocks(bytes, [&spool](std::string_view block) { spool.append(block); });
   m_client->put_from(m_prefix + key, spool);
 }
 

@@ -105,23 +105,27 @@ std::vector<ObjectInfo> S3Source::list_lake_date(const std::string& lake_date) {
   return objects;
 }
 
+s3::ObjectEntry S3Source::listed(const ObjectInfo& object) const {
+  return {m_prefix + object.key, object.size, object.md5};
+}
+
 std::string S3Source::read(const ObjectInfo& object) {
-  return m_client->get(m_prefix + object.key,
-                       s3::ObjectEntry{m_prefix + object.key, object.size, object.md5});
+  const s3::ObjectEntry entry = listed(object);
+  return m_client->get(entry.key, entry);
 }
 
 std::unique_ptr<core::ByteReader> S3Source::open(const ObjectInfo& object) {
   auto spool = std::make_unique<s3::SpoolFile>();
-  m_client->get_into(m_prefix + object.key, s3::ObjectEntry{m_prefix + object.key, object.size, object.md5},
-                     *spool);
+  const s3::ObjectEntry entry = listed(object);
+  m_client->get_into(entry.key, entry, *spool);
   return std::make_unique<s3::SpoolFileReader>(std::move(spool));
 }
 
 std::string S3Source::md5_of(const ObjectInfo& object) {
   if (!object.md5.empty()) return object.md5;
   s3::SpoolFile spool;  // a multipart object's ETag is no MD5: only its bytes tell
-  m_client->get_into(m_prefix + object.key, s3::ObjectEntry{m_prefix + object.key, object.size, object.md5},
-                     spool);
+  const s3::ObjectEntry entry = listed(object);
+  m_client->get_into(entry.key, entry, spool);
   return spool.md5_hex();
 }
 

@@ -30,6 +30,9 @@ class S3Source final : public Source {
   void find_date_prefixes(const std::string& folder, const std::string& lake_date, int depth,
                           std::vector<std::string>& prefixes);
 
+  // What the listing said of `object`, as the client checks a GET against it.
+  s3::ObjectEntry listed(const ObjectInfo& object) const;
+
   std::unique_ptr<s3::Client> m_client;
   std::string m_prefix;
 };

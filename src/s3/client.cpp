@@ -220,7 +220,7 @@ class detail::ReceivedBody {
   virtual void append(std::string_view bytes) = 0;
   virtual std::uint64_t size() const = 0;
   virtual void clear() = 0;
-  virtual std::string md5_hex() const = 0;
+  virtual std::string md5_hex() = 0;
 };
 
 namespace {
@@ -230,7 +230,7 @@ class MemoryBody final : public detail::ReceivedBody {
   void append(std::string_view bytes) override { m_bytes.append(bytes); }
   std::uint64_t size() const override { return m_bytes.size(); }
   void clear() override { m_bytes.clear(); }
-  std::string md5_hex() const override { return s3::md5_hex(m_bytes); }
+  std::string md5_hex() override { return s3::md5_hex(m_bytes); }
   std::string take() { return std::move(m_bytes); }
 
  private:
@@ -243,7 +243,7 @@ class SpoolBody final : public detail::ReceivedBody {
   void append(std::string_view bytes) override { m_spool.append(bytes); }
   std::uint64_t size() const override { return m_spool.size(); }
   void clear() override { m_spool.clear(); }
-  std::string md5_hex() const override { return m_spool.md5_hex(); }
+  std::string md5_hex() override { return m_spool.md5_hex(); }
 
  private:
   SpoolFile& m_spool;

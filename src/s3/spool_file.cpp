@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
 
 #include "core/checksum.h"
 #include "core/error.h"
@@ -50,6 +49,8 @@ SpoolFile::~SpoolFile() {
 }
 
 void SpoolFile::append(std::string_view bytes) {
+  if (!m_digest.empty()) throw Error(ErrorKind::Internal, "a temporary file grew after its MD5 was taken");
+  const std::string_view appended = bytes;
   while (!bytes.empty()) {
     const ssize_t wrote = ::pwrite(m_fd, bytes.data(), bytes.size(), static_cast<off_t>(m_size));
     if (wrote < 0 && errno == EINTR) continue;
@@ -60,6 +61,7 @@ void SpoolFile::append(std::string_view bytes) {
     m_size += static_cast<std::uint64_t>(wrote);
     bytes.remove_prefix(static_cast<std::size_t>(wrote));
   }
+  m_md5->update(appended);
 }
 
 void SpoolFile::clear() {
@@ -67,6 +69,8 @@ void SpoolFile::clear() {
     throw Error(ErrorKind::Input, fmt::format("cannot truncate a temporary file: {}", std::strerror(errno)));
   }
   m_size = 0;
+  m_md5.emplace();
+  m_digest.clear();
 }
 
 std::size_t SpoolFile::read_at(std::uint64_t offset, char* into, std::size_t capacity) const {
@@ -83,15 +87,9 @@ std::size_t SpoolFile::read_at(std::uint64_t offset, char* into, std::size_t cap
   return total;
 }
 
-std::string SpoolFile::md5_hex() const {
-  core::Md5 md5;
-  std::vector<char> block(std::size_t{1} << 20);
-  for (std::uint64_t offset = 0; offset < m_size;) {
-    const std::size_t got = read_at(offset, block.data(), block.size());
-    md5.update(std::string_view(block.data(), got));
-    offset += got;
-  }
-  return md5.hex_digest();
+std::string SpoolFile::md5_hex() {
+  if (m_digest.empty()) m_digest = m_md5->hex_digest();
+  return m_digest;
 }
 
 }  // namespace d2d::s3

@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/byte_reader.h"
+#include "core/checksum.h"
 
 namespace d2d::s3 {
 
@@ -25,11 +27,15 @@ class SpoolFile {
   std::uint64_t size() const { return m_size; }
   // Up to `capacity` bytes from `offset`; fewer only at the end.
   std::size_t read_at(std::uint64_t offset, char* into, std::size_t capacity) const;
-  std::string md5_hex() const;
+  // MD5 (hex) of the bytes appended since the last clear(), hashed as they were appended (a GET's
+  // check does not read the object back). Appending after it is a logic error until clear().
+  std::string md5_hex();
 
  private:
   int m_fd = -1;
   std::uint64_t m_size = 0;
+  std::optional<core::Md5> m_md5{std::in_place};
+  std::string m_digest;  // once md5_hex() finished m_md5
 };
 
 // Reads a spool file from its start; owns it, so the file goes with the reader.

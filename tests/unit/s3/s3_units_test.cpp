@@ -170,9 +170,13 @@ TEST(SpoolFile, GivesBackWhatWasAppendedFromAnyOffset) {
   core::Md5 md5;
   md5.update(bytes);
   EXPECT_EQ(spool.md5_hex(), md5.hex_digest());
+  EXPECT_THROW(spool.append("more"), core::Error) << "the MD5 taken would no longer be the file's";
   spool.clear();
   EXPECT_EQ(spool.size(), 0U);
   spool.append("again");
+  core::Md5 again;
+  again.update("again");
+  EXPECT_EQ(spool.md5_hex(), again.hex_digest()) << "clear() starts the hash again";
   auto owned = std::make_unique<SpoolFile>();
   owned->append(bytes);
   SpoolFileReader reader(std::move(owned));

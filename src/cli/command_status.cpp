@@ -40,7 +40,7 @@ class StatusCommand final : public Command {
   static void print_table(const std::vector<warehouse::RunRecord>& runs) {
     std::vector<std::vector<std::string>> rows;
     rows.push_back({"lake_date", "run", "status", "started_at", "extract", "transform", "load", "derive",
-                    "objects", "events", "rejected", "rows", "error"});
+                    "objects", "refused", "events", "rejected", "rows", "error"});
     for (const auto& run : runs) {
       std::vector<std::string> row = {run.lake_date, std::to_string(run.run_id), run.status,
                                       core::format_utc(run.started_at_us).substr(0, 19) + "Z"};
@@ -48,10 +48,13 @@ class StatusCommand final : public Command {
         const auto& f = *run.figures;
         for (const std::int64_t ms : {f.extract_ms, f.transform_ms, f.load_ms, f.derive_ms})
           row.push_back(duration(ms));
-        for (const std::uint64_t n : {f.objects, f.events_read, f.events_rejected, f.rows_loaded})
+        for (const std::uint64_t n :
+             {f.objects, run.objects_refused, f.events_read, f.events_rejected, f.rows_loaded})
           row.push_back(std::to_string(n));
       } else {
-        row.insert(row.end(), 8, "-");
+        row.insert(row.end(), 5, "-");
+        row.push_back(std::to_string(run.objects_refused));  // known even when nothing was loaded
+        row.insert(row.end(), 3, "-");
       }
       std::string error = run.unchanged ? "(unchanged: nothing to do)" : run.error.value_or("");
       std::replace(error.begin(), error.end(), '\n', ' ');

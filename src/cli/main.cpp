@@ -11,6 +11,7 @@
 #include "cli/command.h"
 #include "cli/logging.h"
 #include "core/error.h"
+#include "core/utf8.h"
 #include "core/version.h"
 
 namespace {
@@ -101,10 +102,10 @@ int main(int argc, char** argv) {
     }
     return 2;
   } catch (const d2d::core::Error& error) {
-    report_failure(fmt::format("d2d: error: {}", error.what()), json_logs);
+    report_failure(fmt::format("d2d: error: {}", d2d::core::utf8_lossy(error.what())), json_logs);
     return d2d::core::exit_code_for(error.kind());
   } catch (const std::exception& error) {
-    report_failure(fmt::format("d2d: internal error: {}", error.what()), json_logs);
+    report_failure(fmt::format("d2d: internal error: {}", d2d::core::utf8_lossy(error.what())), json_logs);
     return 1;
   }
 }

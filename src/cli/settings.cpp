@@ -12,6 +12,13 @@ namespace d2d::cli {
 using core::Error;
 using core::ErrorKind;
 
+namespace {
+// A line must hold at least an event; one of a GiB is what the cap is there to refuse.
+constexpr std::int64_t kMinLineBytes = 1024;
+constexpr std::int64_t kMaxLineBytes = std::int64_t{1} << 30;
+constexpr int kMaxPeriodDays = 3660;
+}  // namespace
+
 void add_source_option(CLI::App& command, Settings& settings) {
   command
       .add_option("--source", settings.source,
@@ -55,7 +62,24 @@ void add_lake_date_run_options(CLI::App& command, Settings& settings) {
   add_lake_option(command, settings);
   add_warehouse_option(command, settings);
   add_reject_ratio_option(command, settings);
+  add_input_limit_options(command, settings);
   add_s3_options(command, settings);
+}
+
+// SPEC §3's configurable limits on what one line may be.
+void add_input_limit_options(CLI::App& command, Settings& settings) {
+  command
+      .add_option("--max-line-bytes", settings.max_line_bytes,
+                  "reject longer lines as line_too_long (they are skipped, never held in memory)")
+      ->envname("D2D_MAX_LINE_BYTES")
+      ->check(CLI::Range(std::uint64_t{kMinLineBytes}, std::uint64_t{kMaxLineBytes}))
+      ->capture_default_str();
+  command
+      .add_option("--max-period-days", settings.max_period_days,
+                  "reject operating periods longer than this many days as invalid_window")
+      ->envname("D2D_MAX_PERIOD_DAYS")
+      ->check(CLI::Range(1, kMaxPeriodDays))
+      ->capture_default_str();
 }
 
 pipeline::RunOptions run_options(const Settings& settings) {
@@ -67,6 +91,8 @@ pipeline::RunOptions run_options(const Settings& settings) {
   options.allow_empty = settings.allow_empty;
   options.attempts = settings.attempts;
   options.force = settings.force;
+  options.max_line_bytes = settings.max_line_bytes;
+  options.max_period_days = settings.max_period_days;
   options.s3 = s3_options(settings);
   return options;
 }
@@ -216,6 +242,23 @@ void apply_config_file(CLI::App& command, Settings& settings) {
       }
       if (name == "serve_port" && !given("--port")) settings.serve_port = static_cast<int>(*number);
       if (name == "serve_retries" && !given("--retries")) settings.serve_retries = static_cast<int>(*number);
+    } else if (name == "max_line_bytes") {
+      auto number = value.value<std::int64_t>();
+      if (!number || *number < kMinLineBytes || *number > kMaxLineBytes) {
+        throw Error(ErrorKind::Usage,
+                    fmt::format("config file {}: `max_line_bytes` must be a whole number from {} "
+                                "to {}",
+                                path, kMinLineBytes, kMaxLineBytes));
+      }
+      if (!given("--max-line-bytes")) settings.max_line_bytes = static_cast<std::uint64_t>(*number);
+    } else if (name == "max_period_days") {
+      auto number = value.value<std::int64_t>();
+      if (!number || *number < 1 || *number > kMaxPeriodDays) {
+        throw Error(ErrorKind::Usage,
+                    fmt::format("config file {}: `max_period_days` must be a whole number from 1 to {}", path,
+                                kMaxPeriodDays));
+      }
+      if (!given("--max-period-days")) settings.max_period_days = static_cast<int>(*number);
     } else if (name == "max_reject_ratio") {
       auto number = value.value<double>();
       if (!number || *number < 0 || *number > 1) {
@@ -227,7 +270,8 @@ void apply_config_file(CLI::App& command, Settings& settings) {
       throw Error(
           ErrorKind::Usage,
           fmt::format("config file {}: unknown key `{}` (known: source, lake, warehouse, "
-                      "pg_schema, max_reject_ratio, s3_endpoint, s3_region, s3_addressing, s3_anonymous, "
+                      "pg_schema, max_reject_ratio, max_line_bytes, max_period_days, s3_endpoint, s3_region, "
+                      "s3_addressing, s3_anonymous, "
                       "s3_parallel, s3_attempts, s3_stall_timeout_s, serve_at, serve_tz, serve_start_date, "
                       "serve_retries, serve_bind, serve_port)",
                       path, name));

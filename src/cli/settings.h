@@ -13,13 +13,15 @@
 namespace d2d::cli {
 
 struct Settings {
-  std::string source;                           // D2D_SOURCE, toml `source`
-  std::string lake = "./d2d-lake";              // D2D_LAKE, toml `lake`
-  std::string warehouse = "./d2d.db";           // D2D_WAREHOUSE, toml `warehouse`
-  double max_reject_ratio = 0.05;               // D2D_MAX_REJECT_RATIO, toml `max_reject_ratio`
-  std::string config_file;                      // --config / D2D_CONFIG; ./d2d.toml when present
-  std::string log_format = "text";              // --log-format / D2D_LOG_FORMAT: text or json
-  std::string pg_schema = "vehicle_analytics";  // D2D_PG_SCHEMA, toml `pg_schema`
+  std::string source;                                      // D2D_SOURCE, toml `source`
+  std::string lake = "./d2d-lake";                         // D2D_LAKE, toml `lake`
+  std::string warehouse = "./d2d.db";                      // D2D_WAREHOUSE, toml `warehouse`
+  double max_reject_ratio = 0.05;                          // D2D_MAX_REJECT_RATIO, toml `max_reject_ratio`
+  std::uint64_t max_line_bytes = std::uint64_t{16} << 20;  // D2D_MAX_LINE_BYTES, toml `max_line_bytes`
+  int max_period_days = 31;                                // D2D_MAX_PERIOD_DAYS, toml `max_period_days`
+  std::string config_file;                                 // --config / D2D_CONFIG; ./d2d.toml when present
+  std::string log_format = "text";                         // --log-format / D2D_LOG_FORMAT: text or json
+  std::string pg_schema = "vehicle_analytics";             // D2D_PG_SCHEMA, toml `pg_schema`
   int attempts = 3;              // --attempts: transform+load tries on transient warehouse failures
   bool allow_empty = false;      // --allow-empty: a date with no objects succeeds, loading nothing
   bool force = false;            // --force: load even when the raw zone is unchanged since the last run
@@ -47,6 +49,7 @@ void add_source_option(CLI::App& command, Settings& settings);
 void add_lake_option(CLI::App& command, Settings& settings);
 void add_warehouse_option(CLI::App& command, Settings& settings);  // with the PostgreSQL options
 void add_reject_ratio_option(CLI::App& command, Settings& settings);
+void add_input_limit_options(CLI::App& command, Settings& settings);  // --max-line-bytes, --max-period-days
 void add_s3_options(CLI::App& command, Settings& settings);
 
 // Everything a run of lake dates needs (run, backfill): source, lake, warehouse, reject ratio,

@@ -5,13 +5,22 @@
 #include <cstring>
 #include <string>
 
+#include "core/utf8.h"
+#include "events/json_syntax.h"
+
 namespace d2d::events {
 namespace {
 
 using simdjson::error_code;
 namespace od = simdjson::ondemand;
 
-constexpr int kMaxNestingDepth = 64;  // deeper unknown fields are refused rather than recursed into
+// Cut of a quoted input value inside a reject reason: enough to recognise it, on a character boundary.
+constexpr std::size_t kQuoteBytes = 64;
+std::string_view quote(std::string_view text) { return core::utf8_prefix(text, kQuoteBytes); }
+
+// SPEC §3: fixes and events live from 1970-01-01 up to (not including) 2100-01-01.
+constexpr core::UtcMicros kEarliestUs = 0;
+const core::UtcMicros kEndUs = core::days_from_civil(2100, 1, 1) * core::kMicrosPerDay;
 
 core::Unexpected<Reject> reject(RejectCode code, std::string detail) {
   return core::Unexpected<Reject>(Reject{code, std::move(detail)});
@@ -36,34 +45,35 @@ const char* json_type_name(od::json_type type) {
   return "unknown";
 }
 
-// Validates a value nobody reads (an unknown field), consuming it completely.
-error_code validate_value(od::value value, int depth) {
+// Validates a value nobody reads (an unknown field), consuming it completely. Its text is checked
+// against the JSON grammar only: SPEC §3 ignores unknown fields whatever they hold, so a number
+// no double can hold or a structure of any depth must not reject the line (no conversion, no
+// recursion here).
+error_code validate_value(od::value value) {
   od::json_type type{};
   if (auto error = value.type().get(type)) return error;
+  std::string_view text;
   switch (type) {
     case od::json_type::object: {
-      if (depth >= kMaxNestingDepth) return simdjson::DEPTH_ERROR;
       od::object object;
       if (auto error = value.get_object().get(object)) return error;
-      for (auto field : object) {
-        std::string_view key;
-        if (auto error = field.unescaped_key().get(key)) return error;
-        if (auto error = validate_value(field.value(), depth + 1)) return error;
-      }
-      return simdjson::SUCCESS;
+      if (auto error = object.raw_json().get(text)) return error;
+      return is_json_value(text) ? simdjson::SUCCESS : simdjson::TAPE_ERROR;
     }
     case od::json_type::array: {
-      if (depth >= kMaxNestingDepth) return simdjson::DEPTH_ERROR;
       od::array array;
       if (auto error = value.get_array().get(array)) return error;
-      for (auto element : array) {
-        od::value inner;
-        if (auto error = element.get(inner)) return error;
-        if (auto error = validate_value(inner, depth + 1)) return error;
-      }
-      return simdjson::SUCCESS;
+      if (auto error = array.raw_json().get(text)) return error;
+      return is_json_value(text) ? simdjson::SUCCESS : simdjson::TAPE_ERROR;
     }
-    case od::json_type::number: return value.get_number().error();
+    case od::json_type::number: {
+      text = value.raw_json_token();
+      while (!text.empty() &&
+             (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' || text.back() == '\r')) {
+        text.remove_suffix(1);
+      }
+      return is_json_number(text) ? simdjson::SUCCESS : simdjson::NUMBER_ERROR;
+    }
     case od::json_type::string: return value.get_string().error();
     case od::json_type::boolean: return value.get_bool().error();
     case od::json_type::null: {
@@ -102,11 +112,11 @@ core::Expected<StringField, Reject> read_string(od::value value, std::string_vie
   od::json_type type{};
   if (auto error = value.type().get(type)) return core::Unexpected<Reject>(reject_for(error, path));
   if (type == od::json_type::null) {
-    if (auto error = validate_value(value, 0)) return core::Unexpected<Reject>(reject_for(error, path));
+    if (auto error = validate_value(value)) return core::Unexpected<Reject>(reject_for(error, path));
     return StringField{Presence::Null, {}};
   }
   if (type != od::json_type::string) {
-    if (auto error = validate_value(value, 0)) return core::Unexpected<Reject>(reject_for(error, path));
+    if (auto error = validate_value(value)) return core::Unexpected<Reject>(reject_for(error, path));
     return reject(RejectCode::WrongType,
                   fmt::format("field {}: expected a string, got {}", path, json_type_name(type)));
   }
@@ -119,11 +129,11 @@ core::Expected<NumberField, Reject> read_number(od::value value, std::string_vie
   od::json_type type{};
   if (auto error = value.type().get(type)) return core::Unexpected<Reject>(reject_for(error, path));
   if (type == od::json_type::null) {
-    if (auto error = validate_value(value, 0)) return core::Unexpected<Reject>(reject_for(error, path));
+    if (auto error = validate_value(value)) return core::Unexpected<Reject>(reject_for(error, path));
     return NumberField{Presence::Null, 0};
   }
   if (type != od::json_type::number) {
-    if (auto error = validate_value(value, 0)) return core::Unexpected<Reject>(reject_for(error, path));
+    if (auto error = validate_value(value)) return core::Unexpected<Reject>(reject_for(error, path));
     return reject(RejectCode::WrongType,
                   fmt::format("field {}: expected a number, got {}", path, json_type_name(type)));
   }
@@ -137,11 +147,11 @@ core::Expected<Presence, Reject> object_or_null(od::value& value, std::string_vi
   od::json_type type{};
   if (auto error = value.type().get(type)) return core::Unexpected<Reject>(reject_for(error, path));
   if (type == od::json_type::null) {
-    if (auto error = validate_value(value, 0)) return core::Unexpected<Reject>(reject_for(error, path));
+    if (auto error = validate_value(value)) return core::Unexpected<Reject>(reject_for(error, path));
     return Presence::Null;
   }
   if (type != od::json_type::object) {
-    if (auto error = validate_value(value, 0)) return core::Unexpected<Reject>(reject_for(error, path));
+    if (auto error = validate_value(value)) return core::Unexpected<Reject>(reject_for(error, path));
     return reject(RejectCode::WrongType,
                   fmt::format("field {}: expected an object, got {}", path, json_type_name(type)));
   }
@@ -188,7 +198,7 @@ std::optional<Reject> read_location(od::object& location, RawEvent& raw) {
     } else if (key == "at") {
       if (!seen.first_time(2)) return duplicate("data.location.at").error();
       D2D_TRY_ASSIGN(raw.location_at, read_string(field.value(), "data.location.at"));
-    } else if (auto error = validate_value(field.value(), 2)) {
+    } else if (auto error = validate_value(field.value())) {
       return reject_for(error, "data.location");
     }
   }
@@ -217,7 +227,7 @@ std::optional<Reject> read_data(od::object& data, RawEvent& raw) {
     } else if (key == "finish") {
       if (!seen.first_time(3)) return duplicate("data.finish").error();
       D2D_TRY_ASSIGN(raw.finish, read_string(field.value(), "data.finish"));
-    } else if (auto error = validate_value(field.value(), 1)) {
+    } else if (auto error = validate_value(field.value())) {
       return reject_for(error, "data");
     }
   }
@@ -249,7 +259,7 @@ std::optional<Reject> read_top_level(od::object& object, RawEvent& raw) {
       if (raw.data == Presence::Present) {
         if (auto problem = read_data(data, raw)) return problem;
       }
-    } else if (auto error = validate_value(field.value(), 1)) {
+    } else if (auto error = validate_value(field.value())) {
       return reject_for(error, "");
     }
   }
@@ -274,8 +284,12 @@ std::optional<Reject> parse_time(const StringField& field, std::string_view path
   core::TimeError error{};
   const auto parsed = core::parse_rfc3339(field.text, &error);
   if (!parsed) {
-    return Reject{RejectCode::InvalidTimestamp, fmt::format("field {}: {} (\"{}\")", path,
-                                                            core::describe(error), field.text.substr(0, 64))};
+    return Reject{RejectCode::InvalidTimestamp,
+                  fmt::format("field {}: {} (\"{}\")", path, core::describe(error), quote(field.text))};
+  }
+  if (*parsed < kEarliestUs || *parsed >= kEndUs) {
+    return Reject{RejectCode::OutOfRange, fmt::format("field {}: \"{}\" is outside 1970-01-01 .. 2099-12-31",
+                                                      path, quote(field.text))};
   }
   out = *parsed;
   return std::nullopt;
@@ -310,7 +324,7 @@ std::optional<EventKind> kind_of(std::string_view on, std::string_view event) {
   return std::nullopt;
 }
 
-core::Expected<Event, Reject> validate(const RawEvent& raw) {
+core::Expected<Event, Reject> validate(const RawEvent& raw, const DecoderOptions& options) {
   auto fail = [](Reject problem) { return core::Unexpected<Reject>(std::move(problem)); };
   if (auto problem = require_string(raw.event, "event")) return fail(*problem);
   if (auto problem = require_string(raw.on, "on")) return fail(*problem);
@@ -324,8 +338,14 @@ core::Expected<Event, Reject> validate(const RawEvent& raw) {
   const auto kind = kind_of(raw.on.text, raw.event.text);
   if (!kind) {
     return reject(RejectCode::UnknownEvent,
-                  fmt::format("unknown event \"{}\" on \"{}\"", raw.event.text.substr(0, 64),
-                              raw.on.text.substr(0, 64)));
+                  fmt::format("unknown event \"{}\" on \"{}\"", quote(raw.event.text), quote(raw.on.text)));
+  }
+  // A NUL can reach nothing d2d writes (PostgreSQL text refuses it; C APIs would cut the string).
+  if (raw.id.text.find('\0') != std::string_view::npos)
+    return reject(RejectCode::NulInString, "field data.id contains a NUL character (\\u0000)");
+  if (raw.organization_id.presence == Presence::Present &&
+      raw.organization_id.text.find('\0') != std::string_view::npos) {
+    return reject(RejectCode::NulInString, "field organization_id contains a NUL character (\\u0000)");
   }
   event.kind = *kind;
   event.id = raw.id.text;
@@ -367,8 +387,15 @@ core::Expected<Event, Reject> validate(const RawEvent& raw) {
       if (auto problem = parse_time(raw.finish, "data.finish", event.finish_us)) return fail(*problem);
       if (event.start_us > event.finish_us) {
         return reject(RejectCode::InvalidWindow,
-                      fmt::format("operating period {}: start {} is after finish {}",
-                                  raw.id.text.substr(0, 64), raw.start.text, raw.finish.text));
+                      fmt::format("operating period {}: start {} is after finish {}", quote(raw.id.text),
+                                  quote(raw.start.text), quote(raw.finish.text)));
+      }
+      // A window of years would make every later run derive the whole warehouse again.
+      if (event.finish_us - event.start_us > options.max_period_us) {
+        return reject(RejectCode::InvalidWindow,
+                      fmt::format("operating period {}: {} .. {} is longer than the maximum of {} days",
+                                  quote(raw.id.text), quote(raw.start.text), quote(raw.finish.text),
+                                  static_cast<double>(options.max_period_us) / core::kMicrosPerDay));
       }
       break;
     }
@@ -435,13 +462,18 @@ const char* reject_code_name(RejectCode code) {
     case RejectCode::OutOfRange: return "out_of_range";
     case RejectCode::UnknownEvent: return "unknown_event";
     case RejectCode::InvalidWindow: return "invalid_window";
+    case RejectCode::NulInString: return "nul_in_string";
+    case RejectCode::LineTooLong: return "line_too_long";
   }
   return "unknown";
 }
 
-std::string Reject::reason() const { return fmt::format("{}: {}", reject_code_name(code), detail); }
+// Details quote input: the reason is made valid UTF-8 without NUL here, once, for every sink.
+std::string Reject::reason() const {
+  return core::utf8_lossy(fmt::format("{}: {}", reject_code_name(code), detail));
+}
 
-LineDecoder::LineDecoder() = default;
+LineDecoder::LineDecoder(DecoderOptions options) : m_options(options) {}
 
 core::Expected<Event, Reject> LineDecoder::decode(std::string_view line) {
   auto result = decode_whole_line(line);
@@ -480,7 +512,7 @@ core::Expected<Event, Reject> LineDecoder::decode_whole_line(std::string_view li
   if (document.current_location().get(after) == simdjson::SUCCESS) {
     return reject(RejectCode::TrailingGarbage, "unexpected content after the JSON object");
   }
-  return validate(raw);
+  return validate(raw, m_options);
 }
 
 }  // namespace d2d::events

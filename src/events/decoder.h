@@ -11,20 +11,27 @@
 #include <vector>
 
 #include "core/expected.h"
+#include "core/time.h"
 #include "events/event.h"
 #include "events/reject.h"
 
 namespace d2d::events {
 
+// What a valid event may be beyond SPEC §3's fixed rules (the configurable limits).
+struct DecoderOptions {
+  core::UtcMicros max_period_us = 31 * core::kMicrosPerDay;  // longer operating periods: invalid_window
+};
+
 class LineDecoder {
  public:
-  LineDecoder();
+  explicit LineDecoder(DecoderOptions options = {});
   // The returned Event's strings point into this decoder; valid until the next call.
   core::Expected<Event, Reject> decode(std::string_view line);
 
  private:
   core::Expected<Event, Reject> decode_whole_line(std::string_view line);
 
+  DecoderOptions m_options;
   simdjson::ondemand::parser m_parser;
   std::vector<char> m_padded;  // the line plus SIMDJSON_PADDING bytes
 };

@@ -19,7 +19,9 @@ enum class RejectCode : std::uint8_t {
   InvalidTimestamp,  // malformed, zone-less or impossible RFC 3339 value
   OutOfRange,        // lat outside [-90, 90] or lng outside [-180, 180]
   UnknownEvent,      // an on/event pair SPEC §3 does not list
-  InvalidWindow,     // operating period with start > finish
+  InvalidWindow,     // operating period with start > finish, or longer than the maximum
+  NulInString,       // a string d2d keeps (data.id, organization_id) contains U+0000
+  LineTooLong,       // longer than the maximum line length: skipped, never held whole
 };
 
 const char* reject_code_name(RejectCode code);

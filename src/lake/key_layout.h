@@ -17,4 +17,9 @@ std::optional<std::string> lake_date_of_key(std::string_view key);
 // True when the key ends in ".gz": the object is gzip-compressed.
 bool is_gzip_key(std::string_view key);
 
+// Why `key` must never become a path below the lake root (SPEC §7), or nothing when it may:
+// an empty key or segment, a `.` or `..` segment, a leading '/', a backslash, NUL or another
+// control character. Object keys are untrusted: every key is checked here before it is used.
+std::optional<std::string> unsafe_key_reason(std::string_view key);
+
 }  // namespace d2d::lake

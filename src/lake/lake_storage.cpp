@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "core/error.h"
+#include "core/utf8.h"
+#include "lake/key_layout.h"
 #include "lake/local_source.h"
 
 namespace d2d::lake {
@@ -24,7 +26,7 @@ void copy_blocks(core::ByteReader& from, const std::function<void(std::string_vi
 }
 }  // namespace
 
-LocalLakeStorage::LocalLakeStorage(fs::path root) : m_root(std::move(root)) {}
+LocalLakeStorage::LocalLakeStorage(fs::path root) : m_root(root), m_folder(std::move(root)) {}
 
 std::map<std::string, StoredObject> LocalLakeStorage::list(const std::string& prefix) {
   std::map<std::string, StoredObject> objects;
@@ -34,7 +36,7 @@ std::map<std::string, StoredObject> LocalLakeStorage::list(const std::string& pr
   for (fs::recursive_directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     const std::string key = it->path().lexically_relative(m_root).generic_string();
-    if (key.find(".tmp-d2d-") != std::string::npos) continue;  // another run's write in progress
+    if (key.find(kTemporaryMark) != std::string::npos) continue;  // another run's write in progress
     objects.emplace(key, StoredObject{static_cast<std::uint64_t>(it->file_size(ec)), ""});
   }
   if (ec) throw Error(ErrorKind::Input, fmt::format("cannot list {}: {}", folder.string(), ec.message()));
@@ -42,9 +44,9 @@ std::map<std::string, StoredObject> LocalLakeStorage::list(const std::string& pr
 }
 
 std::optional<std::string> LocalLakeStorage::read(const std::string& key) {
-  std::error_code ec;
-  if (!fs::exists(m_root / key, ec)) return std::nullopt;
-  return read_file(m_root / key);
+  auto file = m_folder.open(key);
+  if (!file) return std::nullopt;
+  return core::read_all(*file);
 }
 
 std::optional<OpenedObject> LakeStorage::open(const std::string& key) {
@@ -55,14 +57,15 @@ std::optional<OpenedObject> LakeStorage::open(const std::string& key) {
 }
 
 std::optional<OpenedObject> LocalLakeStorage::open(const std::string& key) {
-  auto file = FileByteReader::open(m_root / key);
+  auto file = m_folder.open(key);
   if (!file) return std::nullopt;
   const std::uint64_t size = file->size();
   return OpenedObject{size, std::move(file)};
 }
 
 void LocalLakeStorage::write(const std::string& key, std::string_view bytes) {
-  write_file_atomically(m_root / key, bytes);
+  core::StringByteReader reader{std::string(bytes)};
+  m_folder.write_atomically(key, reader);
 }
 
 void LakeStorage::write_from(const std::string& key, core::ByteReader& bytes) {
@@ -70,11 +73,13 @@ void LakeStorage::write_from(const std::string& key, core::ByteReader& bytes) {
 }
 
 void LocalLakeStorage::write_from(const std::string& key, core::ByteReader& bytes) {
-  write_file_atomically(m_root / key, [&](std::ostream& out) {
-    copy_blocks(bytes, [&out](std::string_view block) {
-      out.write(block.data(), static_cast<std::streamsize>(block.size()));
-    });
-  });
+  m_folder.write_atomically(key, bytes);
+}
+
+std::uint64_t LocalLakeStorage::remove_stale_temporaries(const std::string& prefix) {
+  std::string folder = prefix;
+  while (folder.ends_with('/')) folder.pop_back();
+  return m_folder.remove_stale_temporaries(folder);
 }
 
 S3LakeStorage::S3LakeStorage(const std::string& uri, const s3::ClientOptions& options) {
@@ -101,11 +106,22 @@ std::optional<OpenedObject> S3LakeStorage::open(const std::string& key) {
   return OpenedObject{size, std::make_unique<s3::SpoolFileReader>(std::move(spool))};
 }
 
+namespace {
+// The S3 lake takes the same keys a local one would: a key that could climb out of the lake's
+// prefix (a server or a later sync may normalise "..") is refused here too.
+void check_lake_key(const std::string& key) {
+  if (auto reason = unsafe_key_reason(key))
+    throw Error(ErrorKind::Input, fmt::format("refusing lake key {:?}: {}", core::utf8_lossy(key), *reason));
+}
+}  // namespace
+
 void S3LakeStorage::write(const std::string& key, std::string_view bytes) {
+  check_lake_key(key);
   m_client->put(m_prefix + key, bytes);  // S3 replaces an object atomically
 }
 
 void S3LakeStorage::write_from(const std::string& key, core::ByteReader& bytes) {
+  check_lake_key(key);
   s3::SpoolFile spool;
   copy_blocks(bytes, [&spool](std::string_view block) { spool.append(block); });
   m_client->put_from(m_prefix + key, spool);
@@ -117,12 +133,7 @@ std::unique_ptr<LakeStorage> open_lake(const std::string& uri, const s3::ClientO
   if (!path)
     throw Error(ErrorKind::Usage,
                 fmt::format("unsupported lake URI scheme: {}", uri.substr(0, uri.find("://") + 3)));
-  std::error_code ec;
-  fs::create_directories(*path, ec);
-  if (ec)
-    throw Error(ErrorKind::Input,
-                fmt::format("cannot create lake folder {}: {}", path->string(), ec.message()));
-  return std::make_unique<LocalLakeStorage>(*path);
+  return std::make_unique<LocalLakeStorage>(*path);  // creates the folder
 }
 
 }  // namespace d2d::lake

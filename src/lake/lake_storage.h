@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/byte_reader.h"
+#include "lake/rooted_folder.h"
 #include "s3/client.h"
 #include "s3/client_options.h"
 
@@ -45,8 +46,12 @@ class LakeStorage {
   virtual void write_from(const std::string& key, core::ByteReader& bytes);
   virtual unsigned parallelism() const { return 1; }
   virtual std::string describe() const = 0;
+  // Removes what killed writers left below `prefix` (a local lake's temporary files); returns how
+  // many. A store that writes atomically by itself (S3) has nothing to remove.
+  virtual std::uint64_t remove_stale_temporaries(const std::string& /*prefix*/) { return 0; }
 };
 
+// Every read and write goes through a RootedFolder: no key and no link can lead outside the root.
 class LocalLakeStorage final : public LakeStorage {
  public:
   explicit LocalLakeStorage(std::filesystem::path root);
@@ -56,9 +61,11 @@ class LocalLakeStorage final : public LakeStorage {
   void write(const std::string& key, std::string_view bytes) override;
   void write_from(const std::string& key, core::ByteReader& bytes) override;
   std::string describe() const override { return m_root.string(); }
+  std::uint64_t remove_stale_temporaries(const std::string& prefix) override;
 
  private:
   std::filesystem::path m_root;
+  RootedFolder m_folder;
 };
 
 class S3LakeStorage final : public LakeStorage {

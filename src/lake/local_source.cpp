@@ -13,6 +13,7 @@
 
 #include "core/checksum.h"
 #include "core/error.h"
+#include "core/utf8.h"
 #include "lake/key_layout.h"
 #include "lake/s3_source.h"
 
@@ -65,36 +66,81 @@ LocalSource::LocalSource(fs::path root) : m_root(std::move(root)) {}
 
 std::string LocalSource::describe() const { return m_root.string(); }
 
-std::vector<ObjectInfo> LocalSource::list_lake_date(const std::string& lake_date) {
+Listing LocalSource::list_lake_date(const std::string& lake_date) {
   std::error_code ec;
   if (!fs::is_directory(m_root, ec)) {
     throw Error(ErrorKind::Input,
                 fmt::format("source folder {} does not exist or is not a folder", m_root.string()));
   }
-  std::vector<ObjectInfo> objects;
-  fs::recursive_directory_iterator it(m_root, fs::directory_options::none, ec);
+  const fs::path real_root = fs::canonical(m_root, ec);
   if (ec)
     throw Error(ErrorKind::Input,
-                fmt::format("cannot list source folder {}: {}", m_root.string(), ec.message()));
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec)
-      throw Error(ErrorKind::Input,
-                  fmt::format("cannot list source folder {}: {}", m_root.string(), ec.message()));
-    const fs::path relative = it->path().lexically_relative(m_root);
-    if (it->is_directory()) {
-      if (prune(relative, lake_date)) it.disable_recursion_pending();
-      continue;
+                fmt::format("cannot resolve source folder {}: {}", m_root.string(), ec.message()));
+  auto cannot_list = [](const fs::path& folder, const std::error_code& error) {
+    return Error(ErrorKind::Input,
+                 fmt::format("cannot list source folder {}: {} (a listing that fails part of "
+                             "the way fails the run rather than load part of the date)",
+                             core::utf8_lossy(folder.string()), error.message()));
+  };
+  Listing listing;
+  // One folder at a time, so that an error names the folder and always fails: the recursive
+  // iterator's increment(ec) ends the walk on an unreadable folder before the loop sees `ec`.
+  std::vector<fs::path> folders{m_root};
+  while (!folders.empty()) {
+    const fs::path folder = std::move(folders.back());
+    folders.pop_back();
+    fs::directory_iterator it(folder, ec);
+    if (ec) throw cannot_list(folder, ec);
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+      if (ec) throw cannot_list(folder, ec);
+      const fs::path& path = it->path();
+      const fs::path relative = path.lexically_relative(m_root);
+      const fs::file_status link = it->symlink_status(ec);
+      if (ec) throw cannot_list(path, ec);
+      if (fs::is_directory(link)) {
+        if (!prune(relative, lake_date)) folders.push_back(path);
+        continue;
+      }
+      const std::string key = relative.generic_string();
+      const std::string name = path.filename().string();
+      if (name.starts_with('.') || lake_date_of_key(key) != lake_date) continue;
+      std::uint64_t size = 0;
+      if (fs::is_symlink(link)) {
+        const fs::file_status target = fs::status(path, ec);
+        if (ec == std::errc::too_many_symbolic_link_levels) {
+          throw Error(ErrorKind::Input,
+                      fmt::format("source file {} is a symbolic link loop", core::utf8_lossy(path.string())));
+        }
+        if (ec || !fs::is_regular_file(target)) {
+          listing.refused.push_back({key, ec ? "a symbolic link to nothing (" + ec.message() + ")"
+                                             : "a symbolic link to something that is not a file"});
+          ec.clear();
+          continue;
+        }
+        const fs::path real = fs::canonical(path, ec);
+        if (ec || real.lexically_relative(real_root).empty() ||
+            *real.lexically_relative(real_root).begin() == "..") {
+          listing.refused.push_back({key, "a symbolic link that leaves the source folder"});
+          ec.clear();
+          continue;
+        }
+        size = static_cast<std::uint64_t>(fs::file_size(real, ec));
+      } else if (fs::is_regular_file(link)) {
+        size = static_cast<std::uint64_t>(it->file_size(ec));
+      } else {
+        continue;  // sockets, pipes, devices: not objects
+      }
+      if (ec) throw cannot_list(path, ec);
+      if (auto reason = unsafe_key_reason(key)) {  // a backslash or control character in a file name
+        listing.refused.push_back({key, std::move(*reason)});
+        continue;
+      }
+      listing.objects.push_back(ObjectInfo{key, size, ""});
     }
-    if (!it->is_regular_file()) continue;
-    const std::string key = relative.generic_string();
-    const std::string name = it->path().filename().string();
-    if (name.starts_with('.')) continue;
-    if (lake_date_of_key(key) != lake_date) continue;
-    objects.push_back(ObjectInfo{key, static_cast<std::uint64_t>(it->file_size()), ""});
   }
-  std::sort(objects.begin(), objects.end(),
+  std::sort(listing.objects.begin(), listing.objects.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
-  return objects;
+  return listing;
 }
 
 std::unique_ptr<FileByteReader> FileByteReader::open(const fs::path& path) {
@@ -103,6 +149,10 @@ std::unique_ptr<FileByteReader> FileByteReader::open(const fs::path& path) {
     if (errno == ENOENT) return nullptr;
     throw Error(ErrorKind::Input, io_error("cannot open", path));
   }
+  return adopt(fd, path);
+}
+
+std::unique_ptr<FileByteReader> FileByteReader::adopt(int fd, const fs::path& path) {
   struct stat status {};
   if (::fstat(fd, &status) != 0) {
     const std::string message = io_error("cannot stat", path);
@@ -152,33 +202,6 @@ std::string md5_of_file(const fs::path& path) {
   char block[1 << 16];
   while (const std::size_t got = file->read(block, sizeof block)) md5.update(std::string_view(block, got));
   return md5.hex_digest();
-}
-
-void write_file_atomically(const fs::path& path, std::string_view bytes) {
-  write_file_atomically(
-      path, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
-}
-
-void write_file_atomically(const fs::path& path, const std::function<void(std::ostream&)>& write) {
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  if (ec)
-    throw Error(ErrorKind::Input,
-                fmt::format("cannot create folder {}: {}", path.parent_path().string(), ec.message()));
-  // Unique per process and call: two runs of one date may extract at the same time.
-  static std::atomic<unsigned> counter{0};
-  const fs::path temp = fmt::format("{}.tmp-d2d-{}-{}", path.string(), ::getpid(), counter++);
-  try {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    write(out);
-    out.flush();
-    if (!out) throw Error(ErrorKind::Input, fmt::format("cannot write {} (disk full?)", temp.string()));
-  } catch (...) {
-    fs::remove(temp, ec);  // the old file stays in force; nothing half-written is left behind
-    throw;
-  }
-  fs::rename(temp, path, ec);
-  if (ec) throw Error(ErrorKind::Input, fmt::format("cannot rename {}: {}", temp.string(), ec.message()));
 }
 
 std::string LocalSource::read(const ObjectInfo& object) {

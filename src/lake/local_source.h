@@ -12,7 +12,9 @@ namespace d2d::lake {
 class LocalSource final : public Source {
  public:
   explicit LocalSource(std::filesystem::path root);
-  std::vector<ObjectInfo> list_lake_date(const std::string& lake_date) override;
+  // Walks the folder (not following folder links); a folder it cannot read fails the listing.
+  // A file link is followed only when it stays inside the folder; one that leaves it is refused.
+  Listing list_lake_date(const std::string& lake_date) override;
   std::string read(const ObjectInfo& object) override;
   // Streams the file; throws at its end when it did not have the listed size.
   std::unique_ptr<core::ByteReader> open(const ObjectInfo& object) override;
@@ -28,6 +30,8 @@ class FileByteReader final : public core::ByteReader {
  public:
   // Nothing when the file does not exist. Throws core::Error(Input) when it cannot be opened.
   static std::unique_ptr<FileByteReader> open(const std::filesystem::path& path);
+  // Takes over an open descriptor (`path` names it in errors). Throws core::Error(Input).
+  static std::unique_ptr<FileByteReader> adopt(int fd, const std::filesystem::path& path);
   ~FileByteReader() override;
   FileByteReader(const FileByteReader&) = delete;
   FileByteReader& operator=(const FileByteReader&) = delete;
@@ -45,10 +49,5 @@ class FileByteReader final : public core::ByteReader {
 std::string read_file(const std::filesystem::path& path);
 // MD5 (hex) of a local file's bytes.
 std::string md5_of_file(const std::filesystem::path& path);
-// Writes `bytes` to `path` atomically (temp file + rename), creating parent folders.
-void write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
-// The same, with the bytes written by `write` (which streams them, e.g. from another file).
-void write_file_atomically(const std::filesystem::path& path,
-                           const std::function<void(std::ostream&)>& write);
 
 }  // namespace d2d::lake

@@ -13,6 +13,7 @@
 #include "core/checksum.h"
 #include "core/error.h"
 #include "lake/gzip.h"
+#include "lake/key_layout.h"
 
 namespace d2d::lake {
 namespace fs = std::filesystem;
@@ -106,7 +107,8 @@ void RawZone::write_rejected(std::FILE* jsonl) const {
   m_storage->write_from(rejected_key(), spool);
 }
 
-std::string RawZone::rejected_key() const { return "rejected/lake_date=" + m_lake_date + "/rejected.jsonl"; }
+std::string RawZone::rejected_folder() const { return "rejected/lake_date=" + m_lake_date + "/"; }
+std::string RawZone::rejected_key() const { return rejected_folder() + "rejected.jsonl"; }
 
 std::vector<ManifestEntry> RawZone::manifest() const {
   std::vector<ManifestEntry> entries;
@@ -129,20 +131,25 @@ std::vector<ManifestEntry> RawZone::manifest() const {
 }
 
 ExtractStats RawZone::extract(Source& source) {
-  const auto objects = source.list_lake_date(m_lake_date);
+  ExtractStats stats;
+  stats.stale_temporaries =
+      m_storage->remove_stale_temporaries(m_folder) + m_storage->remove_stale_temporaries(rejected_folder());
+  Listing listing = source.list_lake_date(m_lake_date);
+  const std::vector<ObjectInfo>& objects = listing.objects;
+  stats.refused = std::move(listing.refused);
   std::map<std::string, ManifestEntry> previous;
   for (auto& entry : manifest()) previous.emplace(entry.key, entry);
   const auto stored = m_storage->list(m_folder);  // one listing instead of a probe per object
 
-  ExtractStats stats;
   // Present: the lake holds the key with the same size, and its checksum (the store's own, or
   // the one the last manifest recorded for it) equals the source's.
   std::vector<std::string> held_md5s(objects.size());
   for (std::size_t i = 0; i < objects.size(); ++i) {
     const ObjectInfo& object = objects[i];
-    if (object.key.find_first_of("\t\n") != std::string::npos) {
-      throw Error(ErrorKind::Input,
-                  fmt::format("object key with a tab or newline is not supported: {:?}", object.key));
+    // Sources refuse unsafe keys themselves; this is the last gate before a key becomes a lake
+    // path and a manifest line (whose tabs and newlines it would break).
+    if (auto reason = unsafe_key_reason(object.key)) {
+      throw Error(ErrorKind::Internal, fmt::format("the source listed an unsafe key: {}", *reason));
     }
     ++stats.objects;
     stats.bytes += object.size;

@@ -26,10 +26,12 @@ struct ManifestEntry {
 
 struct ExtractStats {
   std::uint64_t objects = 0;
-  std::uint64_t copied = 0;   // new or changed objects copied into the raw zone
-  std::uint64_t skipped = 0;  // already present with the same size and checksum
-  std::uint64_t bytes = 0;    // bytes of all the date's objects
-  std::string manifest_md5;   // MD5 of the manifest written: equal iff the raw zone is the same
+  std::uint64_t copied = 0;             // new or changed objects copied into the raw zone
+  std::uint64_t skipped = 0;            // already present with the same size and checksum
+  std::uint64_t bytes = 0;              // bytes of all the date's objects
+  std::string manifest_md5;             // MD5 of the manifest written: equal iff the raw zone is the same
+  std::vector<RefusedObject> refused;   // skipped for safety (SPEC §7); not in the manifest
+  std::uint64_t stale_temporaries = 0;  // files a killed run left in the date's zones, removed
 };
 
 class RawZone {
@@ -38,7 +40,9 @@ class RawZone {
   RawZone(const std::filesystem::path& lake_root, std::string lake_date);  // a local lake
 
   // Copies the date's objects from `source` (unchanged ones are not copied again), as many at
-  // once as the source or the lake can take, and rewrites the manifest. Throws core::Error.
+  // once as the source or the lake can take, and rewrites the manifest. Objects the source
+  // refused (unsafe keys, links out of it) are left out and listed in the stats. First removes
+  // the temporary files a killed run of this date left in its zones. Throws core::Error.
   ExtractStats extract(Source& source);
 
   // The manifest of the last extract (empty if none).
@@ -55,6 +59,7 @@ class RawZone {
   const LakeStorage& storage() const { return *m_storage; }
 
  private:
+  std::string rejected_folder() const;
   std::string rejected_key() const;
 
   std::unique_ptr<LakeStorage> m_storage;

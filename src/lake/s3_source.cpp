@@ -86,23 +86,31 @@ void S3Source::find_date_prefixes(const std::string& folder, const std::string& 
   for (const std::string& sub : folders) find_date_prefixes(sub, lake_date, depth + 1, prefixes);
 }
 
-std::vector<ObjectInfo> S3Source::list_lake_date(const std::string& lake_date) {
+Listing S3Source::list_lake_date(const std::string& lake_date) {
   std::vector<std::string> prefixes;
   find_date_prefixes(m_prefix, lake_date, 0, prefixes);
-  std::vector<ObjectInfo> objects;
+  Listing listing;
+  std::vector<ObjectInfo>& objects = listing.objects;
   std::set<std::string> seen;
   for (const std::string& prefix : prefixes) {
     for (s3::ObjectEntry& entry : m_client->list_all(prefix)) {
       const std::string name = file_name(entry.key);
       if (name.starts_with('.') || entry.key.ends_with('/')) continue;
       if (lake_date_of_key(entry.key) != lake_date || !seen.insert(entry.key).second) continue;
-      objects.push_back(ObjectInfo{entry.key.substr(m_prefix.size()), entry.size,
-                                   s3::is_md5_etag(entry.etag) ? entry.etag : std::string()});
+      std::string key = entry.key.substr(m_prefix.size());
+      // Keys are untrusted: one that could leave the lake as a path is refused here, before
+      // anything uses it (the listing's XML can carry "..", "/x", "\\" and control characters).
+      if (auto reason = unsafe_key_reason(key)) {
+        listing.refused.push_back({std::move(key), std::move(*reason)});
+        continue;
+      }
+      objects.push_back(
+          ObjectInfo{std::move(key), entry.size, s3::is_md5_etag(entry.etag) ? entry.etag : std::string()});
     }
   }
   std::sort(objects.begin(), objects.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
-  return objects;
+  return listing;
 }
 
 s3::ObjectEntry S3Source::listed(const ObjectInfo& object) const {

@@ -20,11 +20,24 @@ struct ObjectInfo {
   std::string md5;  // hex, when the listing already tells it (an S3 single-part ETag); else ""
 };
 
+// An object of the date that is not loaded, for safety (SPEC §7): its key could leave the lake,
+// or it is a symbolic link out of the source folder. The run skips it, counts it and says why.
+struct RefusedObject {
+  std::string key;  // as listed: untrusted bytes, to be encoded for whatever sink shows them
+  std::string reason;
+};
+
+struct Listing {
+  std::vector<ObjectInfo> objects;  // sorted by key
+  std::vector<RefusedObject> refused;
+};
+
 class Source {
  public:
   virtual ~Source() = default;
-  // Every object whose file name carries `lake_date`, sorted by key. Throws core::Error.
-  virtual std::vector<ObjectInfo> list_lake_date(const std::string& lake_date) = 0;
+  // Every object whose file name carries `lake_date`. A listing that fails part of the way throws
+  // core::Error naming what could not be listed: a date is never silently smaller.
+  virtual Listing list_lake_date(const std::string& lake_date) = 0;
   // The object's bytes, checked against the listed size (and MD5 when known): a truncated
   // object is never returned. Safe to call from several threads at once. Throws core::Error.
   virtual std::string read(const ObjectInfo& object) = 0;

@@ -1,8 +1,12 @@
 #include "pipeline/object_decoder.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 
+#include "core/error.h"
+#include "core/utf8.h"
 #include "events/line_splitter.h"
 #include "events/reject.h"
 #include "pipeline/rejected_zone.h"
@@ -32,6 +36,8 @@ ObjectDecoder::ObjectDecoder(const lake::RawZone& raw_zone, const std::vector<la
   m_limits.chunk_lines = std::max<std::size_t>(m_limits.chunk_lines, 1);
   m_limits.chunks_ahead = std::max<std::size_t>(m_limits.chunks_ahead, 1);
   m_limits.objects_ahead = std::max<std::size_t>(m_limits.objects_ahead, 1);
+  m_source_names.reserve(manifest.size());
+  for (const lake::ManifestEntry& entry : manifest) m_source_names.push_back(core::utf8_lossy(entry.key));
   const unsigned count =
       std::clamp<unsigned>(threads, 1, static_cast<unsigned>(std::max<std::size_t>(manifest.size(), 1)));
   for (unsigned i = 0; i < count; ++i) m_workers.emplace_back([this] { work(); });
@@ -47,7 +53,7 @@ ObjectDecoder::~ObjectDecoder() {
 }
 
 void ObjectDecoder::work() {
-  events::LineDecoder decoder;  // one parser per thread, reused for every line
+  events::LineDecoder decoder(m_limits.decoder);  // one parser per thread, reused for every line
   for (;;) {
     std::size_t index = 0;
     {
@@ -126,30 +132,57 @@ bool ObjectDecoder::next(DecodedChunk& out) {
 
 void ObjectDecoder::decode(std::size_t index, events::LineDecoder& decoder) {
   const lake::ManifestEntry& entry = m_manifest[index];
+  std::uint64_t line_number = 0;
+  try {
+    decode_lines(index, decoder, line_number);
+  } catch (const Stopped&) {
+    throw;
+  } catch (const core::Error& error) {
+    // Which object, and where in it: a corrupt gzip stream or a lost disk is found at a line.
+    throw core::Error(error.kind(), where(entry, line_number) + error.what(), error.transient());
+  } catch (const std::exception& error) {
+    throw core::Error(core::ErrorKind::Internal, where(entry, line_number) + error.what());
+  }
+}
+
+std::string ObjectDecoder::where(const lake::ManifestEntry& entry, std::uint64_t line_number) {
+  const std::string key = core::utf8_lossy(entry.key);
+  return line_number == 0 ? fmt::format("raw object {}: ", key)
+                          : fmt::format("raw object {}, after line {}: ", key, line_number);
+}
+
+void ObjectDecoder::decode_lines(std::size_t index, events::LineDecoder& decoder,
+                                 std::uint64_t& line_number) {
+  const lake::ManifestEntry& entry = m_manifest[index];
   auto fresh_chunk = [&] {
     DecodedChunk chunk;
     chunk.entry = &entry;
+    chunk.source = m_source_names[index];
     chunk.events.reserve(m_limits.chunk_lines);
     return chunk;
   };
   DecodedChunk chunk = fresh_chunk();
   const auto bytes = m_raw_zone.open_events(entry);
-  events::StreamingLineSplitter lines(*bytes);
+  events::StreamingLineSplitter lines(*bytes, std::size_t{1} << 20, m_limits.max_line_bytes);
   std::string_view line;
-  std::uint64_t line_number = 0;
   while (lines.next(line, line_number)) {
     if (chunk.lines == m_limits.chunk_lines) {
       hand_over(index, std::move(chunk));
       chunk = fresh_chunk();
     }
     ++chunk.lines;
-    auto decoded = decoder.decode(line);
+    auto decoded = lines.too_long()
+                       ? core::Expected<events::Event, events::Reject>(core::Unexpected<events::Reject>(
+                             events::Reject{events::RejectCode::LineTooLong,
+                                            fmt::format("the line has {} bytes, more than the maximum of {}",
+                                                        lines.length(), m_limits.max_line_bytes)}))
+                       : decoder.decode(line);
     if (!decoded) {
       const events::Reject& reject = decoded.error();
       RejectedLine rejected{line_number, std::string(events::reject_code_name(reject.code)), reject.reason(),
-                            std::string(cap_raw(line)), line.size()};
-      append_rejected_json(chunk.rejected_jsonl, m_lake_date, entry.key, line_number, rejected.reason_code,
-                           rejected.reason, rejected.raw, rejected.raw_length);
+                            std::string(cap_raw(line)), lines.length()};
+      append_rejected_json(chunk.rejected_jsonl, m_lake_date, m_source_names[index], line_number,
+                           rejected.reason_code, rejected.reason, rejected.raw, rejected.raw_length);
       chunk.rejected.push_back(std::move(rejected));
       continue;
     }

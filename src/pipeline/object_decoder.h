@@ -21,6 +21,7 @@
 
 #include "events/decoder.h"
 #include "events/event.h"
+#include "events/line_splitter.h"
 #include "lake/raw_zone.h"
 
 namespace d2d::pipeline {
@@ -37,6 +38,7 @@ struct RejectedLine {
 // Consecutive lines of one object, decoded.
 struct DecodedChunk {
   const lake::ManifestEntry* entry = nullptr;
+  std::string_view source;            // the entry's key as valid UTF-8 (non-UTF-8 bytes become U+FFFD)
   std::vector<events::Event> events;  // valid events in line order; their strings are kept by keep()
   std::vector<RejectedLine> rejected;
   std::string rejected_jsonl;   // the rejected zone's lines for these lines
@@ -58,6 +60,8 @@ struct DecodeLimits {
   std::size_t chunk_lines = 4096;  // ~0.35 MiB of events a chunk
   std::size_t chunks_ahead = 4;
   std::size_t objects_ahead = 4;
+  std::uint64_t max_line_bytes = events::kDefaultMaxLineBytes;  // longer lines: line_too_long
+  events::DecoderOptions decoder;                               // what a valid event may be
 };
 
 class ObjectDecoder {
@@ -70,7 +74,7 @@ class ObjectDecoder {
 
   // The next chunk in manifest and line order; false when all are done. Rethrows a worker's
   // failure (a missing or corrupt raw object) on the consumer's thread, after the chunks of that
-  // object decoded before it.
+  // object decoded before it. The failure's message names the object and the last line read.
   bool next(DecodedChunk& out);
 
  private:
@@ -82,7 +86,9 @@ class ObjectDecoder {
   };
 
   void work();
-  void decode(std::size_t index, events::LineDecoder& decoder);
+  void decode(std::size_t index, events::LineDecoder& decoder);  // names the object in its failures
+  void decode_lines(std::size_t index, events::LineDecoder& decoder, std::uint64_t& line_number);
+  static std::string where(const lake::ManifestEntry& entry, std::uint64_t line_number);
   void hand_over(std::size_t index, DecodedChunk&& chunk);  // waits for room
   bool may_hand_over(std::size_t index) const;              // with m_mutex held
 
@@ -90,6 +96,7 @@ class ObjectDecoder {
   const std::vector<lake::ManifestEntry>& m_manifest;
   std::string m_lake_date;
   DecodeLimits m_limits;
+  std::vector<std::string> m_source_names;  // each object's key as text any sink can store
 
   std::mutex m_mutex;
   std::condition_variable m_changed;

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "core/utf8.h"
 #include "core/version.h"
 #include "lake/raw_zone.h"
 #include "pipeline/lake_date_reducer.h"
@@ -42,6 +43,14 @@ auto with_retries(int attempts, const std::string& lake_date, Step&& step) -> de
   }
 }
 
+// What etl_run.error keeps of a failure: valid UTF-8 without NUL, of bounded length. Errors quote
+// untrusted bytes (keys, server messages), and recording a failure must never fail itself:
+// PostgreSQL refused such a text and left the run at `running`.
+std::string ledger_text(std::string_view message) {
+  constexpr std::size_t kMaxBytes = 8192;
+  return core::utf8_lossy(core::utf8_prefix(message, kMaxBytes));
+}
+
 // Decoding threads: all cores but the loading one, at least one.
 unsigned decode_threads() { return std::max(2U, std::thread::hardware_concurrency()) - 1; }
 
@@ -52,7 +61,7 @@ void load_chunk(const DecodedChunk& chunk, LakeDateReducer& reducer, warehouse::
   figures.events_rejected += chunk.rejected.size();
   for (const RejectedLine& line : chunk.rejected) {
     load.add_rejected(
-        {chunk.entry->key, line.line_number, line.reason_code, line.reason, line.raw, line.raw_length});
+        {chunk.source, line.line_number, line.reason_code, line.reason, line.raw, line.raw_length});
   }
   rejected_jsonl.append(chunk.rejected_jsonl);
   for (const events::Event& event : chunk.events) {
@@ -76,7 +85,10 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   RejectedSpool rejected_jsonl;
   // Objects are decoded on every core but one while this thread loads them, in manifest order.
   const std::vector<lake::ManifestEntry> manifest = raw_zone.manifest();
-  ObjectDecoder decoder(raw_zone, manifest, options.lake_date, decode_threads());
+  DecodeLimits limits;
+  limits.max_line_bytes = options.max_line_bytes;
+  limits.decoder.max_period_us = options.max_period_days * core::kMicrosPerDay;
+  ObjectDecoder decoder(raw_zone, manifest, options.lake_date, decode_threads(), limits);
   std::uint64_t objects_done = 0;
   for (DecodedChunk chunk; decoder.next(chunk);) {
     load_chunk(chunk, reducer, *load, rejected_jsonl, figures);
@@ -137,7 +149,16 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
     figures.extract_ms = elapsed_ms(started);
     figures.objects = extracted.objects;
     figures.objects_copied = extracted.copied;
+    figures.objects_refused = extracted.refused.size();
     figures.bytes = extracted.bytes;
+    for (const lake::RefusedObject& refused : extracted.refused) {
+      spdlog::warn("{}: skipping source object {:?}: {}", options.lake_date, core::utf8_lossy(refused.key),
+                   refused.reason);
+    }
+    if (extracted.stale_temporaries > 0) {
+      spdlog::info("{}: removed {} temporary file(s) an interrupted run left in the lake", options.lake_date,
+                   extracted.stale_temporaries);
+    }
     spdlog::info("extract {}: {} objects from {} ({} copied, {} unchanged), {:.1f} MB in {} ms",
                  options.lake_date, extracted.objects, source->describe(), extracted.copied,
                  extracted.skipped, static_cast<double>(extracted.bytes) / 1e6, figures.extract_ms);
@@ -169,7 +190,7 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
                  [&] { load_from_raw_zone(options, raw_zone, warehouse, outcome.run_id, figures); });
   } catch (const std::exception& error) {
     try {
-      warehouse.fail_run(outcome.run_id, error.what());
+      warehouse.fail_run(outcome.run_id, ledger_text(error.what()));
     } catch (const std::exception& ledger_error) {
       spdlog::warn("could not record the failed run in etl_run: {}", ledger_error.what());
     }
@@ -184,7 +205,7 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
         "lake date {}: {:.2f}% of lines rejected, above the threshold of {:.2f}% (everything was stored; "
         "see rejected_event)",
         options.lake_date, ratio * 100, options.max_reject_ratio * 100);
-    warehouse.fail_run(outcome.run_id, message);
+    warehouse.fail_run(outcome.run_id, ledger_text(message));
     throw Error(ErrorKind::Input, message);
   }
   return outcome;

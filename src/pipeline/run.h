@@ -29,6 +29,8 @@ struct RunOptions {
   int attempts = 3;                // transform+load tries when the warehouse fails transiently
   s3::ClientOptions s3;            // for s3:// sources and lakes
   bool force = false;              // load even when the raw zone is unchanged since the last run
+  std::uint64_t max_line_bytes = std::uint64_t{16} << 20;  // longer lines are rejected as line_too_long
+  std::int64_t max_period_days = 31;                       // longer operating periods: invalid_window
   // Called on the run's thread after each object is transformed; may be empty.
   std::function<void(const RunProgress&)> on_progress = {};
 };

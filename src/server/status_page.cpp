@@ -260,6 +260,13 @@ std::string render_status_page(const StatusPageData& data) {
         fmt::format("<section id=\"date-details\"><h2>Lake date {}</h2>", html_escape(data.selected_date));
     if (!of_date.empty()) {
       const auto* latest = of_date.front();
+      if (latest->objects_refused > 0) {
+        body += fmt::format(
+            "<p class=\"error refused\"><b>{} source object(s) refused</b>: their keys could not be used as "
+            "paths in the lake (<code>..</code> or <code>.</code> segments, a leading <code>/</code>, a "
+            "backslash or control characters) and were skipped; the run's log names them.</p>",
+            display_count(latest->objects_refused));
+      }
       if (latest->figures) {
         const auto& f = *latest->figures;
         body += fmt::format(

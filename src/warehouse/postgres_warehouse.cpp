@@ -372,14 +372,13 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
         sql("UPDATE {s}.etl_run SET status = 'succeeded', finished_at = now(), extract_ms = $2, transform_ms "
             "= $3, "
             "load_ms = $4, derive_ms = $5, objects = $6, objects_copied = $7, bytes = $8, events_read = $9, "
-            "events_rejected = $10, rows_loaded = $11, periods_derived = $12, raw_manifest_md5 = $13, error "
-            "= "
-            "NULL WHERE run_id = $1"),
+            "events_rejected = $10, rows_loaded = $11, periods_derived = $12, raw_manifest_md5 = $13, "
+            "objects_refused = $14, error = NULL WHERE run_id = $1"),
         {std::to_string(m_run_id), std::to_string(f.extract_ms), std::to_string(f.transform_ms),
          std::to_string(f.load_ms), std::to_string(f.derive_ms), std::to_string(f.objects),
          std::to_string(f.objects_copied), std::to_string(f.bytes), std::to_string(f.events_read),
          std::to_string(f.events_rejected), std::to_string(f.rows_loaded), std::to_string(f.periods_derived),
-         f.raw_manifest_md5});
+         f.raw_manifest_md5, std::to_string(f.objects_refused)});
     m_db.exec_script("COMMIT");
     m_open = false;
   }
@@ -860,10 +859,11 @@ class PostgresWarehouse final : public Warehouse {
   void finish_unchanged(std::int64_t run_id, const RunFigures& f) override {
     reconnect_if_needed();
     m_db->exec(sql("UPDATE {s}.etl_run SET status = 'succeeded', finished_at = now(), unchanged = true, "
-                   "extract_ms = $2, objects = $3, objects_copied = $4, bytes = $5, raw_manifest_md5 = $6 "
-                   "WHERE run_id = $1::bigint"),
+                   "extract_ms = $2, objects = $3, objects_copied = $4, bytes = $5, raw_manifest_md5 = $6, "
+                   "objects_refused = $7 WHERE run_id = $1::bigint"),
                {std::to_string(run_id), std::to_string(f.extract_ms), std::to_string(f.objects),
-                std::to_string(f.objects_copied), std::to_string(f.bytes), f.raw_manifest_md5});
+                std::to_string(f.objects_copied), std::to_string(f.bytes), f.raw_manifest_md5,
+                std::to_string(f.objects_refused)});
   }
 
   std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) override {
@@ -891,8 +891,9 @@ class PostgresWarehouse final : public Warehouse {
   std::vector<RunRecord> runs(const RunFilter& filter) override {
     reconnect_if_needed();
     std::string text = fmt::format(
-        "SELECT run_id, lake_date::text, status, started_at, finished_at, {}, code_version, error, unchanged "
-        "FROM "
+        "SELECT run_id, lake_date::text, status, started_at, finished_at, {}, code_version, error, "
+        "unchanged, "
+        "objects_refused FROM "
         "{{s}}.etl_run WHERE ($1::date IS NULL OR lake_date = $1::date)",
         detail::kLedgerFigureColumns);
     if (filter.latest_per_date)
@@ -913,6 +914,7 @@ class PostgresWarehouse final : public Warehouse {
       record.code_version = result.text(i, 16);
       if (!result.is_null(i, 17)) record.error = std::string(result.text(i, 17));
       record.unchanged = result.boolean(i, 18);
+      record.objects_refused = static_cast<std::uint64_t>(result.int64(i, 19));
       records.push_back(std::move(record));
     }
     return records;

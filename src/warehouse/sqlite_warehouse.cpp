@@ -40,7 +40,8 @@ std::string now_utc() {
 // The ledger's columns, in the order run_record() reads them.
 std::string select_runs() {
   return fmt::format(
-      "SELECT run_id, lake_date, status, started_at, finished_at, {}, code_version, error, unchanged",
+      "SELECT run_id, lake_date, status, started_at, finished_at, {}, code_version, error, unchanged, "
+      "objects_refused",
       detail::kLedgerFigureColumns);
 }
 
@@ -57,6 +58,7 @@ RunRecord run_record(Statement& row) {
   record.code_version = row.column_text(16);
   if (!row.column_is_null(17)) record.error = std::string(row.column_text(17));
   record.unchanged = row.column_int(18) != 0;
+  record.objects_refused = static_cast<std::uint64_t>(row.column_int(19));
   return record;
 }
 
@@ -177,8 +179,8 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
         m_db,
         "UPDATE etl_run SET status = 'succeeded', finished_at = ?2, extract_ms = ?3, transform_ms = ?4, "
         "load_ms = ?5, derive_ms = ?6, objects = ?7, objects_copied = ?8, bytes = ?9, events_read = ?10, "
-        "events_rejected = ?11, rows_loaded = ?12, periods_derived = ?13, raw_manifest_md5 = ?14, error = "
-        "NULL "
+        "events_rejected = ?11, rows_loaded = ?12, periods_derived = ?13, raw_manifest_md5 = ?14, "
+        "objects_refused = ?15, error = NULL "
         "WHERE run_id = ?1");
     update.bind(1, m_run_id).bind(2, std::string_view(now_utc()));
     update.bind(3, figures.extract_ms)
@@ -192,7 +194,9 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
     update.bind(11, static_cast<std::int64_t>(figures.events_rejected));
     update.bind(12, static_cast<std::int64_t>(figures.rows_loaded));
     update.bind(13, static_cast<std::int64_t>(figures.periods_derived));
-    update.bind(14, std::string_view(figures.raw_manifest_md5)).run();
+    update.bind(14, std::string_view(figures.raw_manifest_md5))
+        .bind(15, static_cast<std::int64_t>(figures.objects_refused))
+        .run();
     finalize_statements();
     m_db.exec("COMMIT");
     m_open = false;
@@ -753,12 +757,14 @@ class SqliteWarehouse final : public Warehouse {
     Statement update(
         m_db,
         "UPDATE etl_run SET status = 'succeeded', finished_at = ?2, unchanged = 1, extract_ms = ?3, "
-        "objects = ?4, objects_copied = ?5, bytes = ?6, raw_manifest_md5 = ?7 WHERE run_id = ?1");
+        "objects = ?4, objects_copied = ?5, bytes = ?6, raw_manifest_md5 = ?7, objects_refused = ?8 "
+        "WHERE run_id = ?1");
     update.bind(1, run_id).bind(2, std::string_view(now_utc())).bind(3, figures.extract_ms);
     update.bind(4, static_cast<std::int64_t>(figures.objects))
         .bind(5, static_cast<std::int64_t>(figures.objects_copied));
     update.bind(6, static_cast<std::int64_t>(figures.bytes))
         .bind(7, std::string_view(figures.raw_manifest_md5))
+        .bind(8, static_cast<std::int64_t>(figures.objects_refused))
         .run();
   }
 

@@ -69,6 +69,7 @@ struct BreakEventRow {
 struct RunFigures {
   std::int64_t extract_ms = 0, transform_ms = 0, load_ms = 0, derive_ms = 0;
   std::uint64_t objects = 0, objects_copied = 0, bytes = 0;
+  std::uint64_t objects_refused = 0;  // keys that could not be used as lake paths (SPEC §7): skipped
   std::uint64_t events_read = 0, events_rejected = 0, rows_loaded = 0, periods_derived = 0;
   std::string raw_manifest_md5;  // what the run read: the raw zone's manifest, hashed
 };
@@ -101,6 +102,7 @@ struct RunRecord {
   std::string code_version;
   std::optional<std::string> error;
   bool unchanged = false;  // succeeded with nothing to do: same raw zone, same code version
+  std::uint64_t objects_refused = 0;  // skipped: keys that could not be lake paths (SPEC §7)
 };
 
 struct RunFilter {

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "core/utf8.h"
+
 namespace d2d::events {
 namespace {
 
@@ -243,14 +245,105 @@ TEST(LineDecoder, RejectsWindowsThatEndBeforeTheyStart) {
       RejectCode::InvalidWindow);
 }
 
-TEST(LineDecoder, RejectsDeepNesting) {
+// SPEC §3: unknown fields are ignored whatever they hold. Before, a depth over 64, a number no
+// double or int64 holds, or 1e999 gave invalid_json.
+TEST(LineDecoder, UnknownFieldsNeverRejectALine) {
   LineDecoder decoder;
-  std::string deep = std::string(200, '[') + std::string(200, ']');
+  const std::string head =
+      R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","x":)";
+  const std::string deep = std::string(100'000, '[') + "1e999" + std::string(100'000, ']');
+  const std::string objects = [] {
+    std::string text;
+    for (int i = 0; i < 5000; ++i) text += R"({"k":)";
+    text += "null";
+    for (int i = 0; i < 5000; ++i) text += "}";
+    return text;
+  }();
+  for (const std::string& value : {std::string("1e999"), std::string("-1E-999"), std::string(400, '9'),
+                                   "-" + std::string(400, '9') + ".5e3", deep, objects,
+                                   std::string(R"({"a":[1e999,{"b":123456789012345678901234567890}]})")}) {
+    auto event = decoder.decode(head + value + R"(},"future":)" + value + "}");
+    EXPECT_TRUE(event.has_value()) << value.substr(0, 80) << ": " << event.error().reason();
+  }
+  // Still JSON, though: broken structure or number syntax in an unknown field is invalid_json.
+  for (const std::string& value :
+       {std::string("[1,]"), std::string("01"), std::string("1."), std::string("[[1]"),
+        std::string(R"({"a" 1})"), std::string(R"(["\x"])"), std::string("-")}) {
+    EXPECT_EQ(reject_code(decoder, head + "1}," + R"("future":)" + value + "}"), RejectCode::InvalidJson)
+        << value;
+  }
+}
+
+// SPEC §3: strings d2d keeps never hold NUL (PostgreSQL's COPY failed the whole date on one such line).
+TEST(LineDecoder, RejectsNulInKeptStrings) {
+  LineDecoder decoder;
+  EXPECT_EQ(
+      reject_code(
+          decoder,
+          R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"p-\u0000-x"}})"),
+      RejectCode::NulInString);
+  EXPECT_EQ(
+      reject_code(
+          decoder,
+          R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"},"organization_id":"o\u0000"})"),
+      RejectCode::NulInString);
+  // A NUL in a field d2d does not keep is just data.
+  EXPECT_TRUE(
+      decoder
+          .decode(
+              R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"},"note":"\u0000"})")
+          .has_value());
+  // An unknown event quoting a NUL: the reason is still text any sink can store.
+  auto result =
+      decoder.decode(R"({"event":"a\u0000b","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})");
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().reason().find('\0'), std::string::npos);
+}
+
+// SPEC §3: 1970-01-01 <= time < 2100-01-01; a period of years made every later run derive it all again.
+TEST(LineDecoder, RejectsImpossibleTimesAndOverlongPeriods) {
+  LineDecoder decoder;
+  auto update_at = [](const std::string& at) {
+    return R"({"event":"update","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v","location":{"lat":1,"lng":2,"at":")" +
+           at + R"("}}})";
+  };
+  EXPECT_EQ(reject_code(decoder, update_at("0001-01-01T00:00:00Z")), RejectCode::OutOfRange);
+  EXPECT_EQ(reject_code(decoder, update_at("9999-12-31T23:59:59Z")), RejectCode::OutOfRange);
+  EXPECT_EQ(reject_code(decoder, update_at("1969-12-31T23:59:59.999999Z")), RejectCode::OutOfRange);
+  EXPECT_EQ(reject_code(decoder, update_at("2100-01-01T00:00:00Z")), RejectCode::OutOfRange);
+  EXPECT_EQ(reject_code(decoder, update_at("1970-01-01T00:30:00+01:00")), RejectCode::OutOfRange);
+  EXPECT_TRUE(decoder.decode(update_at("1970-01-01T00:00:00Z")).has_value());
+  EXPECT_TRUE(decoder.decode(update_at("2099-12-31T23:59:59.999999Z")).has_value());
   EXPECT_EQ(
       reject_code(decoder,
-                  R"({"event":"register","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"},"x":)" +
-                      deep + "}"),
-      RejectCode::InvalidJson);
+                  R"({"event":"register","on":"vehicle","at":"0001-01-01T00:00:00Z","data":{"id":"v"}})"),
+      RejectCode::OutOfRange);
+
+  auto period = [](const std::string& start, const std::string& finish) {
+    return R"({"event":"create","on":"operating_period","at":"2019-06-01T00:00:00Z","data":{"id":"p","start":")" +
+           start + R"(","finish":")" + finish + R"("}})";
+  };
+  EXPECT_EQ(reject_code(decoder, period("1970-01-01T00:00:00Z", "2099-12-31T00:00:00Z")),
+            RejectCode::InvalidWindow);
+  EXPECT_EQ(reject_code(decoder, period("2019-06-01T00:00:00Z", "2019-07-02T00:00:01Z")),
+            RejectCode::InvalidWindow);
+  EXPECT_TRUE(decoder.decode(period("2019-06-01T00:00:00Z", "2019-07-02T00:00:00Z")).has_value());  // 31 days
+  LineDecoder one_day({.max_period_us = core::kMicrosPerDay});
+  EXPECT_EQ(reject_code(one_day, period("2019-06-01T00:00:00Z", "2019-06-02T00:00:01Z")),
+            RejectCode::InvalidWindow);
+}
+
+// Reasons quote input cut to a length: the cut falls between characters (it was at byte 64).
+TEST(LineDecoder, ReasonsAreValidUtf8WhereverTheCutFalls) {
+  LineDecoder decoder;
+  for (int pad = 0; pad < 4; ++pad) {
+    std::string euros;
+    for (int i = 0; i < 40; ++i) euros += "\u20ac";
+    auto result = decoder.decode(R"({"event":")" + std::string(static_cast<std::size_t>(pad), 'x') + euros +
+                                 R"(","on":"vehicle","at":"2019-06-01T00:00:00Z","data":{"id":"v"}})");
+    ASSERT_FALSE(result.has_value());
+    EXPECT_TRUE(core::is_valid_utf8(result.error().reason())) << pad;
+  }
 }
 
 TEST(LineDecoder, ReasonsAreReadable) {

@@ -40,7 +40,7 @@ TEST(LocalSource, ListsBothLayoutsForOneDateOnly) {
   test::write_file(dir.path() / "data/2019-06-02-15-17-4-events.json", "d");
   test::write_file(dir.path() / "data/.2019-06-01-hidden", "e");
   LocalSource source(dir.path());
-  const auto objects = source.list_lake_date("2019-06-01");
+  const auto objects = source.list_lake_date("2019-06-01").objects;
   ASSERT_EQ(objects.size(), 2U);
   EXPECT_EQ(objects[0].key, "2019/06/01/15/17/2019-06-01-15-17-4-events.txt");
   EXPECT_EQ(objects[1].key, "data/2019-06-01-15-17-4-events.json.gz");
@@ -146,7 +146,7 @@ TEST(RawZone, ObjectChangedAfterListingFailsItsCopyAndLeavesTheLakeAsItWas) {
   const auto before = zone.manifest();
 
   const std::string key = "data/2019-06-01-10-00-0-events.json";
-  auto objects = source.list_lake_date("2019-06-01");
+  auto objects = source.list_lake_date("2019-06-01").objects;
   ASSERT_EQ(objects[0].key, key);
   test::write_file(source_dir.path() / key, "uno, dos\n");  // grows after its listing
   try {

@@ -17,6 +17,14 @@
 
 namespace d2d::pipeline {
 namespace {
+
+DecodeLimits limits(std::size_t chunk_lines, std::size_t chunks_ahead, std::size_t objects_ahead) {
+  DecodeLimits limits;
+  limits.chunk_lines = chunk_lines;
+  limits.chunks_ahead = chunks_ahead;
+  limits.objects_ahead = objects_ahead;
+  return limits;
+}
 namespace fs = std::filesystem;
 
 using test::gzip;
@@ -121,7 +129,7 @@ TEST_F(ObjectDecoderTest, ChunksGiveExactlyTheWholeObjectsInOrderForAnyLimits) {
           Seen seen;
           {
             ObjectDecoder decoder(m_zone, m_manifest, "2019-06-01", threads,
-                                  {chunk_lines, chunks_ahead, objects_ahead});
+                                  limits(chunk_lines, chunks_ahead, objects_ahead));
             for (DecodedChunk chunk; decoder.next(chunk);) record(chunk, seen, chunk_lines);
           }
           EXPECT_EQ(seen, reference) << "chunk_lines " << chunk_lines << ", chunks_ahead " << chunks_ahead
@@ -136,7 +144,7 @@ TEST_F(ObjectDecoderTest, BrokenObjectFailsAfterTheChunksBeforeIt) {
   fs::remove(m_lake.path() / "raw/lake_date=2019-06-01" / m_manifest[5].key);
   for (unsigned threads : {1U, 2U}) {
     Seen seen;
-    ObjectDecoder decoder(m_zone, m_manifest, "2019-06-01", threads, {3, 2, 4});
+    ObjectDecoder decoder(m_zone, m_manifest, "2019-06-01", threads, limits(3, 2, 4));
     try {
       for (DecodedChunk chunk; decoder.next(chunk);) record(chunk, seen, 3);
       FAIL() << "a missing raw object must fail the decode";
@@ -151,7 +159,7 @@ TEST_F(ObjectDecoderTest, BrokenObjectFailsAfterTheChunksBeforeIt) {
 // them (the test would hang otherwise).
 TEST_F(ObjectDecoderTest, ConsumerStoppingEarlyReleasesWaitingWorkers) {
   for (unsigned threads : {1U, 3U}) {
-    ObjectDecoder decoder(m_zone, m_manifest, "2019-06-01", threads, {1, 1, 4});
+    ObjectDecoder decoder(m_zone, m_manifest, "2019-06-01", threads, limits(1, 1, 4));
     DecodedChunk chunk;
     ASSERT_TRUE(decoder.next(chunk));
     ASSERT_TRUE(decoder.next(chunk));

@@ -28,6 +28,21 @@ TempDir::~TempDir() {
   fs::remove_all(m_path, ec);
 }
 
+void open_to_unprivileged(const fs::path& work) {
+  if (geteuid() != 0) return;
+  fs::permissions(work, fs::perms::all, fs::perm_options::add);
+  for (const auto& entry : fs::recursive_directory_iterator(work)) {
+    if (!entry.is_symlink()) fs::permissions(entry.path(), fs::perms::all, fs::perm_options::add);
+  }
+}
+
+CliResult run_d2d_unprivileged(const std::vector<std::string>& args) {
+  if (geteuid() != 0) return run_d2d(args);
+  std::vector<std::string> wrapped = {"--reuid=65534", "--regid=65534", "--clear-groups", "--", D2D_BINARY};
+  wrapped.insert(wrapped.end(), args.begin(), args.end());
+  return run_program("setpriv", wrapped);
+}
+
 CliResult run_program(const std::string& program, const std::vector<std::string>& args) {
   int out_pipe[2], err_pipe[2];
   // Close-on-exec: only the dup2'ed copies reach the child, so a daemon it leaves behind (a

@@ -32,6 +32,12 @@ struct CliResult {
 // Runs build/d2d with `args` (no shell involved).
 CliResult run_d2d(const std::vector<std::string>& args);
 
+// Runs build/d2d as a user whom permissions stop (they do not stop root): when the tests run as
+// root, through setpriv as nobody; otherwise as the current user. open_to_unprivileged() first
+// lets that user read and write everything below `work`.
+void open_to_unprivileged(const std::filesystem::path& work);
+CliResult run_d2d_unprivileged(const std::vector<std::string>& args);
+
 // Runs a program with args; returns exit code and stdout.
 CliResult run_program(const std::string& program, const std::vector<std::string>& args);
 

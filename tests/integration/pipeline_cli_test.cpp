@@ -168,9 +168,17 @@ TEST_F(CliErrors, UnreadableObject) {
   write_text(object, "{}\n");
   // Permissions do not stop root: d2d runs as nobody then (a link to /proc/self/mem was used
   // before, and is now refused as a link out of the source).
-  std::vector<std::string> args = {"run",   "--source",    (m_dir / "source").string(), "--lake",
-                                   (m_dir / "lake").string(), "--warehouse", db(), "--date", "2019-06-01",
-                                   "--max-reject-ratio", "1"};
+  std::vector<std::string> args = {"run",
+                                   "--source",
+                                   (m_dir / "source").string(),
+                                   "--lake",
+                                   (m_dir / "lake").string(),
+                                   "--warehouse",
+                                   db(),
+                                   "--date",
+                                   "2019-06-01",
+                                   "--max-reject-ratio",
+                                   "1"};
   open_to_unprivileged(m_dir.path());
   fs::permissions(object, fs::perms::none);
   auto result = run_d2d_unprivileged(args);

@@ -3,11 +3,11 @@
 // that took all memory, a listing that shrank a date silently, links out of the source, and
 // temporary files a killed run left in the lake for ever.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <fmt/format.h>
 #include <zlib.h>
 
 #include <cstdlib>
@@ -47,15 +47,15 @@ TEST_P(TrustEdges, EveryLineIsRejectedOrLoadedNeverBoth) {
   m_warehouse.reset();
   std::string lines;
   lines += update("good-1", "2019-06-01T10:00:00Z");
-  lines += update("p-\\u0000-x", "2019-06-01T10:00:01Z");                        // nul_in_string
+  lines += update("p-\\u0000-x", "2019-06-01T10:00:01Z");  // nul_in_string
   lines += R"({"event":"update","on":"vehicle","at":"2019-06-01T10:00:00Z","data":{"id":"v-org","location":)"
            R"({"lat":1,"lng":2,"at":"2019-06-01T10:00:02Z"}},"organization_id":"o\u0000"})"
-           "\n";                                                                 // nul_in_string
-  lines += update("old", "0001-01-01T00:00:00Z");                                // out_of_range
-  lines += update("future", "9999-12-31T23:59:59Z");                             // out_of_range
+           "\n";                                      // nul_in_string
+  lines += update("old", "0001-01-01T00:00:00Z");     // out_of_range
+  lines += update("future", "9999-12-31T23:59:59Z");  // out_of_range
   lines += R"({"event":"create","on":"operating_period","at":"2019-06-01T00:00:00Z","data":{"id":"forever",)"
            R"("start":"1970-01-02T00:00:00Z","finish":"2099-01-01T00:00:00Z"}})"
-           "\n";                                                                 // invalid_window
+           "\n";  // invalid_window
   lines += update("huge", "2019-06-01T10:00:03Z", R"(,"x":1e999,"y":123456789012345678901234567890)");
   std::string deep = ",\"z\":";
   deep.append(500, '[').append("1").append(500, ']');
@@ -67,7 +67,8 @@ TEST_P(TrustEdges, EveryLineIsRejectedOrLoadedNeverBoth) {
   EXPECT_EQ(m_warehouse.query("SELECT reason_code, COUNT(*) FROM rejected_event GROUP BY reason_code "
                               "ORDER BY reason_code"),
             "invalid_window|1\nnul_in_string|2\nout_of_range|2");
-  EXPECT_EQ(m_warehouse.query("SELECT vehicle_id FROM location_update ORDER BY vehicle_id"), "deep\ngood-1\nhuge");
+  EXPECT_EQ(m_warehouse.query("SELECT vehicle_id FROM location_update ORDER BY vehicle_id"),
+            "deep\ngood-1\nhuge");
   EXPECT_EQ(m_warehouse.query("SELECT COUNT(*) FROM operating_period"), "0");
   EXPECT_EQ(m_warehouse.query("SELECT status FROM etl_run"), "succeeded");
 }
@@ -83,7 +84,8 @@ TEST_P(TrustEdges, ObjectNamesThatAreNotUtf8AreStoredLossily) {
   EXPECT_EQ(m_warehouse.query("SELECT source, line, reason_code FROM rejected_event"),
             "data/2019-06-01-10-00-1-\xEF\xBF\xBD\xEF\xBF\xBD-events.json|1|invalid_json");
   const std::string rejected = read_text(m_dir / "lake/rejected/lake_date=2019-06-01/rejected.jsonl");
-  EXPECT_NE(rejected.find("2019-06-01-10-00-1-\xEF\xBF\xBD\xEF\xBF\xBD-events.json"), std::string::npos) << rejected;
+  EXPECT_NE(rejected.find("2019-06-01-10-00-1-\xEF\xBF\xBD\xEF\xBF\xBD-events.json"), std::string::npos)
+      << rejected;
   EXPECT_EQ(rejected.find('\xff'), std::string::npos);
 }
 
@@ -105,7 +107,8 @@ TEST_P(TrustEdges, ACorruptObjectIsNamedWithItsLine) {
   write_text(object, bytes);
   const auto result = run();
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.err.find("raw object data/2019-06-01-10-00-0-events.json.gz, after line "), std::string::npos)
+  EXPECT_NE(result.err.find("raw object data/2019-06-01-10-00-0-events.json.gz, after line "),
+            std::string::npos)
       << result.err;
   EXPECT_NE(m_warehouse.query("SELECT error FROM etl_run").find("after line"), std::string::npos);
 }
@@ -113,9 +116,15 @@ TEST_P(TrustEdges, ACorruptObjectIsNamedWithItsLine) {
 class TrustEdgesSqlite : public ::testing::Test {
  protected:
   std::vector<std::string> run_args(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> args = {"run", "--source", (m_dir / "source").string(), "--lake",
-                                     (m_dir / "lake").string(), "--warehouse", (m_dir / "w.db").string(),
-                                     "--date", kDate};
+    std::vector<std::string> args = {"run",
+                                     "--source",
+                                     (m_dir / "source").string(),
+                                     "--lake",
+                                     (m_dir / "lake").string(),
+                                     "--warehouse",
+                                     (m_dir / "w.db").string(),
+                                     "--date",
+                                     kDate};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
@@ -161,11 +170,13 @@ TEST_F(TrustEdgesSqlite, AOneGibLineIsRejectedInBoundedMemory) {
   EXPECT_LT(peak_kib, 512 * 1024) << "peak RSS " << peak_kib << " KiB";
 #endif
   const fs::path db = m_dir / "w.db";
-  EXPECT_EQ(query_one(db, "SELECT line || ' ' || reason_code || ' ' || length(raw) || ' ' || raw_length FROM "
-                          "rejected_event"),
+  EXPECT_EQ(query_one(db,
+                      "SELECT line || ' ' || reason_code || ' ' || length(raw) || ' ' || raw_length FROM "
+                      "rejected_event"),
             "2 line_too_long 4096 " + std::to_string(kLineBytes));
-  EXPECT_EQ(query_one(db, "SELECT group_concat(vehicle_id) FROM (SELECT vehicle_id FROM location_update ORDER BY "
-                          "vehicle_id)"),
+  EXPECT_EQ(query_one(db,
+                      "SELECT group_concat(vehicle_id) FROM (SELECT vehicle_id FROM location_update ORDER BY "
+                      "vehicle_id)"),
             "after,before");
 }
 
@@ -194,7 +205,8 @@ TEST_F(TrustEdgesSqlite, LinksOutOfTheSourceAreRefusedAndLoopsAreErrors) {
   write_text(m_dir / "secret/2019-06-01-00-00-0-events.json", update("secret", "2019-06-01T10:00:00Z"));
   const fs::path folder = m_dir / "source/2019/06/01/12/00";
   fs::create_directories(folder);
-  fs::create_symlink(m_dir / "secret/2019-06-01-00-00-0-events.json", folder / "2019-06-01-12-00-9-events.txt");
+  fs::create_symlink(m_dir / "secret/2019-06-01-00-00-0-events.json",
+                     folder / "2019-06-01-12-00-9-events.txt");
   // A link that stays inside the source is followed.
   fs::path target;
   for (const auto& entry : fs::recursive_directory_iterator(m_dir / "source/2019/06/01")) {
@@ -204,12 +216,15 @@ TEST_F(TrustEdgesSqlite, LinksOutOfTheSourceAreRefusedAndLoopsAreErrors) {
 
   auto result = run_d2d(run_args());
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.err.find("a symbolic link that leaves the source folder"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("a symbolic link that leaves the source folder"), std::string::npos)
+      << result.err;
   const fs::path db = m_dir / "w.db";
   EXPECT_EQ(query_one(db, "SELECT objects_refused FROM etl_run"), "1");
   EXPECT_EQ(query_one(db, "SELECT COUNT(*) FROM location_update WHERE vehicle_id = 'secret'"), "0");
-  EXPECT_FALSE(fs::exists(m_dir / "lake/raw/lake_date=2019-06-01/2019/06/01/12/00/2019-06-01-12-00-9-events.txt"));
-  EXPECT_TRUE(fs::exists(m_dir / "lake/raw/lake_date=2019-06-01/2019/06/01/12/00/2019-06-01-12-00-8-events.txt"));
+  EXPECT_FALSE(
+      fs::exists(m_dir / "lake/raw/lake_date=2019-06-01/2019/06/01/12/00/2019-06-01-12-00-9-events.txt"));
+  EXPECT_TRUE(
+      fs::exists(m_dir / "lake/raw/lake_date=2019-06-01/2019/06/01/12/00/2019-06-01-12-00-8-events.txt"));
   const auto status = run_d2d({"status", "--warehouse", db.string()});
   EXPECT_NE(status.out.find("refused"), std::string::npos) << status.out;
 

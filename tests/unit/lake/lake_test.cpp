@@ -8,6 +8,7 @@
 #include "lake/key_layout.h"
 #include "lake/local_source.h"
 #include "lake/raw_zone.h"
+#include "lake/rooted_folder.h"
 #include "support/temp_lake.h"
 
 namespace d2d::lake {
@@ -54,6 +55,50 @@ TEST(LocalSource, MissingFolderIsAClearError) {
   } catch (const core::Error& error) {
     EXPECT_NE(std::string(error.what()).find("/nonexistent/d2d"), std::string::npos);
   }
+}
+
+// SPEC §7: a key becomes a lake path only when no segment can climb, hide or be ambiguous.
+TEST(KeyLayout, UnsafeKeysAreNamedWithTheirReason) {
+  for (const char* safe : {"2019/06/01/15/17/2019-06-01-15-17-4-events.txt", "data/2019-06-01-x.json",
+                           "a/..b/c..", "a/.hidden/b", "\xff\xfe/2019-06-01-x"}) {
+    EXPECT_FALSE(unsafe_key_reason(safe)) << safe;
+  }
+  for (const char* unsafe : {"", "/etc/2019-06-01-x", "2019/06/01/../../x", "..", "a/.", "./a", "a//b", "a/",
+                             "a\\b", "a\tb", "a\nb", "a\x7f", "a\x01b"}) {
+    EXPECT_TRUE(unsafe_key_reason(unsafe)) << testing::PrintToString(std::string(unsafe));
+  }
+  EXPECT_TRUE(unsafe_key_reason(std::string_view("a\0b", 3)));
+  EXPECT_EQ(*unsafe_key_reason("x/../y"), "the key has a '..' segment");
+}
+
+// The local lake resolves keys beneath its root one folder at a time without following links:
+// neither a key nor a link planted in the lake leads a write or a read outside it.
+TEST(RootedFolder, NoKeyAndNoLinkLeadsOutsideTheRoot) {
+  TempDir outside, lake;
+  RootedFolder folder(lake.path() / "root");
+  core::StringByteReader bytes("data");
+  EXPECT_THROW(folder.write_atomically("raw/../../escaped.txt", bytes), core::Error);
+  EXPECT_THROW(folder.write_atomically("/tmp/escaped.txt", bytes), core::Error);
+  EXPECT_FALSE(fs::exists(lake.path() / "escaped.txt"));
+  // A link inside the lake to a folder outside it: writes through it are refused.
+  fs::create_symlink(outside.path(), lake.path() / "root/raw");
+  core::StringByteReader more("data");
+  EXPECT_THROW(folder.write_atomically("raw/x.txt", more), core::Error);
+  EXPECT_THROW(folder.open("raw/x.txt"), core::Error);
+  EXPECT_TRUE(fs::is_empty(outside.path()));
+  // A link as the file itself: not followed on read.
+  test::write_file(outside.path() / "secret", "secret");
+  fs::create_symlink(outside.path() / "secret", lake.path() / "root/file");
+  EXPECT_THROW(folder.open("file"), core::Error);
+  // Ordinary keys work, folders are created, the old file is replaced whole.
+  core::StringByteReader first("one"), second("two");
+  folder.write_atomically("zone/a/b.txt", first);
+  folder.write_atomically("zone/a/b.txt", second);
+  auto reader = folder.open("zone/a/b.txt");
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(core::read_all(*reader), "two");
+  EXPECT_FALSE(folder.open("zone/a/missing.txt"));
+  EXPECT_FALSE(folder.open("missing/b.txt"));
 }
 
 TEST(Gzip, RoundTripsAndRejectsCorruption) {

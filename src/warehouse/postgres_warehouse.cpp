@@ -791,7 +791,7 @@ class PostgresWarehouse final : public Warehouse {
     // lock so that two processes never apply the same one.
     m_db->exec_script("BEGIN");
     try {
-      m_db->exec("SELECT pg_advisory_xact_lock(hashtext($1))", {"d2d:" + m_schema + ":migrate"});
+      lock_migrations();
       if (m_options.pg_analyst_role) m_db->exec_script("SET LOCAL d2d.create_analyst_role = 'on'");
       int count = 0;
       for (const MigrationState& state : migration_status_in_transaction()) {
@@ -813,7 +813,7 @@ class PostgresWarehouse final : public Warehouse {
     ensure_migration_table();
     m_db->exec_script("BEGIN");
     try {
-      m_db->exec("SELECT pg_advisory_xact_lock(hashtext($1))", {"d2d:" + m_schema + ":migrate"});
+      lock_migrations();
       auto states = migration_status_in_transaction();
       int count = 0;
       for (auto it = states.rbegin(); it != states.rend() && count < steps; ++it) {
@@ -1012,18 +1012,26 @@ class PostgresWarehouse final : public Warehouse {
     // Read-only accounts (d2d_analyst) get this far too: no DDL when the table is there.
     if (!m_db->exec(sql("SELECT to_regclass($1) IS NULL"), {sql("{s}.schema_migration")}).boolean(0, 0))
       return;
-    // IF NOT EXISTS races between two first runs; the second one's error is harmless, retry once.
-    for (int attempt = 0;; ++attempt) {
-      try {
-        m_db->exec_script(
-            sql("CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE IF NOT EXISTS {s}.schema_migration ("
-                "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL "
-                "DEFAULT now())"));
-        return;
-      } catch (const Error&) {
-        if (attempt > 0) throw;
-      }
+    // Processes started together on a fresh schema create it one at a time, under the lock
+    // migrations take (IF NOT EXISTS alone lets the second fail on a unique catalog index).
+    m_db->exec_script("BEGIN");
+    try {
+      lock_migrations();
+      m_db->exec_script(
+          sql("CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE IF NOT EXISTS {s}.schema_migration ("
+              "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL "
+              "DEFAULT now())"));
+      m_db->exec_script("COMMIT");
+    } catch (...) {
+      rollback_quietly();
+      throw;
     }
+  }
+
+  // Held until the transaction ends: one process at a time reads what is applied and applies
+  // what is missing (or creates the migration table).
+  void lock_migrations() {
+    m_db->exec("SELECT pg_advisory_xact_lock(hashtext($1))", {"d2d:" + m_schema + ":migrate"});
   }
 
   std::vector<MigrationState> migration_status_in_transaction() {

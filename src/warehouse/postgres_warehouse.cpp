@@ -15,6 +15,7 @@
 #include "warehouse/fix_sorter.h"
 #include "warehouse/ledger_row.h"
 #include "warehouse/pg_conn.h"
+#include "warehouse/sql_text.h"
 
 namespace d2d::warehouse {
 
@@ -770,6 +771,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
 class PostgresWarehouse final : public Warehouse {
  public:
   explicit PostgresWarehouse(WarehouseOptions options) : m_options(std::move(options)) {
+    check_pg_schema(m_options.pg_schema);  // before any connection: nothing is touched on a bad name
     if (m_options.uri == "postgresql:") m_options.uri.clear();  // libpq's PG* environment only
     connect();
   }
@@ -1003,8 +1005,10 @@ class PostgresWarehouse final : public Warehouse {
     PGresult* result = PQexec(m_db->handle(), "ROLLBACK");
     PQclear(result);
   }
+  // Migrations name the schema {{schema}}, d2d's own statements {s}: replaced in code only, so a
+  // comment that mentions the placeholder stays a comment.
   std::string sql(std::string_view text) const {
-    return replace_all(replace_all(std::string(text), "{{schema}}", m_schema), "{s}", m_schema);
+    return replace_in_sql_code(replace_in_sql_code(text, "{{schema}}", m_schema), "{s}", m_schema);
   }
 
   void ensure_migration_table() {

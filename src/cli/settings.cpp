@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "warehouse/sql_text.h"
 
 namespace d2d::cli {
 using core::Error;
@@ -100,6 +101,9 @@ pipeline::RunOptions run_options(const Settings& settings) {
 warehouse::WarehouseOptions warehouse_options(const Settings& settings) {
   warehouse::WarehouseOptions options;
   options.uri = settings.warehouse;
+  // Whichever of flag, D2D_PG_SCHEMA or d2d.toml gave it, and whatever the engine: a name that
+  // could reach SQL is checked before any command connects.
+  warehouse::check_pg_schema(settings.pg_schema);
   options.pg_schema = settings.pg_schema;
   options.wait_for_lock = !settings.no_wait;
   options.pg_analyst_role = settings.pg_analyst_role;

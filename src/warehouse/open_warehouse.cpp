@@ -25,6 +25,12 @@ EngineAndTarget engine_of(const std::string& uri) {
   if (uri.starts_with("postgres://") || uri.starts_with("postgresql://") || uri == "postgresql:") {
     return {Engine::Postgres, ""};
   }
+  // "postgresql:/user:secret@host" is a mistyped URI, not a SQLite file to create under that name.
+  if (uri.starts_with("postgres:") || uri.starts_with("postgresql:")) {
+    throw core::Error(core::ErrorKind::Usage,
+                      "the warehouse URI does not parse: a PostgreSQL URI starts with postgresql:// "
+                      "(or is `postgresql:` alone for libpq's PG* environment)");
+  }
   if (uri.find("://") != std::string::npos) {
     throw core::Error(core::ErrorKind::Usage, fmt::format("unsupported warehouse URI scheme: {}",
                                                           uri.substr(0, uri.find("://") + 3)));

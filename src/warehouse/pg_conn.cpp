@@ -44,30 +44,6 @@ std::string first_line(const char* message) {
 
 }  // namespace
 
-std::string mask_uri(std::string_view uri) {
-  std::string masked(uri);
-  // scheme://user:secret@host -> scheme://user:***@host
-  const std::size_t scheme = masked.find("://");
-  if (scheme != std::string::npos) {
-    const std::size_t authority = scheme + 3;
-    const std::size_t at = masked.find('@', authority);
-    const std::size_t colon = masked.find(':', authority);
-    const std::size_t slash = masked.find('/', authority);
-    if (at != std::string::npos && colon != std::string::npos && colon < at &&
-        (slash == std::string::npos || at < slash)) {
-      masked.replace(colon + 1, at - colon - 1, "***");
-    }
-  }
-  // ...?password=secret&... -> password=***
-  for (std::size_t found = masked.find("password="); found != std::string::npos;
-       found = masked.find("password=", found + 1)) {
-    const std::size_t start = found + 9;
-    const std::size_t end = masked.find_first_of("& ", start);
-    masked.replace(start, (end == std::string::npos ? masked.size() : end) - start, "***");
-  }
-  return masked;
-}
-
 std::uint64_t Result::affected_rows() const {
   const char* tuples = PQcmdTuples(m_result);
   return tuples[0] == '\0' ? 0 : std::stoull(tuples);
@@ -87,7 +63,9 @@ std::int64_t Result::timestamp_us(int row, int column) const {
   return int64(row, column) + kPgEpochUnixMicros;
 }
 
-Connection::Connection(const std::string& uri, int connect_attempts) : m_masked_uri(mask_uri(uri)) {
+Connection::Connection(const std::string& uri, int connect_attempts)
+    : m_mask(uri), m_masked_uri(m_mask.masked()) {
+  check_uri(uri, m_mask);
   std::chrono::milliseconds backoff(200);
   for (int attempt = 1;; ++attempt) {
     // The URI (or, when empty, libpq's PG* environment) decides everything but the default
@@ -96,7 +74,7 @@ Connection::Connection(const std::string& uri, int connect_attempts) : m_masked_
     const char* values[] = {uri.c_str(), "d2d", nullptr};
     m_conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
     if (PQstatus(m_conn) == CONNECTION_OK) break;
-    const std::string message = first_line(PQerrorMessage(m_conn));
+    const std::string message = m_mask(first_line(PQerrorMessage(m_conn)));
     PQfinish(m_conn);
     m_conn = nullptr;
     // Wrong credentials or a missing database will not fix themselves: no retry for those.
@@ -133,7 +111,7 @@ std::string Connection::quote_identifier(std::string_view name) {
 
 void Connection::fail(std::string_view doing, const PGresult* result) {
   const std::string message =
-      first_line(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(m_conn));
+      m_mask(first_line(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(m_conn)));
   throw Error(ErrorKind::Warehouse,
               fmt::format("PostgreSQL warehouse {}: {} failed: {}", m_masked_uri, doing,
                           message.empty() ? "connection lost" : message),

@@ -12,10 +12,9 @@
 #include <string_view>
 #include <vector>
 
-namespace d2d::warehouse::pg {
+#include "warehouse/pg_mask.h"
 
-// postgresql://user:secret@host/db -> postgresql://user:***@host/db (also password=... params).
-std::string mask_uri(std::string_view uri);
+namespace d2d::warehouse::pg {
 
 class Result {
  public:
@@ -43,7 +42,8 @@ class Result {
 
 class Connection {
  public:
-  // Connects with bounded retries on transient failures (refused, server starting up).
+  // Connects with bounded retries on transient failures (refused, server starting up). A URI that
+  // does not parse is a usage error that never shows the URI.
   Connection(const std::string& uri, int connect_attempts);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -66,6 +66,7 @@ class Connection {
 
  private:
   PGconn* m_conn = nullptr;
+  SecretMask m_mask;  // every message of libpq's passes through it
   std::string m_masked_uri;
 };
 

@@ -15,6 +15,7 @@
 #include "warehouse/fix_sorter.h"
 #include "warehouse/ledger_row.h"
 #include "warehouse/pg_conn.h"
+#include "warehouse/sql_text.h"
 
 namespace d2d::warehouse {
 
@@ -769,6 +770,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
 class PostgresWarehouse final : public Warehouse {
  public:
   explicit PostgresWarehouse(WarehouseOptions options) : m_options(std::move(options)) {
+    check_pg_schema(m_options.pg_schema);  // before any connection: nothing is touched on a bad name
     if (m_options.uri == "postgresql:") m_options.uri.clear();  // libpq's PG* environment only
     connect();
   }
@@ -790,7 +792,7 @@ class PostgresWarehouse final : public Warehouse {
     // lock so that two processes never apply the same one.
     m_db->exec_script("BEGIN");
     try {
-      m_db->exec("SELECT pg_advisory_xact_lock(hashtext($1))", {"d2d:" + m_schema + ":migrate"});
+      lock_migrations();
       if (m_options.pg_analyst_role) m_db->exec_script("SET LOCAL d2d.create_analyst_role = 'on'");
       int count = 0;
       for (const MigrationState& state : migration_status_in_transaction()) {
@@ -812,7 +814,7 @@ class PostgresWarehouse final : public Warehouse {
     ensure_migration_table();
     m_db->exec_script("BEGIN");
     try {
-      m_db->exec("SELECT pg_advisory_xact_lock(hashtext($1))", {"d2d:" + m_schema + ":migrate"});
+      lock_migrations();
       auto states = migration_status_in_transaction();
       int count = 0;
       for (auto it = states.rbegin(); it != states.rend() && count < steps; ++it) {
@@ -1005,8 +1007,10 @@ class PostgresWarehouse final : public Warehouse {
     PGresult* result = PQexec(m_db->handle(), "ROLLBACK");
     PQclear(result);
   }
+  // Migrations name the schema {{schema}}, d2d's own statements {s}: replaced in code only, so a
+  // comment that mentions the placeholder stays a comment.
   std::string sql(std::string_view text) const {
-    return replace_all(replace_all(std::string(text), "{{schema}}", m_schema), "{s}", m_schema);
+    return replace_in_sql_code(replace_in_sql_code(text, "{{schema}}", m_schema), "{s}", m_schema);
   }
 
   void ensure_migration_table() {
@@ -1014,18 +1018,26 @@ class PostgresWarehouse final : public Warehouse {
     // Read-only accounts (d2d_analyst) get this far too: no DDL when the table is there.
     if (!m_db->exec(sql("SELECT to_regclass($1) IS NULL"), {sql("{s}.schema_migration")}).boolean(0, 0))
       return;
-    // IF NOT EXISTS races between two first runs; the second one's error is harmless, retry once.
-    for (int attempt = 0;; ++attempt) {
-      try {
-        m_db->exec_script(
-            sql("CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE IF NOT EXISTS {s}.schema_migration ("
-                "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL "
-                "DEFAULT now())"));
-        return;
-      } catch (const Error&) {
-        if (attempt > 0) throw;
-      }
+    // Processes started together on a fresh schema create it one at a time, under the lock
+    // migrations take (IF NOT EXISTS alone lets the second fail on a unique catalog index).
+    m_db->exec_script("BEGIN");
+    try {
+      lock_migrations();
+      m_db->exec_script(
+          sql("CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE IF NOT EXISTS {s}.schema_migration ("
+              "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL "
+              "DEFAULT now())"));
+      m_db->exec_script("COMMIT");
+    } catch (...) {
+      rollback_quietly();
+      throw;
     }
+  }
+
+  // Held until the transaction ends: one process at a time reads what is applied and applies
+  // what is missing (or creates the migration table).
+  void lock_migrations() {
+    m_db->exec("SELECT pg_advisory_xact_lock(hashtext($1))", {"d2d:" + m_schema + ":migrate"});
   }
 
   std::vector<MigrationState> migration_status_in_transaction() {

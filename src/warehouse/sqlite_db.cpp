@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -55,6 +57,21 @@ void SqliteDb::exec(std::string_view sql) {
     fail(fmt::format("'{}'", text.substr(0, 80)));
   }
   log_duration(sql, started);
+}
+
+void SqliteDb::exec_patiently(std::string_view sql, std::chrono::milliseconds patience) {
+  const std::string text(sql);
+  const auto until = std::chrono::steady_clock::now() + patience;
+  std::chrono::milliseconds pause(1);
+  for (;;) {
+    const int status = sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, nullptr);
+    if (status == SQLITE_OK) return;
+    if ((status & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= until) {
+      fail(fmt::format("'{}'", text.substr(0, 80)));
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
 }
 
 Statement::Statement(SqliteDb& db, std::string_view sql) : m_db(db) {

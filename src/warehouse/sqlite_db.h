@@ -32,6 +32,10 @@ class SqliteDb {
 
   sqlite3* handle() { return m_db; }
   void exec(std::string_view sql);  // one or more statements, no results
+  // Like exec, but runs `sql` again while SQLite answers SQLITE_BUSY, for up to `patience`: some
+  // lock upgrades (switching a fresh file to WAL) fail at once instead of calling the busy
+  // handler, since waiting there could deadlock.
+  void exec_patiently(std::string_view sql, std::chrono::milliseconds patience);
   [[noreturn]] void fail(std::string_view doing);
 
  private:

@@ -25,6 +25,10 @@ using core::UtcMicros;
 using detail::SqliteDb;
 using detail::Statement;
 
+// How long a statement waits for another process's write transaction (a load of another lake
+// date, or migrations) before it fails with "database is locked".
+constexpr std::chrono::milliseconds kBusyTimeout(60'000);
+
 // The winners a lake date holds in location_update (its ?1), found within the date's spans
 // (lake_location_span: per vehicle, the first and last `at` the date brought), each a range of
 // the primary key. There is no index on lake_date: it cost a second B-tree insert per fix.
@@ -663,12 +667,13 @@ class SqliteWarehouse final : public Warehouse {
  public:
   explicit SqliteWarehouse(const std::string& path) : m_path(path), m_db(path) {
     // Any first statement tells a non-SQLite file apart (SQLITE_NOTADB).
-    m_db.exec("PRAGMA busy_timeout = 60000");
+    m_db.exec(fmt::format("PRAGMA busy_timeout = {}", kBusyTimeout.count()));
     m_db.exec("SELECT count(*) FROM sqlite_schema");
     // Only a new, empty file takes a page size (an existing one keeps its own). 64 KB pages:
     // a load writes a sixteenth of the WAL frames and page allocations (docs/decisions.md).
     m_db.exec("PRAGMA page_size = 65536");
-    m_db.exec(detail::kConnectionPragmas);
+    // Processes started together on a fresh file race to switch it to WAL.
+    m_db.exec_patiently(detail::kConnectionPragmas, kBusyTimeout);
     m_db.exec(
         "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
         "applied_at TEXT NOT NULL)");
@@ -685,12 +690,25 @@ class SqliteWarehouse final : public Warehouse {
   }
 
   int migrate_up() override {
+    // A current schema is left alone without the write lock, so a read-only file still reports.
+    const auto states = migration_status();
+    if (std::all_of(states.begin(), states.end(), [](const MigrationState& s) { return s.applied; }))
+      return 0;
+    // Two processes may start on the same fresh file: the applied versions are read again under
+    // the write lock (BEGIN IMMEDIATE waits out the busy timeout), so the one that comes second
+    // finds the other's migrations applied instead of running them again.
     int count = 0;
-    for (const MigrationState& state : migration_status()) {
-      if (state.applied) continue;
-      const Migration& migration = find(state.version);
+    for (;;) {
       m_db.exec("BEGIN IMMEDIATE");
       try {
+        const auto locked = migration_status();
+        const auto pending =
+            std::find_if(locked.begin(), locked.end(), [](const MigrationState& s) { return !s.applied; });
+        if (pending == locked.end()) {
+          m_db.exec("COMMIT");
+          return count;
+        }
+        const Migration& migration = find(pending->version);
         m_db.exec(migration.up_sql);
         Statement record(m_db,
                          "INSERT INTO schema_migration (version, name, applied_at) VALUES (?1, ?2, ?3)");
@@ -704,17 +722,22 @@ class SqliteWarehouse final : public Warehouse {
       }
       ++count;
     }
-    return count;
   }
 
   int migrate_down(int steps) override {
-    auto states = migration_status();
     int count = 0;
-    for (auto it = states.rbegin(); it != states.rend() && count < steps; ++it) {
-      if (!it->applied) continue;
-      const Migration& migration = find(it->version);
+    // Like migrate_up: what is applied is read under the write lock, one migration at a time.
+    while (count < steps) {
       m_db.exec("BEGIN IMMEDIATE");
       try {
+        const auto locked = migration_status();
+        const auto newest =
+            std::find_if(locked.rbegin(), locked.rend(), [](const MigrationState& s) { return s.applied; });
+        if (newest == locked.rend()) {
+          m_db.exec("COMMIT");
+          return count;
+        }
+        const Migration& migration = find(newest->version);
         m_db.exec(migration.down_sql);
         Statement forget(m_db, "DELETE FROM schema_migration WHERE version = ?1");
         forget.bind(1, static_cast<std::int64_t>(migration.version)).run();

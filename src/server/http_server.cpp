@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.h"
+#include "server/bounded_server.h"
 #include "server/html.h"
 #include "server/pages.h"
 
@@ -14,7 +15,7 @@ HttpServer::HttpServer(HttpOptions options, warehouse::WarehouseOptions warehous
     : m_options(std::move(options)),
       m_warehouse_options(std::move(warehouse)),
       m_scheduler(scheduler),
-      m_server(std::make_unique<httplib::Server>()) {
+      m_server(std::make_unique<BoundedServer>()) {
   routes();
 }
 
@@ -36,7 +37,7 @@ auto HttpServer::with_warehouse(Read&& read) -> decltype(read(std::declval<wareh
 }
 
 void HttpServer::routes() {
-  httplib::Server& server = *m_server;
+  BoundedServer& server = *m_server;
   auto scheduler_state = [this]() -> std::optional<SchedulerState> {
     if (m_scheduler == nullptr) return std::nullopt;
     return m_scheduler->state();
@@ -134,9 +135,7 @@ void HttpServer::routes() {
 }
 
 int HttpServer::bind() {
-  const int port = m_options.port == 0
-                       ? m_server->bind_to_any_port(m_options.bind)
-                       : (m_server->bind_to_port(m_options.bind, m_options.port) ? m_options.port : -1);
+  const int port = m_server->bind(m_options.bind, m_options.port);
   if (port < 0) {
     throw core::Error(core::ErrorKind::Usage,
                       fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)",

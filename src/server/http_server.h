@@ -9,11 +9,9 @@
 #include "server/scheduler.h"
 #include "warehouse/warehouse.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace d2d::server {
+
+class BoundedServer;
 
 struct HttpOptions {
   std::string bind = "127.0.0.1";
@@ -42,7 +40,7 @@ class HttpServer {
   HttpOptions m_options;
   warehouse::WarehouseOptions m_warehouse_options;
   const Scheduler* m_scheduler;
-  std::unique_ptr<httplib::Server> m_server;
+  std::unique_ptr<BoundedServer> m_server;
   std::mutex m_warehouse_mutex;
   std::unique_ptr<warehouse::Warehouse> m_warehouse;
 };

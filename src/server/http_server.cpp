@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.h"
+#include "server/auth.h"
 #include "server/bounded_server.h"
 #include "server/html.h"
 #include "server/pages.h"
@@ -42,6 +43,24 @@ void HttpServer::routes() {
     if (m_scheduler == nullptr) return std::nullopt;
     return m_scheduler->state();
   };
+
+  if (!m_options.auth_token.empty()) {
+    // Before routing, so that no handler runs and no body is read for a stranger. /healthz stays
+    // open for load balancers and container health checks; it shows no fleet data.
+    server.set_pre_routing_handler([check = TokenCheck(m_options.auth_token)](const httplib::Request& request,
+                                                                              httplib::Response& response) {
+      if (request.path == "/healthz" || check.accepts(request.get_header_value("Authorization")))
+        return httplib::Server::HandlerResponse::Unhandled;
+      spdlog::debug("http: {} {} from {}: no valid token", request.method, request.path, request.remote_addr);
+      response.status = 401;
+      response.set_header("WWW-Authenticate", std::string(kAuthChallenge));
+      response.set_content(
+          "authentication required: the token as a bearer token or as the HTTP Basic password\n",
+          "text/plain; charset=utf-8");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    m_options.auth_token.clear();  // only its digest is kept
+  }
 
   server.Get("/", [this, scheduler_state](const httplib::Request& request, httplib::Response& response) {
     StatusPageData data;

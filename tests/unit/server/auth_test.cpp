@@ -74,8 +74,7 @@ TEST(TokenProblem, TokensMustBeLongAndPlain) {
   EXPECT_NE(token_problem("0123456789 abcdef"), "");
   EXPECT_NE(token_problem("0123456789abcdef\n"), "");
   EXPECT_NE(token_problem("0123456789abcdef\xc3\xa9"), "");
-  EXPECT_EQ(token_problem("tiny").find("tiny"), std::string::npos)
-      << "the message must not quote the token";
+  EXPECT_EQ(token_problem("tiny").find("tiny"), std::string::npos) << "the message must not quote the token";
 }
 
 TEST(Base64, DecodesPaddedAndUnpaddedAndRefusesOtherCharacters) {

@@ -22,7 +22,7 @@ struct ConnectionLimits {
   // The whole response must be taken by the client within this.
   std::chrono::milliseconds response_timeout{10000};
   std::size_t max_connections = 256;
-  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
   std::size_t workers = 8;
   std::size_t max_requests_per_connection = 100;
 };

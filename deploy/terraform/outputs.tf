@@ -27,3 +27,8 @@ output "log_group" {
   description = "CloudWatch log group of the runner (JSON lines)."
   value       = aws_cloudwatch_log_group.runner.name
 }
+
+output "serve_token_secret_arn" {
+  description = "Secrets Manager secret holding the token the status page requires (bearer, or the HTTP Basic password)."
+  value       = aws_secretsmanager_secret.serve_token.arn
+}

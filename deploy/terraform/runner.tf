@@ -73,7 +73,23 @@ resource "aws_secretsmanager_secret_version" "runner_s3_key" {
   })
 }
 
-# The execution role lets ECS pull the image, write logs and read exactly the two secrets.
+# The token the status page requires (serve binds every interface in the task, so it refuses to
+# start without one). Like the S3 key it is in the Terraform state; read it from the secret.
+resource "random_password" "serve_token" {
+  length  = 48
+  special = false
+}
+
+resource "aws_secretsmanager_secret" "serve_token" {
+  name = "${local.name}/serve-token"
+}
+
+resource "aws_secretsmanager_secret_version" "serve_token" {
+  secret_id     = aws_secretsmanager_secret.serve_token.id
+  secret_string = random_password.serve_token.result
+}
+
+# The execution role lets ECS pull the image, write logs and read exactly the three secrets.
 data "aws_iam_policy_document" "ecs_tasks_assume" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -99,6 +115,7 @@ data "aws_iam_policy_document" "execution_secrets" {
     actions = ["secretsmanager:GetSecretValue"]
     resources = [
       aws_secretsmanager_secret.runner_s3_key.arn,
+      aws_secretsmanager_secret.serve_token.arn,
       aws_db_instance.warehouse.master_user_secret[0].secret_arn,
     ]
   }
@@ -165,6 +182,7 @@ resource "aws_ecs_task_definition" "serve" {
       { name = "PGPASSWORD", valueFrom = "${aws_db_instance.warehouse.master_user_secret[0].secret_arn}:password::" },
       { name = "AWS_ACCESS_KEY_ID", valueFrom = "${aws_secretsmanager_secret.runner_s3_key.arn}:access_key_id::" },
       { name = "AWS_SECRET_ACCESS_KEY", valueFrom = "${aws_secretsmanager_secret.runner_s3_key.arn}:secret_access_key::" },
+      { name = "D2D_SERVE_TOKEN", valueFrom = aws_secretsmanager_secret.serve_token.arn },
     ]
     portMappings = [{ containerPort = 8080, protocol = "tcp" }]
     healthCheck = {

@@ -4,11 +4,16 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "server/auth.h"
 #include "server/http_server.h"
 #include "server/scheduler.h"
 
@@ -50,6 +55,16 @@ class ServeCommand final : public Command {
         ->envname("D2D_SERVE_PORT")
         ->check(CLI::Range(0, 65535))
         ->capture_default_str();
+    command
+        .add_option("--auth-token-file", settings.serve_auth_token_file,
+                    "file holding the token every page but /healthz requires, as a bearer token or as the "
+                    "HTTP Basic password (or the token itself in D2D_SERVE_TOKEN)")
+        ->envname("D2D_SERVE_AUTH_TOKEN_FILE");
+    command
+        .add_flag("--allow-unauthenticated", settings.serve_allow_unauthenticated,
+                  "serve the pages without a token on an address other than loopback (a proxy in front "
+                  "authenticates)")
+        ->envname("D2D_SERVE_ALLOW_UNAUTHENTICATED");
     command.add_flag("--no-scheduler", m_no_scheduler,
                      "serve the pages only; runs come from elsewhere (d2d run, Airflow)");
     command
@@ -68,6 +83,15 @@ class ServeCommand final : public Command {
     const server::Schedule schedule = schedule_from(settings);
     if (!m_no_scheduler && settings.source.empty())
       throw Error(ErrorKind::Usage, "no source given (--source or D2D_SOURCE), or pass --no-scheduler");
+    std::string token = auth_token(settings);
+    const bool loopback = server::is_loopback(settings.serve_bind);
+    if (token.empty() && !loopback && !settings.serve_allow_unauthenticated) {
+      throw Error(ErrorKind::Usage,
+                  fmt::format("refusing to serve the pages (fleet positions, rejected lines) on {} without "
+                              "authentication: give --auth-token-file FILE or D2D_SERVE_TOKEN, or "
+                              "--allow-unauthenticated when a proxy in front authenticates",
+                              settings.serve_bind));
+    }
 
     // Signals are taken by one thread of ours (sigwait), never by whichever thread they hit.
     sigset_t stop_signals;
@@ -84,12 +108,22 @@ class ServeCommand final : public Command {
                                        warehouse_options(settings)};
       scheduler = std::make_unique<server::Scheduler>(std::move(options), server::system_now);
     }
-    server::HttpServer http({settings.serve_bind, settings.serve_port}, warehouse_options(settings),
-                            scheduler.get());
+    server::HttpOptions http_options;
+    http_options.bind = settings.serve_bind;
+    http_options.port = settings.serve_port;
+    const bool authenticated = !token.empty();
+    http_options.auth_token = std::move(token);
+    server::HttpServer http(std::move(http_options), warehouse_options(settings), scheduler.get());
     const int port = http.bind();
     spdlog::info("serve: http://{}:{}/ (status), /report, /metrics, /healthz; warehouse {}",
                  settings.serve_bind, port,
                  warehouse::open_warehouse(warehouse_options(settings))->describe());
+    if (authenticated) {
+      spdlog::info("serve: every page but /healthz requires the token (bearer, or the HTTP Basic password)");
+    } else if (!loopback) {
+      spdlog::warn("serve: the pages on {} require no authentication (--allow-unauthenticated)",
+                   settings.serve_bind);
+    }
     if (scheduler) {
       spdlog::info("serve: each lake date is due the next day at {} {}{}", settings.serve_at,
                    settings.serve_tz,
@@ -114,6 +148,38 @@ class ServeCommand final : public Command {
   }
 
  private:
+  // The token the pages require, "" for none. The token itself comes only from the environment or
+  // a file: as a flag, anyone listing processes would read it. Messages never quote it.
+  static std::string auth_token(const Settings& settings) {
+    const char* from_environment = std::getenv("D2D_SERVE_TOKEN");
+    const bool in_environment = from_environment != nullptr && *from_environment != '\0';
+    std::string token, origin;
+    if (!settings.serve_auth_token_file.empty()) {
+      if (in_environment)
+        throw Error(ErrorKind::Usage, "both --auth-token-file and D2D_SERVE_TOKEN are set: give one of them");
+      origin = "--auth-token-file " + settings.serve_auth_token_file;
+      std::ifstream file(settings.serve_auth_token_file, std::ios::binary);
+      if (!file)
+        throw Error(ErrorKind::Usage, fmt::format("cannot read {}: {}", origin, std::strerror(errno)));
+      token.resize(4097);
+      file.read(token.data(), static_cast<std::streamsize>(token.size()));
+      token.resize(static_cast<std::size_t>(file.gcount()));
+      if (token.size() > 4096) throw Error(ErrorKind::Usage, origin + " is longer than 4096 bytes");
+    } else if (in_environment) {
+      origin = "D2D_SERVE_TOKEN";
+      token = from_environment;
+    } else {
+      return "";
+    }
+    // `echo token > file` and secret stores leave a final newline.
+    const auto first = token.find_first_not_of(" \t\r\n");
+    token =
+        first == std::string::npos ? "" : token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
+    if (const std::string problem = server::token_problem(token); !problem.empty())
+      throw Error(ErrorKind::Usage, fmt::format("the token in {} {}", origin, problem));
+    return token;
+  }
+
   server::Schedule schedule_from(const Settings& settings) const {
     server::Schedule schedule;
     const auto at = server::parse_time_of_day(settings.serve_at);

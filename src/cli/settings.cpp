@@ -237,6 +237,14 @@ void apply_config_file(CLI::App& command, Settings& settings) {
       if (!given("--start-date")) settings.serve_start_date = text();
     } else if (name == "serve_bind") {
       if (!given("--bind")) settings.serve_bind = text();
+    } else if (name == "serve_auth_token_file") {
+      if (!given("--auth-token-file")) settings.serve_auth_token_file = text();
+    } else if (name == "serve_allow_unauthenticated") {
+      auto flag = value.value<bool>();
+      if (!flag)
+        throw Error(ErrorKind::Usage,
+                    fmt::format("config file {}: `serve_allow_unauthenticated` must be true or false", path));
+      if (!given("--allow-unauthenticated")) settings.serve_allow_unauthenticated = *flag;
     } else if (name == "serve_port" || name == "serve_retries") {
       auto number = value.value<std::int64_t>();
       const std::int64_t high = name == "serve_port" ? 65535 : 20;
@@ -277,7 +285,8 @@ void apply_config_file(CLI::App& command, Settings& settings) {
                       "pg_schema, max_reject_ratio, max_line_bytes, max_period_days, s3_endpoint, s3_region, "
                       "s3_addressing, s3_anonymous, "
                       "s3_parallel, s3_attempts, s3_stall_timeout_s, serve_at, serve_tz, serve_start_date, "
-                      "serve_retries, serve_bind, serve_port)",
+                      "serve_retries, serve_bind, serve_port, serve_auth_token_file, "
+                      "serve_allow_unauthenticated)",
                       path, name));
     }
   }

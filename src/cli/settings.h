@@ -42,6 +42,11 @@ struct Settings {
   int serve_retries = 3;                 // --retries, D2D_SERVE_RETRIES, toml `serve_retries`
   std::string serve_bind = "127.0.0.1";  // --bind, D2D_SERVE_BIND, toml `serve_bind`
   int serve_port = 8080;                 // --port, D2D_SERVE_PORT, toml `serve_port`
+  // The pages' token: this file, or D2D_SERVE_TOKEN itself (environment only, never a flag).
+  std::string
+      serve_auth_token_file;  // --auth-token-file, D2D_SERVE_AUTH_TOKEN_FILE, toml `serve_auth_token_file`
+  // --allow-unauthenticated, D2D_SERVE_ALLOW_UNAUTHENTICATED, toml `serve_allow_unauthenticated`
+  bool serve_allow_unauthenticated = false;
 };
 
 // Adds --source/--lake/--warehouse (with their D2D_* variables) to a subcommand.

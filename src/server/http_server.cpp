@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.h"
+#include "server/auth.h"
+#include "server/bounded_server.h"
 #include "server/html.h"
 #include "server/pages.h"
 
@@ -14,7 +16,7 @@ HttpServer::HttpServer(HttpOptions options, warehouse::WarehouseOptions warehous
     : m_options(std::move(options)),
       m_warehouse_options(std::move(warehouse)),
       m_scheduler(scheduler),
-      m_server(std::make_unique<httplib::Server>()) {
+      m_server(std::make_unique<BoundedServer>()) {
   routes();
 }
 
@@ -36,11 +38,29 @@ auto HttpServer::with_warehouse(Read&& read) -> decltype(read(std::declval<wareh
 }
 
 void HttpServer::routes() {
-  httplib::Server& server = *m_server;
+  BoundedServer& server = *m_server;
   auto scheduler_state = [this]() -> std::optional<SchedulerState> {
     if (m_scheduler == nullptr) return std::nullopt;
     return m_scheduler->state();
   };
+
+  if (!m_options.auth_token.empty()) {
+    // Before routing, so that no handler runs and no body is read for a stranger. /healthz stays
+    // open for load balancers and container health checks; it shows no fleet data.
+    server.set_pre_routing_handler([check = TokenCheck(m_options.auth_token)](const httplib::Request& request,
+                                                                              httplib::Response& response) {
+      if (request.path == "/healthz" || check.accepts(request.get_header_value("Authorization")))
+        return httplib::Server::HandlerResponse::Unhandled;
+      spdlog::debug("http: {} {} from {}: no valid token", request.method, request.path, request.remote_addr);
+      response.status = 401;
+      response.set_header("WWW-Authenticate", std::string(kAuthChallenge));
+      response.set_content(
+          "authentication required: the token as a bearer token or as the HTTP Basic password\n",
+          "text/plain; charset=utf-8");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    m_options.auth_token.clear();  // only its digest is kept
+  }
 
   server.Get("/", [this, scheduler_state](const httplib::Request& request, httplib::Response& response) {
     StatusPageData data;
@@ -134,9 +154,7 @@ void HttpServer::routes() {
 }
 
 int HttpServer::bind() {
-  const int port = m_options.port == 0
-                       ? m_server->bind_to_any_port(m_options.bind)
-                       : (m_server->bind_to_port(m_options.bind, m_options.port) ? m_options.port : -1);
+  const int port = m_server->bind(m_options.bind, m_options.port);
   if (port < 0) {
     throw core::Error(core::ErrorKind::Usage,
                       fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)",

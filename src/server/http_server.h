@@ -1,5 +1,6 @@
 // The HTTP side of `d2d serve` (cpp-httplib): `/` status page, `/report`, `/metrics`, `/healthz`.
-// Pages read the warehouse through one read connection of their own, taken in turn.
+// Pages read the warehouse through one read connection of their own, taken in turn. With a token,
+// every path but /healthz requires it (server/auth.h).
 #pragma once
 
 #include <memory>
@@ -9,16 +10,15 @@
 #include "server/scheduler.h"
 #include "warehouse/warehouse.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace d2d::server {
+
+class BoundedServer;
 
 struct HttpOptions {
   std::string bind = "127.0.0.1";
   int port = 8080;
   std::size_t max_tracks = 60;  // vehicles drawn on /report per period
+  std::string auth_token;       // empty: no authentication (the caller allows that on loopback only)
 };
 
 class HttpServer {
@@ -42,7 +42,7 @@ class HttpServer {
   HttpOptions m_options;
   warehouse::WarehouseOptions m_warehouse_options;
   const Scheduler* m_scheduler;
-  std::unique_ptr<httplib::Server> m_server;
+  std::unique_ptr<BoundedServer> m_server;
   std::mutex m_warehouse_mutex;
   std::unique_ptr<warehouse::Warehouse> m_warehouse;
 };

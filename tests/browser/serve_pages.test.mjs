@@ -1,12 +1,15 @@
 // Browser test of `d2d serve`: a real run (generated lake dates, the scheduler catching them up
 // into SQLite), then Debian's chromium, headless, driven by playwright-core, loads `/` and
 // `/report` and checks what a person would see: the grid's cells coloured by state, reject
-// samples, the SVG bars matching `d2d report`, vehicle tracks with their breaks. Screenshots
-// go to the artefacts folder given as the second argument.
+// samples, the SVG bars matching `d2d report`, vehicle tracks with their breaks. The server
+// requires a token: the browser gets the Basic challenge and answers it with the token as the
+// password, the way a person would at the prompt. Screenshots go to the artefacts folder given as
+// the second argument.
 //
 // usage: node serve_pages.test.mjs <path to d2d> <artifacts dir> <scripts dir>
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +25,8 @@ assert.ok(FAKETIME, 'libfaketime missing: run scripts/install-deps.sh');
 mkdirSync(artifacts, { recursive: true });
 
 const work = mkdtempSync(join(tmpdir(), 'd2d-browser-'));
+const TOKEN = randomBytes(24).toString('hex');
+const bearer = { headers: { Authorization: `Bearer ${TOKEN}` } };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 let server;
 let browser;
@@ -48,18 +53,26 @@ try {
   server = spawn(d2d, ['serve', '--source', join(work, 'source'), '--lake', join(work, 'lake'),
     '--warehouse', warehouse, '--start-date', '2019-05-31', '--at', '02:00', '--tz', 'Europe/Berlin',
     '--retries', '0', '--port', String(port), '--quiet'], {
-    env: { ...process.env, LD_PRELOAD: FAKETIME, FAKETIME: '@2019-06-04 06:00:00', FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+    env: { ...process.env, LD_PRELOAD: FAKETIME, FAKETIME: '@2019-06-04 06:00:00', FAKETIME_DONT_FAKE_MONOTONIC: '1',
+      D2D_SERVE_TOKEN: TOKEN },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await eventually('the scheduler to catch up', async () => {
     const health = await (await fetch(`${base}/healthz`)).text();
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${base}/metrics`, bearer)).text();
     return health.includes('scheduler: idle') && metrics.includes('d2d_runs{status="succeeded"} 3')
       && metrics.includes('d2d_runs{status="failed"} 1');
   }, 180);
 
+  // Without the token: 401 and the challenge that makes a browser prompt (headless chromium
+  // without credentials abandons the navigation instead, so this is asked with fetch).
+  const refused = await fetch(`${base}/report`);
+  assert.equal(refused.status, 401, 'the pages need the token');
+  assert.equal(refused.headers.get('www-authenticate'), 'Basic realm="d2d"');
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 },
+    httpCredentials: { username: 'ops', password: TOKEN } });
+  const page = await context.newPage();
 
   // `/`: the grid, four dates x four phases, coloured like Airflow.
   await page.goto(`${base}/?date=2019-06-02`);

@@ -2,7 +2,8 @@
 # Validates deploy/docker-compose.yml with Compose v1 (`docker-compose config`, Debian's package),
 # which needs no Docker engine, then checks what the README promises: healthchecks on both
 # services, d2d waiting for a healthy PostgreSQL, serve bound to every interface inside the
-# container but published on the host's loopback only, and no default for the password.
+# container but published on the host's loopback only and given its token from a secret file, and
+# no default for the password or the token.
 # Exit 77 (ctest: skipped) when no Compose client is installed.
 set -euo pipefail
 compose_file=$1
@@ -10,11 +11,16 @@ if ! command -v docker-compose >/dev/null; then
   echo "docker-compose not installed: compose file not checked" >&2
   exit 77
 fi
-if D2D_SOURCE=s3://b docker-compose -f "$compose_file" config -q 2>/dev/null; then
+if D2D_SOURCE=s3://b D2D_SERVE_TOKEN_FILE=/dev/null docker-compose -f "$compose_file" config -q 2>/dev/null; then
   echo "compose file accepted a missing D2D_PG_PASSWORD" >&2
   exit 1
 fi
-D2D_PG_PASSWORD=secret D2D_SOURCE=s3://fleet-events docker-compose -f "$compose_file" config > "${TMPDIR:-/tmp}/d2d-compose-$$.yml"
+if D2D_SOURCE=s3://b D2D_PG_PASSWORD=secret docker-compose -f "$compose_file" config -q 2>/dev/null; then
+  echo "compose file accepted a missing D2D_SERVE_TOKEN_FILE" >&2
+  exit 1
+fi
+D2D_PG_PASSWORD=secret D2D_SOURCE=s3://fleet-events D2D_SERVE_TOKEN_FILE=/etc/d2d/serve-token \
+  docker-compose -f "$compose_file" config > "${TMPDIR:-/tmp}/d2d-compose-$$.yml"
 trap 'rm -f "${TMPDIR:-/tmp}/d2d-compose-$$.yml"' EXIT
 /usr/bin/python3 - "${TMPDIR:-/tmp}/d2d-compose-$$.yml" <<'PY'
 import sys
@@ -34,9 +40,18 @@ if d2d.get("depends_on", {}).get("postgres", {}).get("condition") != "service_he
 command = d2d["command"]
 if command[:1] != ["serve"] or command[command.index("--bind") + 1] != "0.0.0.0":
     problems.append(f"d2d must run `serve --bind 0.0.0.0`, not {command}")
-for flag in ("--port", "--at", "--tz"):
+for flag in ("--port", "--at", "--tz", "--auth-token-file"):
     if flag not in command:
         problems.append(f"serve needs {flag}")
+if "--auth-token-file" in command:
+    token_path = command[command.index("--auth-token-file") + 1]
+    secrets = [s if isinstance(s, str) else s.get("source") for s in d2d.get("secrets", [])]
+    if not token_path.startswith("/run/secrets/") or token_path.rsplit("/", 1)[1] not in secrets:
+        problems.append(f"--auth-token-file must name a secret of the service: {token_path}, {secrets}")
+    elif config.get("secrets", {}).get(token_path.rsplit("/", 1)[1], {}).get("file") != "/etc/d2d/serve-token":
+        problems.append("the token's secret must be the file D2D_SERVE_TOKEN_FILE names")
+if "--allow-unauthenticated" in command:
+    problems.append("serve must not run without authentication")
 def host_ip(port):  # Compose v1 renders "127.0.0.1:8080:8080/tcp"; the spec's long form is a map
     return port.split(":")[0] if isinstance(port, str) else str(port.get("host_ip", ""))
 if not d2d.get("ports") or not all(host_ip(p) == "127.0.0.1" for p in d2d["ports"]):
@@ -46,6 +61,8 @@ if not env.get("D2D_WAREHOUSE", "").startswith("postgresql://") or ":secret@" in
     problems.append("D2D_WAREHOUSE must be a postgresql:// URI without the password")
 if env.get("PGPASSWORD") != "secret" or env.get("D2D_SOURCE") != "s3://fleet-events":
     problems.append("PGPASSWORD and D2D_SOURCE must come from the environment")
+if "D2D_SERVE_TOKEN" in env:
+    problems.append("the token must come from a secret file, not the environment (docker inspect shows it)")
 for problem in problems:
     print(problem, file=sys.stderr)
 sys.exit(1 if problems else 0)

@@ -15,21 +15,28 @@
 namespace d2d::testing {
 
 ServeProcess::ServeProcess(const TempDir& work, const std::vector<std::string>& extra,
-                           const std::vector<std::string>& env)
-    : m_port(free_port()) {
-  std::vector<std::string> args{"serve",  "--no-scheduler",      "--warehouse", (work / "w.db").string(),
-                                "--port", std::to_string(m_port)};
-  args.insert(args.end(), extra.begin(), extra.end());
-  m_run = std::make_unique<BackgroundRun>(args, work / "serve", env);
-  httplib::Client client("127.0.0.1", m_port);
-  client.set_connection_timeout(std::chrono::seconds(1));
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < until) {
-    if (auto health = client.Get("/healthz"); health && health->status == 200) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                           const std::vector<std::string>& env) {
+  // A port found free may be taken before serve binds it (other tests open hundreds of client
+  // connections, each on an ephemeral port): then serve says so at once, and another port is tried.
+  for (int attempt = 1;; ++attempt) {
+    m_port = free_port();
+    std::vector<std::string> args{"serve",  "--no-scheduler",      "--warehouse", (work / "w.db").string(),
+                                  "--port", std::to_string(m_port)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    m_stopped = false;
+    m_run = std::make_unique<BackgroundRun>(args, work / "serve", env);
+    httplib::Client client("127.0.0.1", m_port);
+    client.set_connection_timeout(std::chrono::seconds(1));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    bool port_taken = false;
+    while (std::chrono::steady_clock::now() < until && !port_taken) {
+      if (auto health = client.Get("/healthz"); health && health->status == 200) return;
+      port_taken = read_text(work / "serve.err").find("cannot listen on") != std::string::npos;
+      if (!port_taken) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const CliResult result = stop();
+    if (!port_taken || attempt == 5) throw std::runtime_error("d2d serve did not answer /healthz: " + result.err);
   }
-  const CliResult result = stop();
-  throw std::runtime_error("d2d serve did not answer /healthz: " + result.err);
 }
 
 ServeProcess::~ServeProcess() {

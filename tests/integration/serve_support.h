@@ -25,7 +25,7 @@ class ServeProcess {
   CliResult stop();  // SIGTERM, then its exit status and logs
 
  private:
-  int m_port;
+  int m_port = 0;
   std::unique_ptr<BackgroundRun> m_run;
   bool m_stopped = false;
 };

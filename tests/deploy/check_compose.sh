@@ -40,9 +40,13 @@ if d2d.get("depends_on", {}).get("postgres", {}).get("condition") != "service_he
 command = d2d["command"]
 if command[:1] != ["serve"] or command[command.index("--bind") + 1] != "0.0.0.0":
     problems.append(f"d2d must run `serve --bind 0.0.0.0`, not {command}")
-for flag in ("--port", "--at", "--tz", "--auth-token-file"):
+for flag in ("--port", "--auth-token-file"):
     if flag not in command:
         problems.append(f"serve needs {flag}")
+# The schedule as flags or under the variable names d2d reads (D2D_AT, D2D_TZ were read by nobody).
+for flag, variable in (("--at", "D2D_SERVE_AT"), ("--tz", "D2D_SERVE_TZ")):
+    if flag not in command and variable not in d2d.get("environment", {}):
+        problems.append(f"serve needs {flag} or {variable}")
 if "--auth-token-file" in command:
     token_path = command[command.index("--auth-token-file") + 1]
     secrets = [s if isinstance(s, str) else s.get("source") for s in d2d.get("secrets", [])]

@@ -99,7 +99,7 @@ const std::vector<Row>& rows() {
       row("s3_region", "--s3-region", "D2D_S3_REGION", &Settings::s3_region,
           "S3 region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, us-east-1)"),
       row("s3_addressing", "--s3-addressing", "D2D_S3_ADDRESSING", &Settings::s3_addressing,
-          "auto (virtual-hosted on AWS, path-style elsewhere), path or virtual", {},
+          "auto: virtual-hosted on AWS, path-style elsewhere; or always path or virtual", {},
           {"auto", "path", "virtual"}),
       row("s3_anonymous", "--s3-anonymous", "D2D_S3_ANONYMOUS", &Settings::s3_anonymous,
           "unsigned S3 requests (public buckets)"),

@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "core/error.h"
 #include "pipeline/backfill.h"
+#include "pipeline/dry_run.h"
 #include "warehouse/warehouse.h"
 
 namespace d2d::cli {
@@ -34,6 +35,8 @@ class BackfillCommand final : public Command {
     command.add_option("--from", m_from, "first lake date, YYYY-MM-DD")->required();
     command.add_option("--to", m_to, "last lake date (included), YYYY-MM-DD")->required();
     add_settings(command, settings, {"jobs"});
+    command.add_flag("--dry-run", m_dry_run,
+                     "list what each date would copy (new, changed objects) and load; write nothing");
     add_lake_date_run_options(command, settings);
   }
 
@@ -42,6 +45,15 @@ class BackfillCommand final : public Command {
     options.lake_dates = pipeline::lake_dates_between(m_from, m_to);
     options.jobs = settings.jobs;
     options.run = run_options(settings);
+    if (m_dry_run) {
+      // One date after another: a plan reads listings and checksums, it does not load.
+      for (const std::string& lake_date : options.lake_dates) {
+        pipeline::RunOptions run = options.run;
+        run.lake_date = lake_date;
+        fmt::print("{}", pipeline::describe_plan(lake_date, pipeline::plan_lake_date(run), run));
+      }
+      return 0;
+    }
     const warehouse::WarehouseOptions target = warehouse_options(settings);
     options.open_warehouse = [target] { return warehouse::open_warehouse(target); };
     options.one_writer_at_a_time = !warehouse::allows_parallel_loads(target);
@@ -89,6 +101,7 @@ class BackfillCommand final : public Command {
   }
 
   std::string m_from, m_to;
+  bool m_dry_run = false;
 };
 
 }  // namespace

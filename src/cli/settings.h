@@ -14,6 +14,12 @@
 //      so that its --help lists only what it uses;
 //   4. `d2d config --format markdown` prints the README's table of settings again (a test compares
 //      them: ConfigCli.ReadmeTableIsTheSettingsTable).
+// E.g. serve's catch-up window: `int serve_catchup_days = 7;`, the row
+//   row("serve_catchup_days", "--catchup-days", "D2D_SERVE_CATCHUP_DAYS", &Settings::serve_catchup_days,
+//       "serve: ...", Range{0, 3660}),
+// and "serve_catchup_days" in ServeCommand::setup()'s add_settings list.
+// What one invocation is asked to do (--date, --from/--to, --format, --all, --dry-run, --yes) is
+// not a setting: it stays a plain option of the command's setup(), never read from env or file.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -24,5 +24,6 @@ std::unique_ptr<Command> make_migrate_command();
 std::unique_ptr<Command> make_generate_command();
 std::unique_ptr<Command> make_status_command();
 std::unique_ptr<Command> make_serve_command();
+std::unique_ptr<Command> make_config_command();
 
 }  // namespace d2d::cli

@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "core/error.h"
 #include "pipeline/backfill.h"
+#include "pipeline/dry_run.h"
 #include "warehouse/warehouse.h"
 
 namespace d2d::cli {
@@ -33,18 +34,26 @@ class BackfillCommand final : public Command {
   void setup(CLI::App& command, Settings& settings) override {
     command.add_option("--from", m_from, "first lake date, YYYY-MM-DD")->required();
     command.add_option("--to", m_to, "last lake date (included), YYYY-MM-DD")->required();
-    command.add_option("--jobs", m_jobs, "lake dates run at once")
-        ->envname("D2D_JOBS")
-        ->check(CLI::Range(1, 64))
-        ->capture_default_str();
+    add_settings(command, settings, {"jobs"});
+    command.add_flag("--dry-run", m_dry_run,
+                     "list what each date would copy (new, changed objects) and load; write nothing");
     add_lake_date_run_options(command, settings);
   }
 
   int run(Settings& settings) override {
     pipeline::BackfillOptions options;
     options.lake_dates = pipeline::lake_dates_between(m_from, m_to);
-    options.jobs = m_jobs;
+    options.jobs = settings.jobs;
     options.run = run_options(settings);
+    if (m_dry_run) {
+      // One date after another: a plan reads listings and checksums, it does not load.
+      for (const std::string& lake_date : options.lake_dates) {
+        pipeline::RunOptions run = options.run;
+        run.lake_date = lake_date;
+        fmt::print("{}", pipeline::describe_plan(lake_date, pipeline::plan_lake_date(run), run));
+      }
+      return 0;
+    }
     const warehouse::WarehouseOptions target = warehouse_options(settings);
     options.open_warehouse = [target] { return warehouse::open_warehouse(target); };
     options.one_writer_at_a_time = !warehouse::allows_parallel_loads(target);
@@ -55,7 +64,7 @@ class BackfillCommand final : public Command {
       const auto warehouse = options.open_warehouse();
       warehouse->migrate_up();
       spdlog::info("backfill {}..{}: {} lake dates, {} at a time, into {}", m_from, m_to,
-                   options.lake_dates.size(), std::min<std::size_t>(m_jobs, options.lake_dates.size()),
+                   options.lake_dates.size(), std::min<std::size_t>(settings.jobs, options.lake_dates.size()),
                    warehouse->describe());
     }
 
@@ -92,7 +101,7 @@ class BackfillCommand final : public Command {
   }
 
   std::string m_from, m_to;
-  unsigned m_jobs = 1;
+  bool m_dry_run = false;
 };
 
 }  // namespace

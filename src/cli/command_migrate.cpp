@@ -14,6 +14,7 @@ class MigrateCommand final : public Command {
         ->check(CLI::IsMember({"up", "down", "status"}));
     command.add_option("steps", m_steps, "how many migrations `down` rolls back")->check(CLI::PositiveNumber);
     add_warehouse_option(command, settings);
+    add_settings(command, settings, {"pg_analyst_role"});  // `up` may create the role
   }
 
   int run(Settings& settings) override {

@@ -2,6 +2,7 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "pipeline/dry_run.h"
 #include "pipeline/run.h"
 #include "warehouse/warehouse.h"
 
@@ -12,6 +13,8 @@ class RunCommand final : public Command {
  public:
   void setup(CLI::App& command, Settings& settings) override {
     command.add_option("--date", m_date, "the lake date to process, YYYY-MM-DD")->required();
+    command.add_flag("--dry-run", m_dry_run,
+                     "list what would be copied (new, changed objects) and loaded; write nothing");
     add_lake_date_run_options(command, settings);
   }
 
@@ -21,6 +24,10 @@ class RunCommand final : public Command {
     if (!core::parse_date(m_date)) {
       throw core::Error(core::ErrorKind::Usage,
                         fmt::format("--date '{}' is not a date (expected YYYY-MM-DD)", m_date));
+    }
+    if (m_dry_run) {
+      fmt::print("{}", pipeline::describe_plan(m_date, pipeline::plan_lake_date(options), options));
+      return 0;  // before the warehouse is opened: opening a SQLite one creates it
     }
     auto warehouse = warehouse::open_warehouse(warehouse_options(settings));
     const auto outcome = pipeline::run_lake_date(options, *warehouse);
@@ -41,6 +48,7 @@ class RunCommand final : public Command {
 
  private:
   std::string m_date;
+  bool m_dry_run = false;
 };
 
 }  // namespace

@@ -26,62 +26,22 @@ using core::ErrorKind;
 class ServeCommand final : public Command {
  public:
   void setup(CLI::App& command, Settings& settings) override {
-    command
-        .add_option("--at", settings.serve_at, "local time of day the previous lake date becomes due, HH:MM")
-        ->envname("D2D_SERVE_AT")
-        ->capture_default_str();
-    command.add_option("--tz", settings.serve_tz, "IANA time zone of --at, e.g. Europe/Berlin")
-        ->envname("D2D_SERVE_TZ")
-        ->capture_default_str();
-    command
-        .add_option(
-            "--start-date", settings.serve_start_date,
-            "first lake date owed a run, YYYY-MM-DD (catch-up from there; default: after the last success)")
-        ->envname("D2D_SERVE_START_DATE");
-    command
-        .add_option("--retries", settings.serve_retries, "further tries of a failed lake date, with backoff")
-        ->envname("D2D_SERVE_RETRIES")
-        ->check(CLI::Range(0, 20))
-        ->capture_default_str();
-    command
-        .add_option("--retry-delay-s", m_retry_delay_s,
-                    "wait before the first retry; doubled each time, at most 1 h")
-        ->check(CLI::Range(1, 86400))
-        ->capture_default_str();
-    command.add_option("--bind", settings.serve_bind, "address the HTTP server listens on")
-        ->envname("D2D_SERVE_BIND")
-        ->capture_default_str();
-    command.add_option("--port", settings.serve_port, "HTTP port (0: any free port)")
-        ->envname("D2D_SERVE_PORT")
-        ->check(CLI::Range(0, 65535))
-        ->capture_default_str();
-    command
-        .add_option("--auth-token-file", settings.serve_auth_token_file,
-                    "file holding the token every page but /healthz requires, as a bearer token or as the "
-                    "HTTP Basic password (or the token itself in D2D_SERVE_TOKEN)")
-        ->envname("D2D_SERVE_AUTH_TOKEN_FILE");
-    command
-        .add_flag("--allow-unauthenticated", settings.serve_allow_unauthenticated,
-                  "serve the pages without a token on an address other than loopback (a proxy in front "
-                  "authenticates)")
-        ->envname("D2D_SERVE_ALLOW_UNAUTHENTICATED");
-    command.add_flag("--no-scheduler", m_no_scheduler,
-                     "serve the pages only; runs come from elsewhere (d2d run, Airflow)");
-    command
-        .add_option("--attempts", m_attempts, "tries of transform+load when the warehouse fails transiently")
-        ->check(CLI::Range(1, 20))
-        ->capture_default_str();
-    command.add_flag("--allow-empty", m_allow_empty, "a lake date with no objects succeeds, loading nothing");
+    add_settings(command, settings,
+                 {"serve_at", "serve_tz", "serve_start_date", "serve_retries", "serve_retry_delay_s",
+                  "serve_bind", "serve_port", "serve_auth_token_file", "serve_allow_unauthenticated",
+                  "serve_no_scheduler", "attempts", "allow_empty"});
     add_source_option(command, settings);
     add_lake_option(command, settings);
     add_warehouse_option(command, settings);
+    // The scheduler's runs take the lake date's lock and migrate first, like `d2d run`.
+    add_settings(command, settings, {"no_wait", "pg_analyst_role"});
     add_reject_ratio_option(command, settings);
     add_s3_options(command, settings);
   }
 
   int run(Settings& settings) override {
     const server::Schedule schedule = schedule_from(settings);
-    if (!m_no_scheduler && settings.source.empty())
+    if (!settings.serve_no_scheduler && settings.source.empty())
       throw Error(ErrorKind::Usage, "no source given (--source or D2D_SOURCE), or pass --no-scheduler");
     std::string token = auth_token(settings);
     const bool loopback = server::is_loopback(settings.serve_bind);
@@ -101,10 +61,10 @@ class ServeCommand final : public Command {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     std::unique_ptr<server::Scheduler> scheduler;
-    if (!m_no_scheduler) {
+    if (!settings.serve_no_scheduler) {
       server::SchedulerOptions options{schedule,
                                        {settings.source, settings.lake, "", settings.max_reject_ratio,
-                                        m_allow_empty, m_attempts, s3_options(settings)},
+                                        settings.allow_empty, settings.attempts, s3_options(settings)},
                                        warehouse_options(settings)};
       scheduler = std::make_unique<server::Scheduler>(std::move(options), server::system_now);
     }
@@ -151,8 +111,8 @@ class ServeCommand final : public Command {
   // The token the pages require, "" for none. The token itself comes only from the environment or
   // a file: as a flag, anyone listing processes would read it. Messages never quote it.
   static std::string auth_token(const Settings& settings) {
-    const char* from_environment = std::getenv("D2D_SERVE_TOKEN");
-    const bool in_environment = from_environment != nullptr && *from_environment != '\0';
+    const std::string& from_environment = settings.serve_token;  // D2D_SERVE_TOKEN
+    const bool in_environment = !from_environment.empty();
     std::string token, origin;
     if (!settings.serve_auth_token_file.empty()) {
       if (in_environment)
@@ -180,7 +140,7 @@ class ServeCommand final : public Command {
     return token;
   }
 
-  server::Schedule schedule_from(const Settings& settings) const {
+  static server::Schedule schedule_from(const Settings& settings) {
     server::Schedule schedule;
     const auto at = server::parse_time_of_day(settings.serve_at);
     if (!at)
@@ -197,14 +157,9 @@ class ServeCommand final : public Command {
       }
     }
     schedule.retries = settings.serve_retries;
-    schedule.retry_delay = std::chrono::seconds(m_retry_delay_s);
+    schedule.retry_delay = std::chrono::seconds(settings.serve_retry_delay_s);
     return schedule;
   }
-
-  bool m_no_scheduler = false;
-  bool m_allow_empty = false;
-  int m_attempts = 3;
-  int m_retry_delay_s = 300;
 };
 
 }  // namespace

@@ -35,7 +35,7 @@ class JsonStringFlag final : public spdlog::custom_flag_formatter {
 };
 
 std::unique_ptr<spdlog::formatter> json_formatter() {
-  // UTC with microseconds, like every timestamp the pipeline stores.
+  // UTC with microseconds, like every timestamp the pipeline stores (etl_run, core::format_utc).
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   formatter->add_flag<JsonStringFlag>('*', JsonStringFlag::Field::Message);
   formatter->add_flag<JsonStringFlag>('&', JsonStringFlag::Field::LoggerName);
@@ -56,7 +56,10 @@ void configure_logging(LogFormat format, const std::string& level, bool quiet, b
   if (format == LogFormat::Json) {
     logger->set_formatter(json_formatter());
   } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    // UTC with `Z`, like the JSON lines and the ledger: a local time without an offset could not be
+    // lined up with them (or with a server in another zone). Milliseconds are enough for people.
+    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v",
+                                                                      spdlog::pattern_time_type::utc));
   }
   spdlog::set_default_logger(logger);
   spdlog::set_level(quiet     ? spdlog::level::warn

@@ -1,5 +1,6 @@
 // Logging of the d2d binary: everything goes to stderr through spdlog, as text for people or as
-// JSON lines for log collectors (--log-format json): {"ts","level","logger","msg"} per line.
+// JSON lines for log collectors (--log-format json): {"ts","level","logger","msg"} per line. Both
+// stamp each line in UTC, ISO-8601 with `Z`, whatever TZ says.
 #pragma once
 
 #include <string>

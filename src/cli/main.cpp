@@ -9,6 +9,7 @@
 #include <map>
 
 #include "cli/command.h"
+#include "cli/completion.h"
 #include "cli/logging.h"
 #include "core/error.h"
 #include "core/utf8.h"
@@ -34,6 +35,8 @@ constexpr Registered kCommands[] = {
      d2d::cli::make_status_command},
     {"serve", "scheduler (daily, catch-up, retries) + HTTP status page, report and metrics",
      d2d::cli::make_serve_command},
+    {"config", "the effective settings and where each came from (flag, env, file, default)",
+     d2d::cli::make_config_command},
 };
 
 // The one line a failure ends with: a JSON line when logs are JSON, so a collector parses it too.
@@ -59,20 +62,7 @@ int main(int argc, char** argv) {
   app.fallthrough();  // global flags (--quiet, --config ...) may follow the subcommand
   app.set_version_flag("--version", d2d::core::code_version());
   d2d::cli::Settings settings;
-  std::string log_level = "info";
-  bool quiet = false, verbose = false;
-  app.add_option("--config", settings.config_file, "TOML config file (default: ./d2d.toml when present)")
-      ->envname("D2D_CONFIG");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
-      ->envname("D2D_LOG_LEVEL");
-  app.add_option("--log-format", settings.log_format,
-                 "stderr logs as text, or as JSON lines (ts, level, logger, msg)")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->envname("D2D_LOG_FORMAT")
-      ->capture_default_str();
-  app.add_flag("-q,--quiet", quiet, "only warnings and errors on stderr");
-  app.add_flag("-v,--verbose", verbose, "debug logging");
+  d2d::cli::add_global_settings(app, settings);
 
   std::map<CLI::App*, std::unique_ptr<d2d::cli::Command>> commands;
   for (const Registered& registered : kCommands) {
@@ -81,27 +71,44 @@ int main(int argc, char** argv) {
     command->setup(*sub, settings);
     commands.emplace(sub, std::move(command));
   }
+  // Last: it describes every command above.
+  std::string shell;
+  CLI::App* completion = app.add_subcommand("completion", "print a completion script: bash or zsh");
+  completion->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& done) {
     return app.exit(done);
   } catch (const CLI::ParseError& error) {
-    std::fprintf(stderr, "d2d: %s\n", error.what());
+    // A mistyped command or option is named with the nearest one; otherwise CLI11's own reason.
+    const std::string hint = d2d::cli::did_you_mean(app, argc, argv);
+    std::fprintf(stderr, "d2d: %s\n", hint.empty() ? error.what() : hint.c_str());
     return 2;
   }
+  if (completion->parsed()) {
+    std::fputs(d2d::cli::completion_script(app, shell).c_str(), stdout);
+    return 0;
+  }
 
-  const bool json_logs = settings.log_format == "json";
+  bool json_logs = settings.log_format == "json";
+  bool logging_ready = false;
   try {
-    d2d::cli::configure_logging(d2d::cli::parse_log_format(settings.log_format), log_level, quiet, verbose);
     for (auto& [sub, command] : commands) {
-      if (sub->parsed()) {
-        d2d::cli::apply_config_file(*sub, settings);
-        return command->run(settings);
-      }
+      if (!sub->parsed()) continue;
+      // d2d.toml may set the logging too, so logging starts once every setting is known.
+      d2d::cli::resolve_settings(app, *sub, settings);
+      json_logs = settings.log_format == "json";
+      d2d::cli::configure_logging(d2d::cli::parse_log_format(settings.log_format), settings.log_level,
+                                  settings.quiet, settings.verbose);
+      logging_ready = true;
+      return command->run(settings);
     }
     return 2;
   } catch (const d2d::core::Error& error) {
+    // A bad setting ends the command before logging starts; with JSON logs its line is JSON too.
+    if (json_logs && !logging_ready)
+      d2d::cli::configure_logging(d2d::cli::LogFormat::Json, "info", false, false);
     report_failure(fmt::format("d2d: error: {}", d2d::core::utf8_lossy(error.what())), json_logs);
     return d2d::core::exit_code_for(error.kind());
   } catch (const std::exception& error) {

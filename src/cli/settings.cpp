@@ -4,9 +4,16 @@
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
+#include <type_traits>
+#include <variant>
 
 #include "core/error.h"
+#include "warehouse/pg_mask.h"
 #include "warehouse/sql_text.h"
 
 namespace d2d::cli {
@@ -14,73 +21,410 @@ using core::Error;
 using core::ErrorKind;
 
 namespace {
+
+using Member = std::variant<std::string Settings::*, bool Settings::*, int Settings::*, unsigned Settings::*,
+                            long Settings::*, std::uint64_t Settings::*, double Settings::*>;
+
+struct Row {
+  SettingInfo info;
+  Member member;
+};
+
+using Range = std::pair<double, double>;
 // A line must hold at least an event; one of a GiB is what the cap is there to refuse.
-constexpr std::int64_t kMinLineBytes = 1024;
-constexpr std::int64_t kMaxLineBytes = std::int64_t{1} << 30;
-constexpr int kMaxPeriodDays = 3660;
+constexpr Range kLineBytes{1024, double(std::int64_t{1} << 30)};
+
+Row row(std::string_view key, std::string_view flag, std::string_view env, Member member,
+        std::string_view help, std::optional<Range> range = {}, std::vector<std::string_view> choices = {}) {
+  Row r{SettingInfo{key, flag, env, true, Secret::No, false, range, std::move(choices), help}, member};
+  r.info.whole = std::visit(
+      [](auto m) {
+        using T = std::remove_reference_t<decltype(std::declval<Settings&>().*m)>;
+        return std::is_integral_v<T> && !std::is_same_v<T, bool>;
+      },
+      member);
+  return r;
+}
+Row not_in_file(Row r) {
+  r.info.in_file = false;
+  return r;
+}
+Row secret(Row r, Secret how) {
+  r.info.secret = how;
+  return r;
+}
+
+// THE table. Flags, names and ranges of existing settings are an interface: change them only
+// with a note in the README.
+const std::vector<Row>& rows() {
+  static const std::vector<Row> table = {
+      row("source", "--source", "D2D_SOURCE", &Settings::source,
+          "where the events land: a folder, file:// URI or s3://bucket/prefix"),
+      row("lake", "--lake", "D2D_LAKE", &Settings::lake,
+          "the team's lake (raw and rejected zones): a folder, file:// URI or s3://bucket/prefix"),
+      secret(row("warehouse", "--warehouse", "D2D_WAREHOUSE", &Settings::warehouse,
+                 "sqlite:///abs/path.db, a bare file path, or postgresql://user@host:port/db?sslmode=... "
+                 "(`postgresql:` alone: libpq's PG* environment)"),
+             Secret::Uri),
+      row("pg_schema", "--pg-schema", "D2D_PG_SCHEMA", &Settings::pg_schema,
+          "PostgreSQL schema of the relations"),
+      row("max_reject_ratio", "--max-reject-ratio", "D2D_MAX_REJECT_RATIO", &Settings::max_reject_ratio,
+          "fail the run (after storing everything) when more than this share of lines is rejected",
+          Range{0, 1}),
+      row("max_line_bytes", "--max-line-bytes", "D2D_MAX_LINE_BYTES", &Settings::max_line_bytes,
+          "reject longer lines as line_too_long (they are skipped, never held in memory)", kLineBytes),
+      row("max_period_days", "--max-period-days", "D2D_MAX_PERIOD_DAYS", &Settings::max_period_days,
+          "reject operating periods longer than this many days as invalid_window", Range{1, 3660}),
+      row("attempts", "--attempts", "D2D_ATTEMPTS", &Settings::attempts,
+          "tries of transform+load when the warehouse fails transiently", Range{1, 20}),
+      row("allow_empty", "--allow-empty", "D2D_ALLOW_EMPTY", &Settings::allow_empty,
+          "succeed (loading nothing) when a date has no objects"),
+      row("force", "--force", "D2D_FORCE", &Settings::force,
+          "load again even when the raw zone is unchanged since the last successful run"),
+      row("no_wait", "--no-wait", "D2D_NO_WAIT", &Settings::no_wait,
+          "fail at once when another run is loading the same lake date (default: wait for it)"),
+      row("pg_analyst_role", "--pg-analyst-role", "D2D_PG_ANALYST_ROLE", &Settings::pg_analyst_role,
+          "migrations create the read-only role d2d_analyst with SELECT on the analyst relations"),
+      row("jobs", "--jobs", "D2D_JOBS", &Settings::jobs, "backfill: lake dates run at once", Range{1, 64}),
+      not_in_file(row("config", "--config", "D2D_CONFIG", &Settings::config_file,
+                      "TOML config file (default: ./d2d.toml when present)")),
+      row("log_level", "--log-level", "D2D_LOG_LEVEL", &Settings::log_level, "stderr logs from this level on",
+          {}, {"trace", "debug", "info", "warn", "error"}),
+      row("log_format", "--log-format", "D2D_LOG_FORMAT", &Settings::log_format,
+          "stderr logs as text, or as JSON lines (ts, level, logger, msg)", {}, {"text", "json"}),
+      row("quiet", "-q,--quiet", "D2D_QUIET", &Settings::quiet, "only warnings and errors on stderr"),
+      row("verbose", "-v,--verbose", "D2D_VERBOSE", &Settings::verbose, "debug logging"),
+      row("s3_endpoint", "--s3-endpoint", "D2D_S3_ENDPOINT", &Settings::s3_endpoint,
+          "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS_ENDPOINT_URL, else AWS)"),
+      row("s3_region", "--s3-region", "D2D_S3_REGION", &Settings::s3_region,
+          "S3 region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, us-east-1)"),
+      row("s3_addressing", "--s3-addressing", "D2D_S3_ADDRESSING", &Settings::s3_addressing,
+          "auto: virtual-hosted on AWS, path-style elsewhere; or always path or virtual", {},
+          {"auto", "path", "virtual"}),
+      row("s3_anonymous", "--s3-anonymous", "D2D_S3_ANONYMOUS", &Settings::s3_anonymous,
+          "unsigned S3 requests (public buckets)"),
+      row("s3_parallel", "--s3-parallel", "D2D_S3_PARALLEL", &Settings::s3_parallel,
+          "S3 objects transferred at once", Range{1, 64}),
+      row("s3_attempts", "--s3-attempts", "D2D_S3_ATTEMPTS", &Settings::s3_attempts,
+          "tries per S3 request on throttling, 5xx, timeouts and resets", Range{1, 20}),
+      row("s3_stall_timeout_s", "--s3-stall-timeout-s", "D2D_S3_STALL_TIMEOUT_S",
+          &Settings::s3_stall_timeout_s,
+          "abandon (and retry) an S3 request when no byte moves for this many seconds", Range{1, 600}),
+      row("serve_at", "--at", "D2D_SERVE_AT", &Settings::serve_at,
+          "serve: local time of day the previous lake date becomes due, HH:MM"),
+      row("serve_tz", "--tz", "D2D_SERVE_TZ", &Settings::serve_tz,
+          "serve: IANA time zone of --at, e.g. Europe/Berlin"),
+      row("serve_start_date", "--start-date", "D2D_SERVE_START_DATE", &Settings::serve_start_date,
+          "serve: first lake date owed a run, YYYY-MM-DD (catch-up from there; default: after the last "
+          "success)"),
+      row("serve_retries", "--retries", "D2D_SERVE_RETRIES", &Settings::serve_retries,
+          "serve: further tries of a failed lake date, with backoff", Range{0, 20}),
+      row("serve_retry_delay_s", "--retry-delay-s", "D2D_SERVE_RETRY_DELAY_S", &Settings::serve_retry_delay_s,
+          "serve: wait before the first retry; doubled each time, at most 1 h", Range{1, 86400}),
+      row("serve_no_scheduler", "--no-scheduler", "D2D_SERVE_NO_SCHEDULER", &Settings::serve_no_scheduler,
+          "serve: the pages only; runs come from elsewhere (d2d run, Airflow)"),
+      row("serve_bind", "--bind", "D2D_SERVE_BIND", &Settings::serve_bind,
+          "serve: address the HTTP server listens on"),
+      row("serve_port", "--port", "D2D_SERVE_PORT", &Settings::serve_port,
+          "serve: HTTP port (0: any free port)", Range{0, 65535}),
+      row("serve_auth_token_file", "--auth-token-file", "D2D_SERVE_AUTH_TOKEN_FILE",
+          &Settings::serve_auth_token_file,
+          "serve: file holding the token every page but /healthz requires, as a bearer token or as the HTTP "
+          "Basic password (or the token itself in D2D_SERVE_TOKEN)"),
+      secret(not_in_file(row("serve_token", "", "D2D_SERVE_TOKEN", &Settings::serve_token,
+                             "serve: the token itself (environment only: a flag would show in the process "
+                             "list)")),
+             Secret::Whole),
+      row("serve_allow_unauthenticated", "--allow-unauthenticated", "D2D_SERVE_ALLOW_UNAUTHENTICATED",
+          &Settings::serve_allow_unauthenticated,
+          "serve: the pages without a token on an address other than loopback (a proxy in front "
+          "authenticates)"),
+  };
+  return table;
+}
+
+const Row& find_row(std::string_view key) {
+  for (const Row& r : rows()) {
+    if (r.info.key == key) return r;
+  }
+  throw std::logic_error(fmt::format("no setting `{}` in the table", key));
+}
+
+// The long name CLI11 knows an option by ("-q,--quiet" -> "--quiet").
+std::string long_name(std::string_view flag) {
+  const auto comma = flag.rfind(',');
+  return std::string(comma == std::string_view::npos ? flag : flag.substr(comma + 1));
+}
+
+template <typename T>
+constexpr bool kWhole = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+std::string range_text(const SettingInfo& info, bool whole) {
+  if (!info.range) return "";
+  return whole ? fmt::format("{} to {}", static_cast<std::int64_t>(info.range->first),
+                             static_cast<std::int64_t>(info.range->second))
+               : fmt::format("[{}, {}]", info.range->first, info.range->second);
+}
+
+// Checks a value already of the member's type; "" when it is fine, else what it must be.
+template <typename T>
+std::string problem(const SettingInfo& info, const T& value) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (!info.choices.empty() &&
+        std::find(info.choices.begin(), info.choices.end(), value) == info.choices.end())
+      return fmt::format("must be one of {}", fmt::join(info.choices, ", "));
+  } else if constexpr (kWhole<T> || std::is_floating_point_v<T>) {
+    const auto number = static_cast<double>(value);
+    if (info.range && (number < info.range->first || number > info.range->second)) {
+      return kWhole<T> ? "must be a whole number from " + range_text(info, true)
+                       : "must be a number in " + range_text(info, false);
+    }
+  }
+  return "";
+}
+
+template <typename T>
+std::string type_words(const SettingInfo& info) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    return info.choices.empty() ? "must be a string"
+                                : fmt::format("must be one of {}", fmt::join(info.choices, ", "));
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return "must be true or false";
+  } else if constexpr (kWhole<T>) {
+    return info.range ? "must be a whole number from " + range_text(info, true) : "must be a whole number";
+  } else {
+    return info.range ? "must be a number in " + range_text(info, false) : "must be a number";
+  }
+}
+
+// An environment variable's text as T, the way CLI11 reads the flag's text; nullopt if it is not.
+template <typename T>
+std::optional<T> from_text(const std::string& text) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    return text;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    std::string lower = text;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") return true;
+    if (lower == "0" || lower == "false" || lower == "no" || lower == "off") return false;
+    return std::nullopt;
+  } else if constexpr (kWhole<T>) {
+    T value{};
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+  } else {
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size()) return std::nullopt;
+    return value;
+  }
+}
+
+template <typename T>
+std::optional<T> from_toml(const toml::node& node) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    return node.value<std::string>();
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return node.value<bool>();
+  } else if constexpr (kWhole<T>) {
+    if (!node.is_integer()) return std::nullopt;
+    const std::int64_t number = *node.value<std::int64_t>();
+    if (number < 0 && std::is_unsigned_v<T>) return std::nullopt;
+    return static_cast<T>(number);  // the range check that follows bounds it
+  } else {
+    if (!node.is_number()) return std::nullopt;
+    return node.value<double>();
+  }
+}
+
+template <typename T>
+std::string to_text(const T& value) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    return value;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return value ? "true" : "false";
+  } else {
+    return fmt::format("{}", value);
+  }
+}
+
+std::string help_of(const SettingInfo& info) {
+  std::string text(info.help);
+  text += fmt::format(" [env {}", info.env);
+  if (info.in_file) text += fmt::format(", d2d.toml `{}`", info.key);
+  return text + "]";
+}
+
+void add_row(CLI::App& command, Settings& settings, const Row& r) {
+  if (r.info.flag.empty()) return;  // environment only
+  std::visit(
+      [&](auto member) {
+        using T = std::remove_reference_t<decltype(settings.*member)>;
+        auto& target = settings.*member;
+        CLI::Option* option = nullptr;
+        if constexpr (std::is_same_v<T, bool>) {
+          option = command.add_flag(std::string(r.info.flag), target, help_of(r.info));
+        } else {
+          option = command.add_option(std::string(r.info.flag), target, help_of(r.info));
+          if (!(settings.*member == T{})) option->capture_default_str();
+          if constexpr (kWhole<T> || std::is_floating_point_v<T>) {
+            if (r.info.range)
+              option->check(
+                  CLI::Range(static_cast<T>(r.info.range->first), static_cast<T>(r.info.range->second)));
+          } else {
+            if (!r.info.choices.empty())
+              option->check(
+                  CLI::IsMember(std::vector<std::string>(r.info.choices.begin(), r.info.choices.end())));
+          }
+        }
+      },
+      r.member);
+}
+
+// Sets the member from text or TOML, or throws a usage error naming `where`.
+template <typename Parse>
+void assign(Settings& settings, const Row& r, const std::string& where, Parse parse, bool store) {
+  std::visit(
+      [&](auto member) {
+        using T = std::remove_reference_t<decltype(settings.*member)>;
+        const std::optional<T> value = parse.template operator()<T>();
+        if (!value) throw Error(ErrorKind::Usage, fmt::format("{} {}", where, type_words<T>(r.info)));
+        if (const std::string bad = problem(r.info, *value); !bad.empty())
+          throw Error(ErrorKind::Usage, fmt::format("{} {}", where, bad));
+        if (store) settings.*member = *value;
+      },
+      r.member);
+}
+
 }  // namespace
 
-void add_source_option(CLI::App& command, Settings& settings) {
-  command
-      .add_option("--source", settings.source,
-                  "where the events land: a folder, file:// URI or s3://bucket/prefix")
-      ->envname("D2D_SOURCE");
+const std::vector<SettingInfo>& setting_infos() {
+  static const std::vector<SettingInfo> infos = [] {
+    std::vector<SettingInfo> out;
+    for (const Row& r : rows()) out.push_back(r.info);
+    return out;
+  }();
+  return infos;
 }
-void add_lake_option(CLI::App& command, Settings& settings) {
-  command
-      .add_option("--lake", settings.lake,
-                  "the team's lake (raw and rejected zones): a folder, file:// URI or s3://bucket/prefix")
-      ->envname("D2D_LAKE")
-      ->capture_default_str();
+
+std::string setting_text(const Settings& settings, std::string_view key, bool masked) {
+  const Row& r = find_row(key);
+  std::string text = std::visit([&](auto member) { return to_text(settings.*member); }, r.member);
+  if (!masked || text.empty()) return text;
+  if (r.info.secret == Secret::Whole) return "***";
+  // A SQLite path holds no secret; a PostgreSQL URI or key=value string may hold a password.
+  if (r.info.secret == Secret::Uri && (text.starts_with("postgres") || text.find('=') != std::string::npos))
+    return warehouse::pg::mask_uri(text);
+  return text;
 }
+
+void add_settings(CLI::App& command, Settings& settings, std::initializer_list<std::string_view> keys) {
+  for (const std::string_view key : keys) add_row(command, settings, find_row(key));
+}
+
+void add_global_settings(CLI::App& app, Settings& settings) {
+  add_settings(app, settings, {"config", "log_level", "log_format", "quiet", "verbose"});
+}
+
+void add_all_settings(CLI::App& command, Settings& settings) {
+  static const std::vector<std::string_view> globals = {"config", "log_level", "log_format", "quiet",
+                                                        "verbose"};
+  for (const Row& r : rows()) {
+    if (std::find(globals.begin(), globals.end(), r.info.key) == globals.end()) add_row(command, settings, r);
+  }
+}
+
+void resolve_settings(const CLI::App& app, const CLI::App& command, Settings& settings) {
+  // A setting is used when `d2d` or this command declares its flag; environment-only ones always.
+  auto option_of = [&](const Row& r) -> const CLI::Option* {
+    const std::string name = long_name(r.info.flag);
+    if (const CLI::Option* own = command.get_option_no_throw(name)) return own;
+    return app.get_option_no_throw(name);
+  };
+  std::vector<const Row*> used;
+  for (const Row& r : rows()) {
+    const CLI::Option* option = r.info.flag.empty() ? nullptr : option_of(r);
+    if (!r.info.flag.empty() && option == nullptr) continue;
+    used.push_back(&r);
+    if (option != nullptr && option->count() > 0) {
+      settings.origins[std::string(r.info.key)] = Origin::Flag;
+      continue;
+    }
+    const char* env = std::getenv(std::string(r.info.env).c_str());
+    if (env == nullptr || *env == '\0') continue;  // an empty variable is unset, as for CLI11
+    const std::string text = env;
+    assign(
+        settings, r, fmt::format("{}={}:", r.info.env, r.info.secret == Secret::No ? text : "***"),
+        [&]<typename T>() { return from_text<T>(text); }, true);
+    settings.origins[std::string(r.info.key)] = Origin::Env;
+  }
+
+  std::string path = settings.config_file;
+  if (path.empty()) {
+    if (!std::filesystem::exists("d2d.toml")) return;
+    path = "d2d.toml";
+  }
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    throw Error(ErrorKind::Usage, fmt::format("config file {}: {} (line {})", path, error.description(),
+                                              error.source().begin.line));
+  }
+  settings.config_file_read = path;
+  for (const auto& [name, node] : table) {
+    const auto r = std::find_if(rows().begin(), rows().end(), [&](const Row& candidate) {
+      return candidate.info.in_file && candidate.info.key == name.str();
+    });
+    if (r == rows().end()) {
+      std::vector<std::string_view> known;
+      for (const Row& candidate : rows()) {
+        if (candidate.info.in_file) known.push_back(candidate.info.key);
+      }
+      throw Error(ErrorKind::Usage, fmt::format("config file {}: unknown key `{}` (known: {})", path,
+                                                name.str(), fmt::join(known, ", ")));
+    }
+    // Checked even when a flag or the environment wins, or the command does not read it: the file
+    // is shared by every command, and a bad value in it should not wait for the one that reads it.
+    const bool store =
+        std::find(used.begin(), used.end(), &*r) != used.end() && !settings.origins.contains(r->info.key);
+    assign(
+        settings, *r, fmt::format("config file {}: `{}`", path, r->info.key),
+        [&]<typename T>() { return from_toml<T>(node); }, store);
+    if (store) settings.origins[std::string(r->info.key)] = Origin::File;
+  }
+}
+
+void add_source_option(CLI::App& command, Settings& settings) { add_settings(command, settings, {"source"}); }
+void add_lake_option(CLI::App& command, Settings& settings) { add_settings(command, settings, {"lake"}); }
 void add_warehouse_option(CLI::App& command, Settings& settings) {
-  command
-      .add_option("--warehouse", settings.warehouse,
-                  "sqlite:///abs/path.db, a bare file path, or postgresql://user@host:port/db?sslmode=... "
-                  "(`postgresql:` alone: libpq's PG* environment)")
-      ->envname("D2D_WAREHOUSE")
-      ->capture_default_str();
-  command.add_option("--pg-schema", settings.pg_schema, "PostgreSQL schema of the relations")
-      ->envname("D2D_PG_SCHEMA")
-      ->capture_default_str();
-  command.add_flag("--no-wait", settings.no_wait,
-                   "fail at once when another run is loading the same lake date (default: wait for it)");
-  command.add_flag("--pg-analyst-role", settings.pg_analyst_role,
-                   "migrations create the read-only role d2d_analyst with SELECT on the analyst relations");
+  add_settings(command, settings, {"warehouse", "pg_schema"});
+}
+void add_reject_ratio_option(CLI::App& command, Settings& settings) {
+  add_settings(command, settings, {"max_reject_ratio"});
+}
+// SPEC §3's configurable limits on what one line may be.
+void add_input_limit_options(CLI::App& command, Settings& settings) {
+  add_settings(command, settings, {"max_line_bytes", "max_period_days"});
+}
+void add_s3_options(CLI::App& command, Settings& settings) {
+  add_settings(command, settings,
+               {"s3_endpoint", "s3_region", "s3_addressing", "s3_anonymous", "s3_parallel", "s3_attempts",
+                "s3_stall_timeout_s"});
 }
 
 void add_lake_date_run_options(CLI::App& command, Settings& settings) {
-  command
-      .add_option("--attempts", settings.attempts,
-                  "tries of transform+load when the warehouse fails transiently")
-      ->check(CLI::Range(1, 20))
-      ->capture_default_str();
-  command.add_flag("--allow-empty", settings.allow_empty,
-                   "succeed (loading nothing) when a date has no objects");
-  command.add_flag("--force", settings.force,
-                   "load again even when the raw zone is unchanged since the last successful run");
+  add_settings(command, settings, {"attempts", "allow_empty", "force"});
   add_source_option(command, settings);
   add_lake_option(command, settings);
   add_warehouse_option(command, settings);
+  // Loads take the lake date's lock (--no-wait); run and backfill migrate first (--pg-analyst-role).
+  add_settings(command, settings, {"no_wait", "pg_analyst_role"});
   add_reject_ratio_option(command, settings);
   add_input_limit_options(command, settings);
   add_s3_options(command, settings);
-}
-
-// SPEC §3's configurable limits on what one line may be.
-void add_input_limit_options(CLI::App& command, Settings& settings) {
-  command
-      .add_option("--max-line-bytes", settings.max_line_bytes,
-                  "reject longer lines as line_too_long (they are skipped, never held in memory)")
-      ->envname("D2D_MAX_LINE_BYTES")
-      ->check(CLI::Range(std::uint64_t{kMinLineBytes}, std::uint64_t{kMaxLineBytes}))
-      ->capture_default_str();
-  command
-      .add_option("--max-period-days", settings.max_period_days,
-                  "reject operating periods longer than this many days as invalid_window")
-      ->envname("D2D_MAX_PERIOD_DAYS")
-      ->check(CLI::Range(1, kMaxPeriodDays))
-      ->capture_default_str();
 }
 
 pipeline::RunOptions run_options(const Settings& settings) {
@@ -109,49 +453,6 @@ warehouse::WarehouseOptions warehouse_options(const Settings& settings) {
   options.pg_analyst_role = settings.pg_analyst_role;
   return options;
 }
-void add_reject_ratio_option(CLI::App& command, Settings& settings) {
-  command
-      .add_option("--max-reject-ratio", settings.max_reject_ratio,
-                  "fail the run (after storing everything) when more than this share of lines is rejected")
-      ->envname("D2D_MAX_REJECT_RATIO")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-}
-
-void add_s3_options(CLI::App& command, Settings& settings) {
-  command
-      .add_option("--s3-endpoint", settings.s3_endpoint,
-                  "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS_ENDPOINT_URL, else AWS)")
-      ->envname("D2D_S3_ENDPOINT");
-  command
-      .add_option("--s3-region", settings.s3_region,
-                  "S3 region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, us-east-1)")
-      ->envname("D2D_S3_REGION");
-  command
-      .add_option("--s3-addressing", settings.s3_addressing,
-                  "auto (virtual-hosted on AWS, path-style elsewhere), path or virtual")
-      ->envname("D2D_S3_ADDRESSING")
-      ->check(CLI::IsMember({"auto", "path", "virtual"}))
-      ->capture_default_str();
-  command.add_flag("--s3-anonymous", settings.s3_anonymous, "unsigned S3 requests (public buckets)")
-      ->envname("D2D_S3_ANONYMOUS");
-  command.add_option("--s3-parallel", settings.s3_parallel, "S3 objects transferred at once")
-      ->envname("D2D_S3_PARALLEL")
-      ->check(CLI::Range(1, 64))
-      ->capture_default_str();
-  command
-      .add_option("--s3-attempts", settings.s3_attempts,
-                  "tries per S3 request on throttling, 5xx, timeouts and resets")
-      ->envname("D2D_S3_ATTEMPTS")
-      ->check(CLI::Range(1, 20))
-      ->capture_default_str();
-  command
-      .add_option("--s3-stall-timeout-s", settings.s3_stall_timeout_s,
-                  "abandon (and retry) an S3 request when no byte moves for this many seconds")
-      ->envname("D2D_S3_STALL_TIMEOUT_S")
-      ->check(CLI::Range(1, 600))
-      ->capture_default_str();
-}
 
 s3::ClientOptions s3_options(const Settings& settings) {
   s3::ClientOptions options;
@@ -165,131 +466,6 @@ s3::ClientOptions s3_options(const Settings& settings) {
   options.on_retry = [](const std::string& message) { spdlog::warn("{}", message); };
   options.on_info = [](const std::string& message) { spdlog::info("{}", message); };
   return options;
-}
-
-void apply_config_file(CLI::App& command, Settings& settings) {
-  std::string path = settings.config_file;
-  if (path.empty()) {
-    if (!std::filesystem::exists("d2d.toml")) return;
-    path = "d2d.toml";
-  }
-  toml::table table;
-  try {
-    table = toml::parse_file(path);
-  } catch (const toml::parse_error& error) {
-    throw Error(ErrorKind::Usage, fmt::format("config file {}: {} (line {})", path, error.description(),
-                                              error.source().begin.line));
-  }
-  auto given = [&command](const char* flag) {
-    try {
-      return command.get_option(flag)->count() > 0;
-    } catch (const CLI::OptionNotFound&) {
-      return true;  // this subcommand has no such option: leave the setting alone
-    }
-  };
-  for (const auto& entry : table) {
-    const std::string name(entry.first.str());
-    const toml::node& value = entry.second;
-    auto text = [&]() {
-      auto string = value.value<std::string>();
-      if (!string)
-        throw Error(ErrorKind::Usage, fmt::format("config file {}: `{}` must be a string", path, name));
-      return *string;
-    };
-    if (name == "source") {
-      if (!given("--source")) settings.source = text();
-    } else if (name == "lake") {
-      if (!given("--lake")) settings.lake = text();
-    } else if (name == "warehouse") {
-      if (!given("--warehouse")) settings.warehouse = text();
-    } else if (name == "pg_schema") {
-      if (!given("--pg-schema")) settings.pg_schema = text();
-    } else if (name == "s3_endpoint") {
-      if (!given("--s3-endpoint")) settings.s3_endpoint = text();
-    } else if (name == "s3_region") {
-      if (!given("--s3-region")) settings.s3_region = text();
-    } else if (name == "s3_addressing") {
-      if (!given("--s3-addressing")) settings.s3_addressing = text();
-      s3::parse_addressing(settings.s3_addressing);
-    } else if (name == "s3_anonymous") {
-      auto flag = value.value<bool>();
-      if (!flag)
-        throw Error(ErrorKind::Usage,
-                    fmt::format("config file {}: `s3_anonymous` must be true or false", path));
-      if (!given("--s3-anonymous")) settings.s3_anonymous = *flag;
-    } else if (name == "s3_parallel" || name == "s3_attempts" || name == "s3_stall_timeout_s") {
-      auto number = value.value<std::int64_t>();
-      const std::int64_t limit = name == "s3_parallel" ? 64 : name == "s3_attempts" ? 20 : 600;
-      if (!number || *number < 1 || *number > limit) {
-        throw Error(ErrorKind::Usage, fmt::format("config file {}: `{}` must be a whole number from 1 to {}",
-                                                  path, name, limit));
-      }
-      if (name == "s3_parallel" && !given("--s3-parallel"))
-        settings.s3_parallel = static_cast<unsigned>(*number);
-      if (name == "s3_attempts" && !given("--s3-attempts")) settings.s3_attempts = static_cast<int>(*number);
-      if (name == "s3_stall_timeout_s" && !given("--s3-stall-timeout-s"))
-        settings.s3_stall_timeout_s = *number;
-    } else if (name == "serve_at") {
-      if (!given("--at")) settings.serve_at = text();
-    } else if (name == "serve_tz") {
-      if (!given("--tz")) settings.serve_tz = text();
-    } else if (name == "serve_start_date") {
-      if (!given("--start-date")) settings.serve_start_date = text();
-    } else if (name == "serve_bind") {
-      if (!given("--bind")) settings.serve_bind = text();
-    } else if (name == "serve_auth_token_file") {
-      if (!given("--auth-token-file")) settings.serve_auth_token_file = text();
-    } else if (name == "serve_allow_unauthenticated") {
-      auto flag = value.value<bool>();
-      if (!flag)
-        throw Error(ErrorKind::Usage,
-                    fmt::format("config file {}: `serve_allow_unauthenticated` must be true or false", path));
-      if (!given("--allow-unauthenticated")) settings.serve_allow_unauthenticated = *flag;
-    } else if (name == "serve_port" || name == "serve_retries") {
-      auto number = value.value<std::int64_t>();
-      const std::int64_t high = name == "serve_port" ? 65535 : 20;
-      if (!number || *number < 0 || *number > high) {
-        throw Error(ErrorKind::Usage, fmt::format("config file {}: `{}` must be a whole number from 0 to {}",
-                                                  path, name, high));
-      }
-      if (name == "serve_port" && !given("--port")) settings.serve_port = static_cast<int>(*number);
-      if (name == "serve_retries" && !given("--retries")) settings.serve_retries = static_cast<int>(*number);
-    } else if (name == "max_line_bytes") {
-      auto number = value.value<std::int64_t>();
-      if (!number || *number < kMinLineBytes || *number > kMaxLineBytes) {
-        throw Error(ErrorKind::Usage,
-                    fmt::format("config file {}: `max_line_bytes` must be a whole number from {} "
-                                "to {}",
-                                path, kMinLineBytes, kMaxLineBytes));
-      }
-      if (!given("--max-line-bytes")) settings.max_line_bytes = static_cast<std::uint64_t>(*number);
-    } else if (name == "max_period_days") {
-      auto number = value.value<std::int64_t>();
-      if (!number || *number < 1 || *number > kMaxPeriodDays) {
-        throw Error(ErrorKind::Usage,
-                    fmt::format("config file {}: `max_period_days` must be a whole number from 1 to {}", path,
-                                kMaxPeriodDays));
-      }
-      if (!given("--max-period-days")) settings.max_period_days = static_cast<int>(*number);
-    } else if (name == "max_reject_ratio") {
-      auto number = value.value<double>();
-      if (!number || *number < 0 || *number > 1) {
-        throw Error(ErrorKind::Usage,
-                    fmt::format("config file {}: `max_reject_ratio` must be a number in [0, 1]", path));
-      }
-      if (!given("--max-reject-ratio")) settings.max_reject_ratio = *number;
-    } else {
-      throw Error(
-          ErrorKind::Usage,
-          fmt::format("config file {}: unknown key `{}` (known: source, lake, warehouse, "
-                      "pg_schema, max_reject_ratio, max_line_bytes, max_period_days, s3_endpoint, s3_region, "
-                      "s3_addressing, s3_anonymous, "
-                      "s3_parallel, s3_attempts, s3_stall_timeout_s, serve_at, serve_tz, serve_start_date, "
-                      "serve_retries, serve_bind, serve_port, serve_auth_token_file, "
-                      "serve_allow_unauthenticated)",
-                      path, name));
-    }
-  }
 }
 
 }  // namespace d2d::cli

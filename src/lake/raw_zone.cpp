@@ -130,20 +130,16 @@ std::vector<ManifestEntry> RawZone::manifest() const {
   return entries;
 }
 
-ExtractStats RawZone::extract(Source& source) {
-  ExtractStats stats;
-  stats.stale_temporaries =
-      m_storage->remove_stale_temporaries(m_folder) + m_storage->remove_stale_temporaries(rejected_folder());
-  Listing listing = source.list_lake_date(m_lake_date);
-  const std::vector<ObjectInfo>& objects = listing.objects;
-  stats.refused = std::move(listing.refused);
+RawZone::Comparison RawZone::compare_with_lake(Source& source, const std::vector<ObjectInfo>& objects) const {
+  Comparison compared;
   std::map<std::string, ManifestEntry> previous;
   for (auto& entry : manifest()) previous.emplace(entry.key, entry);
   const auto stored = m_storage->list(m_folder);  // one listing instead of a probe per object
 
   // Present: the lake holds the key with the same size, and its checksum (the store's own, or
   // the one the last manifest recorded for it) equals the source's.
-  std::vector<std::string> held_md5s(objects.size());
+  compared.held_md5s.resize(objects.size());
+  compared.held_key.resize(objects.size());
   for (std::size_t i = 0; i < objects.size(); ++i) {
     const ObjectInfo& object = objects[i];
     // Sources refuse unsafe keys themselves; this is the last gate before a key becomes a lake
@@ -151,22 +147,54 @@ ExtractStats RawZone::extract(Source& source) {
     if (auto reason = unsafe_key_reason(object.key)) {
       throw Error(ErrorKind::Internal, fmt::format("the source listed an unsafe key: {}", *reason));
     }
-    ++stats.objects;
-    stats.bytes += object.size;
     const auto held = stored.find(m_folder + object.key);
     const auto known = previous.find(object.key);
+    compared.held_key[i] = held != stored.end() || known != previous.end();
     if (held != stored.end() && held->second.size == object.size) {
-      held_md5s[i] = !held->second.md5.empty()                                      ? held->second.md5
-                     : known != previous.end() && known->second.size == object.size ? known->second.md5
-                                                                                    : "";
+      compared.held_md5s[i] = !held->second.md5.empty() ? held->second.md5
+                              : known != previous.end() && known->second.size == object.size
+                                  ? known->second.md5
+                                  : "";
     }
   }
   // Hashing local sources reads every byte: spread it over the cores (a re-run of an unchanged
   // date is mostly this).
-  std::vector<std::string> md5s(objects.size());
+  compared.md5s.resize(objects.size());
   for_each_parallel(objects.size(), std::max(2U, std::thread::hardware_concurrency()), [&](std::size_t i) {
-    if (!held_md5s[i].empty()) md5s[i] = source.md5_of(objects[i]);
+    if (!compared.held_md5s[i].empty()) compared.md5s[i] = source.md5_of(objects[i]);
   });
+  return compared;
+}
+
+ExtractPlan RawZone::plan(Source& source) const {
+  ExtractPlan plan;
+  Listing listing = source.list_lake_date(m_lake_date);
+  plan.refused = std::move(listing.refused);
+  const Comparison compared = compare_with_lake(source, listing.objects);
+  for (std::size_t i = 0; i < listing.objects.size(); ++i) {
+    const bool same = !compared.held_md5s[i].empty() && compared.md5s[i] == compared.held_md5s[i];
+    plan.objects.push_back({listing.objects[i].key, listing.objects[i].size,
+                            same                   ? ObjectChange::Unchanged
+                            : compared.held_key[i] ? ObjectChange::Changed
+                                                   : ObjectChange::New});
+  }
+  return plan;
+}
+
+ExtractStats RawZone::extract(Source& source) {
+  ExtractStats stats;
+  stats.stale_temporaries =
+      m_storage->remove_stale_temporaries(m_folder) + m_storage->remove_stale_temporaries(rejected_folder());
+  Listing listing = source.list_lake_date(m_lake_date);
+  const std::vector<ObjectInfo>& objects = listing.objects;
+  stats.refused = std::move(listing.refused);
+  Comparison compared = compare_with_lake(source, objects);
+  const std::vector<std::string>& held_md5s = compared.held_md5s;
+  std::vector<std::string>& md5s = compared.md5s;
+  for (const ObjectInfo& object : objects) {
+    ++stats.objects;
+    stats.bytes += object.size;
+  }
   std::vector<std::size_t> to_copy;
   for (std::size_t i = 0; i < objects.size(); ++i) {
     if (!held_md5s[i].empty() && md5s[i] == held_md5s[i]) {

@@ -34,6 +34,18 @@ struct ExtractStats {
   std::uint64_t stale_temporaries = 0;  // files a killed run left in the date's zones, removed
 };
 
+// What extract() would do with one object of the source's listing.
+enum class ObjectChange { New, Changed, Unchanged };
+struct PlannedObject {
+  std::string key;
+  std::uint64_t size = 0;
+  ObjectChange change = ObjectChange::New;
+};
+struct ExtractPlan {
+  std::vector<PlannedObject> objects;  // the source's listing, sorted by key
+  std::vector<RefusedObject> refused;
+};
+
 class RawZone {
  public:
   RawZone(std::unique_ptr<LakeStorage> storage, std::string lake_date);
@@ -44,6 +56,10 @@ class RawZone {
   // refused (unsafe keys, links out of it) are left out and listed in the stats. First removes
   // the temporary files a killed run of this date left in its zones. Throws core::Error.
   ExtractStats extract(Source& source);
+
+  // What extract() would copy (new and changed objects) and skip (unchanged ones), by the same rule,
+  // reading the source and the lake but writing nothing (d2d run --dry-run). Throws core::Error.
+  ExtractPlan plan(Source& source) const;
 
   // The manifest of the last extract (empty if none).
   std::vector<ManifestEntry> manifest() const;
@@ -59,6 +75,15 @@ class RawZone {
   const LakeStorage& storage() const { return *m_storage; }
 
  private:
+  // Extract's rule, shared with plan(): per object, the checksum of the lake's copy when the lake
+  // holds the key with the same size (else ""), the source's checksum where that is set, and
+  // whether the lake or its manifest knows the key at all (changed rather than new).
+  struct Comparison {
+    std::vector<std::string> held_md5s, md5s;
+    std::vector<bool> held_key;
+  };
+  Comparison compare_with_lake(Source& source, const std::vector<ObjectInfo>& objects) const;
+
   std::string rejected_folder() const;
   std::string rejected_key() const;
 

@@ -5,6 +5,8 @@
 #include <simdjson.h>
 #include <stdlib.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <sstream>
 
 #include "core/time.h"
@@ -107,6 +109,44 @@ TEST_F(JsonLogs, TheEnvironmentVariableSelectsJson) {
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.err.find(" info extract 2019-06-01: "), std::string::npos) << text.err;
   EXPECT_EQ(text.err.find("{\"ts\""), std::string::npos) << text.err;
+}
+
+// Issue 15: text logs, JSON logs and the ledger share one clock, UTC with `Z`, even when the
+// machine's zone is elsewhere (Kathmandu is +05:45: no whole-hour coincidence can hide a bug).
+TEST_F(JsonLogs, TextAndJsonLinesAreUtcWithZWhateverTheZone) {
+  setenv("TZ", "Asia/Kathmandu", 1);
+  auto text = run_d2d(run_args(m_source));
+  auto args = run_args(m_source);
+  args.insert(args.begin(), {"--log-format", "json"});
+  args.push_back("--force");  // load again: the second run must log, not find nothing to do
+  auto json = run_d2d(args);
+  unsetenv("TZ");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto near_now = [&](const std::string& ts) {
+    const auto at = core::parse_rfc3339(ts);
+    return at.has_value() && std::llabs(*at - now_us) < 120'000'000;
+  };
+  std::istringstream in(text.err);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) {
+    // The source's name holds a newline: its second half starts a line of its own.
+    if (line.empty() || line[0] < '0' || line[0] > '9') continue;
+    ++lines;
+    // 2026-12-03T13:37:33.617Z info ...
+    const std::string ts = line.substr(0, line.find(' '));
+    EXPECT_EQ(ts.size(), 24U) << line;
+    EXPECT_TRUE(ts.ends_with("Z")) << line;
+    EXPECT_TRUE(near_now(ts)) << "not UTC now: " << line;
+  }
+  EXPECT_GE(lines, 3);
+  for (const auto& line : parse_json_lines(json.err)) {
+    EXPECT_TRUE(line.ts.ends_with("Z")) << line.ts;
+    EXPECT_TRUE(near_now(line.ts)) << "not UTC now: " << line.ts;
+  }
 }
 
 TEST_F(JsonLogs, UnknownFormatIsAUsageError) {

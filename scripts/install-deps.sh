@@ -17,6 +17,8 @@ packages=(
   # benchmarks (bench/run.sh): GNU time for wall, CPU and peak RSS; the original design
   # (psycopg2 row by row) and pandas as baselines. DuckDB comes from npm (bench/duckdb).
   time bc python3-psycopg2 python3-pandas
+  # `d2d completion zsh` is checked by zsh itself (zsh -n)
+  zsh
   # S3 tests and benchmark: independent clients and signer (Debian's python3, /usr/bin/python3)
   python3-botocore python3-boto3 awscli
   # deploy/ checks: Compose v1 validates docker-compose.yml without a Docker engine

@@ -113,6 +113,20 @@ TEST_P(TrustEdges, ACorruptObjectIsNamedWithItsLine) {
   EXPECT_NE(m_warehouse.query("SELECT error FROM etl_run").find("after line"), std::string::npos);
 }
 
+// An error text quoting a name that is not UTF-8 left etl_run at `running` on PostgreSQL:
+// recording the failure failed. It is stored lossily now, and the run is `failed`.
+TEST_P(TrustEdges, RecordingAFailureNeverFailsItself) {
+  m_warehouse.reset();
+  write_text(m_dir / "source/data/2019-06-01-10-00-0-\xff-events.json.gz", "not gzip at all");
+  const auto result = run();
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(m_warehouse.query("SELECT status FROM etl_run"), "failed");
+  EXPECT_NE(
+      m_warehouse.query("SELECT error FROM etl_run").find("2019-06-01-10-00-0-\xEF\xBF\xBD-events.json.gz"),
+      std::string::npos);
+  EXPECT_EQ(result.err.find('\xff'), std::string::npos) << "stderr carries the name lossily too";
+}
+
 class TrustEdgesSqlite : public ::testing::Test {
  protected:
   std::vector<std::string> run_args(std::vector<std::string> extra = {}) const {

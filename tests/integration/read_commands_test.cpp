@@ -380,5 +380,51 @@ TEST_P(ReadCommands, ReportWindowsFiltersAndTheRejectGateMark) {
     EXPECT_FALSE(period.gate_failed) << period.id;
 }
 
+// Item 1, PostgreSQL: an analyst's login role in d2d_analyst (read-only, SELECT on the analyst
+// relations) runs report and status, marks included, in a read-only session; on a schema
+// behind the binary it is told to run `d2d migrate up`, not refused by a permission error.
+TEST(ReadCommandsPostgres, AnalystRoleReportsWithTheMarkAndIsToldToMigrate) {
+  TempDir dir;
+  WarehouseUnderTest warehouse(Engine::Postgres, dir / "w");
+  warehouse.reset();
+  const std::string schema = warehouse.args().at(3);
+  const std::string owner = pg_uri();
+  ASSERT_EQ(run_d2d({"generate", "--out", (dir / "source").string(), "--date", "2019-06-01", "--days", "1",
+                     "--vehicles", "4", "--bad-ratio", "0.2", "--seed", "15"})
+                .exit_code,
+            0);
+  auto with = [&](std::vector<std::string> args, const std::string& uri) {
+    for (const std::string& arg : {std::string("--warehouse"), uri, std::string("--pg-schema"), schema})
+      args.push_back(arg);
+    return args;
+  };
+  ASSERT_EQ(run_d2d(with({"migrate", "up", "--pg-analyst-role"}, owner)).exit_code, 0);
+  ASSERT_EQ(run_d2d(run_args_for(dir.path(), warehouse, "2019-06-01")).exit_code, 1);  // the gate fails
+  const std::string login = schema + "_reader";
+  pg_query("DROP ROLE IF EXISTS \"" + login + "\"");
+  pg_query("CREATE ROLE \"" + login + "\" LOGIN PASSWORD 'reader-pw' IN ROLE d2d_analyst");
+  const std::string at = owner.substr(owner.find('@'));
+  const std::string analyst = "postgresql://" + login + ":reader-pw" + at;
+
+  const auto owners = run_d2d(with({"report", "--format", "json"}, owner));
+  const auto report = run_d2d(with({"report", "--format", "json"}, analyst));
+  const auto status = run_d2d(with({"status", "--format", "csv"}, analyst));
+  const auto down = run_d2d(with({"migrate", "down", "1"}, owner));
+  const auto behind = run_d2d(with({"report"}, analyst));
+  warehouse.reset();
+  pg_query("DROP ROLE \"" + login + "\"");
+
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(report.out, owners.out);
+  const auto periods = parse_report(report.out);
+  EXPECT_TRUE(std::any_of(periods.begin(), periods.end(), [](const Period& p) { return p.gate_failed; }))
+      << report.out;
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find(",2019-06-01,failed,"), std::string::npos) << status.out;
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_EQ(behind.exit_code, 1);
+  EXPECT_NE(behind.err.find("run `d2d migrate up`"), std::string::npos) << behind.err;
+}
+
 }  // namespace
 }  // namespace d2d::testing

@@ -76,8 +76,7 @@ class ServeCommand final : public Command {
     server::HttpServer http(std::move(http_options), warehouse_options(settings), scheduler.get());
     const int port = http.bind();
     spdlog::info("serve: http://{}:{}/ (status), /report, /metrics, /healthz; warehouse {}",
-                 settings.serve_bind, port,
-                 warehouse::open_warehouse(warehouse_options(settings))->describe());
+                 settings.serve_bind, port, warehouse::describe_warehouse(warehouse_options(settings)));
     if (authenticated) {
       spdlog::info("serve: every page but /healthz requires the token (bearer, or the HTTP Basic password)");
     } else if (!loopback) {

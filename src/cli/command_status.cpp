@@ -1,4 +1,5 @@
-// d2d status: the etl_run ledger as a terminal table (latest run per lake date by default).
+// d2d status: the etl_run ledger (latest run per lake date by default), read-only, as a terminal
+// table, CSV or one JSON object.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -19,6 +20,11 @@ class StatusCommand final : public Command {
   void setup(CLI::App& command, Settings& settings) override {
     command.add_flag("--all", m_all, "every run, not only the latest of each lake date");
     command.add_option("--date", m_date, "only this lake date, YYYY-MM-DD");
+    command
+        .add_option("--format", m_format,
+                    "table, csv (with a header) or json (one object: {\"runs\": [...]})")
+        ->check(CLI::IsMember({"table", "csv", "json"}))
+        ->capture_default_str();
     add_warehouse_option(command, settings);
   }
 
@@ -27,12 +33,21 @@ class StatusCommand final : public Command {
       throw core::Error(core::ErrorKind::Usage,
                         fmt::format("--date '{}' is not a date (expected YYYY-MM-DD)", m_date));
     }
-    auto warehouse = warehouse::open_warehouse(warehouse_options(settings));
-    warehouse->migrate_up();  // a fresh warehouse has an empty ledger
+    // Read-only: a mistyped path must not create a database (or its folder).
+    warehouse::WarehouseOptions options = warehouse_options(settings);
+    options.read_only = true;
+    auto warehouse = warehouse::open_warehouse(options);
     warehouse::RunFilter filter;
     if (!m_date.empty()) filter.lake_date = m_date;
     filter.latest_per_date = !m_all;
-    print_table(warehouse->runs(filter));
+    const auto runs = warehouse->runs(filter);
+    if (m_format == "json") {
+      print_json(runs);
+    } else if (m_format == "csv") {
+      print_csv(runs);
+    } else {
+      print_table(runs);
+    }
     return 0;
   }
 
@@ -87,8 +102,99 @@ class StatusCommand final : public Command {
     if (runs.empty()) fmt::print("(the ledger is empty: no lake date has run yet)\n");
   }
 
+  // Every column of etl_run that RunRecord holds, in one order for CSV and JSON; figures are
+  // empty (CSV) or null (JSON) for a run that loaded nothing.
+  static std::vector<std::pair<std::string, std::string>> fields(const warehouse::RunRecord& run, bool json) {
+    const std::string null = json ? "null" : "";
+    auto text = [json](const std::string& value) { return json ? json_text(value) : csv_text(value); };
+    auto time = [&](const std::optional<core::UtcMicros>& at_us) {
+      return at_us ? text(core::format_utc(*at_us)) : null;
+    };
+    std::vector<std::pair<std::string, std::string>> row = {
+        {"run_id", std::to_string(run.run_id)},
+        {"lake_date", text(run.lake_date)},
+        {"status", text(run.status)},
+        {"started_at", time(run.started_at_us)},
+        {"finished_at", time(run.finished_at_us)},
+        {"unchanged", run.unchanged ? "true" : "false"},
+        {"objects_refused", std::to_string(run.objects_refused)},
+    };
+    const auto* f = run.figures ? &*run.figures : nullptr;
+    auto number = [&](auto value) { return f != nullptr ? std::to_string(value) : null; };
+    row.emplace_back("extract_ms", number(f ? f->extract_ms : 0));
+    row.emplace_back("transform_ms", number(f ? f->transform_ms : 0));
+    row.emplace_back("load_ms", number(f ? f->load_ms : 0));
+    row.emplace_back("derive_ms", number(f ? f->derive_ms : 0));
+    row.emplace_back("objects", number(f ? f->objects : 0));
+    row.emplace_back("objects_copied", number(f ? f->objects_copied : 0));
+    row.emplace_back("bytes", number(f ? f->bytes : 0));
+    row.emplace_back("events_read", number(f ? f->events_read : 0));
+    row.emplace_back("events_rejected", number(f ? f->events_rejected : 0));
+    row.emplace_back("rows_loaded", number(f ? f->rows_loaded : 0));
+    row.emplace_back("periods_derived", number(f ? f->periods_derived : 0));
+    row.emplace_back("code_version", text(run.code_version));
+    row.emplace_back("error", run.error ? text(*run.error) : null);
+    return row;
+  }
+
+  static std::string csv_text(const std::string& text) {
+    if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+    std::string quoted = "\"";
+    for (const char c : text) {
+      if (c == '"') quoted += '"';
+      quoted += c;
+    }
+    return quoted + "\"";
+  }
+
+  static std::string json_text(const std::string& text) {
+    std::string out = "\"";
+    for (const char c : text) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+      } else {
+        out += c;
+      }
+    }
+    return out + "\"";
+  }
+
+  static void print_csv(const std::vector<warehouse::RunRecord>& runs) {
+    std::string header;
+    for (const auto& [name, value] : fields(warehouse::RunRecord{}, false))
+      header += (header.empty() ? "" : ",") + name;
+    fmt::print("{}\n", header);
+    for (const auto& run : runs) {
+      std::string line;
+      bool first = true;
+      for (const auto& [name, value] : fields(run, false)) {
+        line += (first ? "" : ",") + value;
+        first = false;
+      }
+      fmt::print("{}\n", line);
+    }
+  }
+
+  static void print_json(const std::vector<warehouse::RunRecord>& runs) {
+    std::string out = "{\"runs\": [";
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      out += i == 0 ? "{" : ", {";
+      bool first = true;
+      for (const auto& [name, value] : fields(runs[i], true)) {
+        out += fmt::format("{}\"{}\": {}", first ? "" : ", ", name, value);
+        first = false;
+      }
+      out += "}";
+    }
+    fmt::print("{}]}}\n", out);
+  }
+
   bool m_all = false;
   std::string m_date;
+  std::string m_format = "table";
 };
 
 }  // namespace

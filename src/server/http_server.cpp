@@ -27,8 +27,11 @@ auto HttpServer::with_warehouse(Read&& read) -> decltype(read(std::declval<wareh
   std::lock_guard lock(m_warehouse_mutex);
   try {
     if (!m_warehouse) {
-      m_warehouse = warehouse::open_warehouse(m_warehouse_options);
-      m_warehouse->migrate_up();  // a fresh warehouse shows an empty ledger
+      // The pages only read (SPEC §6): a missing or outdated warehouse is the page's error, and
+      // the next request tries again (the scheduler, when there is one, creates and migrates it).
+      warehouse::WarehouseOptions options = m_warehouse_options;
+      options.read_only = true;
+      m_warehouse = warehouse::open_warehouse(options);
     }
     return read(*m_warehouse);
   } catch (...) {
@@ -85,7 +88,7 @@ void HttpServer::routes() {
   server.Get("/report", [this](const httplib::Request& request, httplib::Response& response) {
     ReportPageData data;
     with_warehouse([&](warehouse::Warehouse& w) {
-      data.answers = w.report();
+      data.answers = w.report({});
       data.selected_period = request.get_param_value("period");
       if (data.selected_period.empty()) {
         for (const auto& answer : data.answers) {

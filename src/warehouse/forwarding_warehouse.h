@@ -16,6 +16,9 @@ class ForwardingWarehouse : public Warehouse {
   std::vector<MigrationState> migration_status() override { return m_inner->migration_status(); }
   int migrate_up() override { return m_inner->migrate_up(); }
   int migrate_down(int steps) override { return m_inner->migrate_down(steps); }
+  std::vector<TableRows> rows_dropped_by_down(int steps) override {
+    return m_inner->rows_dropped_by_down(steps);
+  }
   std::int64_t start_run(const std::string& lake_date) override { return m_inner->start_run(lake_date); }
   void fail_run(std::int64_t run_id, const std::string& error) override { m_inner->fail_run(run_id, error); }
   std::optional<LastRun> last_finished_run(const std::string& lake_date) override {
@@ -27,7 +30,7 @@ class ForwardingWarehouse : public Warehouse {
   std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) override {
     return m_inner->begin_load(lake_date, run_id);
   }
-  std::vector<PeriodAnswer> report() override { return m_inner->report(); }
+  std::vector<PeriodAnswer> report(const ReportFilter& filter) override { return m_inner->report(filter); }
   std::vector<RunRecord> runs(const RunFilter& filter) override { return m_inner->runs(filter); }
   std::vector<RejectReason> reject_reasons(const std::string& lake_date, int samples_per_reason) override {
     return m_inner->reject_reasons(lake_date, samples_per_reason);

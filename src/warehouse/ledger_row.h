@@ -3,7 +3,11 @@
 // two read the ledger the same way.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "warehouse/warehouse.h"
 
@@ -12,6 +16,16 @@ namespace d2d::warehouse::detail {
 inline constexpr const char* kLedgerFigureColumns =
     "extract_ms, transform_ms, load_ms, derive_ms, objects, objects_copied, bytes, events_read, "
     "events_rejected, rows_loaded, periods_derived";
+
+// The lake dates whose latest load failed its reject gate: of each date's runs that recorded
+// figures (the load committed), the newest is 'failed' (only the gate fails a run after that).
+// `etl_run` names the table as the engine's SQL spells it.
+inline std::string reject_gate_failed_dates(std::string_view etl_run) {
+  return fmt::format(
+      "SELECT lake_date FROM {0} WHERE status = 'failed' AND run_id IN (SELECT MAX(run_id) FROM {0} "
+      "WHERE events_read IS NOT NULL GROUP BY lake_date)",
+      etl_run);
+}
 
 // `column(i)` reads column i of the current row as a 64-bit integer.
 template <typename ReadInt64>

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <regex>
+
 #include "core/error.h"
 
 namespace d2d::warehouse {
@@ -21,10 +24,49 @@ std::vector<MigrationState> migration_states(const std::vector<Migration>& known
     throw core::Error(
         core::ErrorKind::Warehouse,
         fmt::format("warehouse {} has schema migration {} ({}) that this d2d does not know: it was "
-                    "written by a newer version",
+                    "written by a newer version: this d2d is too old for it (upgrade d2d)",
                     warehouse, applied.begin()->first, applied.begin()->second.name));
   }
   return states;
+}
+
+void require_current_schema(const std::vector<MigrationState>& states, const std::string& warehouse) {
+  int applied = 0;
+  const MigrationState* missing = nullptr;
+  for (const MigrationState& state : states) {
+    if (state.applied) {
+      ++applied;
+    } else if (missing == nullptr) {
+      missing = &state;
+    }
+  }
+  if (missing == nullptr) return;
+  throw core::Error(core::ErrorKind::Warehouse,
+                    fmt::format("warehouse {} is behind this d2d: {} of {} schema migrations applied, "
+                                "{:04d} ({}) is not: run `d2d migrate up` first",
+                                warehouse, applied, states.size(), missing->version, missing->name));
+}
+
+std::vector<std::string> tables_dropped_by(std::string_view rollback_sql) {
+  // Comments are skipped so that a note mentioning DROP TABLE is not taken for one.
+  static const std::regex drop(
+      R"re(DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:[^\s.;]+\.)?"?([A-Za-z_][A-Za-z0-9_]*)"?)re",
+      std::regex::icase);
+  std::string code;
+  for (std::size_t at = 0; at < rollback_sql.size();) {
+    const std::size_t end = std::min(rollback_sql.find('\n', at), rollback_sql.size());
+    std::string_view line = rollback_sql.substr(at, end - at);
+    if (const std::size_t comment = line.find("--"); comment != std::string_view::npos)
+      line = line.substr(0, comment);
+    code.append(line).push_back('\n');
+    at = end + 1;
+  }
+  std::vector<std::string> tables;
+  for (auto it = std::sregex_iterator(code.begin(), code.end(), drop); it != std::sregex_iterator(); ++it) {
+    std::string name = (*it)[1];
+    if (std::find(tables.begin(), tables.end(), name) == tables.end()) tables.push_back(std::move(name));
+  }
+  return tables;
 }
 
 const Migration& find_migration(const std::vector<Migration>& known, int version) {

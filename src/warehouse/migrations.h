@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace d2d::warehouse {
@@ -34,6 +35,13 @@ struct AppliedMigration {
 std::vector<MigrationState> migration_states(const std::vector<Migration>& known,
                                              std::map<int, AppliedMigration> applied,
                                              const std::string& warehouse);
+
+// For commands that only read: throws core::Error naming `d2d migrate up` when a migration this
+// binary knows is not applied (a schema behind the binary).
+void require_current_schema(const std::vector<MigrationState>& states, const std::string& warehouse);
+
+// The tables a rollback script drops (`DROP TABLE [IF EXISTS] [schema.]name`), bare names.
+std::vector<std::string> tables_dropped_by(std::string_view rollback_sql);
 
 const Migration& find_migration(const std::vector<Migration>& known, int version);
 

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "warehouse/pg_mask.h"
 #include "warehouse/postgres_warehouse.h"
 #include "warehouse/sqlite_warehouse.h"
 #include "warehouse/warehouse.h"
@@ -47,7 +48,16 @@ bool allows_parallel_loads(const WarehouseOptions& options) {
 std::unique_ptr<Warehouse> open_warehouse(const WarehouseOptions& options) {
   const EngineAndTarget target = engine_of(options.uri);
   if (target.engine == Engine::Postgres) return open_postgres_warehouse(options);
-  return open_sqlite_warehouse(target.sqlite_path);
+  return open_sqlite_warehouse(target.sqlite_path, options.read_only);
+}
+
+std::string describe_warehouse(const WarehouseOptions& options) {
+  const EngineAndTarget target = engine_of(options.uri);
+  if (target.engine == Engine::Sqlite) return "sqlite:" + target.sqlite_path;
+  return fmt::format("{} (schema {})",
+                     options.uri.empty() || options.uri == "postgresql:" ? "postgresql: (PG* environment)"
+                                                                         : pg::mask_uri(options.uri),
+                     options.pg_schema);
 }
 
 }  // namespace d2d::warehouse

@@ -773,6 +773,14 @@ class PostgresWarehouse final : public Warehouse {
     check_pg_schema(m_options.pg_schema);  // before any connection: nothing is touched on a bad name
     if (m_options.uri == "postgresql:") m_options.uri.clear();  // libpq's PG* environment only
     connect();
+    if (m_options.read_only) {
+      if (m_db->exec(sql("SELECT to_regclass($1) IS NULL"), {sql("{s}.schema_migration")}).boolean(0, 0)) {
+        throw core::Error(
+            core::ErrorKind::Warehouse,
+            fmt::format("no warehouse at {}: run `d2d run` or `d2d migrate up` first", describe()));
+      }
+      require_current_schema(migration_status(), describe());
+    }
   }
 
   std::vector<MigrationState> migration_status() override {
@@ -783,6 +791,7 @@ class PostgresWarehouse final : public Warehouse {
   }
 
   int migrate_up() override {
+    refuse_if_read_only("migrate up");
     ensure_migration_table();
     // A current schema is left alone without a write, so read-only accounts can report.
     const auto states = migration_status();
@@ -811,6 +820,7 @@ class PostgresWarehouse final : public Warehouse {
   }
 
   int migrate_down(int steps) override {
+    refuse_if_read_only("migrate down");
     ensure_migration_table();
     m_db->exec_script("BEGIN");
     try {
@@ -830,6 +840,23 @@ class PostgresWarehouse final : public Warehouse {
       rollback_quietly();
       throw;
     }
+  }
+
+  std::vector<TableRows> rows_dropped_by_down(int steps) override {
+    std::vector<TableRows> tables;
+    const auto states = migration_status();
+    int left = steps;
+    for (auto it = states.rbegin(); it != states.rend() && left > 0; ++it) {
+      if (!it->applied) continue;
+      --left;
+      for (const std::string& table : tables_dropped_by(find(it->version).down_sql)) {
+        const std::string qualified = sql("{s}.") + m_db->quote_identifier(table);
+        if (m_db->exec("SELECT to_regclass($1) IS NULL", {qualified}).boolean(0, 0)) continue;
+        const std::int64_t rows = m_db->exec("SELECT count(*) FROM " + qualified).int64(0, 0);
+        if (rows > 0) tables.push_back({table, rows});
+      }
+    }
+    return tables;
   }
 
   std::int64_t start_run(const std::string& lake_date) override {
@@ -873,10 +900,18 @@ class PostgresWarehouse final : public Warehouse {
     return std::make_unique<PgLoad>(*m_db, m_schema, lake_date, run_id, m_options.wait_for_lock);
   }
 
-  std::vector<PeriodAnswer> report() override {
-    auto result =
-        m_db->exec(sql("SELECT operating_period_id, vehicles, avg_distance_m, total_distance_m "
-                       "FROM {s}.operating_period_avg_distance ORDER BY operating_period_id"));
+  std::vector<PeriodAnswer> report(const ReportFilter& filter) override {
+    reconnect_if_needed();
+    auto optional_time = [](const std::optional<UtcMicros>& at_us) -> std::optional<std::string> {
+      if (!at_us) return std::nullopt;
+      return time_param(*at_us);
+    };
+    auto result = m_db->exec(
+        sql("SELECT operating_period_id, vehicles, avg_distance_m, total_distance_m, start_at, finish_at, "
+            "organization_id FROM {s}.operating_period_avg_distance WHERE ($1::timestamptz IS NULL OR "
+            "start_at >= $1::timestamptz) AND ($2::timestamptz IS NULL OR start_at < $2::timestamptz) AND "
+            "($3::text IS NULL OR organization_id = $3::text) ORDER BY operating_period_id"),
+        {optional_time(filter.start_from_us), optional_time(filter.start_before_us), filter.organization_id});
     std::vector<PeriodAnswer> answers;
     answers.reserve(static_cast<std::size_t>(result.rows()));
     for (int i = 0; i < result.rows(); ++i) {
@@ -885,8 +920,12 @@ class PostgresWarehouse final : public Warehouse {
       answer.vehicles = result.int64(i, 1);
       if (!result.is_null(i, 2)) answer.avg_distance_m = result.float64(i, 2);
       answer.total_distance_m = result.float64(i, 3);
+      answer.start_us = result.timestamp_us(i, 4);
+      answer.finish_us = result.timestamp_us(i, 5);
+      if (!result.is_null(i, 6)) answer.organization_id = std::string(result.text(i, 6));
       answers.push_back(std::move(answer));
     }
+    mark_reject_gate_failures(answers);
     return answers;
   }
 
@@ -999,6 +1038,32 @@ class PostgresWarehouse final : public Warehouse {
   void connect() {
     m_db = std::make_unique<Connection>(m_options.uri, m_options.connect_attempts);
     m_schema = m_db->quote_identifier(m_options.pg_schema);
+    // The server, not only this code, then refuses any write or DDL of a read command.
+    if (m_options.read_only) m_db->exec_script("SET default_transaction_read_only = on");
+  }
+  void refuse_if_read_only(std::string_view what) const {
+    if (m_options.read_only)
+      throw core::Error(core::ErrorKind::Internal, fmt::format("{} on a read-only warehouse", what));
+  }
+
+  // As in SQLite: the lake dates whose latest load failed its reject gate, then, only if there
+  // are any, whether a period's vehicles have fixes in its window from one of them. Analyst
+  // relations only, so the read-only d2d_analyst role marks periods too.
+  void mark_reject_gate_failures(std::vector<PeriodAnswer>& answers) {
+    auto dates = m_db->exec(sql("SELECT string_agg(lake_date::text, ',') FROM (" +
+                                detail::reject_gate_failed_dates("{s}.etl_run") + ") failed"));
+    if (dates.is_null(0, 0) || answers.empty()) return;
+    const std::string failed = "{" + std::string(dates.text(0, 0)) + "}";
+    auto touched = m_db->exec(
+        sql("SELECT p.operating_period_id FROM {s}.operating_period p WHERE NOT p.deleted AND EXISTS ("
+            "SELECT 1 FROM {s}.vehicle_operating_period_distance d JOIN {s}.location_update u ON "
+            "u.vehicle_id = d.vehicle_id AND u.at >= p.start_at AND u.at <= p.finish_at WHERE "
+            "d.operating_period_id = p.operating_period_id AND u.lake_date = ANY($1::date[]))"),
+        {failed});
+    std::set<std::string, std::less<>> marked;
+    for (int i = 0; i < touched.rows(); ++i) marked.emplace(touched.text(i, 0));
+    for (PeriodAnswer& answer : answers)
+      answer.reject_gate_failed = marked.contains(answer.operating_period_id);
   }
   void reconnect_if_needed() {
     if (!m_db->is_ok()) connect();
@@ -1015,6 +1080,7 @@ class PostgresWarehouse final : public Warehouse {
 
   void ensure_migration_table() {
     reconnect_if_needed();
+    if (m_options.read_only) return;  // checked when opened; a read-only session cannot create it
     // Read-only accounts (d2d_analyst) get this far too: no DDL when the table is there.
     if (!m_db->exec(sql("SELECT to_regclass($1) IS NULL"), {sql("{s}.schema_migration")}).boolean(0, 0))
       return;

@@ -14,7 +14,7 @@ namespace d2d::warehouse::detail {
 using core::Error;
 using core::ErrorKind;
 
-SqliteDb::SqliteDb(const std::string& path) : m_path(path) {
+SqliteDb::SqliteDb(const std::string& path, bool read_only) : m_path(path) {
   // SQLite's allocation statistics take a process-wide mutex on every allocation (a page of the
   // cache is one); d2d never reads them. Refused, harmlessly, once SQLite is initialized.
   static const int no_memory_statistics = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
@@ -22,8 +22,8 @@ SqliteDb::SqliteDb(const std::string& path) : m_path(path) {
   // Every connection is used by one thread at a time (the HTTP server holds a mutex around its
   // own), so the per-call connection mutex of Debian's serialized build is not needed: a load
   // took it twice per bind and step (5% of `d2d run`'s samples in perf).
-  const int status = sqlite3_open_v2(
-      path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int mode = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const int status = sqlite3_open_v2(path.c_str(), &m_db, mode | SQLITE_OPEN_NOMUTEX, nullptr);
   if (status != SQLITE_OK) {
     const std::string message = m_db != nullptr ? sqlite3_errmsg(m_db) : sqlite3_errstr(status);
     sqlite3_close(m_db);

@@ -25,7 +25,8 @@ void log_duration(std::string_view sql, std::chrono::steady_clock::time_point st
 
 class SqliteDb {
  public:
-  explicit SqliteDb(const std::string& path);
+  // read_only: SQLITE_OPEN_READONLY, never creates the file.
+  explicit SqliteDb(const std::string& path, bool read_only = false);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;

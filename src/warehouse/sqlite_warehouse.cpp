@@ -1,6 +1,7 @@
 #include "warehouse/sqlite_warehouse.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -665,10 +666,25 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
 
 class SqliteWarehouse final : public Warehouse {
  public:
-  explicit SqliteWarehouse(const std::string& path) : m_path(path), m_db(path) {
+  SqliteWarehouse(const std::string& path, bool read_only)
+      : m_path(path), m_db(path, read_only), m_read_only(read_only) {
     // Any first statement tells a non-SQLite file apart (SQLITE_NOTADB).
     m_db.exec(fmt::format("PRAGMA busy_timeout = {}", kBusyTimeout.count()));
     m_db.exec("SELECT count(*) FROM sqlite_schema");
+    if (read_only) {
+      // journal_mode and page_size would write; the cache and temp settings do not.
+      m_db.exec("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+      Statement table(m_db, "SELECT count(*) FROM sqlite_schema WHERE name = 'schema_migration'");
+      table.step();
+      if (table.column_int(0) == 0) {
+        throw core::Error(core::ErrorKind::Warehouse,
+                          fmt::format("no warehouse at {} (the file holds no d2d schema): run `d2d run` "
+                                      "or `d2d migrate up` first",
+                                      m_path));
+      }
+      require_current_schema(migration_status(), m_path);
+      return;
+    }
     // Only a new, empty file takes a page size (an existing one keeps its own). 64 KB pages:
     // a load writes a sixteenth of the WAL frames and page allocations (docs/decisions.md).
     m_db.exec("PRAGMA page_size = 65536");
@@ -690,6 +706,7 @@ class SqliteWarehouse final : public Warehouse {
   }
 
   int migrate_up() override {
+    refuse_if_read_only("migrate up");
     // A current schema is left alone without the write lock, so a read-only file still reports.
     const auto states = migration_status();
     if (std::all_of(states.begin(), states.end(), [](const MigrationState& s) { return s.applied; }))
@@ -725,6 +742,7 @@ class SqliteWarehouse final : public Warehouse {
   }
 
   int migrate_down(int steps) override {
+    refuse_if_read_only("migrate down");
     int count = 0;
     // Like migrate_up: what is applied is read under the write lock, one migration at a time.
     while (count < steps) {
@@ -749,6 +767,25 @@ class SqliteWarehouse final : public Warehouse {
       ++count;
     }
     return count;
+  }
+
+  std::vector<TableRows> rows_dropped_by_down(int steps) override {
+    std::vector<TableRows> tables;
+    const auto states = migration_status();
+    int left = steps;
+    for (auto it = states.rbegin(); it != states.rend() && left > 0; ++it) {
+      if (!it->applied) continue;
+      --left;
+      for (const std::string& table : tables_dropped_by(find(it->version).down_sql)) {
+        Statement exists(m_db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+        exists.bind(1, std::string_view(table));
+        if (!exists.step() || exists.column_int(0) == 0) continue;
+        Statement count(m_db, fmt::format("SELECT count(*) FROM \"{}\"", table));
+        count.step();
+        if (const std::int64_t rows = count.column_int(0); rows > 0) tables.push_back({table, rows});
+      }
+    }
+    return tables;
   }
 
   std::int64_t start_run(const std::string& lake_date) override {
@@ -795,19 +832,27 @@ class SqliteWarehouse final : public Warehouse {
     return std::make_unique<SqliteLoad>(m_db, lake_date, run_id);
   }
 
-  std::vector<PeriodAnswer> report() override {
+  std::vector<PeriodAnswer> report(const ReportFilter& filter) override {
     std::vector<PeriodAnswer> answers;
     Statement query(m_db,
-                    "SELECT operating_period_id, vehicles, avg_distance_m, total_distance_m "
-                    "FROM operating_period_avg_distance ORDER BY operating_period_id");
+                    "SELECT operating_period_id, vehicles, avg_distance_m, total_distance_m, start_at, "
+                    "finish_at, organization_id FROM operating_period_avg_distance "
+                    "WHERE (?1 IS NULL OR start_at >= ?1) AND (?2 IS NULL OR start_at < ?2) "
+                    "AND (?3 IS NULL OR organization_id = ?3) ORDER BY operating_period_id");
+    query.bind_time(1, filter.start_from_us).bind_time(2, filter.start_before_us);
+    if (filter.organization_id) query.bind(3, std::string_view(*filter.organization_id));
     while (query.step()) {
       PeriodAnswer answer;
       answer.operating_period_id = query.column_text(0);
       answer.vehicles = query.column_int(1);
       if (!query.column_is_null(2)) answer.avg_distance_m = query.column_double(2);
       answer.total_distance_m = query.column_double(3);
+      answer.start_us = query.column_time(4);
+      answer.finish_us = query.column_time(5);
+      if (!query.column_is_null(6)) answer.organization_id = std::string(query.column_text(6));
       answers.push_back(std::move(answer));
     }
+    mark_reject_gate_failures(answers);
     return answers;
   }
 
@@ -888,20 +933,75 @@ class SqliteWarehouse final : public Warehouse {
   std::string describe() const override { return "sqlite:" + m_path; }
 
  private:
+  void refuse_if_read_only(std::string_view what) const {
+    if (m_read_only)
+      throw core::Error(core::ErrorKind::Internal, fmt::format("{} on a read-only warehouse", what));
+  }
+
+  // Lake dates whose latest load (a run that recorded figures) failed: the reject gate, which
+  // fails a run after everything was stored. Usually none, and then no period is looked at.
+  void mark_reject_gate_failures(std::vector<PeriodAnswer>& answers) {
+    Statement dates(m_db, detail::reject_gate_failed_dates("etl_run"));
+    std::vector<std::string> failed;
+    while (dates.step()) failed.emplace_back(dates.column_text(0));
+    if (failed.empty() || answers.empty()) return;
+    Statement touched(m_db,
+                      "SELECT 1 FROM vehicle_operating_period_distance d JOIN location_update u ON "
+                      "u.vehicle_id = d.vehicle_id AND u.at >= ?2 AND u.at <= ?3 WHERE "
+                      "d.operating_period_id = ?1 AND u.lake_date IN (SELECT value FROM json_each(?4)) "
+                      "LIMIT 1");
+    std::string dates_json = "[";
+    for (const std::string& date : failed) dates_json += (dates_json.size() > 1 ? ",\"" : "\"") + date + "\"";
+    dates_json += "]";
+    for (PeriodAnswer& answer : answers) {
+      touched.bind(1, std::string_view(answer.operating_period_id))
+          .bind_time(2, answer.start_us)
+          .bind_time(3, answer.finish_us)
+          .bind(4, std::string_view(dates_json));
+      answer.reject_gate_failed = touched.step();
+      touched.reset();
+    }
+  }
+
   static const Migration& find(int version) { return find_migration(sqlite_migrations(), version); }
 
   std::string m_path;
   SqliteDb m_db;
+  bool m_read_only = false;
 };
 
 }  // namespace
 
-std::unique_ptr<Warehouse> open_sqlite_warehouse(const std::string& path) {
+std::unique_ptr<Warehouse> open_sqlite_warehouse(const std::string& path, bool read_only) {
+  if (read_only) {
+    // A typo in --warehouse must not leave an empty database (and an empty report) behind.
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      throw core::Error(core::ErrorKind::Warehouse,
+                        fmt::format("no warehouse at {}: run `d2d run` or `d2d migrate up` first", path));
+    }
+    try {
+      return std::make_unique<SqliteWarehouse>(path, true);
+    } catch (const core::Error&) {
+      // A WAL database is read through its -shm index, which a reader creates when no writer
+      // has it open; in a folder the reader may not write, SQLite answers "readonly database".
+      const std::filesystem::path file(path);
+      const std::filesystem::path folder = file.parent_path().empty() ? "." : file.parent_path();
+      if (!std::filesystem::exists(path + "-shm", ec) && ::access(folder.c_str(), W_OK) != 0) {
+        throw core::Error(core::ErrorKind::Warehouse,
+                          fmt::format("cannot read warehouse {} read-only: SQLite needs {}-shm, which only "
+                                      "a user who may write in {} can create (it exists while a d2d run "
+                                      "or serve has the warehouse open)",
+                                      path, path, folder.string()));
+      }
+      throw;
+    }
+  }
   // Like the lake, the warehouse file's folder is created on first use.
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  return std::make_unique<SqliteWarehouse>(path);
+  return std::make_unique<SqliteWarehouse>(path, false);
 }
 
 }  // namespace d2d::warehouse

@@ -8,6 +8,7 @@
 
 namespace d2d::warehouse {
 
-std::unique_ptr<Warehouse> open_sqlite_warehouse(const std::string& path);
+// read_only: the file must exist with this binary's schema; nothing is created or migrated.
+std::unique_ptr<Warehouse> open_sqlite_warehouse(const std::string& path, bool read_only = false);
 
 }  // namespace d2d::warehouse

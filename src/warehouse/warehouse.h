@@ -87,6 +87,24 @@ struct PeriodAnswer {
   std::int64_t vehicles = 0;
   std::optional<double> avg_distance_m;  // null when no vehicle took part
   double total_distance_m = 0;
+  core::UtcMicros start_us = 0, finish_us = 0;
+  std::optional<std::string> organization_id;  // the period's own (operating_period.organization_id)
+  // Some of its vehicles' fixes in its window came from a lake date whose latest load failed its
+  // reject gate (stored everything, then failed on --max-reject-ratio): the answer may be partial.
+  bool reject_gate_failed = false;
+};
+
+// Which periods `report` answers for; empty fields do not filter.
+struct ReportFilter {
+  std::optional<core::UtcMicros> start_from_us;    // start_at >= this
+  std::optional<core::UtcMicros> start_before_us;  // start_at < this
+  std::optional<std::string> organization_id;      // operating_period.organization_id = this
+};
+
+// A table a `migrate down` would drop, with the rows it holds now.
+struct TableRows {
+  std::string table;
+  std::int64_t rows = 0;
 };
 
 // One row of the etl_run ledger, as the status page and `d2d status` read it.
@@ -101,7 +119,7 @@ struct RunRecord {
   std::optional<RunFigures> figures;
   std::string code_version;
   std::optional<std::string> error;
-  bool unchanged = false;  // succeeded with nothing to do: same raw zone, same code version
+  bool unchanged = false;             // succeeded with nothing to do: same raw zone, same code version
   std::uint64_t objects_refused = 0;  // skipped: keys that could not be lake paths (SPEC §7)
 };
 
@@ -163,6 +181,9 @@ class Warehouse {
   virtual std::vector<MigrationState> migration_status() = 0;
   virtual int migrate_up() = 0;             // returns the number of migrations applied
   virtual int migrate_down(int steps) = 0;  // returns the number rolled back
+  // The tables the rollbacks of `migrate_down(steps)` would drop that hold rows now, so the
+  // command can ask before it destroys data (SPEC §6).
+  virtual std::vector<TableRows> rows_dropped_by_down(int steps) = 0;
   // Records a 'running' run (committed at once, so a crash leaves a trace) and returns its id.
   virtual std::int64_t start_run(const std::string& lake_date) = 0;
   virtual void fail_run(std::int64_t run_id, const std::string& error) = 0;
@@ -172,7 +193,8 @@ class Warehouse {
   // Records a run that found nothing to do: succeeded, `unchanged`, with the extract figures.
   virtual void finish_unchanged(std::int64_t run_id, const RunFigures& figures) = 0;
   virtual std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) = 0;
-  virtual std::vector<PeriodAnswer> report() = 0;
+  // Live periods by id, with their windows and the reject-gate mark.
+  virtual std::vector<PeriodAnswer> report(const ReportFilter& filter) = 0;
   // The ledger, by lake date then run id.
   virtual std::vector<RunRecord> runs(const RunFilter& filter) = 0;
   virtual std::vector<RejectReason> reject_reasons(const std::string& lake_date, int samples_per_reason) = 0;
@@ -192,7 +214,14 @@ struct WarehouseOptions {
   bool wait_for_lock = true;     // false: a second run of a date fails at once instead of waiting
   bool pg_analyst_role = false;  // migrations create the read-only d2d_analyst role
   int connect_attempts = 5;      // with exponential backoff, for refused/starting servers
+  // Commands that read (report, status, serve's pages) never create, migrate or change a
+  // warehouse (SPEC §6): a missing one, or one whose schema is not this binary's, is an error
+  // naming the command that fixes it. migrate_up/down and loads are refused.
+  bool read_only = false;
 };
+
+// For logs, without opening the warehouse (PostgreSQL passwords masked).
+std::string describe_warehouse(const WarehouseOptions& options);
 
 // False for SQLite, which takes one writer at a time (other connections wait on its busy
 // timeout); true for PostgreSQL, which loads different lake dates in parallel.

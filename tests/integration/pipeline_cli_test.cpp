@@ -45,7 +45,9 @@ TEST_P(Pipeline, AnswersTheSampleQuestion) {
   ASSERT_EQ(json.exit_code, 0) << json.err;
   EXPECT_NE(
       json.out.find(R"({"operating_period_id": "op_2", "vehicles": 100, "avg_distance_m": 9016.877701, )"
-                    R"("total_distance_m": 901687.770106})"),
+                    R"("total_distance_m": 901687.770106, "start": "2019-06-01T18:17:04.079000Z", )"
+                    R"("finish": "2019-06-01T18:22:04.079000Z", "organization_id": "org-id", )"
+                    R"("reject_gate_failed": false})"),
       std::string::npos)
       << json.out;
   EXPECT_NE(report("table").out.find("9016.88"), std::string::npos);

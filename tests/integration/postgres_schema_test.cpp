@@ -108,7 +108,7 @@ TEST_F(PostgresSchema, AMixedCaseSchemaWorksEndToEnd) {
   ASSERT_EQ(status.exit_code, 0) << status.err;
   EXPECT_NE(status.out.find("succeeded"), std::string::npos) << status.out;
 
-  const CliResult down = d2d({"migrate", "down", "100"});
+  const CliResult down = d2d({"migrate", "down", "100", "--yes"});  // the loaded rows go too
   ASSERT_EQ(down.exit_code, 0) << down.err;
   EXPECT_EQ(tables_in(schema), "1") << "only schema_migration is left";
   const CliResult again = d2d({"migrate", "up"});

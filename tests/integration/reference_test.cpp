@@ -24,7 +24,7 @@ struct Row {
 std::map<std::string, Row> parse_report(const std::string& json) {
   std::map<std::string, Row> rows;
   const std::regex entry(
-      R"re(\{"operating_period_id": "([^"]+)", "vehicles": (\d+), "avg_distance_m": ([0-9.]+|null), "total_distance_m": ([0-9.]+)\})re");
+      R"re(\{"operating_period_id": "([^"]+)", "vehicles": (\d+), "avg_distance_m": ([0-9.]+|null), "total_distance_m": ([0-9.]+)[^}]*\})re");
   for (std::sregex_iterator it(json.begin(), json.end(), entry), end; it != end; ++it) {
     rows[(*it)[1]] = Row{std::stoi((*it)[2]), (*it)[3], std::stod((*it)[4])};
   }

@@ -16,6 +16,11 @@ namespace d2d::testing {
 
 ServeProcess::ServeProcess(const TempDir& work, const std::vector<std::string>& extra,
                            const std::vector<std::string>& env) {
+  // serve's pages only read (SPEC §6): the warehouse they show is created as an operator would.
+  if (!std::filesystem::exists(work / "w.db")) {
+    const CliResult migrated = run_d2d({"migrate", "up", "--warehouse", (work / "w.db").string(), "--quiet"});
+    if (migrated.exit_code != 0) throw std::runtime_error("d2d migrate up: " + migrated.err);
+  }
   // A port found free may be taken before serve binds it (other tests open hundreds of client
   // connections, each on an ephemeral port): then serve says so at once, and another port is tried.
   for (int attempt = 1;; ++attempt) {
@@ -35,7 +40,8 @@ ServeProcess::ServeProcess(const TempDir& work, const std::vector<std::string>& 
       if (!port_taken) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     const CliResult result = stop();
-    if (!port_taken || attempt == 5) throw std::runtime_error("d2d serve did not answer /healthz: " + result.err);
+    if (!port_taken || attempt == 5)
+      throw std::runtime_error("d2d serve did not answer /healthz: " + result.err);
   }
 }
 

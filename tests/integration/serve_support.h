@@ -1,5 +1,5 @@
 // `d2d serve` for the tests of its HTTP side: a real process on loopback with a fresh SQLite
-// warehouse and no scheduler, stopped (SIGTERM) when the test ends; and raw client sockets, for
+// warehouse (migrated first: the pages never create one) and no scheduler, stopped (SIGTERM) when the test ends; and raw client sockets, for
 // clients that misbehave in ways httplib's client will not.
 #pragma once
 

@@ -39,6 +39,21 @@ class ServeCommand final : public Command {
             "first lake date owed a run, YYYY-MM-DD (catch-up from there; default: after the last success)")
         ->envname("D2D_SERVE_START_DATE");
     command
+        .add_option("--end-date", settings.serve_end_date,
+                    "last lake date serve schedules, YYYY-MM-DD (later dates are never run; default: none)")
+        ->envname("D2D_SERVE_END_DATE");
+    command
+        .add_option("--catchup-days", settings.serve_catchup_days,
+                    "catch-up runs at most the newest this many missing lake dates; older ones are skipped "
+                    "with a warning naming the `d2d backfill` that loads them")
+        ->envname("D2D_SERVE_CATCHUP_DAYS")
+        ->check(CLI::Range(1, kMaxCatchupDays))
+        ->capture_default_str();
+    command
+        .add_flag("--no-catchup", settings.serve_no_catchup,
+                  "run only the newest due lake date (and its retries), never missed older ones")
+        ->envname("D2D_SERVE_NO_CATCHUP");
+    command
         .add_option("--retries", settings.serve_retries, "further tries of a failed lake date, with backoff")
         ->envname("D2D_SERVE_RETRIES")
         ->check(CLI::Range(0, 20))
@@ -125,9 +140,12 @@ class ServeCommand final : public Command {
                    settings.serve_bind);
     }
     if (scheduler) {
-      spdlog::info("serve: each lake date is due the next day at {} {}{}", settings.serve_at,
+      spdlog::info("serve: each lake date is due the next day at {} {}{}{}; {}", settings.serve_at,
                    settings.serve_tz,
-                   settings.serve_start_date.empty() ? "" : "; owed from " + settings.serve_start_date);
+                   settings.serve_start_date.empty() ? "" : "; owed from " + settings.serve_start_date,
+                   settings.serve_end_date.empty() ? "" : "; none after " + settings.serve_end_date,
+                   schedule.catchup ? fmt::format("catch-up of at most {} date(s)", schedule.catchup_days)
+                                    : std::string("no catch-up"));
     }
 
     std::thread signals([&] {
@@ -196,6 +214,19 @@ class ServeCommand final : public Command {
                                                   settings.serve_start_date));
       }
     }
+    if (!settings.serve_end_date.empty()) {
+      schedule.end_day = core::parse_date(settings.serve_end_date);
+      if (!schedule.end_day) {
+        throw Error(ErrorKind::Usage, fmt::format("--end-date '{}' is not a date (expected YYYY-MM-DD)",
+                                                  settings.serve_end_date));
+      }
+      if (schedule.start_day && *schedule.end_day < *schedule.start_day) {
+        throw Error(ErrorKind::Usage, fmt::format("--end-date {} is before --start-date {}",
+                                                  settings.serve_end_date, settings.serve_start_date));
+      }
+    }
+    schedule.catchup = !settings.serve_no_catchup;
+    schedule.catchup_days = settings.serve_catchup_days;
     schedule.retries = settings.serve_retries;
     schedule.retry_delay = std::chrono::seconds(m_retry_delay_s);
     return schedule;

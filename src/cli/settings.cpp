@@ -20,6 +20,8 @@ constexpr std::int64_t kMaxLineBytes = std::int64_t{1} << 30;
 constexpr int kMaxPeriodDays = 3660;
 }  // namespace
 
+const int kMaxCatchupDays = 3660;
+
 void add_source_option(CLI::App& command, Settings& settings) {
   command
       .add_option("--source", settings.source,
@@ -235,6 +237,22 @@ void apply_config_file(CLI::App& command, Settings& settings) {
       if (!given("--tz")) settings.serve_tz = text();
     } else if (name == "serve_start_date") {
       if (!given("--start-date")) settings.serve_start_date = text();
+    } else if (name == "serve_end_date") {
+      if (!given("--end-date")) settings.serve_end_date = text();
+    } else if (name == "serve_no_catchup") {
+      auto flag = value.value<bool>();
+      if (!flag)
+        throw Error(ErrorKind::Usage,
+                    fmt::format("config file {}: `serve_no_catchup` must be true or false", path));
+      if (!given("--no-catchup")) settings.serve_no_catchup = *flag;
+    } else if (name == "serve_catchup_days") {
+      auto number = value.value<std::int64_t>();
+      if (!number || *number < 1 || *number > kMaxCatchupDays) {
+        throw Error(ErrorKind::Usage,
+                    fmt::format("config file {}: `serve_catchup_days` must be a whole number from 1 to {}",
+                                path, kMaxCatchupDays));
+      }
+      if (!given("--catchup-days")) settings.serve_catchup_days = static_cast<int>(*number);
     } else if (name == "serve_bind") {
       if (!given("--bind")) settings.serve_bind = text();
     } else if (name == "serve_auth_token_file") {
@@ -285,7 +303,8 @@ void apply_config_file(CLI::App& command, Settings& settings) {
                       "pg_schema, max_reject_ratio, max_line_bytes, max_period_days, s3_endpoint, s3_region, "
                       "s3_addressing, s3_anonymous, "
                       "s3_parallel, s3_attempts, s3_stall_timeout_s, serve_at, serve_tz, serve_start_date, "
-                      "serve_retries, serve_bind, serve_port, serve_auth_token_file, "
+                      "serve_end_date, serve_catchup_days, serve_no_catchup, serve_retries, serve_bind, "
+                      "serve_port, serve_auth_token_file, "
                       "serve_allow_unauthenticated)",
                       path, name));
     }

@@ -39,6 +39,9 @@ struct Settings {
   std::string serve_at = "02:00";        // --at, D2D_SERVE_AT, toml `serve_at` (HH:MM local time)
   std::string serve_tz = "UTC";          // --tz, D2D_SERVE_TZ, toml `serve_tz` (IANA name)
   std::string serve_start_date;          // --start-date, D2D_SERVE_START_DATE, toml `serve_start_date`
+  std::string serve_end_date;            // --end-date, D2D_SERVE_END_DATE, toml `serve_end_date`
+  int serve_catchup_days = 7;            // --catchup-days, D2D_SERVE_CATCHUP_DAYS, toml `serve_catchup_days`
+  bool serve_no_catchup = false;         // --no-catchup, D2D_SERVE_NO_CATCHUP, toml `serve_no_catchup`
   int serve_retries = 3;                 // --retries, D2D_SERVE_RETRIES, toml `serve_retries`
   std::string serve_bind = "127.0.0.1";  // --bind, D2D_SERVE_BIND, toml `serve_bind`
   int serve_port = 8080;                 // --port, D2D_SERVE_PORT, toml `serve_port`
@@ -48,6 +51,9 @@ struct Settings {
   // --allow-unauthenticated, D2D_SERVE_ALLOW_UNAUTHENTICATED, toml `serve_allow_unauthenticated`
   bool serve_allow_unauthenticated = false;
 };
+
+// Catch-up of `d2d serve` reaches back at most this many days (about ten years).
+extern const int kMaxCatchupDays;
 
 // Adds --source/--lake/--warehouse (with their D2D_* variables) to a subcommand.
 void add_source_option(CLI::App& command, Settings& settings);

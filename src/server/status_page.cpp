@@ -16,7 +16,10 @@ namespace {
 using warehouse::RunPhase;
 using warehouse::RunRecord;
 
-constexpr std::array<std::string_view, 4> kPhases = {"extract", "transform", "load", "derive"};
+// The grid's rows, named as etl_run.phase names them.
+constexpr std::array<std::string_view, 4> kPhases = {
+    warehouse::run_phase_name(RunPhase::Extract), warehouse::run_phase_name(RunPhase::Transform),
+    warehouse::run_phase_name(RunPhase::Load), warehouse::run_phase_name(RunPhase::Derive)};
 
 struct DateColumn {
   std::string date;

@@ -13,7 +13,11 @@ class GenerateCommand final : public Command {
   void setup(CLI::App& command, Settings& /*settings*/) override {
     command.add_option("--out", m_out, "folder to write the lake files into")->required();
     command.add_option("--date", m_date, "first lake date, YYYY-MM-DD")->required();
-    command.add_option("--days", m_options.days, "number of operating days (the writers' lag puts a few late events into the lake date after the last)")->capture_default_str();
+    command
+        .add_option("--days", m_options.days,
+                    "number of operating days (the writers' lag puts a few late events into the lake date "
+                    "after the last)")
+        ->capture_default_str();
     command.add_option("--vehicles", m_options.vehicles, "fleet size")->capture_default_str();
     command.add_option("--interval-s", m_options.interval_s, "seconds between two GPS fixes")
         ->capture_default_str();

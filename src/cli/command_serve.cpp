@@ -27,9 +27,10 @@ class ServeCommand final : public Command {
  public:
   void setup(CLI::App& command, Settings& settings) override {
     add_settings(command, settings,
-                 {"serve_at", "serve_tz", "serve_start_date", "serve_retries", "serve_retry_delay_s",
-                  "serve_bind", "serve_port", "serve_auth_token_file", "serve_allow_unauthenticated",
-                  "serve_no_scheduler", "attempts", "allow_empty"});
+                 {"serve_at", "serve_tz", "serve_start_date", "serve_end_date", "serve_catchup_days",
+                  "serve_no_catchup", "serve_retries", "serve_retry_delay_s", "serve_bind", "serve_port",
+                  "serve_auth_token_file", "serve_allow_unauthenticated", "serve_no_scheduler", "attempts",
+                  "allow_empty"});
     add_source_option(command, settings);
     add_lake_option(command, settings);
     add_warehouse_option(command, settings);
@@ -84,9 +85,13 @@ class ServeCommand final : public Command {
                    settings.serve_bind);
     }
     if (scheduler) {
-      spdlog::info("serve: each lake date is due the next day at {} {}{}", settings.serve_at,
+      spdlog::info("serve: each lake date is due the next day at {} {}{}{}; {}", settings.serve_at,
                    settings.serve_tz,
-                   settings.serve_start_date.empty() ? "" : "; owed from " + settings.serve_start_date);
+                   settings.serve_start_date.empty() ? "" : "; owed from " + settings.serve_start_date,
+                   settings.serve_end_date.empty() ? "" : "; none after " + settings.serve_end_date,
+                   !settings.serve_no_catchup
+                       ? fmt::format("catch-up of at most {} date(s)", settings.serve_catchup_days)
+                       : std::string("no catch-up"));
     }
 
     std::thread signals([&] {
@@ -155,6 +160,19 @@ class ServeCommand final : public Command {
                                                   settings.serve_start_date));
       }
     }
+    if (!settings.serve_end_date.empty()) {
+      schedule.end_day = core::parse_date(settings.serve_end_date);
+      if (!schedule.end_day) {
+        throw Error(ErrorKind::Usage, fmt::format("--end-date '{}' is not a date (expected YYYY-MM-DD)",
+                                                  settings.serve_end_date));
+      }
+      if (schedule.start_day && *schedule.end_day < *schedule.start_day) {
+        throw Error(ErrorKind::Usage, fmt::format("--end-date {} is before --start-date {}",
+                                                  settings.serve_end_date, settings.serve_start_date));
+      }
+    }
+    schedule.catchup = !settings.serve_no_catchup;
+    schedule.catchup_days = settings.serve_catchup_days;
     schedule.retries = settings.serve_retries;
     schedule.retry_delay = std::chrono::seconds(settings.serve_retry_delay_s);
     return schedule;

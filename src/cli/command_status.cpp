@@ -54,10 +54,12 @@ class StatusCommand final : public Command {
  private:
   static void print_table(const std::vector<warehouse::RunRecord>& runs) {
     std::vector<std::vector<std::string>> rows;
-    rows.push_back({"lake_date", "run", "status", "started_at", "extract", "transform", "load", "derive",
-                    "objects", "refused", "events", "rejected", "rows", "error"});
+    rows.push_back({"lake_date", "run", "status", "phase", "started_at", "extract", "transform", "load",
+                    "derive", "objects", "refused", "events", "rejected", "rows", "error"});
     for (const auto& run : runs) {
-      std::vector<std::string> row = {run.lake_date, std::to_string(run.run_id), run.status,
+      // The phase a running run is in, or the one a failed run failed in.
+      const std::string phase = run.phase ? std::string(warehouse::run_phase_name(*run.phase)) : "-";
+      std::vector<std::string> row = {run.lake_date, std::to_string(run.run_id), run.status, phase,
                                       core::format_utc(run.started_at_us).substr(0, 19) + "Z"};
       if (run.figures) {
         const auto& f = *run.figures;
@@ -83,7 +85,7 @@ class StatusCommand final : public Command {
     for (std::size_t r = 0; r < rows.size(); ++r) {
       std::string line;
       for (std::size_t i = 0; i < rows[r].size(); ++i) {
-        const bool numeric = i == 1 || (i >= 4 && i + 1 < rows[r].size());
+        const bool numeric = i == 1 || (i >= 5 && i + 1 < rows[r].size());
         if (i + 1 == rows[r].size()) {
           line += rows[r][i];
         } else {
@@ -118,6 +120,8 @@ class StatusCommand final : public Command {
         {"finished_at", time(run.finished_at_us)},
         {"unchanged", run.unchanged ? "true" : "false"},
         {"objects_refused", std::to_string(run.objects_refused)},
+        // The phase a running run is in, or the one a failed run failed in.
+        {"phase", run.phase ? text(std::string(warehouse::run_phase_name(*run.phase))) : null},
     };
     const auto* f = run.figures ? &*run.figures : nullptr;
     auto number = [&](auto value) { return f != nullptr ? std::to_string(value) : null; };

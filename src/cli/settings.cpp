@@ -117,6 +117,15 @@ const std::vector<Row>& rows() {
       row("serve_start_date", "--start-date", "D2D_SERVE_START_DATE", &Settings::serve_start_date,
           "serve: first lake date owed a run, YYYY-MM-DD (catch-up from there; default: after the last "
           "success)"),
+      row("serve_end_date", "--end-date", "D2D_SERVE_END_DATE", &Settings::serve_end_date,
+          "serve: last lake date serve schedules, YYYY-MM-DD (later dates are never run; default: none)"),
+      row("serve_catchup_days", "--catchup-days", "D2D_SERVE_CATCHUP_DAYS", &Settings::serve_catchup_days,
+          "serve: catch-up runs at most the newest this many missing lake dates; older ones are skipped with "
+          "a "
+          "warning naming the `d2d backfill` that loads them",
+          Range{1, 3660}),
+      row("serve_no_catchup", "--no-catchup", "D2D_SERVE_NO_CATCHUP", &Settings::serve_no_catchup,
+          "serve: run only the newest due lake date (and its retries), never missed older ones"),
       row("serve_retries", "--retries", "D2D_SERVE_RETRIES", &Settings::serve_retries,
           "serve: further tries of a failed lake date, with backoff", Range{0, 20}),
       row("serve_retry_delay_s", "--retry-delay-s", "D2D_SERVE_RETRY_DELAY_S", &Settings::serve_retry_delay_s,

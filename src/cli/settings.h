@@ -72,6 +72,9 @@ struct Settings {
   std::string serve_at = "02:00";  // HH:MM local time of serve_tz
   std::string serve_tz = "UTC";    // IANA name
   std::string serve_start_date;
+  std::string serve_end_date;  // the last lake date serve schedules ("" = none)
+  int serve_catchup_days = 7;  // catch-up runs at most this many missing dates
+  bool serve_no_catchup = false;
   int serve_retries = 3;
   int serve_retry_delay_s = 300;
   bool serve_no_scheduler = false;

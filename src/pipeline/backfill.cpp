@@ -61,9 +61,13 @@ class GatedWarehouse final : public warehouse::ForwardingWarehouse {
     const std::lock_guard lock(m_gate);
     return inner().start_run(lake_date);
   }
-  void fail_run(std::int64_t run_id, const std::string& error) override {
+  void set_run_phase(std::int64_t run_id, warehouse::RunPhase phase) override {
     const std::lock_guard lock(m_gate);
-    inner().fail_run(run_id, error);
+    inner().set_run_phase(run_id, phase);
+  }
+  void fail_run(std::int64_t run_id, const std::string& error, warehouse::RunPhase phase) override {
+    const std::lock_guard lock(m_gate);
+    inner().fail_run(run_id, error, phase);
   }
   void finish_unchanged(std::int64_t run_id, const warehouse::RunFigures& figures) override {
     const std::lock_guard lock(m_gate);

@@ -75,10 +75,16 @@ void load_chunk(const DecodedChunk& chunk, LakeDateReducer& reducer, warehouse::
 }
 
 // Transform (streaming rows into the load transaction), load, derive, commit.
+// `phase` follows the work, so that a failure is recorded against the phase it happened in.
 void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone,
-                        warehouse::Warehouse& warehouse, std::int64_t run_id,
-                        warehouse::RunFigures& figures) {
+                        warehouse::Warehouse& warehouse, std::int64_t run_id, warehouse::RunFigures& figures,
+                        warehouse::RunPhase& phase) {
+  using warehouse::RunPhase;
   figures.events_read = figures.events_rejected = 0;
+  // Committed before the load transaction opens: inside it, readers would not see the update.
+  phase = RunPhase::Transform;
+  warehouse.set_run_phase(run_id, phase);
+  if (options.on_phase) options.on_phase(phase);
   auto started = Clock::now();
   auto load = warehouse.begin_load(options.lake_date, run_id);
   LakeDateReducer reducer;
@@ -101,9 +107,13 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   spdlog::info("transform {}: {} events read, {} rejected in {} ms", options.lake_date, figures.events_read,
                figures.events_rejected, figures.transform_ms);
 
+  phase = RunPhase::Load;
+  if (options.on_phase) options.on_phase(phase);
   started = Clock::now();
   figures.rows_loaded = load->merge();
   figures.load_ms = elapsed_ms(started);
+  phase = RunPhase::Derive;
+  if (options.on_phase) options.on_phase(phase);
   started = Clock::now();
   figures.periods_derived = load->derive();
   figures.derive_ms = elapsed_ms(started);
@@ -140,6 +150,8 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
     return warehouse.start_run(options.lake_date);
   });
   warehouse::RunFigures& figures = outcome.figures;
+  auto phase = warehouse::RunPhase::Extract;  // start_run records it
+  if (options.on_phase) options.on_phase(phase);
   try {
     // Extract: source -> raw zone.
     auto started = Clock::now();
@@ -187,10 +199,10 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
     // Transform + load + derive, one transaction. A transient warehouse failure (connection
     // lost, server restarting) rolls it back; the attempt is repeated from the raw zone.
     with_retries(options.attempts, options.lake_date,
-                 [&] { load_from_raw_zone(options, raw_zone, warehouse, outcome.run_id, figures); });
+                 [&] { load_from_raw_zone(options, raw_zone, warehouse, outcome.run_id, figures, phase); });
   } catch (const std::exception& error) {
     try {
-      warehouse.fail_run(outcome.run_id, ledger_text(error.what()));
+      warehouse.fail_run(outcome.run_id, ledger_text(error.what()), phase);
     } catch (const std::exception& ledger_error) {
       spdlog::warn("could not record the failed run in etl_run: {}", ledger_error.what());
     }
@@ -205,7 +217,8 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
         "lake date {}: {:.2f}% of lines rejected, above the threshold of {:.2f}% (everything was stored; "
         "see rejected_event)",
         options.lake_date, ratio * 100, options.max_reject_ratio * 100);
-    warehouse.fail_run(outcome.run_id, ledger_text(message));
+    // The gate judges what transform made of the lines; load and derive did their work.
+    warehouse.fail_run(outcome.run_id, ledger_text(message), warehouse::RunPhase::Transform);
     throw Error(ErrorKind::Input, message);
   }
   return outcome;

@@ -33,6 +33,9 @@ struct RunOptions {
   std::int64_t max_period_days = 31;                       // longer operating periods: invalid_window
   // Called on the run's thread after each object is transformed; may be empty.
   std::function<void(const RunProgress&)> on_progress = {};
+  // Each phase as it starts, from the run's thread: the ledger cannot show load and derive while
+  // their transaction is open, an in-process watcher (serve's grid) can.
+  std::function<void(warehouse::RunPhase)> on_phase = {};
 };
 
 struct RunOutcome {

@@ -103,7 +103,8 @@ std::string display_count(std::uint64_t count) {
 
 namespace d2d::server {
 
-std::string page_document(std::string_view title, std::string_view active_path, std::string_view body) {
+std::string page_document(std::string_view title, std::string_view active_path, std::string_view body,
+                          int refresh_s) {
   constexpr std::string_view kStyle = R"css(
 :root { --ink:#1f2933; --muted:#616e7c; --line:#d9e2ec; --bg:#f5f7fa; --card:#fff;
   --success:#2f9e44; --failed:#e03131; --running:#74b816; --retry:#f59f00; --queued:#adb5bd;
@@ -142,6 +143,8 @@ table.grid td.bar { height:46px; vertical-align:bottom; }
 .runbar { display:block; width:20px; border-radius:3px 3px 0 0; min-height:3px; }
 .success { background:var(--success); } .failed { background:var(--failed); } .running { background:var(--running); }
 .up_for_retry { background:var(--retry); } .queued { background:var(--queued); }
+.upstream_failed { background:repeating-linear-gradient(45deg,#ffc9c9 0 3px,#fff 3px 6px); border:1px solid #ffa8a8; }
+.pager { display:flex; gap:18px; margin:6px 0 0; font-size:13px; }
 .legend span.cell { display:inline-block; width:12px; height:12px; vertical-align:-1px; margin:0 4px 0 12px; }
 pre.raw { margin:2px 0 8px; padding:6px 8px; background:#f0f4f8; border-radius:4px; white-space:pre-wrap;
   word-break:break-all; font:12px/1.4 ui-monospace,"DejaVu Sans Mono",monospace; max-height:7.5em; overflow:auto; }
@@ -162,8 +165,9 @@ a { color:#1c5fb8; }
   return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<title>{} · door2door-etl</title><style>{}</style></head>"
+      "{}<title>{} · door2door-etl</title><style>{}</style></head>"
       "<body><header><h1>door2door-etl</h1><nav>{}</nav></header><main>{}</main></body></html>\n",
+      refresh_s > 0 ? fmt::format("<meta http-equiv=\"refresh\" content=\"{}\">", refresh_s) : std::string(),
       html_escape(title), kStyle, nav, body);
 }
 

@@ -25,7 +25,9 @@ std::string display_count(std::uint64_t count);
 namespace d2d::server {
 
 // A complete HTML document with the shared inline stylesheet and navigation; `body` is
-// already-escaped HTML.
-std::string page_document(std::string_view title, std::string_view active_path, std::string_view body);
+// already-escaped HTML. `refresh_s` > 0 makes the browser reload the page that often (a meta
+// refresh: the pages have no scripts).
+std::string page_document(std::string_view title, std::string_view active_path, std::string_view body,
+                          int refresh_s = 0);
 
 }  // namespace d2d::server

@@ -4,6 +4,8 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 #include "core/error.h"
 #include "server/auth.h"
 #include "server/bounded_server.h"
@@ -69,12 +71,26 @@ void HttpServer::routes() {
     StatusPageData data;
     data.now = system_now();
     data.scheduler = scheduler_state();
+    data.before = request.get_param_value("before");
+    if (!data.before.empty() && !core::parse_date(data.before))
+      throw core::Error(core::ErrorKind::Usage, "before must be YYYY-MM-DD");
+    if (const std::string refresh = request.get_param_value("refresh"); !refresh.empty()) {
+      // A bound below keeps a shared link from hammering the warehouse.
+      const int seconds = std::atoi(refresh.c_str());
+      if (refresh.size() > 4 || refresh.find_first_not_of("0123456789") != std::string::npos || seconds < 5 ||
+          seconds > 3600)
+        throw core::Error(core::ErrorKind::Usage, "refresh must be a number of seconds from 5 to 3600");
+      data.refresh_s = seconds;
+    }
     with_warehouse([&](warehouse::Warehouse& w) {
       data.runs = w.runs({});
       data.selected_date = request.get_param_value("date");
       if (data.selected_date.empty() && !data.runs.empty()) {
-        // The newest date that has run, like Airflow opening on the latest DAG run.
-        for (const auto& run : data.runs) data.selected_date = std::max(data.selected_date, run.lake_date);
+        // The newest date that has run (on the page shown), like Airflow opening on the latest DAG run.
+        for (const auto& run : data.runs) {
+          if (data.before.empty() || run.lake_date < data.before)
+            data.selected_date = std::max(data.selected_date, run.lake_date);
+        }
       }
       if (!data.selected_date.empty()) {
         if (!core::parse_date(data.selected_date))

@@ -13,7 +13,8 @@
 namespace d2d::server {
 
 // A phase's state in the grid, named after Airflow's task states.
-enum class CellState { Success, Failed, Running, UpForRetry, Queued };
+// UpstreamFailed: not reached, because an earlier phase of the run failed.
+enum class CellState { Success, Failed, Running, UpForRetry, Queued, UpstreamFailed };
 std::string_view cell_state_name(CellState state);
 
 struct StatusPageData {
@@ -22,7 +23,13 @@ struct StatusPageData {
   std::vector<warehouse::RejectReason> rejects;  // of selected_date
   std::optional<SchedulerState> scheduler;       // absent with --no-scheduler
   core::UtcMicros now = 0;
+  std::string before;  // the grid shows the newest dates before this one ("" = the newest dates)
+  int refresh_s = 0;   // > 0: the page reloads itself that often
 };
+// The grid's page size: like Airflow's default of 25 runs, a month fits.
+inline constexpr std::size_t kGridDates = 30;
+// What the page's "refresh" link asks for; ?refresh=N takes 5 to 3600.
+inline constexpr int kDefaultRefreshS = 30;
 std::string render_status_page(const StatusPageData& data);
 
 struct TrackDrawing {

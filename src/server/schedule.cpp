@@ -52,6 +52,16 @@ std::optional<int> parse_time_of_day(std::string_view text) {
 
 void check_time_zone(const std::string& name) { zone(name); }
 
+std::string skipped_message(const Plan::Skipped& skipped, const Schedule& schedule) {
+  return fmt::format(
+      "{} lake date(s) from {} to {} have no succeeded run but are older than the catch-up window ({}); "
+      "serve skips them: load them with `d2d backfill --from {} --to {}`",
+      skipped.count, skipped.from, skipped.to,
+      schedule.catchup ? fmt::format("--catchup-days {}", schedule.catchup_days)
+                       : std::string("--no-catchup"),
+      skipped.from, skipped.to);
+}
+
 UtcMicros due_at(std::int64_t lake_day, const Schedule& schedule) {
   const date::local_seconds local{date::days{lake_day + 1} + std::chrono::minutes{schedule.at_minutes}};
   // choose::earliest: in a gap this is the transition instant, in an overlap the first instance.
@@ -78,7 +88,10 @@ Plan plan(UtcMicros now, const Schedule& schedule, const std::vector<warehouse::
       date.last_failure_at = std::max(date.last_failure_at, run.finished_at_us.value_or(run.started_at_us));
     }
   }
-  const std::int64_t latest = latest_due_day(now, schedule);
+  const std::int64_t due = latest_due_day(now, schedule);
+  const std::int64_t latest = schedule.end_day ? std::min(due, *schedule.end_day) : due;
+  // The catch-up window: older dates are skipped, so that downtime costs at most this many runs.
+  const std::int64_t window_first = latest - (schedule.catchup ? std::max(schedule.catchup_days, 1) - 1 : 0);
   std::optional<std::int64_t> last_success;
   for (const auto& [day, date] : history) {
     if (date.succeeded) last_success = day;
@@ -99,7 +112,8 @@ Plan plan(UtcMicros now, const Schedule& schedule, const std::vector<warehouse::
   for (std::int64_t day = first; day <= latest; ++day) days.push_back(day);
 
   Plan result;
-  result.wake_at = due_at(latest + 1, schedule);
+  // Past the end day nothing becomes due again; only retries wake the loop (it re-plans anyway).
+  result.wake_at = latest < due ? now + core::kMicrosPerDay : due_at(latest + 1, schedule);
   for (const std::int64_t day : days) {
     const auto found = history.find(day);
     const DateHistory date = found == history.end() ? DateHistory{} : found->second;
@@ -107,6 +121,13 @@ Plan plan(UtcMicros now, const Schedule& schedule, const std::vector<warehouse::
     const std::string name = core::format_date(day);
     if (date.failures > schedule.retries) {
       result.given_up.push_back(name);
+      continue;
+    }
+    if (day < window_first) {
+      if (!result.skipped) result.skipped = Plan::Skipped{name, name, 0};
+      result.skipped->from = std::min(result.skipped->from, name);
+      result.skipped->to = std::max(result.skipped->to, name);
+      ++result.skipped->count;
       continue;
     }
     result.owed.push_back(name);

@@ -3,9 +3,10 @@
 //
 // Airflow's daily semantics: lake date D covers the day D, so it is due once that day is over,
 // at the configured local time of D+1 in the configured IANA time zone. Catch-up runs every due
-// date that has no succeeded run, oldest first; a failed date is tried again after an
-// exponential backoff until its retry budget (counted in the ledger, so it survives restarts)
-// is spent.
+// date that has no succeeded run, oldest first, within a window of the newest dates (a serve
+// started after years of downtime must not fire thousands of runs: older dates are a backfill's
+// job); a failed date is tried again after an exponential backoff until its retry budget
+// (counted in the ledger, so it survives restarts) is spent.
 #pragma once
 
 #include <chrono>
@@ -27,6 +28,9 @@ struct Schedule {
   int retries = 3;                        // further tries of a failed date
   std::chrono::seconds retry_delay{300};  // after the first failure, doubled after each next one
   std::chrono::seconds max_retry_delay{3600};
+  bool catchup = true;                  // false: only the newest due date is owed (Airflow's catchup=False)
+  int catchup_days = 7;                 // catch-up owes at most the newest this many dates (>= 1)
+  std::optional<std::int64_t> end_day;  // the last lake date ever scheduled
 };
 
 // "HH:MM" (24 h) -> minutes after midnight; nullopt when malformed.
@@ -45,12 +49,23 @@ struct Plan {
   std::vector<std::string> owed;       // every date owed a run, including those waiting to retry
   std::vector<std::string> given_up;   // failed 1 + retries times, never succeeded
   core::UtcMicros wake_at = 0;         // when the next date becomes due or may be retried
+  // Dates that would be owed but are older than the catch-up window: left to a backfill.
+  struct Skipped {
+    std::string from, to;  // the oldest and newest of them
+    std::size_t count = 0;
+  };
+  std::optional<Skipped> skipped;
 };
+
+// The one line that names the skipped dates and the command that loads them.
+std::string skipped_message(const Plan::Skipped& skipped, const Schedule& schedule);
 
 // Which dates are owed: with a start day, every date from it to the newest due one; without,
 // those after the last succeeded date (only the newest due one when none ever succeeded), plus
 // earlier failed dates whose retries are not spent. Dates with a succeeded run are never owed.
 // A 'running' row counts as neither success nor failure: a killed run is run again.
+// The newest due date is capped at the end day; of the dates owed, only the newest
+// `catchup_days` (1 without catch-up) up to it are kept, the older ones are `skipped`.
 Plan plan(core::UtcMicros now, const Schedule& schedule, const std::vector<warehouse::RunRecord>& ledger);
 
 }  // namespace d2d::server

@@ -33,6 +33,11 @@ std::vector<warehouse::RunRecord> Scheduler::read_ledger() {
 
 Plan Scheduler::tick() {
   Plan next = plan(m_clock(), m_options.schedule, read_ledger());
+  if (next.skipped) {
+    const std::string message = skipped_message(*next.skipped, m_options.schedule);
+    if (message != m_warned_skipped) spdlog::warn("scheduler: {}", message);
+    m_warned_skipped = message;
+  }
   {
     std::lock_guard lock(m_mutex);
     m_state.last_plan = next;
@@ -49,6 +54,10 @@ void Scheduler::run_date(const std::string& lake_date) {
   }
   pipeline::RunOptions options = m_options.run;
   options.lake_date = lake_date;
+  options.on_phase = [this](warehouse::RunPhase phase) {
+    std::lock_guard lock(m_mutex);
+    m_state.running_phase = phase;
+  };
   std::optional<std::string> error;
   try {
     spdlog::info("scheduler: running lake date {}", lake_date);
@@ -63,6 +72,7 @@ void Scheduler::run_date(const std::string& lake_date) {
   }
   std::lock_guard lock(m_mutex);
   m_state.running.reset();
+  m_state.running_phase.reset();
   if (error) {
     ++m_state.runs_failed;
     m_state.last_error = lake_date + ": " + *error;

@@ -25,7 +25,8 @@ struct SchedulerOptions {
 
 // What the scheduler is doing, for /healthz and /metrics.
 struct SchedulerState {
-  std::optional<std::string> running;  // the lake date being run
+  std::optional<std::string> running;                // the lake date being run
+  std::optional<warehouse::RunPhase> running_phase;  // its phase, live (the ledger lags inside the load)
   Plan last_plan;
   std::uint64_t runs_started = 0, runs_succeeded = 0, runs_failed = 0;  // by this process
   std::optional<std::string> last_error;
@@ -55,6 +56,7 @@ class Scheduler {
   std::condition_variable m_wake;
   bool m_stopping = false;
   SchedulerState m_state;
+  std::string m_warned_skipped;  // the skipped range last warned about: one warning, not one a minute
 };
 
 // The system clock in UTC microseconds.

@@ -13,21 +13,26 @@
 namespace d2d::server {
 namespace {
 
+using warehouse::RunPhase;
 using warehouse::RunRecord;
 
-constexpr std::size_t kGridDates = 30;  // like Airflow's default of 25 runs, a month fits
-constexpr std::array<std::string_view, 4> kPhases = {"extract", "transform", "load", "derive"};
+// The grid's rows, named as etl_run.phase names them.
+constexpr std::array<std::string_view, 4> kPhases = {
+    warehouse::run_phase_name(RunPhase::Extract), warehouse::run_phase_name(RunPhase::Transform),
+    warehouse::run_phase_name(RunPhase::Load), warehouse::run_phase_name(RunPhase::Derive)};
 
 struct DateColumn {
   std::string date;
   const RunRecord* latest = nullptr;  // null when owed but never run
   int runs = 0;
-  bool owed = false;  // the scheduler still owes this date a run (waiting or retrying)
+  bool owed = false;                   // the scheduler still owes this date a run (waiting or retrying)
+  std::optional<RunPhase> live_phase;  // the scheduler is running this date, in this phase
 };
 
-// The state of each phase of a date's latest run. The ledger records figures only when the load
-// committed, so a run that failed before has no phase of its own: all four show failed. A run
-// failed on the reject ratio stored everything: only transform, whose output it judges, is red.
+// The state of each phase of a date's latest run. The ledger records the phase a run is in and
+// the one it failed in: phases before it succeeded, later ones were not reached (or, after a
+// reject-ratio failure, which judges transform's output once everything is stored, did their work).
+// Runs recorded before the phase column mark all four phases, or transform when figures exist.
 std::array<CellState, 4> phase_states(const DateColumn& column) {
   std::array<CellState, 4> states{};
   if (column.latest == nullptr) {
@@ -35,16 +40,41 @@ std::array<CellState, 4> phase_states(const DateColumn& column) {
     return states;
   }
   const RunRecord& run = *column.latest;
+  // The scheduler's own run is seen live; the ledger shows `transform` until the load commits.
+  const std::optional<RunPhase> phase = column.live_phase ? column.live_phase : run.phase;
+  auto around = [&](CellState before, CellState at, CellState after) {
+    for (std::size_t p = 0; p < kPhases.size(); ++p) {
+      const auto index = static_cast<std::size_t>(*phase);
+      states[p] = p < index ? before : p == index ? at : after;
+    }
+  };
   if (run.status == "running") {
-    states.fill(CellState::Running);
+    if (phase) {
+      around(CellState::Success, CellState::Running, CellState::Queued);
+    } else {
+      states.fill(CellState::Running);
+    }
   } else if (run.status == "succeeded") {
     states.fill(CellState::Success);
   } else {
     const CellState failed = column.owed ? CellState::UpForRetry : CellState::Failed;
-    states.fill(failed);
-    if (run.figures) states = {CellState::Success, failed, CellState::Success, CellState::Success};
+    if (phase) {
+      around(CellState::Success, failed, run.figures ? CellState::Success : CellState::UpstreamFailed);
+    } else {
+      states.fill(failed);
+      if (run.figures) states = {CellState::Success, failed, CellState::Success, CellState::Success};
+    }
   }
   return states;
+}
+
+// The run bar's colour: the worst of its phases.
+CellState run_state(const std::array<CellState, 4>& states) {
+  for (const CellState worst :
+       {CellState::Failed, CellState::UpForRetry, CellState::Running, CellState::Queued}) {
+    if (std::find(states.begin(), states.end(), worst) != states.end()) return worst;
+  }
+  return CellState::Success;
 }
 
 std::int64_t phase_ms(const warehouse::RunFigures& f, std::size_t phase) {
@@ -65,7 +95,8 @@ std::string run_status_badge(const RunRecord& run) {
   return fmt::format("<span class=\"badge {0}\">{0}</span>", html_escape(run.status));
 }
 
-std::vector<DateColumn> grid_columns(const StatusPageData& data) {
+// Every date of the ledger and the plan, oldest first.
+std::vector<DateColumn> all_columns(const StatusPageData& data) {
   std::map<std::string, DateColumn> by_date;
   for (const RunRecord& run : data.runs) {
     DateColumn& column = by_date[run.lake_date];
@@ -79,13 +110,56 @@ std::vector<DateColumn> grid_columns(const StatusPageData& data) {
       column.date = date;
       column.owed = true;
     }
-    if (data.scheduler->running) by_date[*data.scheduler->running].date = *data.scheduler->running;
+    if (data.scheduler->running) {
+      DateColumn& column = by_date[*data.scheduler->running];
+      column.date = *data.scheduler->running;
+      // Only while the ledger's latest run of the date is the scheduler's (it is written first).
+      if (column.latest != nullptr && column.latest->status == "running")
+        column.live_phase = data.scheduler->running_phase;
+    }
   }
   std::vector<DateColumn> columns;
   columns.reserve(by_date.size());
   for (auto& [date, column] : by_date) columns.push_back(column);
-  if (columns.size() > kGridDates) columns.erase(columns.begin(), columns.end() - kGridDates);
   return columns;
+}
+
+// One page of the grid: the kGridDates newest dates before `before` (all dates when empty), and
+// where the older and newer pages start ("" when there is none; newer "" + has_newer = the newest).
+struct GridPage {
+  std::vector<DateColumn> columns;
+  std::string older_before;
+  bool has_newer = false;
+  std::string newer_before;
+};
+
+GridPage grid_page(std::vector<DateColumn> all, const std::string& before) {
+  GridPage page;
+  const auto end =
+      before.empty() ? all.end()
+                     : std::lower_bound(all.begin(), all.end(), before,
+                                        [](const DateColumn& c, const std::string& d) { return c.date < d; });
+  const auto begin =
+      end - std::min<std::ptrdiff_t>(end - all.begin(), static_cast<std::ptrdiff_t>(kGridDates));
+  page.columns.assign(begin, end);
+  if (begin != all.begin()) page.older_before = begin->date;
+  page.has_newer = end != all.end();
+  if (page.has_newer && all.end() - end > static_cast<std::ptrdiff_t>(kGridDates))
+    page.newer_before = (end + static_cast<std::ptrdiff_t>(kGridDates))->date;
+  return page;
+}
+
+// A link to the status page that keeps the other parameters.
+std::string status_link(const std::string& before, const std::string& date, int refresh_s) {
+  std::string query;
+  auto add = [&query](std::string_view name, const std::string& value) {
+    if (value.empty()) return;
+    query += (query.empty() ? "?" : "&amp;") + std::string(name) + "=" + url_encode(value);
+  };
+  add("before", before);
+  add("date", date);
+  add("refresh", refresh_s > 0 ? std::to_string(refresh_s) : "");
+  return "/" + query;
 }
 
 std::string cell_title(const DateColumn& column, std::string_view phase, CellState state) {
@@ -103,7 +177,8 @@ std::string cell_title(const DateColumn& column, std::string_view phase, CellSta
   return html_escape(title);
 }
 
-std::string render_grid(const std::vector<DateColumn>& columns, const std::string& selected) {
+std::string render_grid(const std::vector<DateColumn>& columns, const std::string& selected,
+                        const std::string& before, int refresh_s) {
   std::int64_t longest_ms = 1;
   for (const auto& column : columns) {
     if (column.latest != nullptr) longest_ms = std::max(longest_ms, total_ms(*column.latest));
@@ -113,21 +188,19 @@ std::string render_grid(const std::vector<DateColumn>& columns, const std::strin
   for (std::size_t p = 0; p < kPhases.size(); ++p)
     rows[p] = fmt::format("<tr><th class=\"phase\">{}</th>", kPhases[p]);
   for (const DateColumn& column : columns) {
-    const std::string link = "/?date=" + url_encode(column.date);
+    const std::string link = status_link(before, column.date, refresh_s);
     head += fmt::format("<th class=\"date{}\">{}</th>", column.date == selected ? " selected" : "",
                         html_escape(column.date));
     const auto states = phase_states(column);
     // The run bar: height by duration, coloured by the run's state (Airflow's DAG-run bar).
-    CellState run_state = states[1];
-    if (std::find(states.begin(), states.end(), CellState::Failed) != states.end())
-      run_state = CellState::Failed;
+    const CellState bar_state = run_state(states);
     const std::int64_t ms = column.latest != nullptr ? total_ms(*column.latest) : 0;
     const int height = 4 + static_cast<int>(40.0 * static_cast<double>(ms) / static_cast<double>(longest_ms));
     bars += fmt::format(
         "<td class=\"bar\"><a href=\"{}\" title=\"{}\"><span class=\"runbar {}\" style=\"height:{}px\" "
         "data-date=\"{}\" data-state=\"{}\"></span></a></td>",
-        link, cell_title(column, "run", run_state), cell_state_name(run_state), height,
-        html_escape(column.date), cell_state_name(run_state));
+        link, cell_title(column, "run", bar_state), cell_state_name(bar_state), height,
+        html_escape(column.date), cell_state_name(bar_state));
     for (std::size_t p = 0; p < kPhases.size(); ++p) {
       rows[p] += fmt::format(
           "<td><a href=\"{}\" title=\"{}\"><span class=\"cell {}\" data-date=\"{}\" data-phase=\"{}\" "
@@ -140,7 +213,7 @@ std::string render_grid(const std::vector<DateColumn>& columns, const std::strin
   for (auto& row : rows) out += row + "</tr>";
   out += "</table><p class=\"legend muted\">";
   for (const CellState state : {CellState::Success, CellState::Running, CellState::UpForRetry,
-                                CellState::Failed, CellState::Queued}) {
+                                CellState::Failed, CellState::UpstreamFailed, CellState::Queued}) {
     out += fmt::format("<span class=\"cell {0}\"></span>{0}", cell_state_name(state));
   }
   return out + "</p>";
@@ -162,15 +235,35 @@ std::string render_scheduler(const std::optional<SchedulerState>& scheduler, cor
                        html_escape(plan.given_up.back()));
   }
   if (plan.wake_at > now) out += fmt::format("Next check {}.", html_escape(display_time(plan.wake_at)));
-  return out + "</p>";
+  out += "</p>";
+  if (plan.skipped) {
+    // Not run by serve (bounded catch-up), so the page names the command that loads them.
+    out += fmt::format(
+        "<p class=\"error\" id=\"skipped\"><b>{} older lake date(s) skipped</b>, {} to {}: older than the "
+        "catch-up window. Load them with <code>d2d backfill --from {} --to {}</code>.</p>",
+        plan.skipped->count, html_escape(plan.skipped->from), html_escape(plan.skipped->to),
+        html_escape(plan.skipped->from), html_escape(plan.skipped->to));
+  }
+  return out;
 }
 
+// Issue 15: identical loads of one date showed 26, then 20. The count is of the periods this run
+// re-derived, which depends on what the warehouse already held, not only on the date's data.
+constexpr std::string_view kPeriodsDerivedTitle =
+    "operating periods this run re-derived: those whose own events it changed, plus live periods "
+    "meeting a UTC day whose fixes it changed. It depends on what the warehouse held before the run "
+    "(a re-run, or a date loaded after its neighbours, re-derives fewer), so it is not the number of "
+    "periods of the lake date";
+
 std::string render_run_rows(const std::vector<const RunRecord*>& runs) {
-  std::string out =
+  std::string out = fmt::format(
       "<table class=\"data runs\"><tr><th>run</th><th>lake date</th><th>status</th><th>started</th>"
       "<th class=\"num\">extract</th><th class=\"num\">transform</th><th class=\"num\">load</th>"
       "<th class=\"num\">derive</th><th class=\"num\">objects</th><th class=\"num\">events</th>"
-      "<th class=\"num\">rejected</th><th class=\"num\">rows loaded</th><th class=\"num\">periods</th></tr>";
+      "<th class=\"num\">rejected</th><th class=\"num\">rows loaded</th><th class=\"num periods\" "
+      "title=\"{}\">periods "
+      "re-derived</th></tr>",
+      kPeriodsDerivedTitle);
   for (const RunRecord* run : runs) {
     out += fmt::format(
         "<tr data-run=\"{}\"><td>{}</td><td class=\"date\"><a href=\"/?date={}\">{}</a></td><td>{}</td>"
@@ -238,17 +331,38 @@ std::string_view cell_state_name(CellState state) {
     case CellState::Running: return "running";
     case CellState::UpForRetry: return "up_for_retry";
     case CellState::Queued: return "queued";
+    case CellState::UpstreamFailed: return "upstream_failed";
   }
   return "queued";
 }
 
 std::string render_status_page(const StatusPageData& data) {
-  const auto columns = grid_columns(data);
+  const GridPage page = grid_page(all_columns(data), data.before);
   std::string body = "<section><h2>Lake dates × phases</h2>";
   body += render_scheduler(data.scheduler, data.now);
-  body += columns.empty() ? "<p class=\"muted\">The ledger is empty: no lake date has run yet.</p>"
-                          : render_grid(columns, data.selected_date);
-  body += "</section>";
+  if (page.columns.empty()) {
+    body += data.before.empty()
+                ? "<p class=\"muted\">The ledger is empty: no lake date has run yet.</p>"
+                : fmt::format("<p class=\"muted\">No lake date before {}.</p>", html_escape(data.before));
+  } else {
+    body += render_grid(page.columns, data.selected_date, data.before, data.refresh_s);
+  }
+  // Paging and refreshing are links, not scripts: each state of the page has its own URL.
+  body += "<p class=\"pager\">";
+  if (!page.older_before.empty()) {
+    body += fmt::format("<a id=\"older\" href=\"{}\">← older dates</a>",
+                        status_link(page.older_before, data.selected_date, data.refresh_s));
+  }
+  if (page.has_newer) {
+    body += fmt::format("<a id=\"newer\" href=\"{}\">newer dates →</a>",
+                        status_link(page.newer_before, data.selected_date, data.refresh_s));
+  }
+  body += data.refresh_s > 0
+              ? fmt::format("<a id=\"refresh\" href=\"{}\">stop refreshing (every {} s)</a>",
+                            status_link(data.before, data.selected_date, 0), data.refresh_s)
+              : fmt::format("<a id=\"refresh\" href=\"{}\">refresh every {} s</a>",
+                            status_link(data.before, data.selected_date, kDefaultRefreshS), kDefaultRefreshS);
+  body += "</p></section>";
 
   if (!data.selected_date.empty()) {
     std::vector<const RunRecord*> of_date;
@@ -273,10 +387,10 @@ std::string render_status_page(const StatusPageData& data) {
             "<div class=\"kv\"><div><b>{}</b><span>objects</span></div><div><b>{}</b><span>events "
             "read</span></div>"
             "<div><b>{}</b><span>rejected</span></div><div><b>{}</b><span>location rows</span></div>"
-            "<div><b>{}</b><span>periods derived</span></div><div><b>{}</b><span>total "
+            "<div title=\"{}\"><b>{}</b><span>periods re-derived</span></div><div><b>{}</b><span>total "
             "time</span></div></div>",
             display_count(f.objects), display_count(f.events_read), display_count(f.events_rejected),
-            display_count(f.rows_loaded), display_count(f.periods_derived),
+            display_count(f.rows_loaded), kPeriodsDerivedTitle, display_count(f.periods_derived),
             display_duration_ms(total_ms(*latest)));
       }
       body += "<h3>Runs</h3>" + render_run_rows(of_date);
@@ -292,7 +406,7 @@ std::string render_status_page(const StatusPageData& data) {
             [](const RunRecord* a, const RunRecord* b) { return a->run_id > b->run_id; });
   if (recent.size() > 20) recent.resize(20);
   body += "<section><h2>Latest runs</h2>" + render_run_rows(recent) + "</section>";
-  return page_document("Status", "/", body);
+  return page_document("Status", "/", body, data.refresh_s);
 }
 
 }  // namespace d2d::server

@@ -20,7 +20,10 @@ class ForwardingWarehouse : public Warehouse {
     return m_inner->rows_dropped_by_down(steps);
   }
   std::int64_t start_run(const std::string& lake_date) override { return m_inner->start_run(lake_date); }
-  void fail_run(std::int64_t run_id, const std::string& error) override { m_inner->fail_run(run_id, error); }
+  void set_run_phase(std::int64_t run_id, RunPhase phase) override { m_inner->set_run_phase(run_id, phase); }
+  void fail_run(std::int64_t run_id, const std::string& error, RunPhase phase) override {
+    m_inner->fail_run(run_id, error, phase);
+  }
   std::optional<LastRun> last_finished_run(const std::string& lake_date) override {
     return m_inner->last_finished_run(lake_date);
   }

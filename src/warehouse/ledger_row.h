@@ -1,6 +1,6 @@
 // The etl_run row as both engines select it (run_id, lake_date, status, started_at, finished_at,
-// then the figures' columns 5..15 in RunFigures' order, then code_version, error and unchanged), so the
-// two read the ledger the same way.
+// then the figures' columns 5..15 in RunFigures' order, then code_version, error, unchanged,
+// objects_refused and phase), so the two read the ledger the same way.
 #pragma once
 
 #include <fmt/format.h>

@@ -374,7 +374,7 @@ class PgLoad final : public LakeDateLoad, private DeriveStore {
             "= $3, "
             "load_ms = $4, derive_ms = $5, objects = $6, objects_copied = $7, bytes = $8, events_read = $9, "
             "events_rejected = $10, rows_loaded = $11, periods_derived = $12, raw_manifest_md5 = $13, "
-            "objects_refused = $14, error = NULL WHERE run_id = $1"),
+            "objects_refused = $14, error = NULL, phase = NULL WHERE run_id = $1"),
         {std::to_string(m_run_id), std::to_string(f.extract_ms), std::to_string(f.transform_ms),
          std::to_string(f.load_ms), std::to_string(f.derive_ms), std::to_string(f.objects),
          std::to_string(f.objects_copied), std::to_string(f.bytes), std::to_string(f.events_read),
@@ -861,17 +861,24 @@ class PostgresWarehouse final : public Warehouse {
 
   std::int64_t start_run(const std::string& lake_date) override {
     reconnect_if_needed();
-    auto result = m_db->exec(sql("INSERT INTO {s}.etl_run (lake_date, status, started_at, code_version) "
-                                 "VALUES ($1::date, 'running', now(), $2) RETURNING run_id"),
-                             {lake_date, std::string(core::code_version())});
+    auto result =
+        m_db->exec(sql("INSERT INTO {s}.etl_run (lake_date, status, started_at, code_version, phase) "
+                       "VALUES ($1::date, 'running', now(), $2, 'extract') RETURNING run_id"),
+                   {lake_date, std::string(core::code_version())});
     return result.int64(0, 0);
   }
 
-  void fail_run(std::int64_t run_id, const std::string& error) override {
+  void set_run_phase(std::int64_t run_id, RunPhase phase) override {
     reconnect_if_needed();
-    m_db->exec(sql("UPDATE {s}.etl_run SET status = 'failed', finished_at = now(), error = $2 WHERE run_id = "
-                   "$1::bigint"),
-               {std::to_string(run_id), error});
+    m_db->exec(sql("UPDATE {s}.etl_run SET phase = $2 WHERE run_id = $1::bigint"),
+               {std::to_string(run_id), std::string(run_phase_name(phase))});
+  }
+
+  void fail_run(std::int64_t run_id, const std::string& error, RunPhase phase) override {
+    reconnect_if_needed();
+    m_db->exec(sql("UPDATE {s}.etl_run SET status = 'failed', finished_at = now(), error = $2, phase = $3 "
+                   "WHERE run_id = $1::bigint"),
+               {std::to_string(run_id), error, std::string(run_phase_name(phase))});
   }
 
   std::optional<LastRun> last_finished_run(const std::string& lake_date) override {
@@ -889,7 +896,7 @@ class PostgresWarehouse final : public Warehouse {
     reconnect_if_needed();
     m_db->exec(sql("UPDATE {s}.etl_run SET status = 'succeeded', finished_at = now(), unchanged = true, "
                    "extract_ms = $2, objects = $3, objects_copied = $4, bytes = $5, raw_manifest_md5 = $6, "
-                   "objects_refused = $7 WHERE run_id = $1::bigint"),
+                   "objects_refused = $7, phase = NULL WHERE run_id = $1::bigint"),
                {std::to_string(run_id), std::to_string(f.extract_ms), std::to_string(f.objects),
                 std::to_string(f.objects_copied), std::to_string(f.bytes), f.raw_manifest_md5,
                 std::to_string(f.objects_refused)});
@@ -933,8 +940,7 @@ class PostgresWarehouse final : public Warehouse {
     reconnect_if_needed();
     std::string text = fmt::format(
         "SELECT run_id, lake_date::text, status, started_at, finished_at, {}, code_version, error, "
-        "unchanged, "
-        "objects_refused FROM "
+        "unchanged, objects_refused, phase FROM "
         "{{s}}.etl_run WHERE ($1::date IS NULL OR lake_date = $1::date)",
         detail::kLedgerFigureColumns);
     if (filter.latest_per_date)
@@ -956,6 +962,7 @@ class PostgresWarehouse final : public Warehouse {
       if (!result.is_null(i, 17)) record.error = std::string(result.text(i, 17));
       record.unchanged = result.boolean(i, 18);
       record.objects_refused = static_cast<std::uint64_t>(result.int64(i, 19));
+      if (!result.is_null(i, 20)) record.phase = parse_run_phase(result.text(i, 20));
       records.push_back(std::move(record));
     }
     return records;

@@ -46,7 +46,7 @@ std::string now_utc() {
 std::string select_runs() {
   return fmt::format(
       "SELECT run_id, lake_date, status, started_at, finished_at, {}, code_version, error, unchanged, "
-      "objects_refused",
+      "objects_refused, phase",
       detail::kLedgerFigureColumns);
 }
 
@@ -64,6 +64,7 @@ RunRecord run_record(Statement& row) {
   if (!row.column_is_null(17)) record.error = std::string(row.column_text(17));
   record.unchanged = row.column_int(18) != 0;
   record.objects_refused = static_cast<std::uint64_t>(row.column_int(19));
+  if (!row.column_is_null(20)) record.phase = parse_run_phase(row.column_text(20));
   return record;
 }
 
@@ -185,7 +186,7 @@ class SqliteLoad final : public LakeDateLoad, private DeriveStore {
         "UPDATE etl_run SET status = 'succeeded', finished_at = ?2, extract_ms = ?3, transform_ms = ?4, "
         "load_ms = ?5, derive_ms = ?6, objects = ?7, objects_copied = ?8, bytes = ?9, events_read = ?10, "
         "events_rejected = ?11, rows_loaded = ?12, periods_derived = ?13, raw_manifest_md5 = ?14, "
-        "objects_refused = ?15, error = NULL "
+        "objects_refused = ?15, error = NULL, phase = NULL "
         "WHERE run_id = ?1");
     update.bind(1, m_run_id).bind(2, std::string_view(now_utc()));
     update.bind(3, figures.extract_ms)
@@ -789,18 +790,25 @@ class SqliteWarehouse final : public Warehouse {
   }
 
   std::int64_t start_run(const std::string& lake_date) override {
-    Statement insert(
-        m_db,
-        "INSERT INTO etl_run (lake_date, status, started_at, code_version) VALUES (?1, 'running', ?2, ?3)");
+    Statement insert(m_db,
+                     "INSERT INTO etl_run (lake_date, status, started_at, code_version, phase) "
+                     "VALUES (?1, 'running', ?2, ?3, 'extract')");
     insert.bind(1, std::string_view(lake_date)).bind(2, std::string_view(now_utc()));
     insert.bind(3, std::string_view(core::code_version())).run();
     return sqlite3_last_insert_rowid(m_db.handle());
   }
 
-  void fail_run(std::int64_t run_id, const std::string& error) override {
+  void set_run_phase(std::int64_t run_id, RunPhase phase) override {
+    Statement update(m_db, "UPDATE etl_run SET phase = ?2 WHERE run_id = ?1");
+    update.bind(1, run_id).bind(2, run_phase_name(phase)).run();
+  }
+
+  void fail_run(std::int64_t run_id, const std::string& error, RunPhase phase) override {
     Statement update(m_db,
-                     "UPDATE etl_run SET status = 'failed', finished_at = ?2, error = ?3 WHERE run_id = ?1");
-    update.bind(1, run_id).bind(2, std::string_view(now_utc())).bind(3, std::string_view(error)).run();
+                     "UPDATE etl_run SET status = 'failed', finished_at = ?2, error = ?3, phase = ?4 "
+                     "WHERE run_id = ?1");
+    update.bind(1, run_id).bind(2, std::string_view(now_utc())).bind(3, std::string_view(error));
+    update.bind(4, run_phase_name(phase)).run();
   }
 
   std::optional<LastRun> last_finished_run(const std::string& lake_date) override {
@@ -817,8 +825,8 @@ class SqliteWarehouse final : public Warehouse {
     Statement update(
         m_db,
         "UPDATE etl_run SET status = 'succeeded', finished_at = ?2, unchanged = 1, extract_ms = ?3, "
-        "objects = ?4, objects_copied = ?5, bytes = ?6, raw_manifest_md5 = ?7, objects_refused = ?8 "
-        "WHERE run_id = ?1");
+        "objects = ?4, objects_copied = ?5, bytes = ?6, raw_manifest_md5 = ?7, objects_refused = ?8, "
+        "phase = NULL WHERE run_id = ?1");
     update.bind(1, run_id).bind(2, std::string_view(now_utc())).bind(3, figures.extract_ms);
     update.bind(4, static_cast<std::int64_t>(figures.objects))
         .bind(5, static_cast<std::int64_t>(figures.objects_copied));

@@ -8,6 +8,7 @@
 // loaded dates, never on their order or on how often each was loaded.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -107,6 +108,22 @@ struct TableRows {
   std::int64_t rows = 0;
 };
 
+// The phases of a run, in the order they happen (etl_run.phase).
+enum class RunPhase { Extract, Transform, Load, Derive };
+inline constexpr std::array<RunPhase, 4> kRunPhases = {RunPhase::Extract, RunPhase::Transform, RunPhase::Load,
+                                                       RunPhase::Derive};
+constexpr std::string_view run_phase_name(RunPhase phase) {
+  constexpr std::array<std::string_view, 4> names = {"extract", "transform", "load", "derive"};
+  return names[static_cast<std::size_t>(phase)];
+}
+// nullopt for NULL or a name this binary does not know (a newer one wrote it).
+inline std::optional<RunPhase> parse_run_phase(std::string_view name) {
+  for (const RunPhase phase : kRunPhases) {
+    if (run_phase_name(phase) == name) return phase;
+  }
+  return std::nullopt;
+}
+
 // One row of the etl_run ledger, as the status page and `d2d status` read it.
 struct RunRecord {
   std::int64_t run_id = 0;
@@ -121,6 +138,9 @@ struct RunRecord {
   std::optional<std::string> error;
   bool unchanged = false;             // succeeded with nothing to do: same raw zone, same code version
   std::uint64_t objects_refused = 0;  // skipped: keys that could not be lake paths (SPEC §7)
+  // A running run: the phase it is in, as far as readers can see (see set_run_phase). A failed
+  // run: the phase that failed. Succeeded runs, and runs recorded before the column, have none.
+  std::optional<RunPhase> phase;
 };
 
 struct RunFilter {
@@ -186,7 +206,13 @@ class Warehouse {
   virtual std::vector<TableRows> rows_dropped_by_down(int steps) = 0;
   // Records a 'running' run (committed at once, so a crash leaves a trace) and returns its id.
   virtual std::int64_t start_run(const std::string& lake_date) = 0;
-  virtual void fail_run(std::int64_t run_id, const std::string& error) = 0;
+  // Records the phase a running run has entered, committed at once. Transform, load and derive
+  // share one transaction (SQLite has one writer; readers see a load whole or not at all), so
+  // readers see `transform` until that transaction commits.
+  virtual void set_run_phase(std::int64_t run_id, RunPhase phase) = 0;
+  // `phase`: the one that failed, recorded with the failure (a rolled-back load took its own
+  // phase updates with it).
+  virtual void fail_run(std::int64_t run_id, const std::string& error, RunPhase phase) = 0;
   // The date's latest run that finished, if any: a re-run of an unchanged raw zone by the same
   // code has nothing to do.
   virtual std::optional<LastRun> last_finished_run(const std::string& lake_date) = 0;

@@ -82,7 +82,12 @@ try {
     .evaluate((el) => getComputedStyle(el).backgroundColor);
   for (const phase of ['extract', 'transform', 'load', 'derive']) {
     assert.equal(await colour('2019-06-02', phase), 'rgb(47, 158, 68)', `2019-06-02 ${phase} is green`);
-    assert.equal(await colour('2019-05-31', phase), 'rgb(224, 49, 49)', `2019-05-31 ${phase} is red`);
+  }
+  // 2019-05-31 failed in extract (no files): only that phase is red, the others were not reached.
+  assert.equal(await colour('2019-05-31', 'extract'), 'rgb(224, 49, 49)', '2019-05-31 extract is red');
+  for (const phase of ['transform', 'load', 'derive']) {
+    assert.equal(await page.locator(`#grid span.cell[data-date="2019-05-31"][data-phase="${phase}"]`)
+      .getAttribute('data-state'), 'upstream_failed', `2019-05-31 ${phase} was not reached`);
   }
   const box = await page.locator('#grid span.cell[data-date="2019-06-03"][data-phase="load"]').boundingBox();
   assert.ok(box && box.width >= 16 && box.height >= 16, 'grid cells are drawn at full size');

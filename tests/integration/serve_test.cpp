@@ -190,6 +190,99 @@ TEST_F(ServeTest, KilledServeCatchesUpMissedDatesExactlyOnceAndMetricsMatchTheLe
   EXPECT_EQ(first_difference(dump_warehouse(sequential / "w.db"), dump_warehouse(db())), "");
 }
 
+// Issue 15: a serve with a start date long before today ran every date since. Catch-up now owes
+// the newest --catchup-days dates up to --end-date; the older ones are skipped with one warning
+// naming the backfill, also shown on the page. --no-catchup (here from the environment) owes only
+// the newest date.
+TEST_F(ServeTest, CatchUpIsBoundedByCatchupDaysAndEndDate) {
+  const int port = free_port();
+  const std::vector<std::string> faketime = {
+      "LD_PRELOAD=" + faketime_library(), "FAKETIME=@2019-06-20 06:00:00", "FAKETIME_DONT_FAKE_MONOTONIC=1"};
+  auto serve = [&](const std::vector<std::string>& extra, const std::vector<std::string>& env,
+                   const std::string& log) {
+    std::vector<std::string> args = {"serve",
+                                     "--source",
+                                     (m_work / "source").string(),
+                                     "--lake",
+                                     (m_work / "lake").string(),
+                                     "--warehouse",
+                                     db().string(),
+                                     "--start-date",
+                                     "2019-06-01",
+                                     "--end-date",
+                                     "2019-06-05",
+                                     "--port",
+                                     std::to_string(port)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<std::string> environment = faketime;
+    environment.insert(environment.end(), env.begin(), env.end());
+    return std::make_unique<BackgroundRun>(args, m_work / log, environment);
+  };
+  auto bounded = serve({"--catchup-days", "2"}, {}, "bounded");
+  ASSERT_TRUE(eventually([&] { return count("status = 'succeeded'") == "2"; }, 120s))
+      << read_text(m_work / "bounded.err");
+  httplib::Client http("127.0.0.1", port);
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto health = http.Get("/healthz");
+        return health && health->body.find("scheduler: idle") != std::string::npos;
+      },
+      30s));
+  std::this_thread::sleep_for(2s);  // room for a wrong extra run, and for ticks that must not warn again
+  auto page = http.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("d2d backfill --from 2019-06-01 --to 2019-06-03"), std::string::npos);
+  bounded->signal(SIGTERM);
+  EXPECT_EQ(bounded->wait().exit_code, 0);
+  // The window's dates, nothing older and nothing after the end date (2019-06-19 is due).
+  EXPECT_EQ(
+      query_one(db(), "SELECT group_concat(lake_date) FROM (SELECT lake_date FROM etl_run ORDER BY run_id)"),
+      "2019-06-04,2019-06-05");
+  const std::string log = read_text(m_work / "bounded.err");
+  const std::string warning = "d2d backfill --from 2019-06-01 --to 2019-06-03";
+  const auto first = log.find(warning);
+  EXPECT_NE(first, std::string::npos) << log;
+  EXPECT_EQ(log.find(warning, first + 1), std::string::npos) << "warned more than once:\n" << log;
+
+  // --no-catchup from the environment: only the newest date, 2019-06-05, which already succeeded.
+  fs::remove(db());
+  auto newest = serve({}, {"D2D_SERVE_NO_CATCHUP=true"}, "newest");
+  ASSERT_TRUE(eventually([&] { return count("status = 'succeeded'") == "1"; }, 120s))
+      << read_text(m_work / "newest.err");
+  std::this_thread::sleep_for(2s);
+  newest->signal(SIGTERM);
+  EXPECT_EQ(newest->wait().exit_code, 0);
+  EXPECT_EQ(query_one(db(), "SELECT group_concat(lake_date) FROM etl_run"), "2019-06-05");
+  EXPECT_NE(read_text(m_work / "newest.err").find("--no-catchup"), std::string::npos);
+}
+
+TEST(ServeFlags, CatchUpFlagsAreCheckedBeforeAnythingStarts) {
+  TempDir work;
+  const std::vector<std::string> base = {
+      "serve", "--source", work.path().string(), "--warehouse", (work / "w.db").string(), "--port", "0"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_d2d(args);
+  };
+  for (const auto& bad :
+       std::vector<std::vector<std::string>>{{"--catchup-days", "0"},
+                                             {"--end-date", "2019-13-01"},
+                                             {"--start-date", "2019-06-05", "--end-date", "2019-06-01"}}) {
+    const auto result = with(bad);
+    EXPECT_EQ(result.exit_code, 2) << bad.front() << ": " << result.err;
+  }
+  const auto help = run_d2d({"serve", "--help"});
+  for (const char* flag : {"--catchup-days", "--no-catchup", "--end-date"})
+    EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+  write_text(work / "d2d.toml", "serve_catchup_days = 0\n");
+  std::vector<std::string> configured = {"--config", (work / "d2d.toml").string()};
+  configured.insert(configured.end(), base.begin(), base.end());
+  const auto from_file = run_d2d(configured);
+  EXPECT_EQ(from_file.exit_code, 2) << from_file.err;
+  EXPECT_NE(from_file.err.find("serve_catchup_days"), std::string::npos) << from_file.err;
+}
+
 TEST(PrometheusTextParser, RefusesMalformedExpositions) {
   const std::string good = "# HELP a_total A.\n# TYPE a_total counter\na_total{x=\"1\"} 3\n";
   EXPECT_NO_THROW(parse_prometheus_text(good));

@@ -184,5 +184,84 @@ TEST(Plan, AFailedDateBeforeTheLastSuccessKeepsItsRetries) {
   EXPECT_EQ(next.run_now, "2019-06-02");
 }
 
+// Issue 15: a last success in 2019 made serve start 2,738 failing runs in 10 s. Catch-up owes at
+// most the newest catchup_days dates; the older ones are skipped, named once with the backfill.
+TEST(Plan, CatchUpAfterYearsOfDowntimeCoversOnlyTheWindow) {
+  const std::vector ledger = {run("2019-06-01", "succeeded")};
+  const Plan next = plan(at("2026-12-03T06:00:00Z"), berlin_at("02:00"), ledger);  // default: 7 days
+  EXPECT_EQ(next.owed, dates({"2026-11-26", "2026-11-27", "2026-11-28", "2026-11-29", "2026-11-30",
+                              "2026-12-01", "2026-12-02"}));
+  EXPECT_EQ(next.run_now, "2026-11-26");
+  ASSERT_TRUE(next.skipped);
+  EXPECT_EQ(next.skipped->from, "2019-06-02");
+  EXPECT_EQ(next.skipped->to, "2026-11-25");
+  EXPECT_EQ(next.skipped->count, static_cast<std::size_t>(day("2026-11-25") - day("2019-06-02") + 1));
+  const std::string message = skipped_message(*next.skipped, berlin_at("02:00"));
+  EXPECT_NE(message.find("d2d backfill --from 2019-06-02 --to 2026-11-25"), std::string::npos) << message;
+  EXPECT_NE(message.find("--catchup-days 7"), std::string::npos) << message;
+}
+
+TEST(Plan, TheWindowBoundsAStartDateAndOldFailuresAndLeavesSucceededDatesOut) {
+  Schedule schedule = berlin_at("02:00");
+  schedule.start_day = day("2019-05-01");
+  schedule.catchup_days = 3;
+  schedule.retry_delay = std::chrono::seconds(60);
+  // 05-31 failed with retries left but lies outside the window; 06-02 succeeded.
+  const std::vector ledger = {run("2019-05-31", "failed", "2019-06-04T10:00:00Z"),
+                              run("2019-06-02", "succeeded")};
+  const Plan next = plan(at("2019-06-06T06:00:00Z"), schedule, ledger);  // due up to 06-05
+  EXPECT_EQ(next.owed, dates({"2019-06-03", "2019-06-04", "2019-06-05"}));
+  ASSERT_TRUE(next.skipped);
+  EXPECT_EQ(next.skipped->from, "2019-05-01");
+  EXPECT_EQ(next.skipped->to, "2019-06-01");
+  EXPECT_EQ(next.skipped->count, 32U);  // 05-01..06-01, 05-31 (failed) among them
+}
+
+TEST(Plan, NothingIsSkippedWhileEveryMissingDateFitsTheWindow) {
+  const std::vector ledger = {run("2019-06-01", "succeeded")};
+  Schedule schedule = berlin_at("02:00");
+  schedule.catchup_days = 4;
+  const Plan next = plan(at("2019-06-06T06:00:00Z"), schedule, ledger);
+  EXPECT_EQ(next.owed, dates({"2019-06-02", "2019-06-03", "2019-06-04", "2019-06-05"}));
+  EXPECT_FALSE(next.skipped);
+}
+
+TEST(Plan, WithoutCatchUpOnlyTheNewestDueDateIsOwed) {
+  Schedule schedule = berlin_at("02:00");
+  schedule.catchup = false;
+  schedule.retry_delay = std::chrono::seconds(60);
+  const std::vector ledger = {run("2019-06-01", "succeeded")};
+  Plan next = plan(at("2019-06-06T06:00:00Z"), schedule, ledger);
+  EXPECT_EQ(next.owed, dates({"2019-06-05"}));
+  ASSERT_TRUE(next.skipped);
+  EXPECT_EQ(next.skipped->from, "2019-06-02");
+  EXPECT_EQ(next.skipped->to, "2019-06-04");
+  EXPECT_NE(skipped_message(*next.skipped, schedule).find("--no-catchup"), std::string::npos);
+  // The newest date keeps its retries.
+  const std::vector failed = {run("2019-06-01", "succeeded"),
+                              run("2019-06-05", "failed", "2019-06-06T06:00:00Z")};
+  next = plan(at("2019-06-06T06:01:00Z"), schedule, failed);
+  EXPECT_EQ(next.run_now, "2019-06-05");
+}
+
+TEST(Plan, NoDateAfterTheEndDateIsScheduledAndTheLoopDoesNotSpin) {
+  Schedule schedule = berlin_at("02:00");
+  schedule.start_day = day("2019-06-01");
+  schedule.end_day = day("2019-06-03");
+  const UtcMicros now = at("2019-06-10T06:00:00Z");
+  Plan next = plan(now, schedule, {});
+  // The window ends at the end date, so its dates are owed even though today is later.
+  EXPECT_EQ(next.owed, dates({"2019-06-01", "2019-06-02", "2019-06-03"}));
+  EXPECT_FALSE(next.skipped);
+  const std::vector done = {run("2019-06-01", "succeeded"), run("2019-06-02", "succeeded"),
+                            run("2019-06-03", "succeeded")};
+  next = plan(now, schedule, done);
+  EXPECT_TRUE(next.owed.empty());
+  EXPECT_FALSE(next.run_now);
+  EXPECT_GT(next.wake_at, now);  // 2019-06-04 is due, but never owed: no wake time in the past
+  // Before the end date is due, the schedule runs as usual.
+  EXPECT_EQ(plan(at("2019-06-03T06:00:00Z"), schedule, {}).owed, dates({"2019-06-01", "2019-06-02"}));
+}
+
 }  // namespace
 }  // namespace d2d::server

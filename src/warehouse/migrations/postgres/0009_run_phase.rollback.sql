@@ -1,0 +1,1 @@
+ALTER TABLE {{schema}}.etl_run DROP COLUMN phase;

@@ -1,0 +1,1 @@
+ALTER TABLE etl_run DROP COLUMN phase;

@@ -2,37 +2,13 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "cli/output_text.h"
 #include "core/error.h"
 #include "core/time.h"
 #include "warehouse/warehouse.h"
 
 namespace d2d::cli {
 namespace {
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 // RFC 3339 in UTC with Z; whole seconds without a fraction, as periods usually are.
 std::string rfc3339(core::UtcMicros at_us) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cli/command.h"
+#include "cli/output_text.h"
 #include "core/error.h"
 #include "warehouse/warehouse.h"
 
@@ -108,7 +109,7 @@ class StatusCommand final : public Command {
   // empty (CSV) or null (JSON) for a run that loaded nothing.
   static std::vector<std::pair<std::string, std::string>> fields(const warehouse::RunRecord& run, bool json) {
     const std::string null = json ? "null" : "";
-    auto text = [json](const std::string& value) { return json ? json_text(value) : csv_text(value); };
+    auto text = [json](const std::string& value) { return json ? json_string(value) : csv_field(value); };
     auto time = [&](const std::optional<core::UtcMicros>& at_us) {
       return at_us ? text(core::format_utc(*at_us)) : null;
     };
@@ -139,31 +140,6 @@ class StatusCommand final : public Command {
     row.emplace_back("code_version", text(run.code_version));
     row.emplace_back("error", run.error ? text(*run.error) : null);
     return row;
-  }
-
-  static std::string csv_text(const std::string& text) {
-    if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-    std::string quoted = "\"";
-    for (const char c : text) {
-      if (c == '"') quoted += '"';
-      quoted += c;
-    }
-    return quoted + "\"";
-  }
-
-  static std::string json_text(const std::string& text) {
-    std::string out = "\"";
-    for (const char c : text) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += c;
-      } else if (static_cast<unsigned char>(c) < 0x20) {
-        out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-      } else {
-        out += c;
-      }
-    }
-    return out + "\"";
   }
 
   static void print_csv(const std::vector<warehouse::RunRecord>& runs) {

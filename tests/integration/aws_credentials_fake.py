@@ -190,7 +190,8 @@ class Handler(BaseHTTPRequestHandler):
                f"</{action}Result></{action}Response>")
         return self.reply(200, xml, "text/xml")
 
-    # -- one-object S3: /bucket/KEY answers "hello\n" to a valid, unexpired signature --
+    # -- one-object S3: /bucket/KEY answers "hello\n" to a valid, unexpired signature, a listing
+    # of /bucket is empty --
     def s3(self):
         claimed = self.headers.get("Authorization", "")
         key = claimed.split("Credential=")[1].split("/")[0] if "Credential=" in claimed else None
@@ -211,6 +212,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(400, "<Error><Code>ExpiredToken</Code><Message>The provided token has expired."
                                    "</Message></Error>")
         log(s3=key, ok=True)
+        if "list-type=2" in self.path:
+            return self.reply(200, "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>",
+                              "application/xml")
         return self.reply(200, "hello\n", "application/octet-stream")
 
     def handle_any(self):
@@ -229,7 +233,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.container()
         if self.command == "POST" and self.path == "/":
             return self.sts(body)
-        if self.command in ("GET", "HEAD") and self.path.startswith("/bucket/"):
+        if self.command in ("GET", "HEAD") and (self.path.startswith("/bucket/") or self.path.startswith("/bucket?")):
             return self.s3()
         return self.reply(404)
 

@@ -374,7 +374,12 @@ Credentials instance_credentials(const Environment& env, const ChainOptions& opt
     return Credentials{};
   }
   expect_success(first, token, "the IMDSv2 token request");
-  const std::vector<std::pair<std::string, std::string>> with_token{{"X-aws-ec2-metadata-token", token.body}};
+  const std::string session = trim(token.body);
+  // It becomes a header: a line break in it would smuggle another one in.
+  if (session.empty() || session.find_first_of("\r\n") != std::string::npos) {
+    fail(source, "the IMDSv2 token request answered no usable token");
+  }
+  const std::vector<std::pair<std::string, std::string>> with_token{{"X-aws-ec2-metadata-token", session}};
   const Call call{source, timeouts, std::max(1, options.attempts), true};
   const std::string roles_url = endpoint + "/latest/meta-data/iam/security-credentials/";
   const HttpResponse roles =

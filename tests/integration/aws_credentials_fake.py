@@ -28,6 +28,7 @@ STATE = {
     "imds": "ok",          # ok | hang | no_role | creds_404 | malformed | error_code
     "container": "ok",     # ok | 404 | malformed | hang
     "container_authorization": "",  # the Authorization header the container endpoint requires
+    "container_delay_s": 0,  # how long the container endpoint thinks before answering
     "sts": "ok",           # ok | error
     "web_token": "",       # the token AssumeRoleWithWebIdentity accepts
     "lifetime_s": 3600,    # of every credential issued here
@@ -145,6 +146,7 @@ class Handler(BaseHTTPRequestHandler):
         if expected and self.headers.get("Authorization") != expected:
             log(container="wrong authorization")
             return self.reply(401)
+        time.sleep(float(STATE["container_delay_s"]))
         if mode == "404":
             return self.reply(404, "Not Found")
         if mode == "malformed":

@@ -361,7 +361,8 @@ TEST_F(CredentialChain, WithoutInstanceMetadataTheChainEndsAnonymousQuickly) {
 
 TEST_F(CredentialChain, CredentialsThatExpireMidRunAreRefreshedUnderParallelTransfers) {
   Fake& aws = fake(false);
-  control(aws, R"({"lifetime_s": 3})");  // the fake S3 refuses a key after its 3 s
+  // The fake S3 refuses a key after its 3 s; a slow endpoint makes the transfers meet at a refresh.
+  control(aws, R"({"lifetime_s": 3, "container_delay_s": 0.3})");
   m_env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = aws.url() + "/container/credentials";
   m_env["AWS_EC2_METADATA_DISABLED"] = "true";
   ClientOptions options;

@@ -474,6 +474,7 @@ s3::ClientOptions s3_options(const Settings& settings) {
   options.stall_timeout_s = settings.s3_stall_timeout_s;
   options.on_retry = [](const std::string& message) { spdlog::warn("{}", message); };
   options.on_info = [](const std::string& message) { spdlog::info("{}", message); };
+  options.on_debug = [](const std::string& message) { spdlog::debug("{}", message); };
   return options;
 }
 

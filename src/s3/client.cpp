@@ -23,14 +23,8 @@ std::string md5_hex(std::string_view bytes) {
   return md5.hex_digest();
 }
 
-// Equal jitter: half the exponential delay is fixed, half random, so retries spread out
-// without ever retrying at once.
 std::chrono::milliseconds backoff(int retry, const ClientOptions& options) {
-  thread_local std::mt19937 random{std::random_device{}()};
-  const long long ceiling = std::min<long long>(
-      options.backoff_cap_ms, static_cast<long long>(options.backoff_base_ms) << std::min(retry, 20));
-  std::uniform_int_distribution<long long> jitter(0, ceiling / 2);
-  return std::chrono::milliseconds(ceiling - ceiling / 2 + jitter(random));
+  return backoff_delay(retry, options.backoff_base_ms, options.backoff_cap_ms);
 }
 
 // A reply that does not parse (a proxy's error page, a cut body) is worth asking for again:
@@ -68,12 +62,12 @@ std::optional<std::uint64_t> parse_length(const std::string& header) {
 }  // namespace
 
 Client::Client(std::string bucket, ClientOptions options, Credentials credentials)
+    : Client(std::move(bucket), std::move(options),
+             std::make_unique<CredentialProvider>(std::move(credentials))) {}
+
+Client::Client(std::string bucket, ClientOptions options, std::unique_ptr<CredentialProvider> credentials)
     : m_bucket(std::move(bucket)), m_options(std::move(options)), m_credentials(std::move(credentials)) {
-  if (!m_options.anonymous && !m_credentials.anonymous()) {
-    m_signing.access_key_id = m_credentials.access_key_id;
-    m_signing.secret_access_key = m_credentials.secret_access_key;
-    m_signing.session_token = m_credentials.session_token;
-  }
+  m_anonymous = m_options.anonymous || m_credentials->anonymous();
   m_signing.region = m_options.region;
   const bool custom = !m_options.endpoint.empty();
   const std::string endpoint =
@@ -122,8 +116,15 @@ HttpResponse Client::send(HttpRequest request, const BodySink& sink) {
     if (!typed) request.headers.emplace_back("Content-Type", "application/octet-stream");
   }
   ++m_requests;
+  Signing signing = m_signing;
+  if (!m_anonymous) {
+    const Credentials credentials = m_credentials->current();  // key, secret and token of one moment
+    signing.access_key_id = credentials.access_key_id;
+    signing.secret_access_key = credentials.secret_access_key;
+    signing.session_token = credentials.session_token;
+  }
   HttpResponse response = handle->perform(
-      request, m_signing, Timeouts{m_options.connect_timeout_s, m_options.stall_timeout_s}, sink);
+      request, signing, Timeouts{m_options.connect_timeout_s, m_options.stall_timeout_s}, sink);
   if (response.transport == Transport::Ok) {  // a handle whose connection broke is dropped
     std::lock_guard lock(m_pool_mutex);
     m_pool.push_back(std::move(handle));
@@ -140,11 +141,14 @@ std::optional<Client::Failure> Client::failure_of(const HttpResponse& response) 
   const std::string code = error ? error->code : "";
   std::string message = fmt::format("HTTP {}", response.status);
   if (error) message += fmt::format(" {}: {}", error->code, error->message);
-  if (response.status == 403 && m_signing.access_key_id.empty()) {
+  if (response.status == 403 && m_anonymous) {
     message += " (the request was anonymous: no AWS credentials were found)";
   }
+  // Credentials revoked or expired before their announced time: fetch new ones and try again.
+  const bool expired = code == "ExpiredToken" || code == "TokenRefreshRequired";
+  if (expired) m_credentials->invalidate();
   const bool retryable = response.status == 429 || response.status >= 500 || code == "SlowDown" ||
-                         code == "RequestTimeout" || code == "InternalError";
+                         code == "RequestTimeout" || code == "InternalError" || expired;
   return Failure{message, retryable};
 }
 
@@ -427,11 +431,12 @@ std::unique_ptr<Client> open_client(const std::string& uri, const ClientOptions&
   uri_prefix = parsed.prefix;
   const Environment env = process_environment();
   ClientOptions resolved = resolve_options(options, env);
-  Credentials credentials = resolve_credentials(resolved.anonymous, env);
+  auto credentials = credential_chain(resolved.anonymous, env, chain_options(resolved),
+                                      std::chrono::seconds(resolved.credential_refresh_margin_s));
   if (resolved.on_info) {
     resolved.on_info(fmt::format("S3 bucket {} at {} ({}), credentials: {}", parsed.bucket,
                                  resolved.endpoint.empty() ? "AWS" : resolved.endpoint, resolved.region,
-                                 credentials.origin));
+                                 credentials->current().origin));
   }
   return std::make_unique<Client>(parsed.bucket, std::move(resolved), std::move(credentials));
 }

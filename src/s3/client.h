@@ -3,7 +3,8 @@
 // signer. Every request is retried on throttling (503 SlowDown, 429), 5xx, timeouts and resets
 // with exponential backoff and jitter, a bounded number of times; then it throws core::Error
 // with one line naming the request and the last failure (transient, so a caller may try later).
-// Thread-safe: each request borrows one of a pool of curl handles, which keep their connections.
+// Thread-safe: each request borrows one of a pool of curl handles, which keep their connections,
+// and signs with a consistent snapshot of the (refreshed) credentials.
 #pragma once
 
 #include <atomic>
@@ -33,6 +34,8 @@ class Client {
  public:
   // `options` as returned by resolve_options().
   Client(std::string bucket, ClientOptions options, Credentials credentials);
+  // Credentials that may expire: each request signs with the provider's current ones.
+  Client(std::string bucket, ClientOptions options, std::unique_ptr<CredentialProvider> credentials);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -58,7 +61,7 @@ class Client {
   std::uint64_t requests() const { return m_requests.load(); }
   const std::string& bucket() const { return m_bucket; }
   const ClientOptions& options() const { return m_options; }
-  const Credentials& credentials() const { return m_credentials; }
+  Credentials credentials() const { return m_credentials->current(); }  // a snapshot
   std::string url_of(const std::string& key, const std::vector<QueryParam>& query = {}) const;
 
  private:
@@ -79,8 +82,9 @@ class Client {
 
   std::string m_bucket;
   ClientOptions m_options;
-  Credentials m_credentials;
-  Signing m_signing;
+  std::unique_ptr<CredentialProvider> m_credentials;
+  bool m_anonymous = true;
+  Signing m_signing;   // region and service; the keys come from m_credentials per request
   std::string m_base;  // scheme://host[:port] the bucket's requests go to, and the path prefix
   std::string m_path_prefix;
   std::atomic<std::uint64_t> m_requests{0};

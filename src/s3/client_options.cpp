@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace d2d::s3 {
@@ -28,6 +30,17 @@ ClientOptions resolve_options(ClientOptions given, const Environment& env) {
   if (given.attempts < 1) given.attempts = 1;
   if (given.part_size < (5ULL << 20)) given.part_size = 5ULL << 20;
   return given;
+}
+
+ChainOptions chain_options(const ClientOptions& options) {
+  ChainOptions chain;
+  chain.region = options.region;
+  chain.attempts = options.attempts;
+  chain.backoff_base_ms = options.backoff_base_ms;
+  chain.backoff_cap_ms = std::min(options.backoff_cap_ms, 2'000);
+  chain.on_retry = options.on_retry;
+  chain.on_debug = options.on_debug;
+  return chain;
 }
 
 Addressing parse_addressing(const std::string& text) {

@@ -29,11 +29,18 @@ struct ClientOptions {
   int backoff_cap_ms = 10'000;
   std::uint64_t multipart_threshold = 64ULL << 20;  // PUTs larger than this go in parts
   std::uint64_t part_size = 16ULL << 20;            // S3's minimum part is 5 MiB
-  // Told about each retry, and which bucket and credential source a client uses (the CLI
-  // logs them as warnings and information); either may be empty. Never given a secret.
+  // Temporary credentials are fetched again this long before they expire.
+  long credential_refresh_margin_s = 300;
+  // Told about each retry, which bucket and credential source a client uses, and the credential
+  // chain's steps (the CLI logs them as warnings, information and debug); any may be empty.
+  // Never given a secret.
   std::function<void(const std::string&)> on_retry;
   std::function<void(const std::string&)> on_info;
+  std::function<void(const std::string&)> on_debug;
 };
+
+// How the credential chain reaches STS and the metadata endpoints for a client with `options`.
+ChainOptions chain_options(const ClientOptions& options);
 
 // A copy of `given` with endpoint and region filled in from the environment and config file.
 ClientOptions resolve_options(ClientOptions given, const Environment& env);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <random>
 #include <stdexcept>
 
 namespace d2d::s3 {
@@ -175,6 +176,14 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const Signing& sign
   curl_slist_free_all(headers);
   curl_slist_free_all(connect_to);
   return response;
+}
+
+std::chrono::milliseconds backoff_delay(int retry, int base_ms, int cap_ms) {
+  thread_local std::mt19937 random{std::random_device{}()};
+  const long long ceiling =
+      std::min<long long>(cap_ms, static_cast<long long>(base_ms) << std::min(std::max(retry, 0), 20));
+  std::uniform_int_distribution<long long> jitter(0, ceiling / 2);
+  return std::chrono::milliseconds(ceiling - ceiling / 2 + jitter(random));
 }
 
 std::string sha256_hex(std::string_view bytes) {

@@ -3,6 +3,7 @@
 // sends them and reports what came back, or how the transport failed.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -74,6 +75,10 @@ class HttpClient {
   struct State;
   std::unique_ptr<State> m_state;
 };
+
+// How long to wait before retry number `retry` (0-based): exponential from `base_ms` up to
+// `cap_ms`, with equal jitter (half fixed, half random) so retries spread out.
+std::chrono::milliseconds backoff_delay(int retry, int base_ms, int cap_ms);
 
 // SHA-256 of `bytes`, hex: the x-amz-content-sha256 of a payload.
 std::string sha256_hex(std::string_view bytes);

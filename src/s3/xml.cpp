@@ -93,6 +93,26 @@ std::string parse_upload_id(std::string_view xml) {
   return id;
 }
 
+std::optional<StsCredentials> parse_sts_credentials(std::string_view xml, const std::string& result) {
+  pugi::xml_document document;
+  if (!document.load_buffer(xml.data(), xml.size())) return std::nullopt;
+  // The response element is the action's name + "Response"; look for the result under any root.
+  const auto credentials = document.document_element().child(result.c_str()).child("Credentials");
+  if (!credentials) return std::nullopt;
+  StsCredentials out{credentials.child_value("AccessKeyId"), credentials.child_value("SecretAccessKey"),
+                     credentials.child_value("SessionToken"), credentials.child_value("Expiration")};
+  if (out.access_key_id.empty() || out.secret_access_key.empty()) return std::nullopt;
+  return out;
+}
+
+std::optional<ErrorDocument> parse_sts_error(std::string_view xml) {
+  pugi::xml_document document;
+  if (!document.load_buffer(xml.data(), xml.size())) return std::nullopt;
+  const auto error = document.child("ErrorResponse").child("Error");
+  if (!error) return std::nullopt;
+  return ErrorDocument{error.child_value("Code"), error.child_value("Message")};
+}
+
 std::string complete_multipart_xml(const std::vector<std::pair<int, std::string>>& part_etags) {
   std::string out = "<CompleteMultipartUpload>";
   for (const auto& [number, etag] : part_etags) {

@@ -1,4 +1,4 @@
-// The few S3 XML documents the client reads and writes (pugixml).
+// The few S3 and STS XML documents the client reads and writes (pugixml).
 #pragma once
 
 #include <cstdint>
@@ -33,6 +33,17 @@ struct ErrorDocument {
 ListPage parse_list_page(std::string_view xml);
 std::optional<ErrorDocument> parse_error(std::string_view xml);
 std::string parse_upload_id(std::string_view xml);  // InitiateMultipartUploadResult
+// STS's AssumeRole and AssumeRoleWithWebIdentity answers: `result` names the result element.
+struct StsCredentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;
+  std::string expiration;  // RFC 3339
+};
+std::optional<StsCredentials> parse_sts_credentials(std::string_view xml, const std::string& result);
+// STS's <ErrorResponse><Error><Code/><Message/></Error></ErrorResponse>.
+std::optional<ErrorDocument> parse_sts_error(std::string_view xml);
+
 std::string complete_multipart_xml(const std::vector<std::pair<int, std::string>>& part_etags);
 
 // The ETag header or element without its quotes.

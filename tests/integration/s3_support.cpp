@@ -35,7 +35,9 @@ std::string last_line(const std::string& text) {
 void use_s3_test_credentials() {
   for (const char* name :
        {"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
-        "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "D2D_S3_ENDPOINT", "D2D_SOURCE", "D2D_LAKE"}) {
+        "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "D2D_S3_ENDPOINT", "D2D_SOURCE", "D2D_LAKE",
+        "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_ENDPOINT_URL_STS"}) {
     unsetenv(name);
   }
   setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);

@@ -86,6 +86,7 @@ class AwsFiles : public ::testing::Test {
     m_home = name;
     fs::create_directories(m_home / ".aws");
     m_env["HOME"] = m_home.string();
+    m_env["AWS_EC2_METADATA_DISABLED"] = "true";  // the chain's last source is a network probe
   }
   void TearDown() override { fs::remove_all(m_home); }
   void write(const std::string& name, const std::string& text) {

@@ -29,9 +29,10 @@ test: build
 	$(MAKE) --no-print-directory fuzz
 
 # The sanitizer run skips the PostgreSQL fault tests (they exercise server-side faults, the same
-# client code runs in the other tests, and they take minutes under ASan) and the two tests that
-# move the clock of `d2d serve` with libfaketime: an LD_PRELOAD ahead of the ASan runtime stops
-# the process at start. The serve code runs under ASan in the LedgerRead tests.
+# client code runs in the other tests, and they take minutes under ASan) and the tests that
+# move the clock of `d2d serve` with libfaketime (ServeTest, every browser_* test): an LD_PRELOAD
+# ahead of the ASan runtime stops the process at start. The serve code runs under ASan in the
+# LedgerRead, ServeAuth and ServeSlowClients tests.
 #
 # Its flags are -O1 -g1 rather than RelWithDebInfo's -O2 -g: under ASan + UBSan instrumentation
 # GCC spends most of the build optimising and writing debug info (src/cli/settings.cpp: 102 s of
@@ -46,7 +47,7 @@ test-asan: deps
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) \
-	  -E 'PostgresFaults|ServeTest|browser_serve_pages'
+	  -E 'PostgresFaults|ServeTest|browser_'
 
 # libFuzzer on the decoder (clang), ASan + UBSan, for a bounded time.
 fuzz: deps

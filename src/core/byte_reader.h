@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace d2d::core {
@@ -32,6 +34,14 @@ class StringByteReader final : public ByteReader {
   std::string m_bytes;
   std::size_t m_at = 0;
 };
+
+// Hands `to` everything left in `from`, a block of 1 MiB at a time (copies into a lake).
+template <typename Sink>
+void for_each_block(ByteReader& from, Sink&& to) {
+  constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
+  const auto block = std::make_unique_for_overwrite<char[]>(kBlockBytes);
+  while (const std::size_t got = from.read(block.get(), kBlockBytes)) to(std::string_view(block.get(), got));
+}
 
 // Everything left in `reader`, in one string (tests, small objects).
 inline std::string read_all(ByteReader& reader) {

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <functional>
 #include <memory>
 
 #include "core/error.h"
@@ -14,17 +13,6 @@ namespace d2d::lake {
 namespace fs = std::filesystem;
 using core::Error;
 using core::ErrorKind;
-
-namespace {
-constexpr std::size_t kCopyBlockBytes = std::size_t{1} << 20;
-
-// Hands `to` everything left in `from`, 1 MiB at a time.
-void copy_blocks(core::ByteReader& from, const std::function<void(std::string_view)>& to) {
-  const auto block = std::make_unique_for_overwrite<char[]>(kCopyBlockBytes);
-  while (const std::size_t got = from.read(block.get(), kCopyBlockBytes))
-    to(std::string_view(block.get(), got));
-}
-}  // namespace
 
 LocalLakeStorage::LocalLakeStorage(fs::path root) : m_root(root), m_folder(std::move(root)) {}
 
@@ -123,7 +111,7 @@ void S3LakeStorage::write(const std::string& key, std::string_view bytes) {
 void S3LakeStorage::write_from(const std::string& key, core::ByteReader& bytes) {
   check_lake_key(key);
   s3::SpoolFile spool;
-  copy_blocks(bytes, [&spool](std::string_view block) { spool.append(block); });
+  core::for_each_block(bytes, [&spool](std::string_view block) { spool.append(block); });
   m_client->put_from(m_prefix + key, spool);
 }
 

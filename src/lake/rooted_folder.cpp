@@ -26,8 +26,6 @@ using core::ErrorKind;
 
 namespace {
 
-constexpr std::size_t kCopyBlockBytes = std::size_t{1} << 20;
-
 class Fd {
  public:
   explicit Fd(int fd = -1) : m_fd(fd) {}
@@ -178,15 +176,14 @@ void RootedFolder::write_atomically(std::string_view key, core::ByteReader& byte
   Fd file(::openat(folder.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (file.get() < 0) fail("cannot create a temporary file for", m_path, key);
   try {
-    const auto block = std::make_unique_for_overwrite<char[]>(kCopyBlockBytes);
-    while (const std::size_t got = bytes.read(block.get(), kCopyBlockBytes)) {
-      for (std::size_t done = 0; done < got;) {
-        const ssize_t wrote = ::write(file.get(), block.get() + done, got - done);
+    core::for_each_block(bytes, [&](std::string_view block) {
+      for (std::size_t done = 0; done < block.size();) {
+        const ssize_t wrote = ::write(file.get(), block.data() + done, block.size() - done);
         if (wrote < 0 && errno == EINTR) continue;
         if (wrote < 0) fail("cannot write (disk full?)", m_path, key);
         done += static_cast<std::size_t>(wrote);
       }
-    }
+    });
     if (::close(file.release()) != 0) fail("cannot write (disk full?)", m_path, key);
     if (::renameat(folder.get(), temp.c_str(), folder.get(), name.c_str()) != 0)
       fail("cannot rename", m_path, key);

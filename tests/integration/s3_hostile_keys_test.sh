@@ -7,11 +7,7 @@
 # only loopback: nothing here can reach a real endpoint.
 # Usage: s3_hostile_keys_test.sh D2D_BINARY
 set -euo pipefail
-if [[ -z "${D2D_IN_NETNS:-}" ]]; then
-  if [[ $(id -u) -eq 0 ]]; then exec unshare -n env D2D_IN_NETNS=1 bash "$0" "$@"; fi
-  exec unshare -rn env D2D_IN_NETNS=1 bash "$0" "$@"
-fi
-ip link set lo up
+if [[ -z "${D2D_IN_NETNS:-}" ]]; then exec bash "$(dirname "$0")/in_netns.sh" bash "$0" "$@"; fi
 
 d2d=$1
 here=$(cd "$(dirname "$0")" && pwd)

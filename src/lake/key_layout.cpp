@@ -26,6 +26,10 @@ std::optional<std::string> unsafe_key_reason(std::string_view key) {
     if (byte < 0x20 || byte == 0x7F) return "the key contains a control character";
     if (c == '\\') return "the key contains a backslash";
   }
+  // Such an object would be taken for another run's write in progress: never listed as held by
+  // the lake (so copied again on every run) and removed as stale by a later one.
+  if (key.find(kTemporaryMark) != std::string_view::npos)
+    return "the key carries the lake's temporary-file mark";
   std::size_t start = 0;
   for (;;) {
     const std::size_t slash = key.find('/', start);

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/byte_reader.h"
+#include "lake/key_layout.h"
 #include "lake/local_source.h"
 
 namespace d2d::lake {
@@ -48,8 +49,5 @@ class RootedFolder {
   std::filesystem::path m_path;
   int m_fd = -1;
 };
-
-// Marks the temporary files RootedFolder writes: listings of the lake skip them.
-inline constexpr std::string_view kTemporaryMark = ".tmp-d2d-";
 
 }  // namespace d2d::lake

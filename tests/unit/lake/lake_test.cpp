@@ -69,6 +69,8 @@ TEST(KeyLayout, UnsafeKeysAreNamedWithTheirReason) {
   }
   EXPECT_TRUE(unsafe_key_reason(std::string_view("a\0b", 3)));
   EXPECT_EQ(*unsafe_key_reason("x/../y"), "the key has a '..' segment");
+  EXPECT_EQ(*unsafe_key_reason("data/2019-06-01-x.json.tmp-d2d-host-1-0"),
+            "the key carries the lake's temporary-file mark");
 }
 
 // The local lake resolves keys beneath its root one folder at a time without following links:

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -12,6 +13,7 @@
 
 #include "core/checksum.h"
 #include "core/error.h"
+#include "core/utf8.h"
 #include "lake/gzip.h"
 #include "lake/key_layout.h"
 
@@ -118,14 +120,22 @@ std::vector<ManifestEntry> RawZone::manifest() const {
   std::istringstream lines(*text);
   std::string line;
   std::getline(lines, line);  // header
+  // The lake is read back as untrusted (SECURITY.md): a damaged line is a clear input error, never
+  // std::stoull's exception reported as an internal one.
+  auto damaged = [&key](const std::string& bad_line) {
+    return Error(ErrorKind::Input, fmt::format("raw-zone manifest {} is damaged (re-run with --force): {:?}",
+                                               key, core::utf8_lossy(core::utf8_prefix(bad_line, 200))));
+  };
   while (std::getline(lines, line)) {
     const auto tab1 = line.find('\t');
     const auto tab2 = line.find('\t', tab1 + 1);
-    if (tab1 == std::string::npos || tab2 == std::string::npos) {
-      throw Error(ErrorKind::Input, fmt::format("raw-zone manifest {} is damaged: {}", key, line));
-    }
-    entries.push_back(ManifestEntry{line.substr(0, tab1), std::stoull(line.substr(tab1 + 1, tab2 - tab1 - 1)),
-                                    line.substr(tab2 + 1)});
+    if (tab1 == std::string::npos || tab2 == std::string::npos) throw damaged(line);
+    std::uint64_t size = 0;
+    const char* first = line.data() + tab1 + 1;
+    const char* last = line.data() + tab2;
+    const auto [end, error] = std::from_chars(first, last, size);
+    if (error != std::errc() || end != last || first == last) throw damaged(line);
+    entries.push_back(ManifestEntry{line.substr(0, tab1), size, line.substr(tab2 + 1)});
   }
   return entries;
 }

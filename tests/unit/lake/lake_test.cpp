@@ -160,6 +160,18 @@ struct ExtractedTwoObjects {
   RawZone zone{lake_dir.path(), "2019-06-01"};
 };
 
+// The lake is read back as untrusted: a manifest with a size that is not a number was
+// std::stoull's invalid_argument (an "internal error"); it is a clear input error now.
+TEST(RawZone, ADamagedManifestIsAnInputError) {
+  TempDir lake;
+  for (const char* size : {"abc", "", "12x", "-1", "99999999999999999999999"}) {
+    test::write_file(lake.path() / "raw/lake_date=2019-06-01/_manifest.tsv",
+                     std::string("key\tsize\tmd5\ndata/2019-06-01-a.json\t") + size + "\t00\n");
+    RawZone zone(lake.path(), "2019-06-01");
+    EXPECT_THROW(zone.manifest(), core::Error) << size;
+  }
+}
+
 TEST(RawZone, OpensObjectsAsStreamsAndChecksTheirSize) {
   ExtractedTwoObjects two;
   auto& [source_dir, lake_dir, source, zone] = two;

@@ -12,8 +12,8 @@
 #include "core/time.h"
 #include "events/decoder.h"
 #include "events/line_splitter.h"
-#include "warehouse/pg_conn.h"
-#include "warehouse/postgres_warehouse.h"
+#include "warehouse/postgres/load_fixes.h"
+#include "warehouse/postgres/pg_conn.h"
 
 namespace d2d::bench {
 namespace {
@@ -50,7 +50,7 @@ void decode_file(const PaddedFile& file, events::LineDecoder& decoder, warehouse
     tally.checksum += decoded->id.size() + static_cast<std::uint64_t>(decoded->at_us);
     tally.coordinates += decoded->lat_deg + decoded->lng_deg;
     if (decoded->kind == events::EventKind::VehicleUpdate) {
-      warehouse::encode_location_update(
+      warehouse::pg::encode_location_update(
           copy,
           {decoded->id, decoded->fix_at_us, decoded->at_us, decoded->lat_deg, decoded->lng_deg,
            decoded->has_organization ? std::optional<std::string_view>(decoded->organization_id)

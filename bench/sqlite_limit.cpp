@@ -39,8 +39,8 @@
 #include <vector>
 
 #include "core/time.h"
-#include "warehouse/sqlite_db.h"
-#include "warehouse/sqlite_warehouse.h"
+#include "warehouse/sqlite/sqlite_db.h"
+#include "warehouse/sqlite/sqlite_warehouse.h"
 
 namespace d2d::bench {
 namespace {
@@ -174,7 +174,7 @@ int run(int argc, char** argv) {
     SqliteDb fresh(path);
     fresh.exec(fmt::format("PRAGMA page_size = {}; CREATE TABLE unused (x); DROP TABLE unused", page_size));
   }
-  warehouse::open_sqlite_warehouse(path)->migrate_up();
+  warehouse::open_sqlite_warehouse(path)->migrator().migrate_up();
 
   SqliteDb db(path);
   db.exec(warehouse::detail::kConnectionPragmas);

@@ -56,13 +56,12 @@ class BackfillCommand final : public Command {
     }
     const warehouse::WarehouseOptions target = warehouse_options(settings);
     options.open_warehouse = [target] { return warehouse::open_warehouse(target); };
-    options.one_writer_at_a_time = !warehouse::allows_parallel_loads(target);
 
     // Migrate once, before the dates start: a bad URI or credentials end the backfill at once,
     // and parallel dates never race to create the schema.
     {
       const auto warehouse = options.open_warehouse();
-      warehouse->migrate_up();
+      warehouse->migrator().migrate_up();
       spdlog::info("backfill {}..{}: {} lake dates, {} at a time, into {}", m_from, m_to,
                    options.lake_dates.size(), std::min<std::size_t>(settings.jobs, options.lake_dates.size()),
                    warehouse->describe());

@@ -23,13 +23,14 @@ class MigrateCommand final : public Command {
   int run(Settings& settings) override {
     auto warehouse = warehouse::open_warehouse(warehouse_options(settings));
     if (m_action == "up") {
-      const int applied = warehouse->migrate_up();
+      const int applied = warehouse->migrator().migrate_up();
       fmt::print("{} migration(s) applied\n", applied);
     } else if (m_action == "down") {
       if (m_steps <= 0)
         throw core::Error(core::ErrorKind::Usage, "`migrate down N` needs the number of steps N");
       // Destruction asks first (SPEC §6): a rollback that would drop rows needs --yes.
-      if (const auto doomed = warehouse->rows_dropped_by_down(m_steps); !doomed.empty() && !m_yes) {
+      if (const auto doomed = warehouse->migrator().rows_dropped_by_down(m_steps);
+          !doomed.empty() && !m_yes) {
         std::string tables;
         for (const auto& table : doomed) {
           tables += fmt::format("{}{} ({} row{})", tables.empty() ? "" : ", ", table.table, table.rows,
@@ -41,10 +42,10 @@ class MigrateCommand final : public Command {
                         "changed: add --yes to drop them",
                         m_steps, doomed.size(), tables));
       }
-      const int rolled_back = warehouse->migrate_down(m_steps);
+      const int rolled_back = warehouse->migrator().migrate_down(m_steps);
       fmt::print("{} migration(s) rolled back\n", rolled_back);
     }
-    for (const auto& state : warehouse->migration_status()) {
+    for (const auto& state : warehouse->migrator().migration_status()) {
       fmt::print("{:04d}  {:<24}  {}\n", state.version, state.name,
                  state.applied ? "applied " + state.applied_at : "pending");
     }

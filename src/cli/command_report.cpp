@@ -60,7 +60,7 @@ class ReportCommand final : public Command {
     warehouse::WarehouseOptions options = warehouse_options(settings);
     options.read_only = true;
     auto warehouse = warehouse::open_warehouse(options);
-    const auto answers = warehouse->report(filter);
+    const auto answers = warehouse->queries().report(filter);
     if (m_format == "json") {
       print_json(answers);
     } else if (m_format == "csv") {

@@ -41,7 +41,7 @@ class StatusCommand final : public Command {
     warehouse::RunFilter filter;
     if (!m_date.empty()) filter.lake_date = m_date;
     filter.latest_per_date = !m_all;
-    const auto runs = warehouse->runs(filter);
+    const auto runs = warehouse->ledger().runs(filter);
     if (m_format == "json") {
       print_json(runs);
     } else if (m_format == "csv") {

@@ -13,8 +13,8 @@
 #include <variant>
 
 #include "core/error.h"
-#include "warehouse/pg_mask.h"
-#include "warehouse/sql_text.h"
+#include "warehouse/postgres/pg_mask.h"
+#include "warehouse/postgres/sql_text.h"
 
 namespace d2d::cli {
 using core::Error;

@@ -43,11 +43,9 @@ struct BackfillOptions {
   RunOptions run;  // every field but lake_date and on_progress, which the backfill sets per date
   std::vector<std::string> lake_dates;
   unsigned jobs = 1;
-  // Opens one warehouse connection; called once per date, on that date's thread.
+  // Opens one warehouse connection; called once per date, on that date's thread. The engine
+  // decides how the dates' writes take turns (SQLite: one writer per file).
   std::function<std::unique_ptr<warehouse::Warehouse>()> open_warehouse;
-  // SQLite: writes of all dates go through one in-process gate, so parallel dates queue for
-  // the single writer however long a load takes, instead of running out SQLite's busy timeout.
-  bool one_writer_at_a_time = false;
 };
 
 // Every date from `from` to `to`, both included. Throws core::Error (Usage) on a bad date or an

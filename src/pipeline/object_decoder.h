@@ -54,8 +54,8 @@ struct DecodedChunk {
 };
 
 // Chunks in flight are the decoder's memory: at most 2 × chunks_ahead waiting, one being filled
-// per worker and one being consumed, 0.35 MiB each. With 8,192 lines and 8 ahead, a 16M-event day
-// (objects of 54k lines) held 8 MB more than a 1M one (objects of 3.4k lines, one chunk each).
+// per worker and one being consumed. Larger chunks, or more ahead, made a 16M-event day (big
+// objects) hold more than a 1M one (docs/decisions.md): memory must not grow with the day.
 struct DecodeLimits {
   std::size_t chunk_lines = 4096;  // ~0.35 MiB of events a chunk
   std::size_t chunks_ahead = 4;

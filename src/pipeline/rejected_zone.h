@@ -22,7 +22,7 @@ void append_rejected_json(std::string& out, std::string_view lake_date, std::str
                           std::string_view raw, std::uint64_t raw_length);
 
 // The date's rejected JSON lines while a run loads: kept in an unlinked temporary file, not in
-// memory, which would grow with the day (1% bad lines of 16M events is about 70 MB of JSON).
+// memory, which would grow with the day (1% bad lines of a 16M-event day are tens of MB of JSON).
 class RejectedSpool {
  public:
   RejectedSpool();

@@ -11,7 +11,7 @@
 #include "core/utf8.h"
 #include "core/version.h"
 #include "lake/raw_zone.h"
-#include "pipeline/lake_date_reducer.h"
+#include "model/lake_date_reducer.h"
 #include "pipeline/object_decoder.h"
 #include "pipeline/rejected_zone.h"
 
@@ -55,7 +55,7 @@ std::string ledger_text(std::string_view message) {
 unsigned decode_threads() { return std::max(2U, std::thread::hardware_concurrency()) - 1; }
 
 // Streams one decoded chunk into the load (fixes, rejected lines) and the reducer.
-void load_chunk(const DecodedChunk& chunk, LakeDateReducer& reducer, warehouse::LakeDateLoad& load,
+void load_chunk(const DecodedChunk& chunk, model::LakeDateReducer& reducer, warehouse::LakeDateLoad& load,
                 RejectedSpool& rejected_jsonl, warehouse::RunFigures& figures) {
   figures.events_read += chunk.lines;
   figures.events_rejected += chunk.rejected.size();
@@ -83,11 +83,11 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   figures.events_read = figures.events_rejected = 0;
   // Committed before the load transaction opens: inside it, readers would not see the update.
   phase = RunPhase::Transform;
-  warehouse.set_run_phase(run_id, phase);
+  warehouse.ledger().set_run_phase(run_id, phase);
   if (options.on_phase) options.on_phase(phase);
   auto started = Clock::now();
-  auto load = warehouse.begin_load(options.lake_date, run_id);
-  LakeDateReducer reducer;
+  auto load = warehouse.loader().begin_load(options.lake_date, run_id);
+  model::LakeDateReducer reducer;
   RejectedSpool rejected_jsonl;
   // Objects are decoded on every core but one while this thread loads them, in manifest order.
   const std::vector<lake::ManifestEntry> manifest = raw_zone.manifest();
@@ -130,7 +130,7 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
 // ratio over the threshold) always means work to do.
 std::optional<std::int64_t> unchanged_since(warehouse::Warehouse& warehouse, const std::string& lake_date,
                                             const std::string& raw_manifest_md5) {
-  const auto last = warehouse.last_finished_run(lake_date);
+  const auto last = warehouse.ledger().last_finished_run(lake_date);
   if (!last || !last->succeeded || last->raw_manifest_md5 != raw_manifest_md5 ||
       last->code_version != core::code_version()) {
     return std::nullopt;
@@ -146,8 +146,8 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
   }
   RunOutcome outcome;
   outcome.run_id = with_retries(options.attempts, options.lake_date, [&] {
-    warehouse.migrate_up();
-    return warehouse.start_run(options.lake_date);
+    warehouse.migrator().migrate_up();
+    return warehouse.ledger().start_run(options.lake_date);
   });
   warehouse::RunFigures& figures = outcome.figures;
   auto phase = warehouse::RunPhase::Extract;  // start_run records it
@@ -181,7 +181,7 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
         return unchanged_since(warehouse, options.lake_date, figures.raw_manifest_md5);
       });
       if (const auto& last = unchanged) {
-        warehouse.finish_unchanged(outcome.run_id, figures);
+        warehouse.ledger().finish_unchanged(outcome.run_id, figures);
         outcome.nothing_to_do = true;
         outcome.loaded_by_run = *last;
         spdlog::info("{}: nothing to do: run {} loaded this raw zone with this code version",
@@ -202,7 +202,7 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
                  [&] { load_from_raw_zone(options, raw_zone, warehouse, outcome.run_id, figures, phase); });
   } catch (const std::exception& error) {
     try {
-      warehouse.fail_run(outcome.run_id, ledger_text(error.what()), phase);
+      warehouse.ledger().fail_run(outcome.run_id, ledger_text(error.what()), phase);
     } catch (const std::exception& ledger_error) {
       spdlog::warn("could not record the failed run in etl_run: {}", ledger_error.what());
     }
@@ -218,7 +218,7 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
         "see rejected_event)",
         options.lake_date, ratio * 100, options.max_reject_ratio * 100);
     // The gate judges what transform made of the lines; load and derive did their work.
-    warehouse.fail_run(outcome.run_id, ledger_text(message), warehouse::RunPhase::Transform);
+    warehouse.ledger().fail_run(outcome.run_id, ledger_text(message), warehouse::RunPhase::Transform);
     throw Error(ErrorKind::Input, message);
   }
   return outcome;

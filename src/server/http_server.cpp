@@ -83,7 +83,7 @@ void HttpServer::routes() {
       data.refresh_s = seconds;
     }
     with_warehouse([&](warehouse::Warehouse& w) {
-      data.runs = w.runs({});
+      data.runs = w.ledger().runs({});
       data.selected_date = request.get_param_value("date");
       if (data.selected_date.empty() && !data.runs.empty()) {
         // The newest date that has run (on the page shown), like Airflow opening on the latest DAG run.
@@ -95,7 +95,7 @@ void HttpServer::routes() {
       if (!data.selected_date.empty()) {
         if (!core::parse_date(data.selected_date))
           throw core::Error(core::ErrorKind::Usage, "date must be YYYY-MM-DD");
-        data.rejects = w.reject_reasons(data.selected_date, 3);
+        data.rejects = w.queries().reject_reasons(data.selected_date, 3);
       }
     });
     response.set_content(render_status_page(data), "text/html; charset=utf-8");
@@ -104,7 +104,7 @@ void HttpServer::routes() {
   server.Get("/report", [this](const httplib::Request& request, httplib::Response& response) {
     ReportPageData data;
     with_warehouse([&](warehouse::Warehouse& w) {
-      data.answers = w.report({});
+      data.answers = w.queries().report({});
       data.selected_period = request.get_param_value("period");
       if (data.selected_period.empty()) {
         for (const auto& answer : data.answers) {
@@ -115,14 +115,14 @@ void HttpServer::routes() {
         }
       }
       if (data.selected_period.empty()) return;
-      const auto vehicles = w.period_vehicles(data.selected_period);
+      const auto vehicles = w.queries().period_vehicles(data.selected_period);
       data.vehicles_total = vehicles.size();
       data.period_found = std::any_of(data.answers.begin(), data.answers.end(), [&](const auto& a) {
         return a.operating_period_id == data.selected_period;
       });
       for (const auto& vehicle : vehicles) {
         if (data.tracks.size() >= m_options.max_tracks) break;
-        if (auto track = w.vehicle_track(data.selected_period, vehicle.vehicle_id)) {
+        if (auto track = w.queries().vehicle_track(data.selected_period, vehicle.vehicle_id)) {
           data.tracks.push_back({vehicle, std::move(*track)});
         }
       }
@@ -131,13 +131,15 @@ void HttpServer::routes() {
   });
 
   server.Get("/metrics", [this, scheduler_state](const httplib::Request&, httplib::Response& response) {
-    const auto runs = with_warehouse([](warehouse::Warehouse& w) { return w.runs({}); });
+    const auto runs = with_warehouse([](warehouse::Warehouse& w) { return w.ledger().runs({}); });
     response.set_content(render_metrics(runs, scheduler_state()), "text/plain; version=0.0.4; charset=utf-8");
   });
 
   server.Get("/healthz", [this, scheduler_state](const httplib::Request&, httplib::Response& response) {
     // Healthy when the warehouse answers; the scheduler's state is there for people.
-    const auto latest = with_warehouse([](warehouse::Warehouse& w) { return w.runs({std::nullopt, true}); });
+    const auto latest = with_warehouse([](warehouse::Warehouse& w) {
+      return w.ledger().runs({std::nullopt, true});
+    });
     const auto state = scheduler_state();
     std::string scheduler = "off";
     if (state) scheduler = state->running ? "running " + *state->running : "idle";

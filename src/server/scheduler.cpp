@@ -22,9 +22,9 @@ std::vector<warehouse::RunRecord> Scheduler::read_ledger() {
   try {
     if (!m_ledger) {
       m_ledger = warehouse::open_warehouse(m_options.warehouse);
-      m_ledger->migrate_up();  // a fresh warehouse has an empty ledger, not a missing table
+      m_ledger->migrator().migrate_up();  // a fresh warehouse has an empty ledger, not a missing table
     }
-    return m_ledger->runs({});
+    return m_ledger->ledger().runs({});
   } catch (...) {
     m_ledger.reset();  // reconnect on the next tick
     throw;

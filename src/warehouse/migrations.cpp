@@ -76,4 +76,19 @@ const Migration& find_migration(const std::vector<Migration>& known, int version
   throw core::Error(core::ErrorKind::Internal, fmt::format("unknown migration {}", version));
 }
 
+std::vector<TableRows> tables_with_rows_dropped_by_down(
+    const std::vector<MigrationState>& states, const std::vector<Migration>& known, int steps,
+    const std::function<std::int64_t(const std::string&)>& rows_of) {
+  std::vector<TableRows> tables;
+  int left = steps;
+  for (auto it = states.rbegin(); it != states.rend() && left > 0; ++it) {
+    if (!it->applied) continue;
+    --left;
+    for (const std::string& table : tables_dropped_by(find_migration(known, it->version).down_sql)) {
+      if (const std::int64_t rows = rows_of(table); rows > 0) tables.push_back({table, rows});
+    }
+  }
+  return tables;
+}
+
 }  // namespace d2d::warehouse

@@ -2,6 +2,8 @@
 // src/warehouse/migrations/<dialect>/NNNN_name.sql and NNNN_name.rollback.sql.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -42,6 +44,18 @@ void require_current_schema(const std::vector<MigrationState>& states, const std
 
 // The tables a rollback script drops (`DROP TABLE [IF EXISTS] [schema.]name`), bare names.
 std::vector<std::string> tables_dropped_by(std::string_view rollback_sql);
+
+// A table a `migrate down` would drop, with the rows it holds now.
+struct TableRows {
+  std::string table;
+  std::int64_t rows = 0;
+};
+
+// The tables the rollbacks of the newest `steps` applied migrations drop that hold rows now, so
+// `migrate down` can ask before it destroys data. `rows_of(table)`: its rows, 0 when it is absent.
+std::vector<TableRows> tables_with_rows_dropped_by_down(
+    const std::vector<MigrationState>& states, const std::vector<Migration>& known, int steps,
+    const std::function<std::int64_t(const std::string&)>& rows_of);
 
 const Migration& find_migration(const std::vector<Migration>& known, int version);
 

@@ -1,30 +1,22 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "warehouse/pg_mask.h"
-#include "warehouse/postgres_warehouse.h"
-#include "warehouse/sqlite_warehouse.h"
+#include "warehouse/postgres/pg_mask.h"
+#include "warehouse/postgres/postgres_warehouse.h"
+#include "warehouse/sqlite/sqlite_warehouse.h"
 #include "warehouse/warehouse.h"
 
 namespace d2d::warehouse {
 
-namespace {
-
-enum class Engine { Sqlite, Postgres };
-
-struct EngineAndTarget {
-  Engine engine;
-  std::string sqlite_path;  // for SQLite
-};
-
-EngineAndTarget engine_of(const std::string& uri) {
+WarehouseTarget parse_warehouse_uri(std::string_view uri) {
   if (uri.empty())
     throw core::Error(core::ErrorKind::Usage, "no warehouse given (--warehouse or D2D_WAREHOUSE)");
-  for (const char* prefix : {"sqlite://", "file://"}) {
-    if (uri.starts_with(prefix)) return {Engine::Sqlite, uri.substr(std::string_view(prefix).size())};
+  for (const std::string_view prefix : {"sqlite://", "file://"}) {
+    if (uri.starts_with(prefix)) return {WarehouseEngine::Sqlite, std::string(uri.substr(prefix.size()))};
   }
-  if (uri.starts_with("postgres://") || uri.starts_with("postgresql://") || uri == "postgresql:") {
-    return {Engine::Postgres, ""};
+  if (uri == "postgresql:") return {WarehouseEngine::Postgres, ""};  // libpq's PG* environment only
+  if (uri.starts_with("postgres://") || uri.starts_with("postgresql://")) {
+    return {WarehouseEngine::Postgres, std::string(uri)};
   }
   // "postgresql:/user:secret@host" is a mistyped URI, not a SQLite file to create under that name.
   if (uri.starts_with("postgres:") || uri.starts_with("postgresql:")) {
@@ -32,32 +24,33 @@ EngineAndTarget engine_of(const std::string& uri) {
                       "the warehouse URI does not parse: a PostgreSQL URI starts with postgresql:// "
                       "(or is `postgresql:` alone for libpq's PG* environment)");
   }
-  if (uri.find("://") != std::string::npos) {
-    throw core::Error(core::ErrorKind::Usage, fmt::format("unsupported warehouse URI scheme: {}",
-                                                          uri.substr(0, uri.find("://") + 3)));
+  if (const auto scheme = uri.find("://"); scheme != std::string_view::npos) {
+    throw core::Error(core::ErrorKind::Usage,
+                      fmt::format("unsupported warehouse URI scheme: {}", uri.substr(0, scheme + 3)));
   }
-  return {Engine::Sqlite, uri};
+  return {WarehouseEngine::Sqlite, std::string(uri)};
 }
 
-}  // namespace
-
-bool allows_parallel_loads(const WarehouseOptions& options) {
-  return engine_of(options.uri).engine == Engine::Postgres;
+std::string describe_postgres(const std::string& libpq_uri, const std::string& pg_schema) {
+  return fmt::format("{} (schema {})",
+                     libpq_uri.empty() ? "postgresql: (PG* environment)" : pg::mask_uri(libpq_uri),
+                     pg_schema);
 }
 
 std::unique_ptr<Warehouse> open_warehouse(const WarehouseOptions& options) {
-  const EngineAndTarget target = engine_of(options.uri);
-  if (target.engine == Engine::Postgres) return open_postgres_warehouse(options);
-  return open_sqlite_warehouse(target.sqlite_path, options.read_only);
+  const WarehouseTarget target = parse_warehouse_uri(options.uri);
+  if (target.engine == WarehouseEngine::Sqlite) {
+    return open_sqlite_warehouse(target.location, options.read_only, options.wait_for_lock);
+  }
+  WarehouseOptions postgres = options;
+  postgres.uri = target.location;
+  return open_postgres_warehouse(postgres);
 }
 
 std::string describe_warehouse(const WarehouseOptions& options) {
-  const EngineAndTarget target = engine_of(options.uri);
-  if (target.engine == Engine::Sqlite) return "sqlite:" + target.sqlite_path;
-  return fmt::format("{} (schema {})",
-                     options.uri.empty() || options.uri == "postgresql:" ? "postgresql: (PG* environment)"
-                                                                         : pg::mask_uri(options.uri),
-                     options.pg_schema);
+  const WarehouseTarget target = parse_warehouse_uri(options.uri);
+  if (target.engine == WarehouseEngine::Sqlite) return "sqlite:" + target.location;
+  return describe_postgres(target.location, options.pg_schema);
 }
 
 }  // namespace d2d::warehouse

@@ -1,5 +1,8 @@
 // The warehouse: where typed rows land and the answer is read (SPEC §5). One implementation
-// per engine (SQLite today, PostgreSQL next); the pipeline talks only to this interface.
+// per engine (warehouse/sqlite/, warehouse/postgres/), each split into the roles its callers use:
+// the migrator (`d2d migrate`, every writer first), the run ledger (etl_run), the loader (one lake
+// date at a time) and the queries (report, status and serve's pages). Each engine owns its
+// concurrency (SQLite: one writer per file; PostgreSQL: a lock per lake date); callers never lock.
 //
 // Loading a lake date is one transaction (LakeDateLoad): what the date contributed before is
 // replaced by what it contributes now, the winners of SPEC §4 are recomputed across all
@@ -18,19 +21,15 @@
 
 #include "core/time.h"
 #include "model/distance.h"
+#include "model/lake_date_rows.h"
 #include "warehouse/migrations.h"
 
 namespace d2d::warehouse {
 
-// One GPS fix as decoded (duplicates allowed: the load keeps the winner).
-struct LocationRow {
-  std::string_view vehicle_id;
-  core::UtcMicros at_us = 0;        // location.at: the key with vehicle_id
-  core::UtcMicros event_at_us = 0;  // the event's `at`: decides between versions
-  double lat_deg = 0;
-  double lng_deg = 0;
-  std::optional<std::string_view> organization_id;
-};
+using model::BreakEventRow;
+using model::LocationRow;
+using model::PeriodEventRow;
+using model::VehicleRow;
 
 struct RejectedRow {
   std::string_view source;  // the object key
@@ -39,31 +38,6 @@ struct RejectedRow {
   std::string_view reason;
   std::string_view raw;  // possibly cut
   std::uint64_t raw_length = 0;
-};
-
-// The winning event of one operating period within one lake date.
-struct PeriodEventRow {
-  std::string id;
-  core::UtcMicros event_at_us = 0;
-  bool deleted = false;
-  core::UtcMicros start_us = 0;  // meaningful when !deleted
-  core::UtcMicros finish_us = 0;
-  std::optional<std::string> organization_id;
-};
-
-// What one lake date says about one vehicle.
-struct VehicleRow {
-  std::string id;
-  std::optional<core::UtcMicros> first_registered_us;
-  std::optional<core::UtcMicros> last_deregistered_us;
-  std::optional<std::string> organization_id;
-  core::UtcMicros organization_at_us = 0;  // when organization_id was last stated
-};
-
-struct BreakEventRow {
-  std::string vehicle_id;
-  core::UtcMicros at_us = 0;
-  bool is_start = false;
 };
 
 // Figures of one run, recorded in etl_run.
@@ -100,12 +74,6 @@ struct ReportFilter {
   std::optional<core::UtcMicros> start_from_us;    // start_at >= this
   std::optional<core::UtcMicros> start_before_us;  // start_at < this
   std::optional<std::string> organization_id;      // operating_period.organization_id = this
-};
-
-// A table a `migrate down` would drop, with the rows it holds now.
-struct TableRows {
-  std::string table;
-  std::int64_t rows = 0;
 };
 
 // The phases of a run, in the order they happen (etl_run.phase).
@@ -179,14 +147,11 @@ struct VehicleTrack {
   std::vector<model::BreakSpan> breaks;         // by start
 };
 
-class LakeDateLoad {
+class LakeDateLoad : public model::LakeDateEntitySink {
  public:
-  virtual ~LakeDateLoad() = default;  // without commit(): everything is rolled back
+  ~LakeDateLoad() override = default;  // without commit(): everything is rolled back
   virtual void add_location(const LocationRow& row) = 0;
   virtual void add_rejected(const RejectedRow& row) = 0;
-  virtual void add_period_event(const PeriodEventRow& row) = 0;
-  virtual void add_vehicle(const VehicleRow& row) = 0;
-  virtual void add_break_event(const BreakEventRow& row) = 0;
   // Applies winners across dates; returns the number of location rows the date now holds.
   virtual std::uint64_t merge() = 0;
   // Recomputes distances of every affected operating period; returns how many.
@@ -195,15 +160,22 @@ class LakeDateLoad {
   virtual void commit(const RunFigures& figures) = 0;
 };
 
-class Warehouse {
+// Versioned schema changes (SPEC §6).
+class Migrator {
  public:
-  virtual ~Warehouse() = default;
+  virtual ~Migrator() = default;
   virtual std::vector<MigrationState> migration_status() = 0;
   virtual int migrate_up() = 0;             // returns the number of migrations applied
   virtual int migrate_down(int steps) = 0;  // returns the number rolled back
   // The tables the rollbacks of `migrate_down(steps)` would drop that hold rows now, so the
   // command can ask before it destroys data (SPEC §6).
   virtual std::vector<TableRows> rows_dropped_by_down(int steps) = 0;
+};
+
+// The etl_run ledger: written by runs, read by status, serve and the no-op check.
+class RunLedger {
+ public:
+  virtual ~RunLedger() = default;
   // Records a 'running' run (committed at once, so a crash leaves a trace) and returns its id.
   virtual std::int64_t start_run(const std::string& lake_date) = 0;
   // Records the phase a running run has entered, committed at once. Transform, load and derive
@@ -218,17 +190,40 @@ class Warehouse {
   virtual std::optional<LastRun> last_finished_run(const std::string& lake_date) = 0;
   // Records a run that found nothing to do: succeeded, `unchanged`, with the extract figures.
   virtual void finish_unchanged(std::int64_t run_id, const RunFigures& figures) = 0;
-  virtual std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) = 0;
-  // Live periods by id, with their windows and the reject-gate mark.
-  virtual std::vector<PeriodAnswer> report(const ReportFilter& filter) = 0;
   // The ledger, by lake date then run id.
   virtual std::vector<RunRecord> runs(const RunFilter& filter) = 0;
+};
+
+class Loader {
+ public:
+  virtual ~Loader() = default;
+  // Opens the lake date's load transaction. Waits for (or, without wait_for_lock, fails at once
+  // on) another run holding what the engine locks: see WarehouseOptions::wait_for_lock.
+  virtual std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) = 0;
+};
+
+// What analysts and the pages read.
+class Queries {
+ public:
+  virtual ~Queries() = default;
+  // Live periods by id, with their windows and the reject-gate mark.
+  virtual std::vector<PeriodAnswer> report(const ReportFilter& filter) = 0;
   virtual std::vector<RejectReason> reject_reasons(const std::string& lake_date, int samples_per_reason) = 0;
   // Vehicles that took part in a live period, by id (empty when unknown or deleted).
   virtual std::vector<PeriodVehicle> period_vehicles(const std::string& period_id) = 0;
   // nullopt when the period is unknown or deleted.
   virtual std::optional<VehicleTrack> vehicle_track(const std::string& period_id,
                                                     const std::string& vehicle_id) = 0;
+};
+
+// One open warehouse: its roles share the engine's connection (not thread-safe: one per thread).
+class Warehouse {
+ public:
+  virtual ~Warehouse() = default;
+  virtual Migrator& migrator() = 0;
+  virtual RunLedger& ledger() = 0;
+  virtual Loader& loader() = 0;
+  virtual Queries& queries() = 0;
   virtual std::string describe() const = 0;  // masked, for logs
 };
 
@@ -237,7 +232,10 @@ struct WarehouseOptions {
   // alone, or an empty string with PGHOST set, takes everything from libpq's PG* environment).
   std::string uri;
   std::string pg_schema = "vehicle_analytics";
-  bool wait_for_lock = true;     // false: a second run of a date fails at once instead of waiting
+  // false: a load fails at once instead of waiting for another run. PostgreSQL: another run of the
+  // same lake date. SQLite, one writer per file: another process writing to the file (loads in
+  // this process, a backfill's dates, still take turns).
+  bool wait_for_lock = true;
   bool pg_analyst_role = false;  // migrations create the read-only d2d_analyst role
   int connect_attempts = 5;      // with exponential backoff, for refused/starting servers
   // Commands that read (report, status, serve's pages) never create, migrate or change a
@@ -246,12 +244,20 @@ struct WarehouseOptions {
   bool read_only = false;
 };
 
+enum class WarehouseEngine { Sqlite, Postgres };
+
+// What a warehouse URI names, parsed once, when the warehouse is opened (or described).
+struct WarehouseTarget {
+  WarehouseEngine engine = WarehouseEngine::Sqlite;
+  // SQLite: the file's path. PostgreSQL: the libpq URI as given, empty for libpq's PG* environment.
+  std::string location;
+};
+// Throws core::Error(Usage) with one clear line for a URI that names no warehouse.
+WarehouseTarget parse_warehouse_uri(std::string_view uri);
+
 // For logs, without opening the warehouse (PostgreSQL passwords masked).
 std::string describe_warehouse(const WarehouseOptions& options);
-
-// False for SQLite, which takes one writer at a time (other connections wait on its busy
-// timeout); true for PostgreSQL, which loads different lake dates in parallel.
-bool allows_parallel_loads(const WarehouseOptions& options);
+std::string describe_postgres(const std::string& libpq_uri, const std::string& pg_schema);
 
 // Opens a warehouse. Throws core::Error with one clear line when it cannot.
 std::unique_ptr<Warehouse> open_warehouse(const WarehouseOptions& options);

@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "harness.h"
 #include "pipeline/run.h"
-#include "warehouse/forwarding_warehouse.h"
+#include "support/wrapped_warehouse.h"
 
 namespace d2d::testing {
 namespace {
@@ -30,56 +30,57 @@ std::vector<std::vector<std::string>> status_rows(const std::string& status_out,
 }
 
 // A load that fails when it reaches `failing` (Load: merge, Derive: derive).
-class FailingLoad final : public warehouse::LakeDateLoad {
+class FailingLoad final : public ForwardingLoad {
  public:
   FailingLoad(std::unique_ptr<warehouse::LakeDateLoad> inner, warehouse::RunPhase failing)
-      : m_inner(std::move(inner)), m_failing(failing) {}
-  void add_location(const warehouse::LocationRow& row) override { m_inner->add_location(row); }
-  void add_rejected(const warehouse::RejectedRow& row) override { m_inner->add_rejected(row); }
-  void add_period_event(const warehouse::PeriodEventRow& row) override { m_inner->add_period_event(row); }
-  void add_vehicle(const warehouse::VehicleRow& row) override { m_inner->add_vehicle(row); }
-  void add_break_event(const warehouse::BreakEventRow& row) override { m_inner->add_break_event(row); }
+      : ForwardingLoad(std::move(inner)), m_failing(failing) {}
   std::uint64_t merge() override {
     if (m_failing == warehouse::RunPhase::Load) throw core::Error(core::ErrorKind::Warehouse, "merge broke");
-    return m_inner->merge();
+    return ForwardingLoad::merge();
   }
   std::uint64_t derive() override {
     if (m_failing == warehouse::RunPhase::Derive)
       throw core::Error(core::ErrorKind::Warehouse, "derive broke");
-    return m_inner->derive();
+    return ForwardingLoad::derive();
   }
-  void commit(const warehouse::RunFigures& figures) override { m_inner->commit(figures); }
 
  private:
-  std::unique_ptr<warehouse::LakeDateLoad> m_inner;
   warehouse::RunPhase m_failing;
 };
 
-// The real warehouse; its loads fail in one phase, and `on_begin_load` sees the ledger as
-// another process would at the moment the load transaction opens.
-class ProbeWarehouse final : public warehouse::ForwardingWarehouse {
+// The real loader; its loads fail in one phase, and `on_begin_load` sees the ledger as another
+// process would at the moment the load transaction opens.
+class ProbeLoader final : public warehouse::Loader {
  public:
-  ProbeWarehouse(std::unique_ptr<warehouse::Warehouse> inner, std::optional<warehouse::RunPhase> failing,
-                 std::function<void()> on_begin_load, std::function<void()> on_transform)
-      : ForwardingWarehouse(std::move(inner)),
-        m_failing(failing),
-        m_on_begin_load(std::move(on_begin_load)),
-        m_on_transform(std::move(on_transform)) {}
-  void set_run_phase(std::int64_t run_id, warehouse::RunPhase phase) override {
-    if (phase == warehouse::RunPhase::Transform) m_on_transform();  // before: the ledger says extract
-    ForwardingWarehouse::set_run_phase(run_id, phase);
-  }
+  ProbeLoader(warehouse::Loader& inner, std::optional<warehouse::RunPhase> failing,
+              std::function<void()> on_begin_load)
+      : m_inner(inner), m_failing(failing), m_on_begin_load(std::move(on_begin_load)) {}
   std::unique_ptr<warehouse::LakeDateLoad> begin_load(const std::string& lake_date,
                                                       std::int64_t run_id) override {
     m_on_begin_load();
-    auto load = ForwardingWarehouse::begin_load(lake_date, run_id);
+    auto load = m_inner.begin_load(lake_date, run_id);
     if (!m_failing) return load;
     return std::make_unique<FailingLoad>(std::move(load), *m_failing);
   }
 
  private:
+  warehouse::Loader& m_inner;
   std::optional<warehouse::RunPhase> m_failing;
-  std::function<void()> m_on_begin_load, m_on_transform;
+  std::function<void()> m_on_begin_load;
+};
+
+// The real ledger; `on_transform` sees it just before the run records the transform phase.
+class ProbeLedger final : public ForwardingLedger {
+ public:
+  ProbeLedger(warehouse::RunLedger& inner, std::function<void()> on_transform)
+      : ForwardingLedger(inner), m_on_transform(std::move(on_transform)) {}
+  void set_run_phase(std::int64_t run_id, warehouse::RunPhase phase) override {
+    if (phase == warehouse::RunPhase::Transform) m_on_transform();  // before: the ledger says extract
+    ForwardingLedger::set_run_phase(run_id, phase);
+  }
+
+ private:
+  std::function<void()> m_on_transform;
 };
 
 class PipelinePhase : public ::testing::TestWithParam<Engine> {
@@ -102,7 +103,7 @@ class PipelinePhase : public ::testing::TestWithParam<Engine> {
     if (args.size() > 3) result.pg_schema = args.at(3);
     return result;
   }
-  // Runs 2019-06-01 in this process through ProbeWarehouse; returns the error, "" on success.
+  // Runs 2019-06-01 in this process through the probes; returns the error, "" on success.
   std::string run_in_process(
       std::optional<warehouse::RunPhase> failing, std::function<void()> on_begin_load,
       std::function<void()> on_transform = [] {}) {
@@ -112,8 +113,10 @@ class PipelinePhase : public ::testing::TestWithParam<Engine> {
     run.lake_date = "2019-06-01";
     run.attempts = 1;
     run.force = true;
-    ProbeWarehouse probe(warehouse::open_warehouse(options()), failing, std::move(on_begin_load),
-                         std::move(on_transform));
+    WrappedWarehouse probe(warehouse::open_warehouse(options()));
+    probe.replace_loader(
+        std::make_unique<ProbeLoader>(probe.inner().loader(), failing, std::move(on_begin_load)));
+    probe.replace_ledger(std::make_unique<ProbeLedger>(probe.inner().ledger(), std::move(on_transform)));
     try {
       pipeline::run_lake_date(run, probe);
     } catch (const std::exception& error) {

@@ -1,5 +1,5 @@
-// run_backfill on a real SQLite warehouse: with one_writer_at_a_time, loads of parallel dates
-// never overlap (they queue in-process instead of on SQLite's busy timeout), every date
+// run_backfill on a real SQLite warehouse: the engine's writer gate keeps loads of parallel dates
+// from overlapping (they queue in-process instead of on SQLite's busy timeout), every date
 // succeeds, and the observer hears of each date in order of its own events.
 #include "pipeline/backfill.h"
 
@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "core/error.h"
-#include "warehouse/forwarding_warehouse.h"
+#include "support/wrapped_warehouse.h"
 
 namespace d2d::pipeline {
 namespace {
@@ -27,56 +27,44 @@ TEST(LakeDatesBetween, EveryDateIncludedAcrossMonthsAndLeapDays) {
   EXPECT_THROW(lake_dates_between("2019-06-31", "2019-07-01"), core::Error);
 }
 
-// Counts loads that have asked to begin and not yet ended; the count goes up *before* the real
-// begin_load, so a load queued on SQLite's own lock would show as a second one.
-class CountingLoad final : public warehouse::LakeDateLoad {
+// Counts loads that have begun and not yet ended. The count goes up once the real begin_load
+// returns, i.e. once the load holds SQLite's write transaction: two at once would be an overlap.
+class CountingLoad final : public testing::ForwardingLoad {
  public:
   CountingLoad(std::atomic<int>& active, std::unique_ptr<warehouse::LakeDateLoad> inner)
-      : m_active(active), m_inner(std::move(inner)) {}
+      : ForwardingLoad(std::move(inner)), m_active(active) {}
   ~CountingLoad() override {
-    m_inner.reset();
-    --m_active;
+    --m_active;  // before the real load ends (and the next may begin)
+    end_inner();
   }
   CountingLoad(const CountingLoad&) = delete;
   CountingLoad& operator=(const CountingLoad&) = delete;
-  void add_location(const warehouse::LocationRow& row) override { m_inner->add_location(row); }
-  void add_rejected(const warehouse::RejectedRow& row) override { m_inner->add_rejected(row); }
-  void add_period_event(const warehouse::PeriodEventRow& row) override { m_inner->add_period_event(row); }
-  void add_vehicle(const warehouse::VehicleRow& row) override { m_inner->add_vehicle(row); }
-  void add_break_event(const warehouse::BreakEventRow& row) override { m_inner->add_break_event(row); }
   std::uint64_t merge() override {
     std::this_thread::sleep_for(std::chrono::milliseconds(150));  // widen the window for overlaps
-    return m_inner->merge();
+    return ForwardingLoad::merge();
   }
-  std::uint64_t derive() override { return m_inner->derive(); }
-  void commit(const warehouse::RunFigures& figures) override { m_inner->commit(figures); }
 
  private:
   std::atomic<int>& m_active;
-  std::unique_ptr<warehouse::LakeDateLoad> m_inner;
 };
 
-class CountingWarehouse final : public warehouse::ForwardingWarehouse {
+class CountingLoader final : public warehouse::Loader {
  public:
-  CountingWarehouse(std::atomic<int>& active, std::atomic<int>& most,
-                    std::unique_ptr<warehouse::Warehouse> inner)
-      : ForwardingWarehouse(std::move(inner)), m_active(active), m_most(most) {}
+  CountingLoader(std::atomic<int>& active, std::atomic<int>& most, warehouse::Loader& inner)
+      : m_active(active), m_most(most), m_inner(inner) {}
   std::unique_ptr<warehouse::LakeDateLoad> begin_load(const std::string& lake_date,
                                                       std::int64_t run_id) override {
+    auto load = m_inner.begin_load(lake_date, run_id);
     const int now = ++m_active;
     for (int seen = m_most.load(); now > seen && !m_most.compare_exchange_weak(seen, now);) {
     }
-    try {
-      return std::make_unique<CountingLoad>(m_active, inner().begin_load(lake_date, run_id));
-    } catch (...) {
-      --m_active;
-      throw;
-    }
+    return std::make_unique<CountingLoad>(m_active, std::move(load));
   }
 
  private:
   std::atomic<int>& m_active;
   std::atomic<int>& m_most;
+  warehouse::Loader& m_inner;
 };
 
 class RecordingObserver final : public BackfillObserver {
@@ -116,19 +104,20 @@ class BackfillOnSqlite : public ::testing::Test {
   std::vector<std::string> m_dates = {"2019-06-01", "2019-06-02", "2019-06-03"};
 };
 
-TEST_F(BackfillOnSqlite, OneWriterAtATimeLoadsEveryDateWithoutOverlap) {
+TEST_F(BackfillOnSqlite, ParallelDatesLoadOneAtATimeAndAllSucceed) {
   std::atomic<int> active{0}, most{0};
   BackfillOptions options;
   options.lake_dates = m_dates;
   options.jobs = 3;
-  options.one_writer_at_a_time = true;
   options.run.source_uri = (m_dir / "source").string();
   options.run.lake_uri = (m_dir / "lake").string();
   const std::string db = (m_dir / "w.db").string();
   options.open_warehouse = [&] {
-    return std::make_unique<CountingWarehouse>(active, most, warehouse::open_warehouse(db));
+    auto counted = std::make_unique<testing::WrappedWarehouse>(warehouse::open_warehouse(db));
+    counted->replace_loader(std::make_unique<CountingLoader>(active, most, counted->inner().loader()));
+    return counted;
   };
-  warehouse::open_warehouse(db)->migrate_up();
+  warehouse::open_warehouse(db)->migrator().migrate_up();
   RecordingObserver observer;
   const auto results = run_backfill(options, observer);
 

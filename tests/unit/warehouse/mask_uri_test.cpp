@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "core/error.h"
-#include "warehouse/pg_conn.h"
+#include "warehouse/postgres/pg_conn.h"
 
 namespace d2d::warehouse::pg {
 namespace {

@@ -1,4 +1,4 @@
-#include "warehouse/sql_text.h"
+#include "warehouse/postgres/sql_text.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,217 @@
+#include "model/fix_sorter.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <queue>
+
+#include "core/error.h"
+#include "model/winners.h"
+
+namespace d2d::model {
+namespace {
+
+using core::Error;
+using core::ErrorKind;
+
+[[noreturn]] void fail(std::string_view doing) {
+  throw Error(ErrorKind::Warehouse,
+              fmt::format("cannot {} a temporary file of sorted fixes: {}", doing, std::strerror(errno)));
+}
+
+// Reads one spilled run back in blocks.
+class RunReader {
+ public:
+  explicit RunReader(std::FILE* file) : m_file(file) {
+    if (std::fseek(m_file, 0, SEEK_SET) != 0) fail("rewind");
+    refill();
+  }
+  bool done() const { return m_next == m_block.size(); }
+  const FixSorter::Fix& current() const { return m_block[m_next]; }
+  void advance() {
+    if (++m_next == m_block.size()) refill();
+  }
+
+ private:
+  void refill() {
+    m_block.resize(kBlockRows);
+    const std::size_t read = std::fread(m_block.data(), sizeof(FixSorter::Fix), kBlockRows, m_file);
+    if (read < kBlockRows && std::ferror(m_file)) fail("read");
+    m_block.resize(read);
+    m_next = 0;
+  }
+  // 40 KiB a run (1024 fixes): a 16M-event day merges 16 runs, and 8192 fixes a run held megabytes.
+  static constexpr std::size_t kBlockRows = 1024;
+  std::FILE* m_file;
+  std::vector<FixSorter::Fix> m_block;
+  std::size_t m_next = 0;
+};
+
+// Writes the winners of a merge to a new run, in blocks; inactive when there is nothing to
+// gain (a single run is already read straight through).
+class RunWriter {
+ public:
+  explicit RunWriter(bool active) {
+    if (!active) return;
+    m_file.reset(std::tmpfile());  // unlinked: gone when closed
+    if (!m_file) fail("create");
+    m_block.reserve(kBlockRows);
+  }
+  void add(const FixSorter::Fix& fix) {
+    if (!m_file) return;
+    m_block.push_back(fix);
+    if (m_block.size() == kBlockRows) write_block();
+  }
+  // The run, complete; nothing when inactive.
+  core::UniqueFile finish() {
+    if (!m_file) return nullptr;
+    write_block();
+    if (std::fflush(m_file.get()) != 0) fail("write");
+    return std::move(m_file);
+  }
+
+ private:
+  void write_block() {
+    if (std::fwrite(m_block.data(), sizeof(FixSorter::Fix), m_block.size(), m_file.get()) != m_block.size()) {
+      fail("write");
+    }
+    m_block.clear();
+  }
+  static constexpr std::size_t kBlockRows = 1024;
+  core::UniqueFile m_file;
+  std::vector<FixSorter::Fix> m_block;
+};
+
+}  // namespace
+
+FixSorter::FixSorter(std::size_t rows_in_memory)
+    : m_rows_in_memory(std::max<std::size_t>(rows_in_memory, 1)) {
+  m_buffer.reserve(std::min<std::size_t>(m_rows_in_memory, 1 << 16));
+}
+
+FixSorter::~FixSorter() = default;
+
+std::uint32_t FixSorter::intern(core::StringMap<std::uint32_t>& ids, std::vector<std::string>& names,
+                                std::string_view name) {
+  auto [found, inserted] = core::find_or_emplace(ids, name);
+  if (inserted) {
+    found->second = static_cast<std::uint32_t>(names.size());
+    names.emplace_back(name);
+  }
+  return found->second;
+}
+
+void FixSorter::add(const LocationRow& row) {
+  // Fixes come in runs of one vehicle: skip the hash lookup while the vehicle repeats.
+  if (m_vehicles.empty() || m_vehicles[m_last_vehicle] != row.vehicle_id) {
+    m_last_vehicle = intern(m_vehicle_ids, m_vehicles, row.vehicle_id);
+  }
+  std::uint32_t organization = kNoOrganization;
+  if (row.organization_id) {
+    if (m_organizations.empty() || m_organizations[m_last_organization] != *row.organization_id) {
+      m_last_organization = intern(m_organization_ids, m_organizations, *row.organization_id);
+    }
+    organization = m_last_organization;
+  }
+  m_buffer.push_back({row.at_us, row.event_at_us, row.lat_deg, row.lng_deg, m_last_vehicle, organization});
+  m_buffer_sorted = false;
+  if (m_buffer.size() >= m_rows_in_memory) spill();
+}
+
+std::optional<std::string_view> FixSorter::organization(std::uint32_t organization) const {
+  if (organization == kNoOrganization) return std::nullopt;
+  return m_organizations[organization];
+}
+
+void FixSorter::rank_vehicles() {
+  std::vector<std::uint32_t> by_name(m_vehicles.size());
+  for (std::uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
+  std::sort(by_name.begin(), by_name.end(),
+            [this](std::uint32_t a, std::uint32_t b) { return m_vehicles[a] < m_vehicles[b]; });
+  m_vehicle_rank.resize(by_name.size());
+  for (std::uint32_t rank = 0; rank < by_name.size(); ++rank) m_vehicle_rank[by_name[rank]] = rank;
+}
+
+bool FixSorter::best_first(const Fix& a, const Fix& b) const {
+  if (a.vehicle != b.vehicle) return m_vehicle_rank[a.vehicle] < m_vehicle_rank[b.vehicle];
+  if (a.at_us != b.at_us) return a.at_us < b.at_us;
+  // Versions of one key (rare: duplicates): SPEC §4's comparison, on the parts that decide.
+  return fix_version_better({{}, a.at_us, a.event_at_us, a.lat_deg, a.lng_deg, organization(a.organization)},
+                            {{}, b.at_us, b.event_at_us, b.lat_deg, b.lng_deg, organization(b.organization)});
+}
+
+void FixSorter::sort_buffer() {
+  if (m_buffer_sorted) return;
+  // Ranks of the vehicles known so far: their relative order is the names' order, so runs
+  // spilled before later vehicles appeared still merge correctly under the final ranks.
+  rank_vehicles();
+  std::sort(m_buffer.begin(), m_buffer.end(),
+            [this](const Fix& a, const Fix& b) { return best_first(a, b); });
+  m_buffer_sorted = true;
+}
+
+void FixSorter::spill() {
+  sort_buffer();
+  core::UniqueFile file(std::tmpfile());  // unlinked: gone when closed
+  if (!file) fail("create");
+  if (std::fwrite(m_buffer.data(), sizeof(Fix), m_buffer.size(), file.get()) != m_buffer.size() ||
+      std::fflush(file.get()) != 0) {
+    fail("write");
+  }
+  m_runs.push_back(std::move(file));
+  m_buffer.clear();
+}
+
+LocationRow FixSorter::as_row(const Fix& fix) const {
+  return {m_vehicles[fix.vehicle],       fix.at_us, fix.event_at_us, fix.lat_deg, fix.lng_deg,
+          organization(fix.organization)};
+}
+
+void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& visit, bool walk_again) {
+  bool emitted = false;
+  Fix last{};
+  // Returns whether `fix` is the best version of a new key (and was visited).
+  auto emit_if_new_key = [&](const Fix& fix) {
+    if (emitted && last.vehicle == fix.vehicle && last.at_us == fix.at_us) return false;  // a worse version
+    last = fix;
+    emitted = true;
+    visit(as_row(fix));
+    return true;
+  };
+  if (m_runs.empty()) {  // the common case: the day fits in memory
+    sort_buffer();
+    for (const Fix& fix : m_buffer) emit_if_new_key(fix);
+    return;
+  }
+  if (!m_buffer.empty()) spill();
+  rank_vehicles();
+  std::vector<RunReader> readers;
+  readers.reserve(m_runs.size());
+  for (auto& run : m_runs) readers.emplace_back(run.get());
+  // Merging is the costly part of a walk (heap comparisons per fix: docs/decisions.md), and
+  // PostgreSQL's load walks the day three times: its first merge leaves one run of winners.
+  // SQLite's walks once: writing the day's winners again would be all cost.
+  RunWriter merged(walk_again && readers.size() > 1);
+  auto later = [&](std::size_t a, std::size_t b) {
+    return best_first(readers[b].current(), readers[a].current());
+  };
+  std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> heads(later);
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    if (!readers[i].done()) heads.push(i);
+  }
+  while (!heads.empty()) {
+    const std::size_t i = heads.top();
+    heads.pop();
+    if (emit_if_new_key(readers[i].current())) merged.add(readers[i].current());
+    readers[i].advance();
+    if (!readers[i].done()) heads.push(i);
+  }
+  if (auto run = merged.finish()) {
+    m_runs.clear();
+    m_runs.push_back(std::move(run));
+  }
+}
+
+}  // namespace d2d::model

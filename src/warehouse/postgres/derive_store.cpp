@@ -1,0 +1,264 @@
+#include "warehouse/postgres/derive_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include "warehouse/postgres/pg_array.h"
+#include "warehouse/sql_shapes.h"
+
+namespace d2d::warehouse::pg {
+namespace {
+
+using core::UtcMicros;
+
+std::optional<UtcMicros> optional_time(const Result& result, int row, int column) {
+  if (result.is_null(row, column)) return std::nullopt;
+  return result.timestamp_us(row, column);
+}
+
+// The stored fixes within intervals (vehicle, lo, hi), in the intervals' order and each in time
+// order: the nested loop keeps the order of the array, each primary-key range scan is ordered.
+constexpr std::string_view kStoredFixesOutsideSpans =
+    "SELECT f.vehicle_id, f.at, f.lat, f.lng FROM unnest($1::text[], $2::timestamptz[], "
+    "$3::timestamptz[]) WITH ORDINALITY AS r(vehicle_id, lo, hi, i) CROSS JOIN LATERAL (SELECT "
+    "u.vehicle_id, u.at, u.lat, u.lng FROM {s}.location_update u WHERE u.vehicle_id = r.vehicle_id "
+    "COLLATE \"C\" AND u.at >= r.lo AND u.at <= r.hi ORDER BY u.at) f";
+
+// Reads a query's (vehicle_id, at, lat, lng) rows through a cursor, a batch at a time, so memory
+// stays flat however many fixes it returns.
+class StoredFixCursor {
+ public:
+  StoredFixCursor(Connection& db, const std::string& query, const Params& params) : m_db(db) {
+    m_db.exec("DECLARE stored_fixes NO SCROLL CURSOR FOR " + query, params);
+    fetch();
+  }
+  ~StoredFixCursor() {
+    if (m_db.is_ok()) PQclear(PQexec(m_db.handle(), "CLOSE stored_fixes"));
+  }
+  StoredFixCursor(const StoredFixCursor&) = delete;
+  StoredFixCursor& operator=(const StoredFixCursor&) = delete;
+
+  bool valid() const { return m_row < m_batch->rows(); }
+  std::string_view vehicle_id() const { return m_batch->text(m_row, 0); }
+  const model::Fix& fix() const { return m_fix; }
+  std::uint64_t read() const { return m_read; }
+  void advance() {
+    if (++m_row == m_batch->rows()) {
+      fetch();
+    } else {
+      decode();
+    }
+  }
+
+ private:
+  void fetch() {
+    m_batch.emplace(m_db.exec("FETCH 50000 FROM stored_fixes"));
+    m_row = 0;
+    m_read += static_cast<std::uint64_t>(m_batch->rows());
+    if (valid()) decode();
+  }
+  void decode() {
+    m_fix = {m_batch->timestamp_us(m_row, 1), m_batch->float64(m_row, 2), m_batch->float64(m_row, 3)};
+  }
+  Connection& m_db;
+  std::optional<Result> m_batch;
+  int m_row = 0;
+  model::Fix m_fix{};
+  std::uint64_t m_read = 0;
+};
+
+}  // namespace
+
+std::vector<std::string> PgDeriveStore::vehicles_with_changed_break_events() {
+  auto result = m_db.exec("SELECT DISTINCT vehicle_id FROM affected_break_vehicle");
+  std::vector<std::string> vehicles;
+  vehicles.reserve(static_cast<std::size_t>(result.rows()));
+  for (int i = 0; i < result.rows(); ++i) vehicles.emplace_back(result.text(i, 0));
+  return vehicles;
+}
+
+// Two statements per batch: per vehicle, the round trips were the cost (docs/decisions.md).
+model::BreaksByVehicle PgDeriveStore::breaks_of(std::span<const std::string> vehicles) {
+  model::BreaksByVehicle breaks;
+  for (const std::string& vehicle : vehicles) breaks[vehicle];  // asked, maybe without breaks
+  const std::string ids = text_array(vehicles);
+  auto stored = m_db.exec(
+      sql("SELECT vehicle_id, start_at, end_at FROM {s}.vehicle_break WHERE vehicle_id = ANY($1::text[])"),
+      {ids});
+  for (int i = 0; i < stored.rows(); ++i) {
+    breaks[std::string(stored.text(i, 0))].stored.push_back(
+        {stored.timestamp_us(i, 1), detail::end_of_break(optional_time(stored, i, 2))});
+  }
+  auto events = m_db.exec(sql("SELECT DISTINCT vehicle_id, at, is_start FROM {s}.lake_break_event WHERE "
+                              "vehicle_id = ANY($1::text[])"),
+                          {ids});
+  for (int i = 0; i < events.rows(); ++i) {
+    breaks[std::string(events.text(i, 0))].events.push_back(
+        {events.timestamp_us(i, 1), events.boolean(i, 2)});
+  }
+  return breaks;
+}
+
+// One DELETE and one COPY per batch.
+void PgDeriveStore::replace_breaks(const model::BreakSpansByVehicle& spans) {
+  std::vector<std::string_view> vehicles;
+  vehicles.reserve(spans.size());
+  for (const auto& [vehicle, vehicle_spans] : spans) vehicles.push_back(vehicle);
+  m_db.exec(sql("DELETE FROM {s}.vehicle_break WHERE vehicle_id = ANY($1::text[])"), {text_array(vehicles)});
+  CopyWriter copy(m_db,
+                  sql("COPY {s}.vehicle_break (vehicle_id, start_at, end_at) FROM STDIN (FORMAT binary)"));
+  for (const auto& [vehicle, vehicle_spans] : spans) {
+    for (const model::BreakSpan& span : vehicle_spans) {
+      copy.begin_row(3);
+      copy.text(vehicle);
+      copy.timestamp_us(span.start_us);
+      copy.optional_timestamp_us(detail::end_at_column(span.end_us));
+    }
+  }
+  copy.finish();
+}
+
+std::vector<UtcMicros> PgDeriveStore::previous_fix_times_by_day() {
+  auto result = m_db.exec("SELECT MIN(at) FROM affected_fix GROUP BY date_trunc('day', at)");
+  std::vector<UtcMicros> times;
+  times.reserve(static_cast<std::size_t>(result.rows()));
+  for (int i = 0; i < result.rows(); ++i) times.push_back(result.timestamp_us(i, 0));
+  return times;
+}
+
+UtcMicros PgDeriveStore::latest_fix_at() {
+  if (!m_latest_fix_at) {
+    auto result =
+        m_db.exec(sql(detail::each_vehicle_cte("{s}.location_update") +
+                      "SELECT MAX((SELECT MAX(u.at) FROM {s}.location_update u WHERE u.vehicle_id = "
+                      "v.id)) FROM vehicles v"));
+    m_latest_fix_at = optional_time(result, 0, 0).value_or(0);
+  }
+  return *m_latest_fix_at;
+}
+
+std::vector<model::PeriodWindow> PgDeriveStore::changed_periods() {
+  auto result =
+      m_db.exec(sql("SELECT a.operating_period_id, p.deleted, p.start_at, p.finish_at FROM (SELECT DISTINCT "
+                    "operating_period_id "
+                    "FROM affected_period) a LEFT JOIN {s}.operating_period p ON p.operating_period_id = "
+                    "a.operating_period_id"));
+  std::vector<model::PeriodWindow> periods;
+  periods.reserve(static_cast<std::size_t>(result.rows()));
+  for (int i = 0; i < result.rows(); ++i) {
+    model::PeriodWindow period{std::string(result.text(i, 0)), std::nullopt};
+    if (!result.is_null(i, 1) && !result.boolean(i, 1)) {
+      period.window = std::pair{result.timestamp_us(i, 2), result.timestamp_us(i, 3)};
+    }
+    periods.push_back(std::move(period));
+  }
+  return periods;
+}
+
+std::vector<model::PeriodWindow> PgDeriveStore::live_periods_meeting(UtcMicros start_us, UtcMicros end_us) {
+  auto result =
+      m_db.exec(sql("SELECT operating_period_id, start_at, finish_at FROM {s}.operating_period "
+                    "WHERE NOT deleted AND start_at <= $2::timestamptz AND finish_at >= $1::timestamptz"),
+                {time_param(start_us), time_param(end_us)});
+  std::vector<model::PeriodWindow> periods;
+  periods.reserve(static_cast<std::size_t>(result.rows()));
+  for (int i = 0; i < result.rows(); ++i) {
+    periods.push_back(
+        {std::string(result.text(i, 0)), std::pair{result.timestamp_us(i, 1), result.timestamp_us(i, 2)}});
+  }
+  return periods;
+}
+
+// The window's fixes come from two sources, merged in (vehicle, at) order. The segments this
+// run copied straight into location_update are, by the probe before the copy, the only stored
+// fixes of their vehicle within their span: those come from FixSorter's memory. Everything
+// else (other dates' fixes, staged segments, vehicles this date lacks) is read from the server,
+// which skips the copied spans. On a first load that read returns nothing and derivation does
+// not pay for reading a day of fixes back (docs/decisions.md).
+void PgDeriveStore::for_each_fix(std::span<const model::TimeWindow> windows,
+                                 const std::function<void(std::string_view, const model::Fix&)>& visit) {
+  StoredFixCursor stored(m_db, sql(kStoredFixesOutsideSpans), stored_intervals(windows));
+  std::uint64_t from_memory = 0;
+  m_fixes.for_each_segment_fix([&](const LocationRow& fix, std::size_t segment) {
+    if (!m_fixes.copied(segment) || !model::in_any_window(windows, fix.at_us)) return;
+    while (stored.valid() && (stored.vehicle_id() < fix.vehicle_id ||
+                              (stored.vehicle_id() == fix.vehicle_id && stored.fix().at_us < fix.at_us))) {
+      visit(stored.vehicle_id(), stored.fix());
+      stored.advance();
+    }
+    visit(fix.vehicle_id, model::Fix{fix.at_us, fix.lat_deg, fix.lng_deg});
+    ++from_memory;
+  });
+  for (; stored.valid(); stored.advance()) visit(stored.vehicle_id(), stored.fix());
+  spdlog::debug("derive: {} windows, {} fixes from memory, {} read from the server", windows.size(),
+                from_memory, stored.read());
+}
+
+// Per vehicle of location_update, in byte order, and per window in time order, the parts of the
+// window outside the spans of the segments this run copied, as the three parameters of
+// kStoredFixesOutsideSpans.
+Params PgDeriveStore::stored_intervals(std::span<const model::TimeWindow> windows) {
+  auto vehicles = m_db.exec(
+      sql(detail::each_vehicle_cte("{s}.location_update") + "SELECT id FROM vehicles WHERE id IS NOT NULL"));
+  const std::vector<FixSegment>& segments = m_fixes.segments();
+  std::string ids = "{", los = "{", his = "{";
+  auto add = [&](std::string_view vehicle, UtcMicros lo, UtcMicros hi) {
+    const char* comma = ids.size() > 1 ? "," : "";
+    ids.append(comma).append(array_element(vehicle));
+    los.append(comma).append(time_param(lo));
+    his.append(comma).append(time_param(hi));
+  };
+  std::size_t vehicle_segments = 0;  // segments are in the same (byte) order of vehicles
+  for (int row = 0; row < vehicles.rows(); ++row) {
+    const std::string_view vehicle = vehicles.text(row, 0);
+    while (vehicle_segments < segments.size() && segments[vehicle_segments].vehicle_id < vehicle)
+      ++vehicle_segments;
+    for (const model::TimeWindow& window : windows) {
+      UtcMicros lo = window.start_us;  // the start of the part not yet covered
+      for (std::size_t segment = vehicle_segments;
+           segment < segments.size() && segments[segment].vehicle_id == vehicle; ++segment) {
+        const FixSegment& copied = segments[segment];
+        if (!m_fixes.copied(segment) || copied.last_at_us < lo || copied.first_at_us > window.finish_us)
+          continue;
+        if (copied.first_at_us > lo) add(vehicle, lo, copied.first_at_us - 1);
+        lo = copied.last_at_us + 1;
+      }
+      if (lo <= window.finish_us) add(vehicle, lo, window.finish_us);
+    }
+  }
+  return {ids + "}", los + "}", his + "}"};
+}
+
+std::vector<std::pair<std::string, model::BreakSpan>> PgDeriveStore::breaks_overlapping(UtcMicros start_us,
+                                                                                        UtcMicros finish_us) {
+  auto result = m_db.exec(sql("SELECT vehicle_id, start_at, end_at FROM {s}.vehicle_break WHERE start_at <= "
+                              "$2::timestamptz AND (end_at IS NULL OR end_at > $1::timestamptz)"),
+                          {time_param(start_us), time_param(finish_us)});
+  std::vector<std::pair<std::string, model::BreakSpan>> breaks;
+  breaks.reserve(static_cast<std::size_t>(result.rows()));
+  for (int i = 0; i < result.rows(); ++i) {
+    breaks.emplace_back(
+        std::string(result.text(i, 0)),
+        model::BreakSpan{result.timestamp_us(i, 1), detail::end_of_break(optional_time(result, i, 2))});
+  }
+  return breaks;
+}
+
+void PgDeriveStore::replace_distances(const std::string& period_id,
+                                      const std::vector<model::DistanceRow>& rows) {
+  m_db.exec(sql("DELETE FROM {s}.vehicle_operating_period_distance WHERE operating_period_id = $1"),
+            {period_id});
+  if (rows.empty()) return;
+  CopyWriter copy(
+      m_db, sql("COPY {s}.vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, "
+                "updates) FROM STDIN (FORMAT binary)"));
+  for (const model::DistanceRow& row : rows) {
+    copy.begin_row(4);
+    copy.text(period_id);
+    copy.text(row.vehicle_id);
+    copy.float64(row.distance_m);
+    copy.int64(row.updates);
+  }
+  copy.finish();
+}
+
+}  // namespace d2d::warehouse::pg

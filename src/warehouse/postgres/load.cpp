@@ -1,0 +1,213 @@
+#include "warehouse/postgres/load.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "model/winners.h"
+#include "warehouse/postgres/ledger.h"
+
+namespace d2d::warehouse::pg {
+
+using core::UtcMicros;
+
+PgLoad::PgLoad(Connection& connection, std::string quoted_schema, std::string lake_date, std::int64_t run_id,
+               bool wait_for_lock)
+    : m_db(connection),
+      m_s(std::move(quoted_schema)),
+      m_lake_date(std::move(lake_date)),
+      m_run_id(run_id),
+      m_derive_store(connection, m_s, m_fixes) {
+  m_lake_day = *core::parse_date(m_lake_date);
+  m_db.exec_script("BEGIN");
+  m_open = true;
+  // The reads of derivation look expensive to the planner (a million rows), which then compiles
+  // them with JIT for nothing: they are index scans, not expressions (figures: docs/decisions.md).
+  m_db.exec_script("SET LOCAL jit = off");
+  // Two runs of one lake date never interleave.
+  const std::string key = fmt::format("d2d:{}:{}", m_s, m_lake_date);
+  if (wait_for_lock) {
+    m_db.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {key});
+  } else if (!m_db.exec("SELECT pg_try_advisory_xact_lock(hashtext($1))", {key}).boolean(0, 0)) {
+    throw core::Error(
+        core::ErrorKind::Warehouse,
+        fmt::format("another d2d run is loading lake date {} into {} (without --no-wait it would "
+                    "wait for it)",
+                    m_lake_date, m_s));
+  }
+}
+
+PgLoad::~PgLoad() {
+  if (m_open && m_db.is_ok()) {
+    // The server ends a COPY in progress when the transaction is rolled back.
+    PQputCopyEnd(m_db.handle(), "run abandoned");
+    while (PGresult* result = PQgetResult(m_db.handle())) PQclear(result);
+    PQclear(PQexec(m_db.handle(), "ROLLBACK"));
+  }
+}
+
+void PgLoad::add_location(const LocationRow& row) {
+  m_changed_days.add_day_of(row.at_us);
+  m_fixes.add(row);
+}
+
+void PgLoad::add_rejected(const RejectedRow& row) {
+  if (!m_rejected) {
+    // Rejected lines go to the server as they come (the connection is otherwise idle while the
+    // files are decoded), so memory does not grow with them. The date's lake-date lock is held,
+    // so its previous rejected lines can go first.
+    exec("DELETE FROM {s}.rejected_event WHERE lake_date = $1::date", {m_lake_date});
+    m_rejected = std::make_unique<CopyWriter>(
+        m_db, sql("COPY {s}.rejected_event (lake_date, source, line, reason_code, reason, raw, raw_length) "
+                  "FROM STDIN (FORMAT binary)"));
+  }
+  CopyWriter& copy = *m_rejected;
+  copy.begin_row(7);
+  copy.date_days(m_lake_day);
+  copy.text(row.source);
+  copy.int64(static_cast<std::int64_t>(row.line));
+  copy.text(row.reason_code);
+  copy.text(row.reason);
+  copy.bytes(row.raw);
+  copy.int64(static_cast<std::int64_t>(row.raw_length));
+}
+
+std::uint64_t PgLoad::merge() {
+  if (m_rejected) {
+    m_rejected->finish();
+  } else {
+    exec("DELETE FROM {s}.rejected_event WHERE lake_date = $1::date", {m_lake_date});
+  }
+  // Merges of different dates touch shared keys: apply them one at a time (no deadlocks,
+  // no lost winners). Transform, which fills FixSorter, ran in parallel with other dates.
+  m_db.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {fmt::format("d2d:{}:merge", m_s)});
+  const Params date = {m_lake_date};
+  // Sorts of a day's rows fit in memory instead of spilling to disk.
+  m_db.exec_script("SET LOCAL work_mem = '256MB'");
+  remember_and_forget_previous_rows(date);
+  copy_small_rows();
+  const std::uint64_t rows = m_fixes.merge(m_db, m_s, m_lake_date, m_lake_day);
+  merge_vehicles(date);
+  merge_periods(date);
+  exec(
+      "INSERT INTO affected_break_vehicle SELECT DISTINCT vehicle_id FROM {s}.lake_break_event WHERE "
+      "lake_date = $1::date",
+      date);
+  model::repair_breaks(m_derive_store, m_changed_days);
+  return rows;
+}
+
+// The keys this date held before, as winner or as superseded version (none on a first load), then
+// its rows of the small relations go: merge writes them anew.
+void PgLoad::remember_and_forget_previous_rows(const Params& date) {
+  exec(
+      "CREATE TEMP TABLE affected_fix ON COMMIT DROP AS SELECT vehicle_id, at FROM {s}.location_update "
+      "WHERE lake_date = $1::date UNION ALL SELECT vehicle_id, at FROM {s}.lake_location_superseded "
+      "WHERE lake_date = $1::date",
+      date);
+  exec(
+      "CREATE TEMP TABLE affected_vehicle ON COMMIT DROP AS SELECT vehicle_id FROM {s}.lake_vehicle WHERE "
+      "lake_date = $1::date",
+      date);
+  exec(
+      "CREATE TEMP TABLE affected_period ON COMMIT DROP AS SELECT operating_period_id FROM "
+      "{s}.lake_operating_period_event WHERE lake_date = $1::date",
+      date);
+  exec(
+      "CREATE TEMP TABLE affected_break_vehicle ON COMMIT DROP AS SELECT DISTINCT vehicle_id FROM "
+      "{s}.lake_break_event WHERE lake_date = $1::date",
+      date);
+  for (const char* table :
+       {"lake_location_superseded", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
+    exec(fmt::format("DELETE FROM {{s}}.{} WHERE lake_date = $1::date", table), date);
+  }
+}
+
+void PgLoad::merge_vehicles(const Params& date) {
+  exec("INSERT INTO affected_vehicle SELECT vehicle_id FROM {s}.lake_vehicle WHERE lake_date = $1::date",
+       date);
+  m_db.exec_script(
+      sql("DELETE FROM {s}.vehicle WHERE vehicle_id IN (SELECT vehicle_id FROM affected_vehicle);"
+          "INSERT INTO {s}.vehicle (vehicle_id, organization_id, first_registered_at, last_deregistered_at) "
+          "SELECT v.vehicle_id, (SELECT o.organization_id FROM {s}.lake_vehicle o WHERE o.vehicle_id = "
+          "v.vehicle_id AND "
+          "o.organization_id IS NOT NULL ORDER BY " +
+          model::organization_best_first_sql("o") +
+          " LIMIT 1), MIN(v.first_registered_at), MAX(v.last_deregistered_at) FROM {s}.lake_vehicle v "
+          "WHERE v.vehicle_id IN (SELECT vehicle_id FROM affected_vehicle) GROUP BY v.vehicle_id;"));
+}
+
+// Each affected period's best event across dates (SPEC §4), then the later lake date.
+void PgLoad::merge_periods(const Params& date) {
+  exec(
+      "INSERT INTO affected_period SELECT operating_period_id FROM {s}.lake_operating_period_event WHERE "
+      "lake_date = $1::date",
+      date);
+  m_db.exec_script(sql(
+      "DELETE FROM {s}.operating_period WHERE operating_period_id IN (SELECT operating_period_id FROM "
+      "affected_period);"
+      "INSERT INTO {s}.operating_period (operating_period_id, start_at, finish_at, deleted, organization_id, "
+      "event_at) "
+      "SELECT DISTINCT ON (e.operating_period_id) e.operating_period_id, e.start_at, e.finish_at, e.deleted, "
+      "e.organization_id, e.event_at FROM {s}.lake_operating_period_event e "
+      "WHERE e.operating_period_id IN (SELECT operating_period_id FROM affected_period) "
+      "ORDER BY e.operating_period_id, " +
+      model::period_best_first_sql("e") + ", e.lake_date DESC;"));
+}
+
+std::uint64_t PgLoad::derive() { return model::derive_distances(m_derive_store, m_changed_days); }
+
+void PgLoad::commit(const RunFigures& figures) {
+  record_succeeded_run(m_db, m_s, m_run_id, figures);
+  m_db.exec_script("COMMIT");
+  m_open = false;
+}
+
+void PgLoad::copy_small_rows() {
+  {
+    CopyWriter copy(
+        m_db, sql("COPY {s}.lake_vehicle (vehicle_id, lake_date, first_registered_at, "
+                  "last_deregistered_at, organization_id, organization_at) FROM STDIN (FORMAT binary)"));
+    for (const auto& row : m_vehicles) {
+      copy.begin_row(6);
+      copy.text(row.id);
+      copy.date_days(m_lake_day);
+      copy.optional_timestamp_us(row.first_registered_us);
+      copy.optional_timestamp_us(row.last_deregistered_us);
+      copy.optional_text(row.organization_id);
+      copy.optional_timestamp_us(row.organization_id ? std::optional<UtcMicros>(row.organization_at_us)
+                                                     : std::nullopt);
+    }
+    copy.finish();
+  }
+  {
+    CopyWriter copy(m_db,
+                    sql("COPY {s}.lake_operating_period_event (operating_period_id, lake_date, event_at, "
+                        "deleted, start_at, finish_at, organization_id) FROM STDIN (FORMAT binary)"));
+    for (const auto& row : m_periods) {
+      copy.begin_row(7);
+      copy.text(row.id);
+      copy.date_days(m_lake_day);
+      copy.timestamp_us(row.event_at_us);
+      copy.boolean(row.deleted);
+      copy.optional_timestamp_us(row.deleted ? std::nullopt : std::optional<UtcMicros>(row.start_us));
+      copy.optional_timestamp_us(row.deleted ? std::nullopt : std::optional<UtcMicros>(row.finish_us));
+      copy.optional_text(row.organization_id);
+    }
+    copy.finish();
+  }
+  {
+    CopyWriter copy(
+        m_db,
+        sql("COPY {s}.lake_break_event (vehicle_id, at, is_start, lake_date) FROM STDIN (FORMAT binary)"));
+    for (const auto& row : m_breaks) {
+      copy.begin_row(4);
+      copy.text(row.vehicle_id);
+      copy.timestamp_us(row.at_us);
+      copy.boolean(row.is_start);
+      copy.date_days(m_lake_day);
+    }
+    copy.finish();
+  }
+}
+
+}  // namespace d2d::warehouse::pg

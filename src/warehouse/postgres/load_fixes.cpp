@@ -1,0 +1,173 @@
+#include "warehouse/postgres/load_fixes.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "model/winners.h"
+#include "warehouse/postgres/pg_array.h"
+
+namespace d2d::warehouse::pg {
+
+std::uint64_t DateFixes::merge(Connection& db, const std::string& quoted_schema, const std::string& lake_date,
+                               std::int64_t lake_day) {
+  const Params date = {lake_date};
+  auto sql = [&](std::string_view text) { return with_schema(text, quoted_schema); };
+  // Winners this date held before lose their ground: drop them, promote the best other version.
+  db.exec("CREATE TEMP TABLE orphaned_fix (vehicle_id text COLLATE \"C\", at timestamptz) ON COMMIT DROP");
+  db.exec(
+      sql("WITH dropped AS (DELETE FROM {s}.location_update WHERE lake_date = $1::date RETURNING vehicle_id, "
+          "at) INSERT INTO orphaned_fix SELECT vehicle_id, at FROM dropped"),
+      date);
+  db.exec(
+      sql("WITH best AS (SELECT DISTINCT ON (s.vehicle_id, s.at) s.vehicle_id, s.at, s.lake_date FROM "
+          "{s}.lake_location_superseded s JOIN orphaned_fix o ON s.vehicle_id = o.vehicle_id AND s.at = o.at "
+          "ORDER BY s.vehicle_id, s.at, " +
+          model::fix_best_first_sql("s") +
+          ", s.lake_date DESC), "
+          "promoted AS (DELETE FROM {s}.lake_location_superseded s USING best b WHERE s.vehicle_id = "
+          "b.vehicle_id AND s.at = b.at AND s.lake_date = b.lake_date RETURNING s.*) "
+          "INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
+          "SELECT vehicle_id, at, lat, lng, organization_id, lake_date, event_at FROM promoted"));
+  m_segments = fix_segments();
+  m_may_clash = segments_that_may_clash(db, quoted_schema);
+  const auto staged_segments = std::count(m_may_clash.begin(), m_may_clash.end(), true);
+  spdlog::debug("location_update: {} of {} fix segments (vehicle, UTC day) may clash with other dates",
+                staged_segments, m_segments.size());
+  std::uint64_t rows = 0;
+  if (staged_segments > 0) rows += merge_staged_fixes(db, quoted_schema, date);
+  CopyWriter copy(db, sql("COPY {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, "
+                          "event_at) FROM STDIN (FORMAT binary)"));
+  for_each_segment_fix([&](const LocationRow& fix, std::size_t segment) {
+    if (copied(segment)) encode_location_update(copy, fix, lake_day);
+  });
+  copy.finish();
+  return rows + copy.rows();
+}
+
+std::vector<FixSegment> DateFixes::fix_segments() {
+  std::vector<FixSegment> segments;
+  std::int64_t day = 0;
+  m_sorter.for_each_best(
+      [&](const LocationRow& fix) {
+        const std::int64_t fix_day = core::utc_day_of(fix.at_us);
+        if (segments.empty() || segments.back().vehicle_id != fix.vehicle_id || fix_day != day) {
+          segments.push_back({std::string(fix.vehicle_id), fix.at_us, fix.at_us, 0});
+          day = fix_day;
+        }
+        segments.back().last_at_us = fix.at_us;
+        ++segments.back().fixes;
+      },
+      /*walk_again=*/true);  // the COPY and derivation walk the day again
+  return segments;
+}
+
+void DateFixes::for_each_segment_fix(const std::function<void(const LocationRow&, std::size_t)>& visit) {
+  std::size_t segment = 0;
+  std::uint64_t seen_in_segment = 0;
+  m_sorter.for_each_best([&](const LocationRow& fix) {
+    while (seen_in_segment == m_segments[segment].fixes) {
+      ++segment;
+      seen_in_segment = 0;
+    }
+    ++seen_in_segment;
+    visit(fix, segment);
+  });
+}
+
+// One primary-key probe per segment: does location_update hold a fix of that vehicle within
+// the segment's time span? (Called after this date's own former winners were removed.)
+std::vector<bool> DateFixes::segments_that_may_clash(Connection& db, const std::string& quoted_schema) {
+  std::vector<bool> may_clash(m_segments.size(), false);
+  if (m_segments.empty()) return may_clash;
+  std::string vehicles = "{", firsts = "{", lasts = "{";
+  for (const FixSegment& segment : m_segments) {
+    const char* comma = vehicles.size() > 1 ? "," : "";
+    vehicles.append(comma).append(array_element(segment.vehicle_id));
+    firsts.append(comma).append(time_param(segment.first_at_us));
+    lasts.append(comma).append(time_param(segment.last_at_us));
+  }
+  auto result = db.exec(
+      with_schema(
+          "SELECT r.i FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS "
+          "r(vehicle_id, first_at, last_at, i) WHERE EXISTS (SELECT 1 FROM {s}.location_update u WHERE "
+          "u.vehicle_id = r.vehicle_id COLLATE \"C\" AND u.at >= r.first_at AND u.at <= r.last_at)",
+          quoted_schema),
+      {vehicles + "}", firsts + "}", lasts + "}"});
+  for (int row = 0; row < result.rows(); ++row)
+    may_clash[static_cast<std::size_t>(result.int64(row, 0) - 1)] = true;
+  return may_clash;
+}
+
+// The segments that may clash: staged, each key compared with the standing winner, the better
+// version kept in location_update and the other in lake_location_superseded. Returns the keys.
+std::uint64_t DateFixes::merge_staged_fixes(Connection& db, const std::string& quoted_schema,
+                                            const Params& date) {
+  auto sql = [&](std::string_view text) { return with_schema(text, quoted_schema); };
+  db.exec_script(
+      "CREATE TEMP TABLE stage_location (vehicle_id text COLLATE \"C\", at timestamptz, event_at "
+      "timestamptz, lat float8, lng float8, organization_id text COLLATE \"C\") ON COMMIT DROP");
+  {
+    CopyWriter copy(db, "COPY stage_location FROM STDIN (FORMAT binary)");
+    for_each_segment_fix([&](const LocationRow& fix, std::size_t segment) {
+      if (copied(segment)) return;
+      copy.begin_row(6);
+      copy.text(fix.vehicle_id);
+      copy.timestamp_us(fix.at_us);
+      copy.timestamp_us(fix.event_at_us);
+      copy.float64(fix.lat_deg);
+      copy.float64(fix.lng_deg);
+      copy.optional_text(fix.organization_id);
+    });
+    copy.finish();
+  }
+  // The date's best version of each key another date holds, against that standing winner
+  // (SPEC §4's version key, then the later lake date).
+  db.exec(sql(fmt::format(
+              "CREATE TEMP TABLE clash ON COMMIT DROP AS SELECT c.vehicle_id, c.at, c.event_at, c.lat, "
+              "c.lng, c.organization_id, ({}, $1::date) > ({}, u.lake_date) AS candidate_wins "
+              "FROM stage_location c JOIN {{s}}.location_update u ON u.vehicle_id = c.vehicle_id AND "
+              "u.at = c.at",
+              model::fix_version_row_sql("c"), model::fix_version_row_sql("u"))),
+          date);
+  db.exec(
+      sql("INSERT INTO {s}.lake_location_superseded (vehicle_id, at, lake_date, event_at, lat, lng, "
+          "organization_id) SELECT vehicle_id, at, $1::date, event_at, lat, lng, organization_id FROM clash "
+          "WHERE NOT candidate_wins"),
+      date);
+  db.exec(sql(
+      "INSERT INTO {s}.lake_location_superseded (vehicle_id, at, lake_date, event_at, lat, lng, "
+      "organization_id) SELECT u.vehicle_id, u.at, u.lake_date, u.event_at, u.lat, u.lng, u.organization_id "
+      "FROM {s}.location_update u JOIN clash k ON k.vehicle_id = u.vehicle_id AND k.at = u.at WHERE "
+      "k.candidate_wins"));
+  db.exec(
+      sql("UPDATE {s}.location_update u SET lat = k.lat, lng = k.lng, organization_id = k.organization_id, "
+          "lake_date = $1::date, event_at = k.event_at FROM clash k WHERE k.candidate_wins AND u.vehicle_id "
+          "= "
+          "k.vehicle_id AND u.at = k.at"),
+      date);
+  const auto clashed = static_cast<std::uint64_t>(db.exec("SELECT COUNT(*) FROM clash").int64(0, 0));
+  // The staged keys no other date holds after all: the date's version is the winner.
+  const std::uint64_t inserted =
+      db.exec(sql("INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, "
+                  "event_at) SELECT c.vehicle_id, c.at, c.lat, c.lng, c.organization_id, $1::date, "
+                  "c.event_at FROM stage_location c WHERE NOT EXISTS (SELECT 1 FROM clash k WHERE "
+                  "k.vehicle_id = c.vehicle_id AND k.at = c.at) ORDER BY c.vehicle_id, c.at"),
+              date)
+          .affected_rows();
+  return clashed + inserted;
+}
+
+void encode_location_update(CopyEncoder& copy, const LocationRow& fix, std::int64_t lake_day) {
+  copy.begin_row(7);
+  copy.text(fix.vehicle_id);
+  copy.timestamp_us(fix.at_us);
+  copy.float64(fix.lat_deg);
+  copy.float64(fix.lng_deg);
+  copy.optional_text(fix.organization_id);
+  copy.date_days(lake_day);
+  copy.timestamp_us(fix.event_at_us);
+}
+
+}  // namespace d2d::warehouse::pg

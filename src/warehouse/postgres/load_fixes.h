@@ -1,0 +1,56 @@
+// How a PostgreSQL load writes one lake date's fixes. Every version of a fix is stored once: the
+// winner (SPEC §4, then the later lake date) in location_update, the others in
+// lake_location_superseded. Shaped for the common case, keys no other date holds: FixSorter hands
+// out each key's best version once, in key order, and those rows are copied straight into
+// location_update (B-tree appends, no staging, no server-side sort). The date's fixes are cut
+// into segments, one per vehicle and UTC day; a segment whose time span holds none of the
+// vehicle's stored fixes cannot clash. Only segments that may clash (late fixes of a loaded day,
+// a date re-delivered) go through a staging table and the comparison with the standing winners.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/fix_sorter.h"
+#include "warehouse/postgres/session.h"
+
+namespace d2d::warehouse::pg {
+
+// A vehicle's fixes within one UTC day of the date, as FixSorter orders them.
+struct FixSegment {
+  std::string vehicle_id;
+  core::UtcMicros first_at_us = 0, last_at_us = 0;
+  std::uint64_t fixes = 0;
+};
+
+class DateFixes {
+ public:
+  void add(const LocationRow& row) { m_sorter.add(row); }
+
+  // Runs in the load's transaction on `db`, after the date's superseded versions were deleted.
+  // Returns the date's distinct fix keys.
+  std::uint64_t merge(Connection& db, const std::string& quoted_schema, const std::string& lake_date,
+                      std::int64_t lake_day);
+
+  // After merge: the segments, and whether each was copied from memory (not staged).
+  const std::vector<FixSegment>& segments() const { return m_segments; }
+  bool copied(std::size_t segment) const { return !m_may_clash[segment]; }
+  // Calls visit(fix, segment index) for the best version of each of the date's keys, in order.
+  void for_each_segment_fix(const std::function<void(const LocationRow&, std::size_t)>& visit);
+
+ private:
+  std::vector<FixSegment> fix_segments();
+  std::vector<bool> segments_that_may_clash(Connection& db, const std::string& quoted_schema);
+  std::uint64_t merge_staged_fixes(Connection& db, const std::string& quoted_schema, const Params& date);
+
+  model::FixSorter m_sorter;           // the date's fixes: each key's best version, in key order
+  std::vector<FixSegment> m_segments;  // by vehicle and UTC day (merge)
+  std::vector<bool> m_may_clash;       // per segment: staged, not copied from memory
+};
+
+// One row of location_update (all its columns, in table order) in COPY's binary format.
+void encode_location_update(CopyEncoder& copy, const LocationRow& fix, std::int64_t lake_day);
+
+}  // namespace d2d::warehouse::pg

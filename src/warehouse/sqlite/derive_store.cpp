@@ -1,0 +1,159 @@
+#include "warehouse/sqlite/derive_store.h"
+
+#include "warehouse/sql_shapes.h"
+
+namespace d2d::warehouse::sqlite {
+namespace {
+
+using core::UtcMicros;
+using detail::Statement;
+
+std::optional<UtcMicros> optional_time(Statement& row, int column) {
+  if (row.column_is_null(column)) return std::nullopt;
+  return row.column_time(column);
+}
+
+}  // namespace
+
+std::vector<std::string> SqliteDeriveStore::vehicles_with_changed_break_events() {
+  std::vector<std::string> vehicles;
+  Statement list(m_db, "SELECT vehicle_id FROM temp.affected_break_vehicle");
+  while (list.step()) vehicles.emplace_back(list.column_text(0));
+  return vehicles;
+}
+
+// In-process: a statement per vehicle costs no round trip.
+model::BreaksByVehicle SqliteDeriveStore::breaks_of(std::span<const std::string> vehicles) {
+  model::BreaksByVehicle breaks;
+  Statement stored(m_db, "SELECT start_at, end_at FROM vehicle_break WHERE vehicle_id = ?1");
+  Statement events(m_db, "SELECT DISTINCT at, is_start FROM lake_break_event WHERE vehicle_id = ?1");
+  for (const std::string& vehicle : vehicles) {
+    model::VehicleBreaks& of_vehicle = breaks[vehicle];
+    stored.bind(1, std::string_view(vehicle));
+    while (stored.step())
+      of_vehicle.stored.push_back({stored.column_time(0), detail::end_of_break(optional_time(stored, 1))});
+    stored.reset();
+    events.bind(1, std::string_view(vehicle));
+    while (events.step()) of_vehicle.events.push_back({events.column_time(0), events.column_int(1) != 0});
+    events.reset();
+  }
+  return breaks;
+}
+
+void SqliteDeriveStore::replace_breaks(const model::BreakSpansByVehicle& spans) {
+  Statement remove(m_db, "DELETE FROM vehicle_break WHERE vehicle_id = ?1");
+  Statement insert(m_db, "INSERT INTO vehicle_break (vehicle_id, start_at, end_at) VALUES (?1, ?2, ?3)");
+  for (const auto& [vehicle, vehicle_spans] : spans) {
+    remove.bind(1, std::string_view(vehicle)).run();
+    for (const auto& span : vehicle_spans) {
+      insert.bind(1, std::string_view(vehicle))
+          .bind_time(2, span.start_us)
+          .bind_time(3, detail::end_at_column(span.end_us));
+      insert.run();
+    }
+  }
+}
+
+std::vector<UtcMicros> SqliteDeriveStore::previous_fix_times_by_day() {
+  std::vector<UtcMicros> times;
+  Statement query(m_db, "SELECT MIN(at) FROM temp.affected_fix GROUP BY substr(at, 1, 10)");
+  while (query.step()) times.push_back(query.column_time(0));
+  return times;
+}
+
+UtcMicros SqliteDeriveStore::latest_fix_at() {
+  if (!m_latest_fix_at) {
+    Statement latest(m_db, detail::each_vehicle_cte("location_update") +
+                               "SELECT MAX((SELECT MAX(at) FROM location_update WHERE vehicle_id = v.id)) "
+                               "FROM vehicles v WHERE v.id IS NOT NULL");
+    latest.step();
+    m_latest_fix_at = optional_time(latest, 0).value_or(0);
+  }
+  return *m_latest_fix_at;
+}
+
+std::vector<model::PeriodWindow> SqliteDeriveStore::changed_periods() {
+  std::vector<model::PeriodWindow> periods;
+  Statement query(
+      m_db,
+      "SELECT a.operating_period_id, p.deleted, p.start_at, p.finish_at FROM temp.affected_period a "
+      "LEFT JOIN operating_period p ON p.operating_period_id = a.operating_period_id");
+  while (query.step()) {
+    model::PeriodWindow period{std::string(query.column_text(0)), std::nullopt};
+    if (!query.column_is_null(1) && query.column_int(1) == 0) {
+      period.window = std::pair{query.column_time(2), query.column_time(3)};
+    }
+    periods.push_back(std::move(period));
+  }
+  return periods;
+}
+
+std::vector<model::PeriodWindow> SqliteDeriveStore::live_periods_meeting(UtcMicros start_us,
+                                                                         UtcMicros end_us) {
+  std::vector<model::PeriodWindow> periods;
+  Statement query(m_db,
+                  "SELECT operating_period_id, start_at, finish_at FROM operating_period "
+                  "WHERE deleted = 0 AND start_at <= ?2 AND finish_at >= ?1");
+  query.bind_time(1, start_us).bind_time(2, end_us);
+  while (query.step()) {
+    periods.push_back(
+        {std::string(query.column_text(0)), std::pair{query.column_time(1), query.column_time(2)}});
+  }
+  return periods;
+}
+
+// location_update has no index on `at` (it would cost a random-order B-tree insert per fix):
+// the windows are read vehicle by vehicle, each window a range of the primary key.
+void SqliteDeriveStore::for_each_fix(std::span<const model::TimeWindow> windows,
+                                     const std::function<void(std::string_view, const model::Fix&)>& visit) {
+  std::vector<std::string> vehicles;
+  Statement list(
+      m_db, detail::each_vehicle_cte("location_update") + "SELECT id FROM vehicles WHERE id IS NOT NULL");
+  while (list.step()) vehicles.emplace_back(list.column_text(0));
+  Statement query(m_db,
+                  "SELECT at, lat, lng FROM location_update WHERE vehicle_id = ?1 AND at >= ?2 AND at <= ?3 "
+                  "ORDER BY at");
+  for (const std::string& vehicle : vehicles) {
+    for (const model::TimeWindow& window : windows) {
+      query.bind(1, std::string_view(vehicle)).bind_time(2, window.start_us).bind_time(3, window.finish_us);
+      while (query.step()) {
+        visit(vehicle, model::Fix{query.column_time(0), query.column_double(1), query.column_double(2)});
+      }
+      query.reset();
+    }
+  }
+}
+
+std::vector<std::pair<std::string, model::BreakSpan>> SqliteDeriveStore::breaks_overlapping(
+    UtcMicros start_us, UtcMicros finish_us) {
+  std::vector<std::pair<std::string, model::BreakSpan>> breaks;
+  Statement query(m_db,
+                  "SELECT vehicle_id, start_at, end_at FROM vehicle_break "
+                  "WHERE start_at <= ?2 AND (end_at IS NULL OR end_at > ?1)");
+  query.bind_time(1, start_us).bind_time(2, finish_us);
+  while (query.step()) {
+    breaks.emplace_back(
+        std::string(query.column_text(0)),
+        model::BreakSpan{query.column_time(1), detail::end_of_break(optional_time(query, 2))});
+  }
+  return breaks;
+}
+
+void SqliteDeriveStore::replace_distances(const std::string& period_id,
+                                          const std::vector<model::DistanceRow>& rows) {
+  Statement(m_db, "DELETE FROM vehicle_operating_period_distance WHERE operating_period_id = ?1")
+      .bind(1, std::string_view(period_id))
+      .run();
+  Statement insert(
+      m_db,
+      "INSERT INTO vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, "
+      "updates) VALUES (?1, ?2, ?3, ?4)");
+  for (const model::DistanceRow& row : rows) {
+    insert.bind(1, std::string_view(period_id))
+        .bind(2, std::string_view(row.vehicle_id))
+        .bind(3, row.distance_m);
+    insert.bind(4, row.updates).run();
+  }
+}
+
+}  // namespace d2d::warehouse::sqlite

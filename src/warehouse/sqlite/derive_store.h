@@ -1,0 +1,34 @@
+// The reads and writes derivation (model/derivation.h) needs from SQLite, inside the load's
+// transaction; the temp tables the load filled (affected_*) say what the date touched before.
+#pragma once
+
+#include <optional>
+
+#include "model/derivation.h"
+#include "warehouse/sqlite/sqlite_db.h"
+
+namespace d2d::warehouse::sqlite {
+
+class SqliteDeriveStore final : public model::DeriveStore {
+ public:
+  explicit SqliteDeriveStore(detail::SqliteDb& db) : m_db(db) {}
+  std::vector<std::string> vehicles_with_changed_break_events() override;
+  model::BreaksByVehicle breaks_of(std::span<const std::string> vehicles) override;
+  void replace_breaks(const model::BreakSpansByVehicle& spans) override;
+  std::vector<core::UtcMicros> previous_fix_times_by_day() override;
+  core::UtcMicros latest_fix_at() override;
+  std::vector<model::PeriodWindow> changed_periods() override;
+  std::vector<model::PeriodWindow> live_periods_meeting(core::UtcMicros start_us,
+                                                        core::UtcMicros end_us) override;
+  void for_each_fix(std::span<const model::TimeWindow> windows,
+                    const std::function<void(std::string_view, const model::Fix&)>& visit) override;
+  std::vector<std::pair<std::string, model::BreakSpan>> breaks_overlapping(
+      core::UtcMicros start_us, core::UtcMicros finish_us) override;
+  void replace_distances(const std::string& period_id, const std::vector<model::DistanceRow>& rows) override;
+
+ private:
+  detail::SqliteDb& m_db;
+  std::optional<core::UtcMicros> m_latest_fix_at;
+};
+
+}  // namespace d2d::warehouse::sqlite

@@ -1,0 +1,210 @@
+#include "warehouse/sqlite/load.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "model/winners.h"
+#include "warehouse/sqlite/ledger.h"
+#include "warehouse/sqlite/load_fixes.h"
+
+namespace d2d::warehouse::sqlite {
+
+using detail::Statement;
+
+namespace {
+
+std::optional<std::string_view> optional_view(const std::optional<std::string>& text) {
+  return text ? std::optional<std::string_view>(*text) : std::nullopt;
+}
+
+}  // namespace
+
+SqliteLoad::SqliteLoad(SqliteFile& file, std::string lake_date, std::int64_t run_id)
+    : m_gate(*file.gate),
+      m_db(file.db),
+      m_path(file.path),
+      m_lake_date(std::move(lake_date)),
+      m_run_id(run_id),
+      m_derive_store(file.db) {
+  begin_transaction(file.wait_for_lock);
+  m_db.exec(
+      "CREATE TEMP TABLE IF NOT EXISTS affected_fix (vehicle_id TEXT, at TEXT, PRIMARY KEY (vehicle_id, "
+      "at)) WITHOUT ROWID;"
+      "CREATE TEMP TABLE IF NOT EXISTS affected_vehicle (vehicle_id TEXT PRIMARY KEY) WITHOUT ROWID;"
+      "CREATE TEMP TABLE IF NOT EXISTS affected_period (operating_period_id TEXT PRIMARY KEY) WITHOUT "
+      "ROWID;"
+      "CREATE TEMP TABLE IF NOT EXISTS affected_break_vehicle (vehicle_id TEXT PRIMARY KEY) WITHOUT ROWID;"
+      "DELETE FROM temp.affected_fix; DELETE FROM temp.affected_vehicle;"
+      "DELETE FROM temp.affected_period; DELETE FROM temp.affected_break_vehicle;");
+  forget_previous_rows();
+  m_insert_rejected = std::make_unique<Statement>(m_db,
+                                                  "INSERT OR REPLACE INTO rejected_event (lake_date, "
+                                                  "source, line, reason_code, reason, raw, raw_length) "
+                                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+}
+
+// Threads of this process wait at the gate (taken in the constructor). Another process holding
+// the file's write lock is waited for on the busy timeout; without wait_for_lock that timeout is
+// short (kNoWaitBusyTimeout) and the load is refused with one clear line: SQLite has one writer
+// per file, and which lake date the other one loads cannot be told.
+void SqliteLoad::begin_transaction(bool wait_for_lock) {
+  if (wait_for_lock) {
+    m_db.exec("BEGIN IMMEDIATE");
+  } else if (!m_db.try_exec("BEGIN IMMEDIATE")) {
+    throw core::Error(core::ErrorKind::Warehouse,
+                      fmt::format("another process is writing to warehouse {} (without --no-wait this run "
+                                  "would wait for it)",
+                                  m_path));
+  }
+  m_open = true;
+}
+
+SqliteLoad::~SqliteLoad() {
+  finalize_statements();
+  if (m_open) sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+// What this date contributed before is replaced: remember its keys, then forget its rows (its
+// winners in location_update go in merge_fixes, where others may take their place).
+void SqliteLoad::forget_previous_rows() {
+  run_for_date(
+      fmt::format("INSERT OR IGNORE INTO temp.affected_fix {} UNION ALL SELECT vehicle_id, at FROM "
+                  "lake_location_superseded WHERE lake_date = ?1",
+                  kWinnersOfDate));
+  run_for_date(
+      "INSERT OR IGNORE INTO temp.affected_vehicle SELECT vehicle_id FROM lake_vehicle WHERE lake_date = ?1");
+  run_for_date(
+      "INSERT OR IGNORE INTO temp.affected_period SELECT operating_period_id FROM "
+      "lake_operating_period_event WHERE lake_date = ?1");
+  run_for_date(
+      "INSERT OR IGNORE INTO temp.affected_break_vehicle SELECT vehicle_id FROM lake_break_event WHERE "
+      "lake_date = ?1");
+  for (const char* table : {"lake_location_superseded", "lake_vehicle", "lake_operating_period_event",
+                            "lake_break_event", "rejected_event"}) {
+    run_for_date(fmt::format("DELETE FROM {} WHERE lake_date = ?1", table));
+  }
+}
+
+void SqliteLoad::add_location(const LocationRow& row) {
+  m_changed_days.add_day_of(row.at_us);
+  m_fixes.add(row);
+}
+
+void SqliteLoad::add_rejected(const RejectedRow& row) {
+  m_insert_rejected->bind(1, std::string_view(m_lake_date))
+      .bind(2, row.source)
+      .bind(3, static_cast<std::int64_t>(row.line))
+      .bind(4, row.reason_code)
+      .bind(5, row.reason)
+      .bind(6, row.raw)
+      .bind(7, static_cast<std::int64_t>(row.raw_length))
+      .run();
+}
+
+void SqliteLoad::add_period_event(const PeriodEventRow& row) {
+  Statement& insert =
+      prepared(m_insert_period,
+               "INSERT INTO lake_operating_period_event (operating_period_id, lake_date, event_at, "
+               "deleted, start_at, finish_at, organization_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  insert.bind(1, std::string_view(row.id))
+      .bind(2, std::string_view(m_lake_date))
+      .bind_time(3, row.event_at_us);
+  insert.bind(4, static_cast<std::int64_t>(row.deleted ? 1 : 0));
+  insert.bind_time(5, row.deleted ? std::nullopt : std::optional(row.start_us));
+  insert.bind_time(6, row.deleted ? std::nullopt : std::optional(row.finish_us));
+  insert.bind(7, optional_view(row.organization_id)).run();
+}
+
+void SqliteLoad::add_vehicle(const VehicleRow& row) {
+  Statement& insert =
+      prepared(m_insert_vehicle,
+               "INSERT INTO lake_vehicle (vehicle_id, lake_date, first_registered_at, "
+               "last_deregistered_at, organization_id, organization_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  insert.bind(1, std::string_view(row.id)).bind(2, std::string_view(m_lake_date));
+  insert.bind_time(3, row.first_registered_us).bind_time(4, row.last_deregistered_us);
+  insert.bind(5, optional_view(row.organization_id));
+  insert.bind_time(6, row.organization_id ? std::optional(row.organization_at_us) : std::nullopt).run();
+}
+
+void SqliteLoad::add_break_event(const BreakEventRow& row) {
+  prepared(
+      m_insert_break,
+      "INSERT OR IGNORE INTO lake_break_event (vehicle_id, at, is_start, lake_date) VALUES (?1, ?2, ?3, ?4)")
+      .bind(1, std::string_view(row.vehicle_id))
+      .bind_time(2, row.at_us)
+      .bind(3, static_cast<std::int64_t>(row.is_start ? 1 : 0))
+      .bind(4, std::string_view(m_lake_date))
+      .run();
+}
+
+std::uint64_t SqliteLoad::merge() {
+  const std::uint64_t rows = merge_fixes(m_db, m_lake_date, m_fixes);
+  merge_vehicles();
+  merge_periods();
+  run_for_date(
+      "INSERT OR IGNORE INTO temp.affected_break_vehicle SELECT vehicle_id FROM lake_break_event WHERE "
+      "lake_date = ?1");
+  model::repair_breaks(m_derive_store, m_changed_days);
+  return rows;
+}
+
+std::uint64_t SqliteLoad::derive() { return model::derive_distances(m_derive_store, m_changed_days); }
+
+void SqliteLoad::commit(const RunFigures& figures) {
+  record_succeeded_run(m_db, m_run_id, figures);
+  finalize_statements();
+  m_db.exec("COMMIT");
+  m_open = false;
+}
+
+void SqliteLoad::merge_vehicles() {
+  run_for_date(
+      "INSERT OR IGNORE INTO temp.affected_vehicle SELECT vehicle_id FROM lake_vehicle WHERE lake_date = ?1");
+  m_db.exec(
+      "DELETE FROM vehicle WHERE vehicle_id IN (SELECT vehicle_id FROM temp.affected_vehicle);"
+      "INSERT INTO vehicle (vehicle_id, organization_id, first_registered_at, last_deregistered_at) "
+      "SELECT v.vehicle_id, "
+      "(SELECT o.organization_id FROM lake_vehicle o WHERE o.vehicle_id = v.vehicle_id AND "
+      "o.organization_id IS NOT NULL ORDER BY " +
+      model::organization_best_first_sql("o") +
+      " LIMIT 1), MIN(v.first_registered_at), MAX(v.last_deregistered_at) "
+      "FROM lake_vehicle v WHERE v.vehicle_id IN (SELECT vehicle_id FROM temp.affected_vehicle) GROUP BY "
+      "v.vehicle_id;");
+}
+
+void SqliteLoad::merge_periods() {
+  run_for_date(
+      "INSERT OR IGNORE INTO temp.affected_period SELECT operating_period_id FROM "
+      "lake_operating_period_event "
+      "WHERE lake_date = ?1");
+  // Each affected period's best event across dates (SPEC §4), then the later lake date.
+  m_db.exec(
+      "DELETE FROM operating_period WHERE operating_period_id IN (SELECT operating_period_id FROM "
+      "temp.affected_period);"
+      "INSERT INTO operating_period (operating_period_id, start_at, finish_at, deleted, organization_id, "
+      "event_at) "
+      "SELECT operating_period_id, start_at, finish_at, deleted, organization_id, event_at FROM ("
+      "  SELECT e.*, row_number() OVER (PARTITION BY e.operating_period_id ORDER BY " +
+      model::period_best_first_sql("e") +
+      ", e.lake_date DESC) AS rank FROM lake_operating_period_event e "
+      "  WHERE e.operating_period_id IN (SELECT operating_period_id FROM temp.affected_period)) WHERE rank = "
+      "1;");
+}
+
+void SqliteLoad::run_for_date(std::string_view sql) {
+  const auto started = std::chrono::steady_clock::now();
+  Statement(m_db, sql).bind(1, std::string_view(m_lake_date)).run();
+  detail::log_duration(sql, started);
+}
+
+// Prepares a statement on first use and keeps it for the rest of the load.
+Statement& SqliteLoad::prepared(std::unique_ptr<Statement>& slot, std::string_view sql) {
+  if (!slot) slot = std::make_unique<Statement>(m_db, sql);
+  return *slot;
+}
+
+void SqliteLoad::finalize_statements() {
+  for (auto* slot : {&m_insert_rejected, &m_insert_period, &m_insert_vehicle, &m_insert_break}) slot->reset();
+}
+
+}  // namespace d2d::warehouse::sqlite

@@ -1,0 +1,56 @@
+// One lake date's load into SQLite: a single write transaction (BEGIN IMMEDIATE) holding the
+// file's writer gate from the start to the commit or the rollback. What the date contributed
+// before is forgotten first (its keys remembered in temp tables), then its new rows are written,
+// the winners merged across dates and the affected distances derived again.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "model/derivation.h"
+#include "model/fix_sorter.h"
+#include "warehouse/sqlite/derive_store.h"
+#include "warehouse/sqlite/sqlite_file.h"
+#include "warehouse/warehouse.h"
+
+namespace d2d::warehouse::sqlite {
+
+class SqliteLoad final : public LakeDateLoad {
+ public:
+  SqliteLoad(SqliteFile& file, std::string lake_date, std::int64_t run_id);
+  ~SqliteLoad() override;
+  SqliteLoad(const SqliteLoad&) = delete;
+  SqliteLoad& operator=(const SqliteLoad&) = delete;
+
+  void add_location(const LocationRow& row) override;
+  void add_rejected(const RejectedRow& row) override;
+  void add_period_event(const PeriodEventRow& row) override;
+  void add_vehicle(const VehicleRow& row) override;
+  void add_break_event(const BreakEventRow& row) override;
+  std::uint64_t merge() override;
+  std::uint64_t derive() override;
+  void commit(const RunFigures& figures) override;
+
+ private:
+  void begin_transaction(bool wait_for_lock);
+  void forget_previous_rows();
+  void merge_vehicles();
+  void merge_periods();
+  void run_for_date(std::string_view sql);
+  detail::Statement& prepared(std::unique_ptr<detail::Statement>& slot, std::string_view sql);
+  void finalize_statements();
+
+  std::unique_lock<std::mutex> m_gate;  // declared first: released after the rollback below
+  detail::SqliteDb& m_db;
+  std::string m_path;
+  std::string m_lake_date;
+  std::int64_t m_run_id;
+  bool m_open = false;
+  std::unique_ptr<detail::Statement> m_insert_rejected, m_insert_period, m_insert_vehicle, m_insert_break;
+  model::DaySet m_changed_days;  // the UTC days the load touched, for derivation
+  model::FixSorter m_fixes;      // the date's fixes, until merge
+  SqliteDeriveStore m_derive_store;
+};
+
+}  // namespace d2d::warehouse::sqlite

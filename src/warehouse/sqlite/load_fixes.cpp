@@ -1,0 +1,265 @@
+#include "warehouse/sqlite/load_fixes.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <vector>
+
+#include "core/error.h"
+#include "model/winners.h"
+
+namespace d2d::warehouse::sqlite {
+namespace {
+
+using core::UtcMicros;
+using detail::SqliteDb;
+using detail::Statement;
+using model::LocationRow;
+
+class FixMerger {
+ public:
+  FixMerger(SqliteDb& db, const std::string& lake_date) : m_db(db), m_lake_date(lake_date) {}
+
+  std::uint64_t merge(model::FixSorter& fixes) {
+    // Winners this date held before lose their ground: drop them, promote the best other version.
+    m_db.exec(
+        "CREATE TEMP TABLE IF NOT EXISTS orphaned_fix (vehicle_id TEXT, at TEXT, PRIMARY KEY (vehicle_id, "
+        "at)) "
+        "WITHOUT ROWID; DELETE FROM temp.orphaned_fix;");
+    run_for_date(fmt::format("INSERT INTO temp.orphaned_fix {}", kWinnersOfDate));
+    m_db.exec(
+        "DELETE FROM location_update WHERE (vehicle_id, at) IN (SELECT vehicle_id, at FROM "
+        "temp.orphaned_fix)");
+    run_for_date("DELETE FROM lake_location_span WHERE lake_date = ?1");  // written anew below
+    m_db.exec(
+        "INSERT INTO location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
+        "SELECT vehicle_id, at, lat, lng, organization_id, lake_date, event_at FROM ("
+        "  SELECT s.*, row_number() OVER (PARTITION BY s.vehicle_id, s.at ORDER BY " +
+        model::fix_best_first_sql("s") +
+        ", s.lake_date DESC) AS rank FROM lake_location_superseded s "
+        "  JOIN temp.orphaned_fix o ON o.vehicle_id = s.vehicle_id AND o.at = s.at) WHERE rank = 1;"
+        "DELETE FROM lake_location_superseded WHERE EXISTS (SELECT 1 FROM temp.orphaned_fix o JOIN "
+        "location_update u ON u.vehicle_id = o.vehicle_id AND u.at = o.at WHERE "
+        "u.vehicle_id = lake_location_superseded.vehicle_id AND u.at = lake_location_superseded.at AND "
+        "u.lake_date = lake_location_superseded.lake_date);"
+        "DELETE FROM temp.orphaned_fix;");
+
+    // kBatchRows rows per INSERT: while one statement runs its cursor stays open, and SQLite skips
+    // the descent from the root for a row that goes after the last one of the B-tree, which is
+    // every row of a new date in key order (FixSorter's order). Measured with bench/sqlite_limit.cpp:
+    // docs/decisions.md.
+    Statement batch(m_db, insert_fixes_sql(kBatchRows)), single(m_db, insert_fixes_sql(1));
+    ClashStatements clash(m_db);
+    SpanWriter spans(m_db, m_lake_date);
+    std::vector<OwnedFix> pending(kBatchRows);  // the rows bound to `batch`: the first `bound`
+    std::size_t bound = 0;
+    std::uint64_t rows = 0;
+    fixes.for_each_best([&](const LocationRow& fix) {
+      ++rows;
+      spans.add(fix);
+      pending[bound].assign(fix);
+      bind_owned_fix(batch, pending[bound], static_cast<int>(kColumns * bound));
+      if (++bound == kBatchRows) {
+        batch.run();
+        if (sqlite3_changes(m_db.handle()) < static_cast<int>(kBatchRows)) settle_batch(clash, pending);
+        bound = 0;
+      }
+    });
+    batch.reset();
+    for (std::size_t i = 0; i < bound; ++i) {  // the last rows, one INSERT each
+      bind_owned_fix(single, pending[i]).run();
+      if (sqlite3_changes(m_db.handle()) == 0) settle_clash(clash, pending[i].row());
+    }
+    spans.flush();
+    return rows;
+  }
+
+ private:
+  void run_for_date(std::string_view sql) {
+    const auto started = std::chrono::steady_clock::now();
+    Statement(m_db, sql).bind(1, std::string_view(m_lake_date)).run();
+    detail::log_duration(sql, started);
+  }
+
+  static constexpr std::size_t kBatchRows = 100;
+  static constexpr int kColumns = 7;  // of location_update, in the order of bind_fix
+
+  static std::string insert_fixes_sql(std::size_t rows) {
+    std::string sql =
+        "INSERT INTO location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
+        "VALUES ";
+    for (std::size_t row = 0; row < rows; ++row) sql += row == 0 ? "(?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?)";
+    return sql + " ON CONFLICT (vehicle_id, at) DO NOTHING";
+  }
+
+  // A fix kept beyond FixSorter's visit (its views end there), its buffers reused batch after batch,
+  // with its times already formatted: the batch INSERT binds all of it in place (bind_static).
+  struct OwnedFix {
+    std::string vehicle_id, organization_id;
+    bool has_organization = false;
+    UtcMicros at_us = 0, event_at_us = 0;
+    double lat_deg = 0, lng_deg = 0;
+    std::array<char, 32> at_text{}, event_at_text{};
+    std::size_t at_length = 0, event_at_length = 0;
+    void assign(const LocationRow& fix) {
+      vehicle_id.assign(fix.vehicle_id);
+      has_organization = fix.organization_id.has_value();
+      organization_id.assign(fix.organization_id.value_or(""));
+      at_us = fix.at_us;
+      event_at_us = fix.event_at_us;
+      lat_deg = fix.lat_deg;
+      lng_deg = fix.lng_deg;
+      at_length = core::format_utc(at_us, at_text.data());
+      event_at_length = core::format_utc(event_at_us, event_at_text.data());
+    }
+    LocationRow row() const {
+      LocationRow fix{vehicle_id, at_us, event_at_us, lat_deg, lng_deg, std::nullopt};
+      if (has_organization) fix.organization_id = organization_id;
+      return fix;
+    }
+  };
+
+  // Records the date's span of each vehicle (lake_location_span); fixes come vehicle by vehicle,
+  // times ascending.
+  class SpanWriter {
+   public:
+    SpanWriter(SqliteDb& db, std::string_view lake_date)
+        : m_lake_date(lake_date),
+          m_insert(
+              db,
+              "INSERT INTO lake_location_span (lake_date, vehicle_id, first_at, last_at) VALUES (?1, ?2, "
+              "?3, ?4)") {}
+    void add(const LocationRow& fix) {
+      if (m_first_at && m_vehicle_id == fix.vehicle_id) {
+        m_last_at = fix.at_us;
+        return;
+      }
+      flush();
+      m_vehicle_id = fix.vehicle_id;
+      m_first_at = m_last_at = fix.at_us;
+    }
+    void flush() {
+      if (!m_first_at) return;
+      m_insert.bind(1, m_lake_date).bind(2, std::string_view(m_vehicle_id));
+      m_insert.bind_time(3, *m_first_at).bind_time(4, m_last_at).run();
+      m_first_at.reset();
+    }
+
+   private:
+    std::string_view m_lake_date;
+    Statement m_insert;
+    std::string m_vehicle_id;
+    std::optional<UtcMicros> m_first_at;
+    UtcMicros m_last_at = 0;
+  };
+
+  // The columns of location_update, in the order of the statements below; `offset`: the row's
+  // first parameter less one, in a multi-row INSERT.
+  Statement& bind_fix(Statement& statement, const LocationRow& fix, int offset = 0) {
+    return statement.bind(offset + 1, fix.vehicle_id)
+        .bind_time(offset + 2, fix.at_us)
+        .bind(offset + 3, fix.lat_deg)
+        .bind(offset + 4, fix.lng_deg)
+        .bind(offset + 5, fix.organization_id)
+        .bind(offset + 6, std::string_view(m_lake_date))
+        .bind_time(offset + 7, fix.event_at_us);
+  }
+
+  // As bind_fix, from an OwnedFix that stays unchanged until the statement has run.
+  Statement& bind_owned_fix(Statement& statement, const OwnedFix& fix, int offset = 0) {
+    statement.bind_static(offset + 1, fix.vehicle_id)
+        .bind_static(offset + 2, std::string_view(fix.at_text.data(), fix.at_length))
+        .bind(offset + 3, fix.lat_deg)
+        .bind(offset + 4, fix.lng_deg);
+    if (fix.has_organization) {
+      statement.bind_static(offset + 5, fix.organization_id);
+    } else {
+      statement.bind_null(offset + 5);
+    }
+    return statement.bind_static(offset + 6, m_lake_date)
+        .bind_static(offset + 7, std::string_view(fix.event_at_text.data(), fix.event_at_length));
+  }
+
+  struct ClashStatements {
+    explicit ClashStatements(SqliteDb& db)
+        : standing(db,
+                   "SELECT event_at, lat, lng, COALESCE(organization_id, ''), lake_date FROM location_update "
+                   "WHERE vehicle_id = ?1 AND at = ?2"),
+          demote(
+              db,
+              "INSERT INTO lake_location_superseded (vehicle_id, at, lake_date, event_at, lat, lng, "
+              "organization_id) SELECT vehicle_id, at, lake_date, event_at, lat, lng, organization_id FROM "
+              "location_update WHERE vehicle_id = ?1 AND at = ?2"),
+          replace(db,
+                  "UPDATE location_update SET lat = ?3, lng = ?4, organization_id = ?5, lake_date = ?6, "
+                  "event_at = ?7 WHERE vehicle_id = ?1 AND at = ?2"),
+          supersede(
+              db,
+              "INSERT INTO lake_location_superseded (vehicle_id, at, lat, lng, organization_id, lake_date, "
+              "event_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") {}
+    Statement standing, demote, replace, supersede;
+  };
+
+  // Another date holds the key: the better version (SPEC §4, then the later lake date) stays in
+  // location_update, the other goes to lake_location_superseded.
+  void settle_clash(ClashStatements& clash, const LocationRow& fix) {
+    clash.standing.bind(1, fix.vehicle_id).bind_time(2, fix.at_us);
+    if (!clash.standing.step()) {
+      clash.standing.reset();
+      throw core::Error(core::ErrorKind::Internal, "a conflicting fix vanished during the load");
+    }
+    const std::string standing_org(clash.standing.column_text(3));
+    const std::string standing_date(clash.standing.column_text(4));
+    LocationRow standing{fix.vehicle_id,
+                         fix.at_us,
+                         clash.standing.column_time(0),
+                         clash.standing.column_double(1),
+                         clash.standing.column_double(2),
+                         std::string_view(standing_org)};
+    clash.standing.reset();
+    // SPEC §4 across dates: the version key, then the later lake date.
+    const bool candidate_wins = std::tuple(model::fix_version_key(fix), std::string_view(m_lake_date)) >
+                                std::tuple(model::fix_version_key(standing), std::string_view(standing_date));
+    if (candidate_wins) {
+      clash.demote.bind(1, fix.vehicle_id).bind_time(2, fix.at_us).run();
+      bind_fix(clash.replace, fix).run();
+    } else {
+      bind_fix(clash.supersede, fix).run();
+    }
+  }
+
+  // A batch inserted fewer rows than it held: the missing ones are keys another date holds. Before
+  // the batch no winner of this date was left (merge() dropped them), so a standing row
+  // of this date is the batch's own; the others are settled one by one.
+  void settle_batch(ClashStatements& clash, const std::vector<OwnedFix>& batch) {
+    Statement& standing_date =
+        prepared(m_standing_date, "SELECT lake_date FROM location_update WHERE vehicle_id = ?1 AND at = ?2");
+    for (const OwnedFix& owned : batch) {
+      const LocationRow fix = owned.row();
+      standing_date.bind(1, fix.vehicle_id).bind_time(2, fix.at_us);
+      const bool ours = standing_date.step() && standing_date.column_text(0) == m_lake_date;
+      standing_date.reset();
+      if (!ours) settle_clash(clash, fix);
+    }
+  }
+  // Prepares a statement on first use and keeps it for the rest of the merge.
+  Statement& prepared(std::unique_ptr<Statement>& slot, std::string_view sql) {
+    if (!slot) slot = std::make_unique<Statement>(m_db, sql);
+    return *slot;
+  }
+
+  SqliteDb& m_db;
+  const std::string& m_lake_date;
+  std::unique_ptr<Statement> m_standing_date;  // settle_batch's check of a batch that clashed
+};
+
+}  // namespace
+
+std::uint64_t merge_fixes(SqliteDb& db, const std::string& lake_date, model::FixSorter& fixes) {
+  return FixMerger(db, lake_date).merge(fixes);
+}
+
+}  // namespace d2d::warehouse::sqlite

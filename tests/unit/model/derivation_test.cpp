@@ -1,0 +1,201 @@
+// Derivation (model/derivation.h) against an in-memory DeriveStore: which periods a load
+// affects, what their distances become, how breaks are re-paired, and what it asks of a store.
+#include "model/derivation.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+
+#include "core/error.h"
+
+namespace d2d::model {
+namespace {
+
+constexpr core::UtcMicros kMinute = 60 * core::kMicrosPerSecond;
+constexpr core::UtcMicros kDay = core::kMicrosPerDay;
+constexpr core::UtcMicros kDay1 = 18'000 * kDay;  // 2019-04-15, any whole day
+
+// What a warehouse would hold after the load's writes, before derivation.
+class FakeStore final : public DeriveStore {
+ public:
+  // The store's state.
+  std::map<std::string, std::vector<Fix>> fixes;  // by vehicle, by time
+  std::map<std::string, std::vector<BreakSpan>> stored_breaks;
+  std::map<std::string, std::vector<BreakEvent>> events;
+  std::vector<std::string> changed_break_vehicles;
+  std::vector<core::UtcMicros> previous_fix_times;
+  std::map<std::string, std::optional<std::pair<core::UtcMicros, core::UtcMicros>>>
+      periods;  // nullopt: deleted
+  std::vector<std::string> changed_period_ids;
+  // What derivation did.
+  std::map<std::string, std::vector<DistanceRow>> distances;
+  std::vector<std::size_t> break_batches;
+  int for_each_fix_calls = 0;
+  bool out_of_order = false;
+
+  std::vector<std::string> vehicles_with_changed_break_events() override { return changed_break_vehicles; }
+  BreaksByVehicle breaks_of(std::span<const std::string> vehicles) override {
+    break_batches.push_back(vehicles.size());
+    BreaksByVehicle result;
+    for (const std::string& vehicle : vehicles) result[vehicle] = {stored_breaks[vehicle], events[vehicle]};
+    return result;
+  }
+  void replace_breaks(const BreakSpansByVehicle& spans) override {
+    for (const auto& [vehicle, vehicle_spans] : spans) stored_breaks[vehicle] = vehicle_spans;
+  }
+  std::vector<core::UtcMicros> previous_fix_times_by_day() override { return previous_fix_times; }
+  core::UtcMicros latest_fix_at() override {
+    core::UtcMicros latest = 0;
+    for (const auto& [vehicle, track] : fixes) {
+      if (!track.empty()) latest = std::max(latest, track.back().at_us);
+    }
+    return latest;
+  }
+  std::vector<PeriodWindow> changed_periods() override {
+    std::vector<PeriodWindow> result;
+    for (const std::string& id : changed_period_ids) result.push_back({id, periods[id]});
+    return result;
+  }
+  std::vector<PeriodWindow> live_periods_meeting(core::UtcMicros start_us, core::UtcMicros end_us) override {
+    std::vector<PeriodWindow> result;
+    for (const auto& [id, window] : periods) {
+      if (window && window->first <= end_us && window->second >= start_us) result.push_back({id, window});
+    }
+    return result;
+  }
+  void for_each_fix(std::span<const TimeWindow> windows,
+                    const std::function<void(std::string_view, const Fix&)>& visit) override {
+    ++for_each_fix_calls;
+    for (const auto& [vehicle, track] : fixes) {
+      for (const Fix& fix : track) {
+        if (in_any_window(windows, fix.at_us)) visit(vehicle, fix);
+      }
+    }
+    if (out_of_order && !fixes.empty()) visit(fixes.begin()->first, fixes.begin()->second.front());
+  }
+  std::vector<std::pair<std::string, BreakSpan>> breaks_overlapping(core::UtcMicros start_us,
+                                                                    core::UtcMicros finish_us) override {
+    std::vector<std::pair<std::string, BreakSpan>> result;
+    for (const auto& [vehicle, spans] : stored_breaks) {
+      for (const BreakSpan& span : spans) {
+        if (span.start_us <= finish_us && span.end_us > start_us) result.emplace_back(vehicle, span);
+      }
+    }
+    return result;
+  }
+  void replace_distances(const std::string& period_id, const std::vector<DistanceRow>& rows) override {
+    distances[period_id] = rows;
+  }
+};
+
+// `count` fixes a minute apart from `start`, moving north.
+std::vector<Fix> track(core::UtcMicros start, int count) {
+  std::vector<Fix> fixes;
+  for (int i = 0; i < count; ++i) fixes.push_back({start + i * kMinute, 52.0 + 0.001 * i, 13.0});
+  return fixes;
+}
+
+TEST(Derivation, PeriodsMeetingTheLoadsDaysGetEachVehiclesDistance) {
+  FakeStore store;
+  store.fixes["v1"] = track(kDay1 + 60 * kMinute, 30);
+  store.fixes["v2"] = track(kDay1 + 70 * kMinute, 5);
+  store.periods["p_day1"] = std::pair{kDay1, kDay1 + kDay - 1};
+  store.periods["p_day3"] = std::pair{kDay1 + 2 * kDay, kDay1 + 3 * kDay - 1};  // meets no changed day
+  DaySet changed;
+  changed.add_day_of(kDay1 + 60 * kMinute);  // the load's fixes, as add_location records them
+
+  EXPECT_EQ(derive_distances(store, changed), 1U);
+  ASSERT_EQ(store.distances.count("p_day1"), 1U);
+  EXPECT_EQ(store.distances.count("p_day3"), 0U) << "a period meeting no changed day is left alone";
+  const auto& rows = store.distances["p_day1"];
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(rows[0].vehicle_id, "v1");
+  EXPECT_EQ(rows[0].updates, 30);
+  const auto expected = distance_in_window(store.fixes["v1"], {}, kDay1, kDay1 + kDay - 1);
+  EXPECT_DOUBLE_EQ(rows[0].distance_m, expected.distance_m);
+  EXPECT_EQ(rows[1].vehicle_id, "v2");
+  EXPECT_EQ(rows[1].updates, 5);
+  EXPECT_EQ(store.for_each_fix_calls, 1) << "every window is read in one pass";
+}
+
+TEST(Derivation, DaysTheDateHeldBeforeAreDerivedAgainAndDeletedPeriodsLoseTheirRows) {
+  FakeStore store;
+  store.periods["p_old_day"] = std::pair{kDay1 - kDay, kDay1 - 1};
+  store.periods["p_deleted"] = std::nullopt;
+  store.changed_period_ids = {"p_deleted"};
+  store.distances["p_deleted"] = {{"v1", 100.0, 3}};
+  store.previous_fix_times = {kDay1 - kDay + 5 * kMinute};  // the date held fixes that day, now gone
+  DaySet changed;
+  EXPECT_EQ(derive_distances(store, changed), 2U);
+  EXPECT_TRUE(store.distances["p_deleted"].empty());
+  ASSERT_EQ(store.distances.count("p_old_day"), 1U);
+  EXPECT_TRUE(store.distances["p_old_day"].empty()) << "no fixes left there";
+}
+
+TEST(Derivation, ChangedBreaksArePairedAgainAndLeftOutOfTheDistance) {
+  FakeStore store;
+  store.fixes["v1"] = track(kDay1, 60);
+  store.periods["p"] = std::pair{kDay1, kDay1 + kDay - 1};
+  store.changed_break_vehicles = {"v1"};
+  store.events["v1"] = {{kDay1 + 10 * kMinute, true}, {kDay1 + 20 * kMinute, false}};
+  DaySet changed;  // no fixes changed: only the break does
+  repair_breaks(store, changed);
+  ASSERT_EQ(store.stored_breaks["v1"],
+            (std::vector<BreakSpan>{{kDay1 + 10 * kMinute, kDay1 + 20 * kMinute}}));
+  derive_distances(store, changed);
+  ASSERT_EQ(store.distances["p"].size(), 1U);
+  EXPECT_EQ(store.distances["p"][0].updates, 50) << "the ten fixes inside the break do not count";
+}
+
+TEST(Derivation, AnUnchangedPairingChangesNoDay) {
+  FakeStore store;
+  store.fixes["v1"] = track(kDay1, 10);
+  store.periods["p"] = std::pair{kDay1, kDay1 + kDay - 1};
+  store.changed_break_vehicles = {"v1"};
+  store.events["v1"] = {{kDay1 + kMinute, true}, {kDay1 + 2 * kMinute, false}};
+  store.stored_breaks["v1"] = {{kDay1 + kMinute, kDay1 + 2 * kMinute}};
+  DaySet changed;
+  repair_breaks(store, changed);
+  EXPECT_EQ(derive_distances(store, changed), 0U);
+}
+
+TEST(Derivation, BreaksAreAskedForInBatchesOfVehicles) {
+  FakeStore store;
+  for (int i = 0; i < 150; ++i) {
+    std::string vehicle = "v";
+    vehicle += std::to_string(i);
+    store.changed_break_vehicles.push_back(vehicle);
+    store.events[vehicle] = {{kDay1 + i * kMinute, true}};
+  }
+  DaySet changed;
+  repair_breaks(store, changed);
+  EXPECT_EQ(store.break_batches, (std::vector<std::size_t>{64, 64, 22}));
+  EXPECT_EQ(store.stored_breaks.size(), 150U);
+  EXPECT_EQ(store.stored_breaks["v149"],
+            (std::vector<BreakSpan>{{kDay1 + 149 * kMinute, BreakSpan::kOpenEnd}}));
+}
+
+TEST(Derivation, AStoreThatBreaksTheFixOrderIsAnError) {
+  FakeStore store;
+  store.fixes["v1"] = track(kDay1, 3);
+  store.periods["p"] = std::pair{kDay1, kDay1 + kDay - 1};
+  store.out_of_order = true;
+  DaySet changed;
+  changed.add_day_of(kDay1);
+  EXPECT_THROW(derive_distances(store, changed), core::Error);
+}
+
+TEST(DaySet, ConsecutiveDaysMergeIntoOneWindowAndRepeatsCostNothing) {
+  DaySet days;
+  for (int i = 0; i < 1000; ++i) days.add_day_of(kDay1 + i);  // one day, many fixes
+  days.add_day_of(kDay1 + kDay);
+  days.add_day_of(kDay1 + 3 * kDay);
+  const auto windows = days.windows();
+  ASSERT_EQ(windows.size(), 2U);
+  EXPECT_EQ(windows[0], std::pair(kDay1, kDay1 + 2 * kDay - 1));
+  EXPECT_EQ(windows[1], std::pair(kDay1 + 3 * kDay, kDay1 + 4 * kDay - 1));
+}
+
+}  // namespace
+}  // namespace d2d::model

@@ -60,6 +60,7 @@ Simulator::Simulator(const GenerateOptions& options)
       m_jitter_us(std::min<std::int64_t>(m_interval_us / 10, 500'000)),
       m_world(options.seed, kWorldStream),
       m_bad(options.seed, kBadStream),
+      m_conflict(options.seed, kConflictStream),
       m_writer(WriterOptions{options.out_dir, options.layout, options.gzip, options.gzip_level,
                              options.file_seconds, options.seed}) {}
 
@@ -123,6 +124,9 @@ void validate(const GenerateOptions& options) {
   }
   if (!(options.bad_ratio >= 0.0 && options.bad_ratio <= 1.0)) {  // also rejects NaN
     usage("--bad-ratio must be between 0 and 1 (got " + std::to_string(options.bad_ratio) + ")");
+  }
+  if (!(options.conflict_ratio >= 0.0 && options.conflict_ratio <= 1.0)) {
+    usage("--conflict-ratio must be between 0 and 1 (got " + std::to_string(options.conflict_ratio) + ")");
   }
   if (options.file_seconds < 1 || options.file_seconds > 86'400) {
     usage("--file-seconds must be between 1 and 86400 (got " + std::to_string(options.file_seconds) + ")");

@@ -69,7 +69,8 @@ class LakeWriter {
   LakeWriter(const LakeWriter&) = delete;
   LakeWriter& operator=(const LakeWriter&) = delete;
 
-  // A valid event emitted at `at_us` (non-decreasing between calls, except for equal times).
+  // A valid event emitted at `at_us`: not before the time last passed to advance_to (whose ended
+  // windows are closed); later times are fine, their file stays open until it ends.
   // Now and then it is delivered twice (the API retried), into the same or the next file.
   void deliver_event(std::string_view line, std::int64_t at_us);
   // A malformed line: counted apart, never duplicated.

@@ -1,7 +1,7 @@
 // The simulator's internals, shared by the files that each own one of its roles:
 // fleet_simulator.cpp (options, the event loop), vehicle_shifts.cpp (shifts, breaks, the next
 // action of a vehicle), vehicle_motion.cpp (the GPS track), vehicle_lines.cpp (how vehicle events
-// become lines, bad lines among them), operating_periods.cpp (each day's
+// become lines, bad lines and conflicting versions among them), operating_periods.cpp (each day's
 // periods).
 #pragma once
 
@@ -37,9 +37,10 @@ inline constexpr double kGpsSigmaM = 2.5;
 inline constexpr std::string_view kOrganizations[] = {"org-id", "org-id", "org-id", "org-id", "org-id-east"};
 
 // Separate random streams: the world (what happens), the writer (how it lands, stream 2), bad
-// lines. A stream of its own keeps the others' draws unchanged.
+// lines, conflicting versions of fixes. A stream of its own keeps the others' draws unchanged.
 inline constexpr std::uint64_t kWorldStream = 1;
 inline constexpr std::uint64_t kBadStream = 3;
+inline constexpr std::uint64_t kConflictStream = 4;
 
 enum class Action : std::uint8_t { Register, Update, BreakStart, BreakEnd, Deregister };
 
@@ -134,6 +135,10 @@ class Simulator {
   void emit_vehicle_event(const Vehicle& vehicle, std::string_view event, std::int64_t at_us);
   void emit_register(const Vehicle& vehicle, std::int64_t at_us);
   void emit_update(const Vehicle& vehicle, std::int64_t at_us);
+  void write_update(const Vehicle& vehicle, const Envelope& env, std::int64_t fix_us, double lat_deg,
+                    double lng_deg);
+  void emit_conflicting_version(const Vehicle& vehicle, Envelope env, std::int64_t fix_us, double lat_deg,
+                                double lng_deg);
   Envelope envelope(std::string_view event, std::string_view on, std::int64_t at_us,
                     std::string_view organization);
   void emit(std::int64_t at_us, const Vehicle& context);
@@ -149,6 +154,7 @@ class Simulator {
   std::int64_t m_jitter_us;
   Rng m_world;
   Rng m_bad;
+  Rng m_conflict;
   LakeWriter m_writer;
   std::vector<Vehicle> m_vehicles;
   VehicleHeap m_heap;

@@ -55,6 +55,15 @@ void Simulator::emit_update(const Vehicle& vehicle, std::int64_t at_us) {
   const std::int64_t fix_us = at_us - (m_world.chance(0.4) ? m_world.uniform_int(1000, 8000) : 0);
   const double lat_deg = kCentreLatDeg + (vehicle.y_m + kGpsSigmaM * m_world.normal()) / kMetresPerDegLat;
   const double lng_deg = kCentreLngDeg + (vehicle.x_m + kGpsSigmaM * m_world.normal()) / kMetresPerDegLng;
+  write_update(vehicle, env, fix_us, lat_deg, lng_deg);
+  emit(at_us, vehicle);
+  if (m_options.conflict_ratio > 0.0 && m_conflict.uniform() < m_options.conflict_ratio) {
+    emit_conflicting_version(vehicle, env, fix_us, lat_deg, lng_deg);
+  }
+}
+
+void Simulator::write_update(const Vehicle& vehicle, const Envelope& env, std::int64_t fix_us, double lat_deg,
+                             double lng_deg) {
   m_line.clear();
   open_event(m_line, env);
   m_line.append("{\"id\":\"");
@@ -67,7 +76,22 @@ void Simulator::emit_update(const Vehicle& vehicle, std::int64_t at_us) {
   append_quoted_timestamp(m_line, fix_us, env.time_style);
   m_line.append("}}");
   close_event(m_line, env);
-  emit(at_us, vehicle);
+}
+
+// SPEC §4's conflicting versions of one fix: the same key (vehicle, location.at, spelled in the
+// same style), 5-50 m elsewhere in each direction, sent with the same event `at` (a tie: the
+// greater (lat, lng) wins, either one) or later (it wins, also from the next lake date's files).
+// Delivered straight to the writer, which keeps the file of a later `at` open until it ends.
+void Simulator::emit_conflicting_version(const Vehicle& vehicle, Envelope env, std::int64_t fix_us,
+                                         double lat_deg, double lng_deg) {
+  auto shift_m = [&] { return (m_conflict.chance(0.5) ? -1.0 : 1.0) * m_conflict.uniform(5.0, 50.0); };
+  lat_deg += shift_m() / kMetresPerDegLat;
+  lng_deg += shift_m() / kMetresPerDegLng;
+  if (!m_conflict.chance(1.0 / 3.0)) {
+    env.at_us += m_conflict.uniform_int(kMicrosPerSecond, 30 * kMicrosPerMinute);
+  }
+  write_update(vehicle, env, fix_us, lat_deg, lng_deg);
+  m_writer.deliver_event(m_line.view(), env.at_us);
 }
 
 void Simulator::emit(std::int64_t at_us, const Vehicle& context) {

@@ -28,6 +28,11 @@ class GenerateCommand final : public Command {
     command.add_flag("--breaks", m_options.breaks, "drivers take breaks (break_start / break_end events)");
     command.add_option("--bad-ratio", m_options.bad_ratio, "share of malformed lines, 0..1")
         ->capture_default_str();
+    command
+        .add_option("--conflict-ratio", m_options.conflict_ratio,
+                    "share of GPS fixes sent again in a conflicting version (same vehicle and fix time, "
+                    "another position; a third with the same event time), 0..1")
+        ->capture_default_str();
     command.add_option("--seed", m_options.seed, "random seed: same seed, same bytes")->capture_default_str();
     command.add_option("--file-seconds", m_options.file_seconds, "writer seconds covered by one file")
         ->capture_default_str();

@@ -36,7 +36,9 @@ std::int64_t days_from_civil(int year, unsigned month, unsigned day);
 void civil_from_days(std::int64_t days, int& year, unsigned& month, unsigned& day);
 
 inline constexpr UtcMicros kMicrosPerSecond = 1'000'000;
-inline constexpr UtcMicros kMicrosPerDay = 86'400 * kMicrosPerSecond;
+inline constexpr UtcMicros kMicrosPerMinute = 60 * kMicrosPerSecond;
+inline constexpr UtcMicros kMicrosPerHour = 60 * kMicrosPerMinute;
+inline constexpr UtcMicros kMicrosPerDay = 24 * kMicrosPerHour;
 
 // The UTC day (days since 1970-01-01) an instant falls on, rounding down before 1970 too.
 inline constexpr std::int64_t utc_day_of(UtcMicros at_us) {

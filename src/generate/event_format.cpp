@@ -7,7 +7,10 @@
 namespace d2d::generate::detail {
 namespace {
 
-constexpr std::int64_t kMicrosPerHour = 3600LL * 1'000'000;
+using core::kMicrosPerDay;
+using core::kMicrosPerHour;
+using core::kMicrosPerMinute;
+using core::kMicrosPerSecond;
 
 std::size_t write_offset_time(char* out, std::int64_t at_us, std::int64_t offset_hours, DateCache& cache) {
   // Local wall time = UTC + offset; the offset is whole hours, so millisecond truncation agrees.
@@ -165,13 +168,8 @@ void LineBuf::append_degrees(double value_deg) {
 }
 
 void format_utc_cached(std::int64_t at_us, char* out, DateCache& cache) {
-  static constexpr std::int64_t kMicrosPerDay = 86'400LL * 1'000'000;
-  std::int64_t day = at_us / kMicrosPerDay;
-  std::int64_t in_day_us = at_us % kMicrosPerDay;
-  if (in_day_us < 0) {
-    in_day_us += kMicrosPerDay;
-    --day;
-  }
+  const std::int64_t day = core::utc_day_of(at_us);
+  const std::int64_t in_day_us = at_us - day * kMicrosPerDay;
   if (day != cache.day) {
     char text[32];
     core::format_utc(day * kMicrosPerDay, text);
@@ -183,14 +181,14 @@ void format_utc_cached(std::int64_t at_us, char* out, DateCache& cache) {
     at[0] = static_cast<char>('0' + value / 10);
     at[1] = static_cast<char>('0' + value % 10);
   };
-  const std::int64_t seconds = in_day_us / 1'000'000;
+  const std::int64_t seconds = in_day_us / kMicrosPerSecond;
   put2(out + 11, seconds / 3600);
   out[13] = ':';
   put2(out + 14, seconds / 60 % 60);
   out[16] = ':';
   put2(out + 17, seconds % 60);
   out[19] = '.';
-  std::int64_t micros = in_day_us % 1'000'000;
+  std::int64_t micros = in_day_us % kMicrosPerSecond;
   for (int i = 25; i >= 20; --i) {
     out[i] = static_cast<char>('0' + micros % 10);
     micros /= 10;
@@ -404,9 +402,9 @@ void write_bad_line(LineBuf& line, BadKind kind, const BadContext& context) {
       envelope.on = "\"operating_period\"";
       open_bad(line, context, envelope);
       line.append("\"data\":{\"id\":\"op_bad\",\"start\":");
-      append_quoted_timestamp(line, context.at_us + 3600LL * 1'000'000, TimeStyle::MillisZ);
+      append_quoted_timestamp(line, context.at_us + kMicrosPerHour, TimeStyle::MillisZ);
       line.append(",\"finish\":");
-      append_quoted_timestamp(line, context.at_us + 1800LL * 1'000'000, TimeStyle::MillisZ);
+      append_quoted_timestamp(line, context.at_us + 30 * kMicrosPerMinute, TimeStyle::MillisZ);
       line.append('}');
       close_bad(line, envelope);
       return;

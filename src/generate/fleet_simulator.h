@@ -22,6 +22,7 @@
 // depend only on seed, first_day, days, vehicles, interval_s and breaks: layout, gzip,
 // file_seconds and bad_ratio < 1 change where and among what they are written, not what
 // (bad lines are inserted, never substituted; bad_ratio 1 writes nothing but bad lines).
+// conflict_ratio > 0 adds versions of fixes (their own random stream), never changes the others.
 // Memory stays flat (~4 MB): per-vehicle state plus the few files whose window is open,
 // about 180 s / file_seconds + 2 of them.
 #pragma once
@@ -43,6 +44,9 @@ struct GenerateOptions {
   bool gzip = false;
   bool breaks = false;
   double bad_ratio = 0.0;  // share of lines that are malformed, 0..1
+  // Share of GPS fixes sent again in a conflicting version (same vehicle and location.at, a few
+  // metres elsewhere): a third with the same event `at` (a tie), the rest 1 s-30 min later.
+  double conflict_ratio = 0.0;
   std::uint64_t seed = 1;
   int file_seconds = 240;  // writer time covered by one file: 360 files per lake date
   int gzip_level = 1;      // zlib level 1..9 when gzip is on: 1 is 3x faster than 6, 30% larger

@@ -41,7 +41,7 @@ constexpr std::uint64_t kWindowSalt = 0xF11E'0FF5E7ULL;
 
 WindowClock::WindowClock(int file_seconds, std::uint64_t seed)
     : m_file_us(file_seconds * kMicrosPerSecond),
-      m_windows_per_day((86'400 + file_seconds - 1) / file_seconds),
+      m_windows_per_day((kMicrosPerDay + m_file_us - 1) / m_file_us),
       m_max_offset_s(std::min(file_seconds, 60)),
       m_seed(seed) {}
 
@@ -59,7 +59,7 @@ std::int64_t WindowClock::start_in_day_us(std::int64_t day, std::int64_t index) 
 }
 
 Window WindowClock::window_at(std::int64_t writer_us) const {
-  const std::int64_t day = floor_div(writer_us, kMicrosPerDay);
+  const std::int64_t day = core::utc_day_of(writer_us);
   const std::int64_t in_day_us = writer_us - day * kMicrosPerDay;
   std::int64_t index = std::min(in_day_us / m_file_us, m_windows_per_day - 1);
   if (in_day_us < start_in_day_us(day, index)) --index;
@@ -71,9 +71,9 @@ Window WindowClock::window_at(std::int64_t writer_us) const {
   return window;
 }
 
-std::string object_key(KeyLayout layout, std::int64_t name_time_s, bool gzip) {
-  const std::int64_t days = floor_div(name_time_s, 86'400);
-  const std::int64_t second_of_day = name_time_s - days * 86'400;
+std::string object_key(KeyLayout layout, std::int64_t name_time_us, bool gzip) {
+  const std::int64_t days = core::utc_day_of(name_time_us);
+  const std::int64_t second_of_day = (name_time_us - days * kMicrosPerDay) / kMicrosPerSecond;
   int year = 0;
   unsigned month = 0, day = 0;
   core::civil_from_days(days, year, month, day);
@@ -132,7 +132,7 @@ LakeWriter::~LakeWriter() = default;
 std::int64_t LakeWriter::receive_time(std::int64_t at_us, std::uint64_t random_bits) {
   // The writer stalls around every midnight (its nightly rotation): whatever is emitted in the
   // last 20-40 s of a day reaches it 10-50 s into the next one, in the next lake date's files.
-  const std::int64_t midnight_day = floor_div(at_us + kMicrosPerDay / 2, kMicrosPerDay);
+  const std::int64_t midnight_day = core::utc_day_of(at_us + kMicrosPerDay / 2);
   if (midnight_day != m_stall_day) {
     const std::uint64_t hash = mix64(m_options.seed ^ kStallSalt, static_cast<std::uint64_t>(midnight_day));
     m_stall_day = midnight_day;
@@ -154,7 +154,7 @@ std::int64_t LakeWriter::receive_time(std::int64_t at_us, std::uint64_t random_b
 
 void LakeWriter::deliver_event(std::string_view line, std::int64_t at_us) {
   const std::uint64_t bits = m_rng.next();
-  const std::int64_t at_day = floor_div(at_us, kMicrosPerDay);
+  const std::int64_t at_day = core::utc_day_of(at_us);
   OpenFile& file = file_for(receive_time(at_us, bits));
   append_line(file, line);
   ++m_summary.events;
@@ -262,8 +262,7 @@ void LakeWriter::sink(OpenFile& file, bool finish) {
 
 void LakeWriter::open_file(OpenFile& file, const Window& window) {
   file.window = window;
-  file.path = m_options.out_dir /
-              object_key(m_options.layout, floor_div(window.start_us, kMicrosPerSecond), m_options.gzip);
+  file.path = m_options.out_dir / object_key(m_options.layout, window.start_us, m_options.gzip);
   std::filesystem::path directory = file.path.parent_path();
   if (directory != m_last_dir) {
     std::error_code error;

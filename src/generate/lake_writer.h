@@ -12,20 +12,16 @@
 #include <string_view>
 #include <vector>
 
+#include "core/time.h"
 #include "generate/fleet_simulator.h"
 #include "generate/random.h"
 
 namespace d2d::generate::detail {
 
-inline constexpr std::int64_t kMicrosPerSecond = 1'000'000;
-inline constexpr std::int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
+using core::kMicrosPerDay;
+using core::kMicrosPerSecond;
 // The longest time a line spends between its `at` and the writer (the rare slow ones).
 inline constexpr std::int64_t kMaxLagUs = 180 * kMicrosPerSecond;
-
-inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
 
 // One file's slice of writer time: [start_us, end_us). Windows start at a few seconds past a
 // multiple of file_seconds (the seconds field of real keys varies), except that every UTC day
@@ -52,10 +48,10 @@ class WindowClock {
   std::uint64_t m_seed;
 };
 
-// The object key of a file whose name carries `name_time_s` (whole seconds since the epoch):
+// The object key of a file whose name carries `name_time_us` (its whole seconds, since the epoch):
 // nested "YYYY/MM/DD/HH/MM/YYYY-MM-DD-HH-MM-S-events.txt" or flat
 // "data/YYYY-MM-DD-HH-MM-S-events.json", plus ".gz" when compressed.
-std::string object_key(KeyLayout layout, std::int64_t name_time_s, bool gzip);
+std::string object_key(KeyLayout layout, std::int64_t name_time_us, bool gzip);
 
 struct WriterOptions {
   std::filesystem::path out_dir;
@@ -73,7 +69,8 @@ class LakeWriter {
   LakeWriter(const LakeWriter&) = delete;
   LakeWriter& operator=(const LakeWriter&) = delete;
 
-  // A valid event emitted at `at_us` (non-decreasing between calls, except for equal times).
+  // A valid event emitted at `at_us`: not before the time last passed to advance_to (whose ended
+  // windows are closed); later times are fine, their file stays open until it ends.
   // Now and then it is delivered twice (the API retried), into the same or the next file.
   void deliver_event(std::string_view line, std::int64_t at_us);
   // A malformed line: counted apart, never duplicated.

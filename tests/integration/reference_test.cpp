@@ -49,21 +49,26 @@ void expect_same_answers(const std::string& expected_json, const std::string& ac
   }
 }
 
-void check_against_reference(Engine engine, const fs::path& source, const std::vector<std::string>& dates,
-                             const fs::path& work) {
-  WarehouseUnderTest warehouse(engine, work);
-  warehouse.reset();
+// Runs `dates` in order (--force: a date loaded again really is) into `warehouse`, lake work/lake.
+void load_dates(const WarehouseUnderTest& warehouse, const fs::path& source,
+                const std::vector<std::string>& dates, const fs::path& work) {
   const auto target = warehouse.args();
   for (const auto& date : dates) {
     std::vector<std::string> args = {
         "run",    "--source", source.string(),      "--lake", (work / "lake").string(),
         "--date", date,       "--max-reject-ratio", "1",      "--quiet",
-        "--force"};  // a date loaded again really is
+        "--force"};
     args.insert(args.end(), target.begin(), target.end());
     auto run = run_d2d(args);
     ASSERT_EQ(run.exit_code, 0) << run.err;
   }
+}
+
+// The warehouse's report equals the reference's answer for `dates` of `source`.
+void expect_reference_report(const WarehouseUnderTest& warehouse, const fs::path& source,
+                             const std::vector<std::string>& dates) {
   std::vector<std::string> report_args = {"report", "--format", "json"};
+  const auto target = warehouse.args();
   report_args.insert(report_args.end(), target.begin(), target.end());
   auto report = run_d2d(report_args);
   ASSERT_EQ(report.exit_code, 0) << report.err;
@@ -72,6 +77,25 @@ void check_against_reference(Engine engine, const fs::path& source, const std::v
   auto reference = run_program("/usr/bin/python3", args);
   ASSERT_EQ(reference.exit_code, 0) << reference.err;
   expect_same_answers(reference.out, report.out);
+}
+
+void check_against_reference(Engine engine, const fs::path& source, const std::vector<std::string>& dates,
+                             const fs::path& work) {
+  WarehouseUnderTest warehouse(engine, work);
+  warehouse.reset();
+  load_dates(warehouse, source, dates, work);
+  if (::testing::Test::HasFatalFailure()) return;
+  expect_reference_report(warehouse, source, dates);
+}
+
+// One `update` line: vehicle's fix at `at` (location.at), sent at `seen` (the event's `at`).
+std::string fix_line(std::string_view vehicle, std::string_view at, double lat, double lng,
+                     std::string_view seen) {
+  return fmt::format(
+      R"({{"event":"update","on":"vehicle","at":"{}","data":{{"id":"{}","location":{{"lat":{:.5f},"lng":{:.5f},)"
+      R"("at":"{}"}}}},"organization_id":"org"}})"
+      "\n",
+      seen, vehicle, lat, lng, at);
 }
 
 // A generated fleet in `dir`/source: the settings every test below states, the rest as given.
@@ -121,14 +145,7 @@ TEST_P(Reference, FlatLayoutWithoutBreaksMatches) {
 // the reference.
 TEST_P(Reference, PeriodAcrossTwoDatesMatches) {
   TempDir dir;
-  auto fix = [](std::string_view vehicle, const std::string& at, double lat, double lng,
-                const std::string& seen) {
-    return fmt::format(
-        R"({{"event":"update","on":"vehicle","at":"{}","data":{{"id":"{}","location":{{"lat":{:.5f},"lng":{:.5f},)"
-        R"("at":"{}"}}}},"organization_id":"org"}})"
-        "\n",
-        seen, vehicle, lat, lng, at);
-  };
+  const auto& fix = fix_line;
   std::string first =
       R"({"event":"create","on":"operating_period","at":"2021-05-01T20:00:00Z","data":{"id":"op_night",)"
       R"("start":"2021-05-01T22:00:00Z","finish":"2021-05-02T02:00:00Z"},"organization_id":"org"})"
@@ -209,6 +226,77 @@ TEST_P(Reference, DisjointWindowsInOneLoadMatch) {
   write_text(dir / "source/2021/06/10/06/00/2021-06-10-06-00-0-events.txt", day);
   check_against_reference(GetParam(), dir / "source", {"2021-06-07", "2021-06-10"}, dir / "work-forward");
   check_against_reference(GetParam(), dir / "source", {"2021-06-10", "2021-06-07"}, dir / "work-backward");
+}
+
+// SPEC §4: the version with the later event `at` wins "whichever day's file it came from", also
+// when the date holding the winner is loaded again without it. Three dates t1 < t2 < t3 each hold
+// a version of v1's 10:00 fix (event `at` on its own date; lat ordered t2 < t1 < t3, so neither
+// the lake date nor the position picks the right one). Dropping the fix from the t3 date and
+// running that date again must promote the t2 version: the same warehouse as a fresh load of the
+// three dates, the same answer as the reference.
+TEST_P(Reference, ReloadWithoutTheWinnerPromotesTheNextLatestVersion) {
+  TempDir dir;
+  const fs::path source = dir / "source";
+  const std::vector<std::string> dates = {"2021-07-01", "2021-07-02", "2021-07-03"};
+  const double version_lat[] = {52.52, 52.51, 52.53};
+  auto date_file = [&](int d, bool with_version) {
+    std::string lines;
+    if (d == 0) {
+      lines += R"({"event":"create","on":"operating_period","at":"2021-07-01T08:00:00Z","data":{"id":"op_1",)"
+               R"("start":"2021-07-01T09:00:00Z","finish":"2021-07-01T11:00:00Z"},"organization_id":"org"})"
+               "\n";
+      for (const char* at : {"2021-07-01T09:50:00Z", "2021-07-01T10:10:00Z"}) {
+        lines += fix_line("v1", at, 52.50, 13.40, at);
+      }
+    }
+    // Something else each date holds, so that the t3 date still loads a fix once the version is gone.
+    const std::string other_at = fmt::format("{}T12:00:00Z", dates[d]);
+    lines += fix_line("v2", other_at, 52.40 + d * 0.01, 13.30, other_at);
+    if (with_version) {
+      lines += fix_line("v1", "2021-07-01T10:00:00Z", version_lat[d], 13.41,
+                        fmt::format("{}T06:00:00Z", dates[d]));
+    }
+    write_text(source / fmt::format("data/{}-06-00-0-events.json", dates[d]), lines);
+  };
+  for (int d = 0; d < 3; ++d) date_file(d, true);
+
+  const fs::path work = dir / "work";
+  WarehouseUnderTest warehouse(GetParam(), work);
+  warehouse.reset();
+  auto winner = [&] {
+    return warehouse.query(
+        "SELECT CAST(round(lat * 100) AS integer), lake_date FROM location_update WHERE vehicle_id = 'v1' "
+        "AND at = "
+        "'2021-07-01T10:00:00.000000Z'");
+  };
+  load_dates(warehouse, source, dates, work);
+  EXPECT_EQ(winner(), "5253|2021-07-03");  // lat 52.53
+  expect_reference_report(warehouse, source, dates);
+
+  date_file(2, false);
+  load_dates(warehouse, source, {"2021-07-03"}, work);
+  EXPECT_EQ(winner(), "5251|2021-07-02") << "the t2 version, the latest event `at` left";
+  expect_reference_report(warehouse, source, dates);
+
+  WarehouseUnderTest fresh(GetParam(), dir / "fresh");
+  fresh.reset();
+  load_dates(fresh, source, dates, dir / "fresh");
+  EXPECT_EQ(first_difference(fresh.dump(), warehouse.dump()), "");
+}
+
+// Conflicting versions of fixes from the generator (--conflict-ratio): a fifth of the fixes sent
+// again elsewhere, with the same event `at` (the greater (lat, lng) wins) or a later one, some in
+// the next lake date's files; loaded in both orders.
+TEST_P(Reference, ConflictingVersionsOfFixesMatch) {
+  TempDir dir;
+  generate::GenerateOptions options = fleet(dir, "2022-03-26", 20, 20, 5);
+  options.breaks = true;
+  options.conflict_ratio = 0.2;
+  generate::generate_fleet(options);
+  check_against_reference(GetParam(), dir / "source", {"2022-03-26", "2022-03-27", "2022-03-28"},
+                          dir / "work-forward");
+  check_against_reference(GetParam(), dir / "source", {"2022-03-28", "2022-03-27", "2022-03-26"},
+                          dir / "work-backward");
 }
 
 // More vehicles with breaks than PostgreSQL reads and writes in one batch (64), over two dates in

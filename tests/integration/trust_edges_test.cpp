@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <simdjson.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,6 +88,36 @@ TEST_P(TrustEdges, ObjectNamesThatAreNotUtf8AreStoredLossily) {
   EXPECT_NE(rejected.find("2019-06-01-10-00-1-\xEF\xBF\xBD\xEF\xBF\xBD-events.json"), std::string::npos)
       << rejected;
   EXPECT_EQ(rejected.find('\xff'), std::string::npos);
+}
+
+// A rejected line is kept up to 4 KiB (SPEC §3: "up to a size cap, with its length"), cut on a
+// character boundary: a euro sign (3 bytes) across byte 4096 is left out whole, so the stored raw
+// is the first 4095 bytes, valid UTF-8, in rejected_event (text in PostgreSQL too) and as "raw"
+// text in rejected.jsonl, with raw_length the full line's length.
+TEST_P(TrustEdges, ALongRejectedLineIsCutOnACharacterBoundary) {
+  m_warehouse.reset();
+  std::string line = R"({"event":"update","on":"vehicle","at":"yesterday","data":{"id":"v1","note":")";
+  line.append(4095 - line.size(), 'a');
+  const std::string kept = line;  // bytes 0..4094; the euro sign takes 4095..4097
+  line += "\xE2\x82\xAC and more text\"}}";
+  ASSERT_EQ(line.substr(4095, 3), "\xE2\x82\xAC");
+  write_text(m_dir / "source/data/2019-06-01-10-00-0-events.json",
+             update("good", "2019-06-01T10:00:00Z") + line + "\n");
+  const auto result = run({"--max-reject-ratio", "1"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::string raw = GetParam() == Engine::Sqlite ? "raw" : "convert_from(raw, 'UTF8')";
+  EXPECT_EQ(m_warehouse.query("SELECT line, reason_code, raw_length FROM rejected_event"),
+            fmt::format("2|invalid_timestamp|{}", line.size()));
+  EXPECT_EQ(m_warehouse.query("SELECT " + raw + " FROM rejected_event"), kept);
+
+  const std::string zone = read_text(m_dir / "lake/rejected/lake_date=2019-06-01/rejected.jsonl");
+  simdjson::dom::parser parser;
+  simdjson::dom::element entry;
+  ASSERT_EQ(parser.parse(zone).get(entry), simdjson::SUCCESS) << zone;
+  std::string_view zone_raw;
+  ASSERT_EQ(entry["raw"].get(zone_raw), simdjson::SUCCESS) << "kept as text, not base64: " << zone;
+  EXPECT_EQ(zone_raw, kept);
+  EXPECT_EQ(entry["raw_length"].get_uint64().value_unsafe(), line.size());
 }
 
 // A failure inside transform says which object and where in it (it named neither).

@@ -45,11 +45,21 @@ TEST(Dates, ParseAndFormat) {
   EXPECT_FALSE(parse_date("yesterday"));
 }
 
+// Expected values are published figures written out as numbers, never derived from the constant
+// under test: a wrong radius or a wrong formula both fail.
 TEST(Haversine, KnownDistances) {
   EXPECT_DOUBLE_EQ(haversine_m(52.5, 13.4, 52.5, 13.4), 0.0);
-  // One degree of latitude on the mean sphere is R * pi / 180.
-  EXPECT_NEAR(haversine_m(0, 0, 1, 0), kEarthMeanRadiusM * M_PI / 180, 1e-6);
-  EXPECT_NEAR(haversine_m(0, 0, 0, 180), kEarthMeanRadiusM * M_PI, 1e-3);
+  // Rosetta Code, "Haversine formula" (https://rosettacode.org/wiki/Haversine_formula): Nashville
+  // BNA (36.12, -86.67) to Los Angeles LAX (33.94, -118.40) is 2887.2599506071106 km on a sphere of
+  // radius 6372.8 km. Distance scales with the radius: SPEC §4's mean radius 6371.0088 km (IUGG's
+  // mean radius R1 of GRS 80, Moritz 1980) gives 2887259.9506071106 m * 6371.0088 / 6372.8.
+  EXPECT_NEAR(haversine_m(36.12, -86.67, 33.94, -118.40), 2887259.9506071106 * 6371.0088 / 6372.8, 1e-6);
+  EXPECT_NEAR(haversine_m(33.94, -118.40, 36.12, -86.67), 2886448.4297648543, 1e-6);  // the same, symmetric
+  // One degree of latitude on the 6371.0088 km sphere: 6371008.8 m * pi / 180 = 111195.08 m,
+  // computed apart and written out.
+  EXPECT_NEAR(haversine_m(0, 0, 1, 0), 111195.08023353, 1e-6);
+  // Half the equator: pi * 6371.0088 km = 20015.114 km, the mean half circumference.
+  EXPECT_NEAR(haversine_m(0, 0, 0, 180), 20015114.442035925, 1e-6);
 }
 
 }  // namespace

@@ -399,6 +399,54 @@ TEST_F(GeneratedLake, ValidEventsDoNotDependOnLayoutCompressionOrBadLines) {
   EXPECT_LT(lake.bytes * 4, s_summary.bytes);  // compressed
 }
 
+// --conflict-ratio: versions of one fix (vehicle, location.at) at other positions, sent with the
+// same event `at` (ties) or later ones, some in the next lake date's files; the rest unchanged.
+TEST_F(GeneratedLake, ConflictingVersionsOfFixesAreAddedAndNothingElseChanges) {
+  TempDir other;
+  GenerateOptions options = s_options;
+  options.out_dir = other.path();
+  options.conflict_ratio = 0.05;
+  generate_fleet(options);
+  const Lake lake = test_support::read_lake(other.path());
+  struct Version {
+    std::int64_t at_us;
+    double lat, lng;
+    std::int64_t lake_date;
+  };
+  std::map<std::pair<std::string, std::int64_t>, std::vector<Version>> versions;
+  for (const auto& line : lake.valid) {
+    if (line.event.event != "update") continue;
+    auto& list = versions[{line.event.id, line.event.fix_us}];
+    const Version version{line.event.at_us, line.event.lat_deg, line.event.lng_deg, line.lake_date};
+    const bool duplicate = std::any_of(list.begin(), list.end(), [&](const Version& v) {
+      return v.at_us == version.at_us && v.lat == version.lat && v.lng == version.lng;
+    });
+    if (!duplicate) list.push_back(version);
+  }
+  std::size_t fixes = 0, conflicted = 0, ties = 0, later = 0, across_dates = 0;
+  for (const auto& [key, list] : versions) {
+    ++fixes;
+    if (list.size() < 2) continue;
+    ++conflicted;
+    ASSERT_EQ(list.size(), 2U) << key.first;
+    const Version& first = list[0].at_us <= list[1].at_us ? list[0] : list[1];
+    const Version& second = &first == &list[0] ? list[1] : list[0];
+    EXPECT_TRUE(first.lat != second.lat && first.lng != second.lng) << key.first;
+    EXPECT_LT(core::haversine_m(first.lat, first.lng, second.lat, second.lng), 80.0);
+    if (first.at_us == second.at_us) ++ties;
+    if (first.at_us < second.at_us) ++later;
+    if (first.lake_date != second.lake_date) ++across_dates;
+  }
+  EXPECT_NEAR(static_cast<double>(conflicted) / static_cast<double>(fixes), 0.05, 0.01);
+  EXPECT_NEAR(static_cast<double>(ties) / static_cast<double>(conflicted), 1.0 / 3.0, 0.08);
+  EXPECT_EQ(ties + later, conflicted);
+  EXPECT_GT(across_dates, 0U);
+  // Without them the same lake as before: every line of the shared lake is there, bad ones too.
+  const auto with = distinct_valid_lines(lake);
+  for (const auto& line : distinct_valid_lines(*s_lake)) EXPECT_EQ(with.count(line), 1U) << line;
+  EXPECT_EQ(lake.bad.size(), s_lake->bad.size());
+}
+
 TEST(GenerateFleet, ADifferentSeedGivesADifferentFleet) {
   TempDir first, second;
   GenerateOptions options = test_support::small_options(first.path());
@@ -464,6 +512,7 @@ TEST(GenerateFleet, InvalidOptionsAreUsageErrors) {
   EXPECT_TRUE(usage_error([](GenerateOptions& o) { o.bad_ratio = 1.5; }));
   EXPECT_TRUE(
       usage_error([](GenerateOptions& o) { o.bad_ratio = std::numeric_limits<double>::quiet_NaN(); }));
+  EXPECT_TRUE(usage_error([](GenerateOptions& o) { o.conflict_ratio = 1.5; }));
   EXPECT_TRUE(usage_error([](GenerateOptions& o) { o.file_seconds = 0; }));
   EXPECT_TRUE(usage_error([](GenerateOptions& o) { o.gzip_level = 10; }));
   EXPECT_TRUE(usage_error([](GenerateOptions& o) { o.out_dir.clear(); }));

@@ -7,15 +7,15 @@
 namespace d2d::generate::detail {
 namespace {
 
-std::int64_t seconds_of(const char* text) { return *core::parse_rfc3339(text) / kMicrosPerSecond; }
+std::int64_t micros_of(const char* text) { return *core::parse_rfc3339(text); }
 
 TEST(ObjectKey, NamesFilesLikeTheRealWriter) {
-  const std::int64_t at_s = seconds_of("2019-06-01T15:17:04Z");
-  EXPECT_EQ(object_key(KeyLayout::Nested, at_s, false), "2019/06/01/15/17/2019-06-01-15-17-4-events.txt");
-  EXPECT_EQ(object_key(KeyLayout::Flat, at_s, false), "data/2019-06-01-15-17-4-events.json");
-  EXPECT_EQ(object_key(KeyLayout::Nested, at_s + 55, true),
+  const std::int64_t at_us = micros_of("2019-06-01T15:17:04Z");
+  EXPECT_EQ(object_key(KeyLayout::Nested, at_us, false), "2019/06/01/15/17/2019-06-01-15-17-4-events.txt");
+  EXPECT_EQ(object_key(KeyLayout::Flat, at_us, false), "data/2019-06-01-15-17-4-events.json");
+  EXPECT_EQ(object_key(KeyLayout::Nested, at_us + 55 * kMicrosPerSecond, true),
             "2019/06/01/15/17/2019-06-01-15-17-59-events.txt.gz");
-  EXPECT_EQ(object_key(KeyLayout::Flat, seconds_of("2020-12-31T00:00:00Z"), true),
+  EXPECT_EQ(object_key(KeyLayout::Flat, micros_of("2020-12-31T00:00:00Z"), true),
             "data/2020-12-31-00-00-0-events.json.gz");
 }
 

@@ -54,8 +54,9 @@ void report_failure(const std::string& line, bool json_logs) {
 int main(int argc, char** argv) {
   // glibc raises its mmap threshold to the size of the largest block freed (up to 32 MiB), so after
   // extract's whole-object buffers every later big block comes from the heap, where freed space
-  // stays resident: 16M events peaked at 180 MB instead of 145 MB. A fixed threshold keeps blocks
-  // of 4 MiB and more mapped and gives them back when freed (issue 5: memory flat in input size).
+  // stays resident and the peak grows with the input. A fixed threshold keeps blocks of 4 MiB and
+  // more mapped and gives them back when freed (issue 5: memory flat in input size; measured in
+  // docs/decisions.md, "glibc's mmap threshold").
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
   CLI::App app{"door2door-etl: fleet events from the bucket to the warehouse, idempotently", "d2d"};
   app.require_subcommand(1);

@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "core/utf8.h"
 #include "lake/key_layout.h"
-#include "lake/local_source.h"
+#include "lake/source.h"  // local_path_of
 
 namespace d2d::lake {
 namespace fs = std::filesystem;
@@ -37,13 +37,6 @@ std::optional<std::string> LocalLakeStorage::read(const std::string& key) {
   return core::read_all(*file);
 }
 
-std::optional<OpenedObject> LakeStorage::open(const std::string& key) {
-  auto bytes = read(key);
-  if (!bytes) return std::nullopt;
-  const std::uint64_t size = bytes->size();
-  return OpenedObject{size, std::make_unique<core::StringByteReader>(std::move(*bytes))};
-}
-
 std::optional<OpenedObject> LocalLakeStorage::open(const std::string& key) {
   auto file = m_folder.open(key);
   if (!file) return std::nullopt;
@@ -54,10 +47,6 @@ std::optional<OpenedObject> LocalLakeStorage::open(const std::string& key) {
 void LocalLakeStorage::write(const std::string& key, std::string_view bytes) {
   core::StringByteReader reader{std::string(bytes)};
   m_folder.write_atomically(key, reader);
-}
-
-void LakeStorage::write_from(const std::string& key, core::ByteReader& bytes) {
-  write(key, core::read_all(bytes));
 }
 
 void LocalLakeStorage::write_from(const std::string& key, core::ByteReader& bytes) {

@@ -35,15 +35,13 @@ class LakeStorage {
   virtual std::map<std::string, StoredObject> list(const std::string& prefix) = 0;
   // The object's bytes, or nothing when it does not exist. Throws core::Error.
   virtual std::optional<std::string> read(const std::string& key) = 0;
-  // The object to read a block at a time, or nothing when it does not exist. This default reads
-  // it whole into memory first; a local lake streams it from its file. Throws core::Error.
-  virtual std::optional<OpenedObject> open(const std::string& key);
+  // The object to read a block at a time, or nothing when it does not exist. Throws core::Error.
+  virtual std::optional<OpenedObject> open(const std::string& key) = 0;
   // Stores `bytes` whole: a reader sees the old object or the new one, never a part.
   // Safe to call from several threads at once. Throws core::Error.
   virtual void write(const std::string& key, std::string_view bytes) = 0;
-  // Stores everything `bytes` yields the same way. This default gathers it in memory first; a
-  // local lake streams it into its file.
-  virtual void write_from(const std::string& key, core::ByteReader& bytes);
+  // Stores everything `bytes` yields the same way, without holding it all in memory.
+  virtual void write_from(const std::string& key, core::ByteReader& bytes) = 0;
   virtual unsigned parallelism() const { return 1; }
   virtual std::string describe() const = 0;
   // Removes what killed writers left below `prefix` (a local lake's temporary files); returns how

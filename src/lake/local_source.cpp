@@ -1,19 +1,15 @@
 #include "lake/local_source.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "core/checksum.h"
 #include "core/error.h"
 #include "core/utf8.h"
+#include "lake/file_byte_reader.h"
 #include "lake/key_layout.h"
 #include "lake/s3_source.h"
 
@@ -41,10 +37,6 @@ bool prune(const fs::path& relative_dir, const std::string& lake_date) {
     if (parts[level] != lake_date.substr(kOffsets[level], kLengths[level])) return true;
   }
   return false;
-}
-
-std::string io_error(std::string_view what, const fs::path& path) {
-  return fmt::format("{} {}: {}", what, path.string(), std::strerror(errno));
 }
 
 }  // namespace
@@ -143,77 +135,6 @@ Listing LocalSource::list_lake_date(const std::string& lake_date) {
   return listing;
 }
 
-std::unique_ptr<FileByteReader> FileByteReader::open(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return nullptr;
-    throw Error(ErrorKind::Input, io_error("cannot open", path));
-  }
-  return adopt(fd, path);
-}
-
-std::unique_ptr<FileByteReader> FileByteReader::adopt(int fd, const fs::path& path) {
-  struct stat status {};
-  if (::fstat(fd, &status) != 0) {
-    const std::string message = io_error("cannot stat", path);
-    ::close(fd);
-    throw Error(ErrorKind::Input, message);
-  }
-  return std::unique_ptr<FileByteReader>(
-      new FileByteReader(fd, path, static_cast<std::uint64_t>(status.st_size)));
-}
-
-FileByteReader::FileByteReader(int fd, fs::path path, std::uint64_t size)
-    : m_fd(fd), m_path(std::move(path)), m_size(size) {}
-
-FileByteReader::~FileByteReader() { ::close(m_fd); }
-
-std::size_t FileByteReader::read(char* into, std::size_t capacity) {
-  for (;;) {
-    const ssize_t got = ::read(m_fd, into, capacity);
-    if (got >= 0) return static_cast<std::size_t>(got);
-    if (errno != EINTR) throw Error(ErrorKind::Input, io_error("cannot read", m_path));
-  }
-}
-
-namespace {
-std::unique_ptr<FileByteReader> open_existing(const fs::path& path) {
-  auto file = FileByteReader::open(path);
-  if (!file) {
-    errno = ENOENT;
-    throw Error(ErrorKind::Input, io_error("cannot open", path));
-  }
-  return file;
-}
-}  // namespace
-
-std::string read_file(const fs::path& path) {
-  auto file = open_existing(path);
-  std::string bytes;
-  bytes.reserve(file->size());
-  char block[1 << 16];
-  while (const std::size_t got = file->read(block, sizeof block)) bytes.append(block, got);
-  return bytes;
-}
-
-std::string md5_of_file(const fs::path& path) {
-  auto file = open_existing(path);
-  core::Md5 md5;
-  char block[1 << 16];
-  while (const std::size_t got = file->read(block, sizeof block)) md5.update(std::string_view(block, got));
-  return md5.hex_digest();
-}
-
-std::string LocalSource::read(const ObjectInfo& object) {
-  std::string bytes = read_file(m_root / object.key);
-  if (bytes.size() != object.size) {
-    throw Error(ErrorKind::Input,
-                fmt::format("source object {} changed while it was read ({} bytes, listed {})", object.key,
-                            bytes.size(), object.size));
-  }
-  return bytes;
-}
-
 namespace {
 // Hands over a source file's bytes and, at their end, fails unless there were as many as listed:
 // a file that grows or shrinks while it is copied is never taken for the listed one.
@@ -247,6 +168,14 @@ std::unique_ptr<core::ByteReader> LocalSource::open(const ObjectInfo& object) {
   return std::make_unique<ListedSizeReader>(std::move(file), object);
 }
 
-std::string LocalSource::md5_of(const ObjectInfo& object) { return md5_of_file(m_root / object.key); }
+std::string LocalSource::md5_of(const ObjectInfo& object) {
+  const fs::path path = m_root / object.key;
+  auto file = FileByteReader::open(path);
+  if (!file)
+    throw Error(ErrorKind::Input, fmt::format("cannot open {}: {}", path.string(), std::strerror(ENOENT)));
+  core::Md5 md5;
+  core::for_each_block(*file, [&md5](std::string_view block) { md5.update(block); });
+  return md5.hex_digest();
+}
 
 }  // namespace d2d::lake

@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "core/byte_reader.h"
+#include "lake/file_byte_reader.h"
 #include "lake/key_layout.h"
-#include "lake/local_source.h"
 
 namespace d2d::lake {
 

@@ -117,11 +117,6 @@ s3::ObjectEntry S3Source::listed(const ObjectInfo& object) const {
   return {m_prefix + object.key, object.size, object.md5};
 }
 
-std::string S3Source::read(const ObjectInfo& object) {
-  const s3::ObjectEntry entry = listed(object);
-  return m_client->get(entry.key, entry);
-}
-
 std::unique_ptr<core::ByteReader> S3Source::open(const ObjectInfo& object) {
   auto spool = std::make_unique<s3::SpoolFile>();
   const s3::ObjectEntry entry = listed(object);

@@ -18,7 +18,6 @@ class S3Source final : public Source {
  public:
   S3Source(const std::string& uri, const s3::ClientOptions& options);
   Listing list_lake_date(const std::string& lake_date) override;
-  std::string read(const ObjectInfo& object) override;
   // Received whole into a temporary file and verified, then read from there a block at a time.
   std::unique_ptr<core::ByteReader> open(const ObjectInfo& object) override;
   std::string md5_of(const ObjectInfo& object) override;

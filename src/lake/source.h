@@ -38,14 +38,11 @@ class Source {
   // Every object whose file name carries `lake_date`. A listing that fails part of the way throws
   // core::Error naming what could not be listed: a date is never silently smaller.
   virtual Listing list_lake_date(const std::string& lake_date) = 0;
-  // The object's bytes, checked against the listed size (and MD5 when known): a truncated
-  // object is never returned. Safe to call from several threads at once. Throws core::Error.
-  virtual std::string read(const ObjectInfo& object) = 0;
-  // The same bytes to read a block at a time (extract copies them into the lake that way). This
-  // default reads the object whole first; a local source streams it, checking its size at the end.
-  virtual std::unique_ptr<core::ByteReader> open(const ObjectInfo& object) {
-    return std::make_unique<core::StringByteReader>(read(object));
-  }
+  // The object's bytes to read a block at a time (extract copies them into the lake that way),
+  // checked against the listed size (and MD5 when known): a truncated or changed object throws,
+  // at the latest when its end is read. Safe to call from several threads at once. Throws
+  // core::Error.
+  virtual std::unique_ptr<core::ByteReader> open(const ObjectInfo& object) = 0;
   // The object's MD5 (hex) without keeping its bytes (to decide whether the lake has it).
   virtual std::string md5_of(const ObjectInfo& object) = 0;
   // How many reads are worth running at once beyond one per core (a network source waits more

@@ -261,12 +261,6 @@ std::optional<std::string> Client::get_if_exists(const std::string& key) {
   return body.take();
 }
 
-std::string Client::get(const std::string& key, const std::optional<ObjectEntry>& expected) {
-  MemoryBody body;
-  fetch(key, expected, false, body);
-  return body.take();
-}
-
 bool Client::get_into(const std::string& key, const std::optional<ObjectEntry>& expected, SpoolFile& spool,
                       bool allow_missing) {
   SpoolBody body(spool);

@@ -45,12 +45,12 @@ class Client {
   std::vector<ObjectEntry> list_all(const std::string& prefix);  // every page
   std::optional<ObjectEntry> head(const std::string& key);       // nothing when absent
 
-  // The object's bytes. Checked against the response (length, MD5 ETag) and against `expected`
-  // when given (the size and ETag a listing reported): a short or altered body is fetched again.
-  std::string get(const std::string& key, const std::optional<ObjectEntry>& expected = std::nullopt);
+  // The object's bytes, or nothing when it does not exist. Checked against the response (length,
+  // MD5 ETag): a short or altered body is fetched again.
   std::optional<std::string> get_if_exists(const std::string& key);
-  // The same checks, but the body goes to `spool` (empty) instead of memory, for objects read a
-  // block at a time afterwards. False when `allow_missing` and the object does not exist.
+  // The same checks, and against `expected` when given (the size and ETag a listing reported),
+  // but the body goes to `spool` (empty) instead of memory, for objects read a block at a time
+  // afterwards. False when `allow_missing` and the object does not exist.
   bool get_into(const std::string& key, const std::optional<ObjectEntry>& expected, SpoolFile& spool,
                 bool allow_missing = false);
   // Uploads `bytes` (S3 checks them against Content-MD5); returns the ETag.

@@ -380,7 +380,7 @@ TEST_F(CredentialChain, CredentialsThatExpireMidRunAreRefreshedUnderParallelTran
     transfers.emplace_back([&] {
       while (std::chrono::steady_clock::now() < end) {
         try {
-          if (client.get("object") == "hello\n") ++gets;
+          if (client.get_if_exists("object") == "hello\n") ++gets;
         } catch (const Error&) {
           ++failures;
         }

@@ -1,7 +1,8 @@
 // SPEC §4's winner rules, written once. Each rule is a C++ comparison, used in memory (FixSorter,
 // LakeDateReducer, SQLite's clash check), and the SQL `ORDER BY` that puts the winner first,
 // written from the same list of columns, used by both engines across lake dates. A rule that
-// changes here changes everywhere; tests/unit/model/winners_test.cpp holds the two together.
+// changes here changes everywhere; tests/unit/warehouse/winners_sql_test.cpp holds the two together on
+// SQLite.
 #pragma once
 
 #include <optional>

@@ -1,6 +1,7 @@
 // The pages `d2d serve` renders: server-side HTML with inline CSS and SVG, no scripts and no
 // external assets, so they work offline and behind any proxy. Every function is pure: the
-// data comes in, a complete document comes out (tested without a server).
+// data comes in, a complete document comes out; tests/unit/server/pages_test.cpp and
+// status_page_test.cpp call them without a server.
 #pragma once
 
 #include <optional>

@@ -1,6 +1,7 @@
 // `/report`: the answer as SVG bars (average distance per operating period), and each
 // vehicle's track in a chosen period, drawn from its fixes: stretches that count toward the
-// distance in blue, stretches that overlap a break (left out, SPEC §4) dashed orange.
+// distance in blue, stretches that overlap a break (left out, SPEC §4) dashed orange. A period
+// whose answer a failed reject gate may have left partial is marked "!", as `d2d report` marks it.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -51,8 +52,10 @@ std::string render_bars(const ReportPageData& data) {
     const bool selected = a.operating_period_id == data.selected_period;
     const std::string id = html_escape(a.operating_period_id);
     svg += fmt::format("<a href=\"/report?period={}\">", url_encode(a.operating_period_id));
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1f2933\"{}>{}</text>", kLabel - 8,
-                       y + 16, selected ? " font-weight=\"700\"" : "", id);
+    // The mark after the id, as `d2d report` prints it: the answer may be partial.
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1f2933\"{}>{}{}</text>",
+                       kLabel - 8, y + 16, selected ? " font-weight=\"700\"" : "", id,
+                       a.reject_gate_failed ? "<tspan class=\"gate-mark\" fill=\"#e03131\"> !</tspan>" : "");
     if (a.avg_distance_m) {
       const double width = std::max(1.0, kBars * *a.avg_distance_m / scale_max);
       svg += fmt::format(
@@ -68,7 +71,15 @@ std::string render_bars(const ReportPageData& data) {
     }
     svg += "</a>";
   }
-  return svg + "</svg>";
+  svg += "</svg>";
+  if (std::any_of(data.answers.begin(), data.answers.end(),
+                  [](const auto& a) { return a.reject_gate_failed; })) {
+    svg +=
+        "<p class=\"muted\" id=\"gate-note\"><b style=\"color:var(--failed)\">!</b> some of the "
+        "period's fixes came from a lake date whose latest run failed its reject gate: the answer may be "
+        "partial (see <a href=\"/\">Status</a>).</p>";
+  }
+  return svg;
 }
 
 struct Segment {

@@ -35,11 +35,10 @@ test: build
 # LedgerRead, ServeAuth and ServeSlowClients tests.
 #
 # Its flags are -O1 -g1 rather than RelWithDebInfo's -O2 -g: under ASan + UBSan instrumentation
-# GCC spends most of the build optimising and writing debug info (src/cli/settings.cpp: 102 s of
-# CPU at -O2 -g, 68 s at -O1 -g, 47 s at -O1 -g1), and this build was two thirds of `make test`.
-# -O1 is what the ASan documentation recommends; -g1 keeps the line tables, so reports still
-# name file:line for every frame (frame pointers stay, for the fast unwinder). -O0 would build
-# faster still but slow the d2d runs of the tests it then makes.
+# GCC spends most of the build optimising and writing debug info, and this build was two thirds
+# of `make test` (figures: docs/decisions.md). -O1 is what the ASan documentation recommends; -g1
+# keeps the line tables, so reports still name file:line for every frame (frame pointers stay,
+# for the fast unwinder). -O0 would build faster still but slow the d2d runs of the tests it makes.
 ASAN_CXX_FLAGS ?= -O1 -g1 -DNDEBUG
 test-asan: deps
 	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -47,10 +47,10 @@ class BackfillCommand final : public Command {
     options.run = run_options(settings);
     if (m_dry_run) {
       // One date after another: a plan reads listings and checksums, it does not load.
-      for (const std::string& lake_date : options.lake_dates) {
+      for (const core::LakeDate& lake_date : options.lake_dates) {
         pipeline::RunOptions run = options.run;
         run.lake_date = lake_date;
-        fmt::print("{}", pipeline::describe_plan(lake_date, pipeline::plan_lake_date(run), run));
+        fmt::print("{}", pipeline::describe_plan(lake_date.text(), pipeline::plan_lake_date(run), run));
       }
       return 0;
     }

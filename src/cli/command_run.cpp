@@ -20,11 +20,12 @@ class RunCommand final : public Command {
 
   int run(Settings& settings) override {
     pipeline::RunOptions options = run_options(settings);
-    options.lake_date = m_date;
-    if (!core::parse_date(m_date)) {
+    const auto date = core::LakeDate::parse(m_date);
+    if (!date) {
       throw core::Error(core::ErrorKind::Usage,
                         fmt::format("--date '{}' is not a date (expected YYYY-MM-DD)", m_date));
     }
+    options.lake_date = *date;
     if (m_dry_run) {
       fmt::print("{}", pipeline::describe_plan(m_date, pipeline::plan_lake_date(options), options));
       return 0;  // before the warehouse is opened: opening a SQLite one creates it

@@ -37,6 +37,7 @@ class ServeCommand final : public Command {
     // The scheduler's runs take the lake date's lock and migrate first, like `d2d run`.
     add_settings(command, settings, {"no_wait", "pg_analyst_role"});
     add_reject_ratio_option(command, settings);
+    add_input_limit_options(command, settings);
     add_s3_options(command, settings);
   }
 
@@ -63,10 +64,10 @@ class ServeCommand final : public Command {
 
     std::unique_ptr<server::Scheduler> scheduler;
     if (!settings.serve_no_scheduler) {
-      server::SchedulerOptions options{schedule,
-                                       {settings.source, settings.lake, "", settings.max_reject_ratio,
-                                        settings.allow_empty, settings.attempts, s3_options(settings)},
-                                       warehouse_options(settings)};
+      // Exactly what `d2d run` would be given (the lake date is set per run; never --force).
+      pipeline::RunOptions run = run_options(settings);
+      run.force = false;
+      server::SchedulerOptions options{schedule, std::move(run), warehouse_options(settings)};
       scheduler = std::make_unique<server::Scheduler>(std::move(options), server::system_now);
     }
     server::HttpOptions http_options;

@@ -32,6 +32,29 @@ std::size_t format_utc(UtcMicros at_us, char* out);
 std::optional<std::int64_t> parse_date(std::string_view text);
 std::string format_date(std::int64_t days_since_epoch);
 
+// A lake date (SPEC §1): the day a run loads, "YYYY-MM-DD". Parsed once where it enters (a flag,
+// a range, the schedule), then passed as this type: no layer below parses it again.
+class LakeDate {
+ public:
+  LakeDate() : LakeDate(0) {}  // 1970-01-01
+  static std::optional<LakeDate> parse(std::string_view text) {
+    const auto day = parse_date(text);
+    return day ? std::optional(LakeDate(*day)) : std::nullopt;
+  }
+  static LakeDate from_day(std::int64_t days_since_epoch) { return LakeDate(days_since_epoch); }
+
+  std::int64_t day() const { return m_day; }          // days since 1970-01-01
+  const std::string& text() const { return m_text; }  // YYYY-MM-DD
+  bool operator==(const LakeDate& other) const { return m_day == other.m_day; }
+  bool operator==(std::string_view text) const { return m_text == text; }
+  auto operator<=>(const LakeDate& other) const { return m_day <=> other.m_day; }
+
+ private:
+  explicit LakeDate(std::int64_t day) : m_day(day), m_text(format_date(day)) {}
+  std::int64_t m_day;
+  std::string m_text;
+};
+
 std::int64_t days_from_civil(int year, unsigned month, unsigned day);
 void civil_from_days(std::int64_t days, int& year, unsigned& month, unsigned& day);
 

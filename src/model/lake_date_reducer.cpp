@@ -41,12 +41,13 @@ void LakeDateReducer::observe(const events::Event& event) {
     case EventKind::PeriodCreate:
     case EventKind::PeriodDelete: {
       const bool deleted = event.kind == EventKind::PeriodDelete;
-      const PeriodVersion candidate{event.at_us, deleted, deleted ? 0 : event.start_us,
-                                    deleted ? 0 : event.finish_us};
+      const PeriodVersion candidate{
+          event.at_us, deleted, deleted ? 0 : event.start_us, deleted ? 0 : event.finish_us,
+          event.has_organization ? std::optional<std::string_view>(event.organization_id) : std::nullopt};
       auto [it, inserted] = core::find_or_emplace(m_periods, event.id);
       PeriodEventRow& row = it->second;
-      if (!inserted &&
-          !period_version_wins(candidate, {row.event_at_us, row.deleted, row.start_us, row.finish_us})) {
+      if (!inserted && !period_version_wins(candidate, {row.event_at_us, row.deleted, row.start_us,
+                                                        row.finish_us, row.organization_id})) {
         return;
       }
       row.id = event.id;

@@ -13,8 +13,12 @@ namespace {
 // `{0}`, the table alias. Every one is ordered descending: the greater wins.
 constexpr std::array<std::string_view, 4> kFixVersionColumns = {"{0}.event_at", "{0}.lat", "{0}.lng",
                                                                 "COALESCE({0}.organization_id, '')"};
-constexpr std::array<std::string_view, 4> kPeriodVersionColumns = {"{0}.event_at", "{0}.deleted",
-                                                                   "{0}.start_at", "{0}.finish_at"};
+constexpr std::array<std::string_view, 6> kPeriodVersionColumns = {"{0}.event_at",
+                                                                   "{0}.deleted",
+                                                                   "{0}.start_at",
+                                                                   "{0}.finish_at",
+                                                                   "COALESCE({0}.organization_id, '')",
+                                                                   "({0}.organization_id IS NOT NULL)"};
 constexpr std::array<std::string_view, 2> kOrganizationColumns = {"{0}.organization_at",
                                                                   "{0}.organization_id"};
 

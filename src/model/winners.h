@@ -48,12 +48,16 @@ struct PeriodVersion {
   bool deleted = false;
   core::UtcMicros start_us = 0;  // 0 (SQL: NULL) when deleted
   core::UtcMicros finish_us = 0;
+  std::optional<std::string_view> organization_id;
 };
 
 // The latest `at` wins; at equal `at` a delete beats a create (cancelling is the safer
-// reading), then the later window, so the result never depends on file order.
+// reading), then the later window, then the greater organization id (absent counts as empty,
+// and then a stated one wins), so the result never depends on file order.
 inline auto period_version_key(const PeriodVersion& version) {
-  return std::tuple(version.event_at_us, version.deleted, version.start_us, version.finish_us);
+  return std::tuple(version.event_at_us, version.deleted, version.start_us, version.finish_us,
+                    version.organization_id.value_or(std::string_view()),
+                    version.organization_id.has_value());
 }
 inline bool period_version_wins(const PeriodVersion& candidate, const PeriodVersion& incumbent) {
   return period_version_key(candidate) > period_version_key(incumbent);

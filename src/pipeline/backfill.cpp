@@ -41,13 +41,14 @@ class SerializedObserver {
   BackfillObserver& m_observer;
 };
 
-DateResult run_one_date(const BackfillOptions& options, const std::string& lake_date,
+DateResult run_one_date(const BackfillOptions& options, const core::LakeDate& date,
                         SerializedObserver& observer) {
   const auto started = std::chrono::steady_clock::now();
   DateResult result;
+  const std::string& lake_date = date.text();
   result.lake_date = lake_date;
   RunOptions run = options.run;
-  run.lake_date = lake_date;
+  run.lake_date = date;
   run.on_progress = [&](const RunProgress& progress) {
     result.figures.objects = progress.objects_total;
     result.figures.events_read = progress.events_read;
@@ -71,15 +72,15 @@ DateResult run_one_date(const BackfillOptions& options, const std::string& lake_
 
 }  // namespace
 
-std::vector<std::string> lake_dates_between(const std::string& from, const std::string& to) {
+std::vector<core::LakeDate> lake_dates_between(const std::string& from, const std::string& to) {
   const auto first = core::parse_date(from);
   if (!first)
     throw Error(ErrorKind::Usage, fmt::format("--from '{}' is not a date (expected YYYY-MM-DD)", from));
   const auto last = core::parse_date(to);
   if (!last) throw Error(ErrorKind::Usage, fmt::format("--to '{}' is not a date (expected YYYY-MM-DD)", to));
   if (*last < *first) throw Error(ErrorKind::Usage, fmt::format("--to {} is before --from {}", to, from));
-  std::vector<std::string> dates;
-  for (std::int64_t day = *first; day <= *last; ++day) dates.push_back(core::format_date(day));
+  std::vector<core::LakeDate> dates;
+  for (std::int64_t day = *first; day <= *last; ++day) dates.push_back(core::LakeDate::from_day(day));
   return dates;
 }
 
@@ -89,8 +90,8 @@ std::vector<DateResult> run_backfill(const BackfillOptions& options, BackfillObs
   SerializedObserver serialized(observer);
   auto worker = [&] {
     for (std::size_t i = next++; i < options.lake_dates.size(); i = next++) {
-      const std::string& lake_date = options.lake_dates[i];
-      serialized.started(lake_date);
+      const core::LakeDate& lake_date = options.lake_dates[i];
+      serialized.started(lake_date.text());
       results[i] = run_one_date(options, lake_date, serialized);
       serialized.finished(results[i]);
     }

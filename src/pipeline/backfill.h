@@ -41,7 +41,7 @@ class BackfillObserver {
 
 struct BackfillOptions {
   RunOptions run;  // every field but lake_date and on_progress, which the backfill sets per date
-  std::vector<std::string> lake_dates;
+  std::vector<core::LakeDate> lake_dates;
   unsigned jobs = 1;
   // Opens one warehouse connection; called once per date, on that date's thread. The engine
   // decides how the dates' writes take turns (SQLite: one writer per file).
@@ -50,7 +50,7 @@ struct BackfillOptions {
 
 // Every date from `from` to `to`, both included. Throws core::Error (Usage) on a bad date or an
 // empty range.
-std::vector<std::string> lake_dates_between(const std::string& from, const std::string& to);
+std::vector<core::LakeDate> lake_dates_between(const std::string& from, const std::string& to);
 
 // Results in the order of options.lake_dates.
 std::vector<DateResult> run_backfill(const BackfillOptions& options, BackfillObserver& observer);

@@ -13,21 +13,17 @@
 namespace d2d::pipeline {
 
 lake::ExtractPlan plan_lake_date(const RunOptions& options) {
-  if (!core::parse_date(options.lake_date)) {
-    throw core::Error(core::ErrorKind::Usage,
-                      fmt::format("'{}' is not a date (expected YYYY-MM-DD)", options.lake_date));
-  }
   auto source = lake::open_source(options.source_uri, options.s3);
   // A local lake that does not exist yet holds nothing; opening it would create its folder.
   if (const auto local = lake::local_path_of(options.lake_uri); local && !std::filesystem::exists(*local)) {
-    lake::Listing listing = source->list_lake_date(options.lake_date);
+    lake::Listing listing = source->list_lake_date(options.lake_date.text());
     lake::ExtractPlan plan;
     plan.refused = std::move(listing.refused);
     for (const auto& object : listing.objects)
       plan.objects.push_back({object.key, object.size, lake::ObjectChange::New});
     return plan;
   }
-  const lake::RawZone raw_zone(lake::open_lake(options.lake_uri, options.s3), options.lake_date);
+  const lake::RawZone raw_zone(lake::open_lake(options.lake_uri, options.s3), options.lake_date.text());
   return raw_zone.plan(*source);
 }
 

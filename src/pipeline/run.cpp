@@ -94,7 +94,7 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   DecodeLimits limits;
   limits.max_line_bytes = options.max_line_bytes;
   limits.decoder.max_period_us = options.max_period_days * core::kMicrosPerDay;
-  ObjectDecoder decoder(raw_zone, manifest, options.lake_date, decode_threads(), limits);
+  ObjectDecoder decoder(raw_zone, manifest, options.lake_date.text(), decode_threads(), limits);
   std::uint64_t objects_done = 0;
   for (DecodedChunk chunk; decoder.next(chunk);) {
     load_chunk(chunk, reducer, *load, rejected_jsonl, figures);
@@ -104,8 +104,8 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   }
   reducer.flush_to(*load);
   figures.transform_ms = elapsed_ms(started);
-  spdlog::info("transform {}: {} events read, {} rejected in {} ms", options.lake_date, figures.events_read,
-               figures.events_rejected, figures.transform_ms);
+  spdlog::info("transform {}: {} events read, {} rejected in {} ms", options.lake_date.text(),
+               figures.events_read, figures.events_rejected, figures.transform_ms);
 
   phase = RunPhase::Load;
   if (options.on_phase) options.on_phase(phase);
@@ -117,8 +117,9 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   started = Clock::now();
   figures.periods_derived = load->derive();
   figures.derive_ms = elapsed_ms(started);
-  spdlog::info("load {}: {} location rows in {} ms; derive: {} operating periods in {} ms", options.lake_date,
-               figures.rows_loaded, figures.load_ms, figures.periods_derived, figures.derive_ms);
+  spdlog::info("load {}: {} location rows in {} ms; derive: {} operating periods in {} ms",
+               options.lake_date.text(), figures.rows_loaded, figures.load_ms, figures.periods_derived,
+               figures.derive_ms);
 
   // The rejected zone is written before the commit: if the commit fails, a re-run rewrites it.
   raw_zone.write_rejected(rejected_jsonl.file());
@@ -128,7 +129,7 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
 // The run that loaded exactly this raw zone with this code version, when it is the date's last
 // finished run: re-loading would give the same warehouse. A failed last run (including a reject
 // ratio over the threshold) always means work to do.
-std::optional<std::int64_t> unchanged_since(warehouse::Warehouse& warehouse, const std::string& lake_date,
+std::optional<std::int64_t> unchanged_since(warehouse::Warehouse& warehouse, const core::LakeDate& lake_date,
                                             const std::string& raw_manifest_md5) {
   const auto last = warehouse.ledger().last_finished_run(lake_date);
   if (!last || !last->succeeded || last->raw_manifest_md5 != raw_manifest_md5 ||
@@ -141,11 +142,8 @@ std::optional<std::int64_t> unchanged_since(warehouse::Warehouse& warehouse, con
 }  // namespace
 
 RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& warehouse) {
-  if (!core::parse_date(options.lake_date)) {
-    throw Error(ErrorKind::Usage, fmt::format("'{}' is not a date (expected YYYY-MM-DD)", options.lake_date));
-  }
   RunOutcome outcome;
-  outcome.run_id = with_retries(options.attempts, options.lake_date, [&] {
+  outcome.run_id = with_retries(options.attempts, options.lake_date.text(), [&] {
     warehouse.migrator().migrate_up();
     return warehouse.ledger().start_run(options.lake_date);
   });
@@ -156,7 +154,7 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
     // Extract: source -> raw zone.
     auto started = Clock::now();
     auto source = lake::open_source(options.source_uri, options.s3);
-    lake::RawZone raw_zone(lake::open_lake(options.lake_uri, options.s3), options.lake_date);
+    lake::RawZone raw_zone(lake::open_lake(options.lake_uri, options.s3), options.lake_date.text());
     const lake::ExtractStats extracted = raw_zone.extract(*source);
     figures.extract_ms = elapsed_ms(started);
     figures.objects = extracted.objects;
@@ -164,20 +162,20 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
     figures.objects_refused = extracted.refused.size();
     figures.bytes = extracted.bytes;
     for (const lake::RefusedObject& refused : extracted.refused) {
-      spdlog::warn("{}: skipping source object {:?}: {}", options.lake_date, core::utf8_lossy(refused.key),
-                   refused.reason);
+      spdlog::warn("{}: skipping source object {:?}: {}", options.lake_date.text(),
+                   core::utf8_lossy(refused.key), refused.reason);
     }
     if (extracted.stale_temporaries > 0) {
-      spdlog::info("{}: removed {} temporary file(s) an interrupted run left in the lake", options.lake_date,
-                   extracted.stale_temporaries);
+      spdlog::info("{}: removed {} temporary file(s) an interrupted run left in the lake",
+                   options.lake_date.text(), extracted.stale_temporaries);
     }
     spdlog::info("extract {}: {} objects from {} ({} copied, {} unchanged), {:.1f} MB in {} ms",
-                 options.lake_date, extracted.objects, source->describe(), extracted.copied,
+                 options.lake_date.text(), extracted.objects, source->describe(), extracted.copied,
                  extracted.skipped, static_cast<double>(extracted.bytes) / 1e6, figures.extract_ms);
     figures.raw_manifest_md5 = extracted.manifest_md5;
     if (!options.force) {
       // Retried like the load: the server may restart between the extract and the load.
-      const auto unchanged = with_retries(options.attempts, options.lake_date, [&] {
+      const auto unchanged = with_retries(options.attempts, options.lake_date.text(), [&] {
         return unchanged_since(warehouse, options.lake_date, figures.raw_manifest_md5);
       });
       if (const auto& last = unchanged) {
@@ -185,7 +183,7 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
         outcome.nothing_to_do = true;
         outcome.loaded_by_run = *last;
         spdlog::info("{}: nothing to do: run {} loaded this raw zone with this code version",
-                     options.lake_date, *last);
+                     options.lake_date.text(), *last);
         return outcome;
       }
     }
@@ -193,12 +191,12 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
       throw Error(ErrorKind::Input,
                   fmt::format("no objects for lake date {} in source {} (pass --allow-empty if the "
                               "date really has no data)",
-                              options.lake_date, source->describe()));
+                              options.lake_date.text(), source->describe()));
     }
 
     // Transform + load + derive, one transaction. A transient warehouse failure (connection
     // lost, server restarting) rolls it back; the attempt is repeated from the raw zone.
-    with_retries(options.attempts, options.lake_date,
+    with_retries(options.attempts, options.lake_date.text(),
                  [&] { load_from_raw_zone(options, raw_zone, warehouse, outcome.run_id, figures, phase); });
   } catch (const std::exception& error) {
     try {
@@ -216,7 +214,7 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
     const std::string message = fmt::format(
         "lake date {}: {:.2f}% of lines rejected, above the threshold of {:.2f}% (everything was stored; "
         "see rejected_event)",
-        options.lake_date, ratio * 100, options.max_reject_ratio * 100);
+        options.lake_date.text(), ratio * 100, options.max_reject_ratio * 100);
     // The gate judges what transform made of the lines; load and derive did their work.
     warehouse.ledger().fail_run(outcome.run_id, ledger_text(message), warehouse::RunPhase::Transform);
     throw Error(ErrorKind::Input, message);

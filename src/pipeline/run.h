@@ -23,7 +23,7 @@ struct RunProgress {
 struct RunOptions {
   std::string source_uri;
   std::string lake_uri;
-  std::string lake_date;           // YYYY-MM-DD
+  core::LakeDate lake_date;
   double max_reject_ratio = 0.05;  // above this the run fails after storing everything
   bool allow_empty = false;        // a date with no objects is an error unless allowed
   int attempts = 3;                // transform+load tries when the warehouse fails transiently

@@ -133,7 +133,7 @@ Plan plan(UtcMicros now, const Schedule& schedule, const std::vector<warehouse::
     result.owed.push_back(name);
     const UtcMicros ready_at = date.failures == 0 ? now : retry_at(date, schedule);
     if (ready_at <= now) {
-      if (!result.run_now) result.run_now = name;
+      if (!result.run_now) result.run_now = core::LakeDate::from_day(day);
     } else {
       result.wake_at = std::min(result.wake_at, ready_at);
     }

@@ -45,10 +45,10 @@ core::UtcMicros due_at(std::int64_t lake_day, const Schedule& schedule);
 std::int64_t latest_due_day(core::UtcMicros now, const Schedule& schedule);
 
 struct Plan {
-  std::optional<std::string> run_now;  // the oldest date due now, if any
-  std::vector<std::string> owed;       // every date owed a run, including those waiting to retry
-  std::vector<std::string> given_up;   // failed 1 + retries times, never succeeded
-  core::UtcMicros wake_at = 0;         // when the next date becomes due or may be retried
+  std::optional<core::LakeDate> run_now;  // the oldest date due now, if any
+  std::vector<std::string> owed;          // every date owed a run, including those waiting to retry
+  std::vector<std::string> given_up;      // failed 1 + retries times, never succeeded
+  core::UtcMicros wake_at = 0;            // when the next date becomes due or may be retried
   // Dates that would be owed but are older than the catch-up window: left to a backfill.
   struct Skipped {
     std::string from, to;  // the oldest and newest of them

@@ -46,14 +46,15 @@ Plan Scheduler::tick() {
   return next;
 }
 
-void Scheduler::run_date(const std::string& lake_date) {
+void Scheduler::run_date(const core::LakeDate& date) {
+  const std::string& lake_date = date.text();
   {
     std::lock_guard lock(m_mutex);
     m_state.running = lake_date;
     ++m_state.runs_started;
   }
   pipeline::RunOptions options = m_options.run;
-  options.lake_date = lake_date;
+  options.lake_date = date;
   options.on_phase = [this](warehouse::RunPhase phase) {
     std::lock_guard lock(m_mutex);
     m_state.running_phase = phase;

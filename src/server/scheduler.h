@@ -46,7 +46,7 @@ class Scheduler {
   SchedulerState state() const;
 
  private:
-  void run_date(const std::string& lake_date);
+  void run_date(const core::LakeDate& date);
   std::vector<warehouse::RunRecord> read_ledger();
 
   SchedulerOptions m_options;

@@ -177,7 +177,7 @@ class RunLedger {
  public:
   virtual ~RunLedger() = default;
   // Records a 'running' run (committed at once, so a crash leaves a trace) and returns its id.
-  virtual std::int64_t start_run(const std::string& lake_date) = 0;
+  virtual std::int64_t start_run(const core::LakeDate& lake_date) = 0;
   // Records the phase a running run has entered, committed at once. Transform, load and derive
   // share one transaction (SQLite has one writer; readers see a load whole or not at all), so
   // readers see `transform` until that transaction commits.
@@ -187,7 +187,7 @@ class RunLedger {
   virtual void fail_run(std::int64_t run_id, const std::string& error, RunPhase phase) = 0;
   // The date's latest run that finished, if any: a re-run of an unchanged raw zone by the same
   // code has nothing to do.
-  virtual std::optional<LastRun> last_finished_run(const std::string& lake_date) = 0;
+  virtual std::optional<LastRun> last_finished_run(const core::LakeDate& lake_date) = 0;
   // Records a run that found nothing to do: succeeded, `unchanged`, with the extract figures.
   virtual void finish_unchanged(std::int64_t run_id, const RunFigures& figures) = 0;
   // The ledger, by lake date then run id.
@@ -199,7 +199,7 @@ class Loader {
   virtual ~Loader() = default;
   // Opens the lake date's load transaction. Waits for (or, without wait_for_lock, fails at once
   // on) another run holding what the engine locks: see WarehouseOptions::wait_for_lock.
-  virtual std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) = 0;
+  virtual std::unique_ptr<LakeDateLoad> begin_load(const core::LakeDate& lake_date, std::int64_t run_id) = 0;
 };
 
 // What analysts and the pages read.

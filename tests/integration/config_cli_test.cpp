@@ -172,6 +172,13 @@ TEST(CliHelp, EachCommandListsOnlyTheOptionsItReads) {
     EXPECT_TRUE(contains(out, "--no-wait")) << command << ":\n" << out;
     EXPECT_TRUE(contains(out, "--pg-analyst-role")) << command << ":\n" << out;
   }
+  // serve's scheduled runs are `d2d run`s: they take the same input limits (they ran with the
+  // defaults, whatever was configured, before).
+  for (const std::string command : {"run", "backfill", "serve"}) {
+    const std::string out = help(command);
+    EXPECT_TRUE(contains(out, "--max-line-bytes")) << command << ":\n" << out;
+    EXPECT_TRUE(contains(out, "--max-period-days")) << command << ":\n" << out;
+  }
   EXPECT_TRUE(contains(help("backfill"), "D2D_JOBS")) << "help names the variable";
   EXPECT_FALSE(contains(help("run"), "--jobs"));
 }

@@ -55,7 +55,7 @@ class ProbeLoader final : public warehouse::Loader {
   ProbeLoader(warehouse::Loader& inner, std::optional<warehouse::RunPhase> failing,
               std::function<void()> on_begin_load)
       : m_inner(inner), m_failing(failing), m_on_begin_load(std::move(on_begin_load)) {}
-  std::unique_ptr<warehouse::LakeDateLoad> begin_load(const std::string& lake_date,
+  std::unique_ptr<warehouse::LakeDateLoad> begin_load(const core::LakeDate& lake_date,
                                                       std::int64_t run_id) override {
     m_on_begin_load();
     auto load = m_inner.begin_load(lake_date, run_id);
@@ -110,7 +110,7 @@ class PipelinePhase : public ::testing::TestWithParam<Engine> {
     pipeline::RunOptions run;
     run.source_uri = (m_dir / "source").string();
     run.lake_uri = (m_dir / "lake").string();
-    run.lake_date = "2019-06-01";
+    run.lake_date = *core::LakeDate::parse("2019-06-01");
     run.attempts = 1;
     run.force = true;
     WrappedWarehouse probe(warehouse::open_warehouse(options()));

@@ -90,14 +90,15 @@ TEST_F(SqliteWriter, WithoutNoWaitARunWaitsForTheOtherWriter) {
 TEST_F(SqliteWriter, LoadsOfOneProcessTakeTurnsAtTheGate) {
   auto first = warehouse::open_sqlite_warehouse(db(), false, /*wait_for_lock=*/false);
   auto second = warehouse::open_sqlite_warehouse(db(), false, /*wait_for_lock=*/false);
-  const std::int64_t run_a = first->ledger().start_run("2019-06-01");
-  const std::int64_t run_b = second->ledger().start_run("2019-06-02");
-  auto load_a = first->loader().begin_load("2019-06-01", run_a);
+  const auto date_a = *core::LakeDate::parse("2019-06-01"), date_b = *core::LakeDate::parse("2019-06-02");
+  const std::int64_t run_a = first->ledger().start_run(date_a);
+  const std::int64_t run_b = second->ledger().start_run(date_b);
+  auto load_a = first->loader().begin_load(date_a, run_a);
   std::atomic<bool> b_began{false};
   std::string b_error;
   std::thread other([&] {
     try {
-      auto load_b = second->loader().begin_load("2019-06-02", run_b);
+      auto load_b = second->loader().begin_load(date_b, run_b);
       b_began = true;
       load_b->merge();
       load_b->derive();

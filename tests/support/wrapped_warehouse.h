@@ -32,14 +32,14 @@ class ForwardingLoad : public warehouse::LakeDateLoad {
 class ForwardingLedger : public warehouse::RunLedger {
  public:
   explicit ForwardingLedger(warehouse::RunLedger& inner) : m_inner(inner) {}
-  std::int64_t start_run(const std::string& lake_date) override { return m_inner.start_run(lake_date); }
+  std::int64_t start_run(const core::LakeDate& lake_date) override { return m_inner.start_run(lake_date); }
   void set_run_phase(std::int64_t run_id, warehouse::RunPhase phase) override {
     m_inner.set_run_phase(run_id, phase);
   }
   void fail_run(std::int64_t run_id, const std::string& error, warehouse::RunPhase phase) override {
     m_inner.fail_run(run_id, error, phase);
   }
-  std::optional<warehouse::LastRun> last_finished_run(const std::string& lake_date) override {
+  std::optional<warehouse::LastRun> last_finished_run(const core::LakeDate& lake_date) override {
     return m_inner.last_finished_run(lake_date);
   }
   void finish_unchanged(std::int64_t run_id, const warehouse::RunFigures& figures) override {

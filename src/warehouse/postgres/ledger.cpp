@@ -23,11 +23,11 @@ class NamedRow {
 
 }  // namespace
 
-std::int64_t PgLedger::start_run(const std::string& lake_date) {
+std::int64_t PgLedger::start_run(const core::LakeDate& lake_date) {
   return m_session.connection()
       .exec(m_session.sql("INSERT INTO {s}.etl_run (lake_date, status, started_at, code_version, phase) "
                           "VALUES ($1::date, 'running', now(), $2, 'extract') RETURNING run_id"),
-            {lake_date, std::string(core::code_version())})
+            {lake_date.text(), std::string(core::code_version())})
       .int64(0, 0);
 }
 
@@ -43,12 +43,12 @@ void PgLedger::fail_run(std::int64_t run_id, const std::string& error, RunPhase 
       {std::to_string(run_id), error, std::string(run_phase_name(phase))});
 }
 
-std::optional<LastRun> PgLedger::last_finished_run(const std::string& lake_date) {
+std::optional<LastRun> PgLedger::last_finished_run(const core::LakeDate& lake_date) {
   auto result = m_session.connection().exec(
       m_session.sql(
           "SELECT run_id, status, COALESCE(raw_manifest_md5, ''), code_version FROM "
           "{s}.etl_run WHERE lake_date = $1::date AND status <> 'running' ORDER BY run_id DESC LIMIT 1"),
-      {lake_date});
+      {lake_date.text()});
   if (result.rows() == 0) return std::nullopt;
   return LastRun{result.int64(0, 0), result.text(0, 1) == "succeeded", std::string(result.text(0, 2)),
                  std::string(result.text(0, 3))};

@@ -10,10 +10,10 @@ namespace d2d::warehouse::pg {
 class PgLedger final : public RunLedger {
  public:
   explicit PgLedger(PgSession& session) : m_session(session) {}
-  std::int64_t start_run(const std::string& lake_date) override;
+  std::int64_t start_run(const core::LakeDate& lake_date) override;
   void set_run_phase(std::int64_t run_id, RunPhase phase) override;
   void fail_run(std::int64_t run_id, const std::string& error, RunPhase phase) override;
-  std::optional<LastRun> last_finished_run(const std::string& lake_date) override;
+  std::optional<LastRun> last_finished_run(const core::LakeDate& lake_date) override;
   void finish_unchanged(std::int64_t run_id, const RunFigures& figures) override;
   std::vector<RunRecord> runs(const RunFilter& filter) override;
 

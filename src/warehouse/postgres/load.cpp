@@ -10,14 +10,14 @@ namespace d2d::warehouse::pg {
 
 using core::UtcMicros;
 
-PgLoad::PgLoad(Connection& connection, std::string quoted_schema, std::string lake_date, std::int64_t run_id,
-               bool wait_for_lock)
+PgLoad::PgLoad(Connection& connection, std::string quoted_schema, const core::LakeDate& lake_date,
+               std::int64_t run_id, bool wait_for_lock)
     : m_db(connection),
       m_s(std::move(quoted_schema)),
-      m_lake_date(std::move(lake_date)),
+      m_lake_date(lake_date.text()),
+      m_lake_day(lake_date.day()),
       m_run_id(run_id),
       m_derive_store(connection, m_s, m_fixes) {
-  m_lake_day = *core::parse_date(m_lake_date);
   m_db.exec_script("BEGIN");
   m_open = true;
   // The reads of derivation look expensive to the planner (a million rows), which then compiles

@@ -19,8 +19,8 @@ namespace d2d::warehouse::pg {
 
 class PgLoad final : public LakeDateLoad {
  public:
-  PgLoad(Connection& connection, std::string quoted_schema, std::string lake_date, std::int64_t run_id,
-         bool wait_for_lock);
+  PgLoad(Connection& connection, std::string quoted_schema, const core::LakeDate& lake_date,
+         std::int64_t run_id, bool wait_for_lock);
   ~PgLoad() override;
   PgLoad(const PgLoad&) = delete;
   PgLoad& operator=(const PgLoad&) = delete;

@@ -15,7 +15,7 @@ namespace {
 class PgLoader final : public Loader {
  public:
   explicit PgLoader(pg::PgSession& session) : m_session(session) {}
-  std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) override {
+  std::unique_ptr<LakeDateLoad> begin_load(const core::LakeDate& lake_date, std::int64_t run_id) override {
     m_session.refuse_if_read_only("a load");
     return std::make_unique<pg::PgLoad>(m_session.connection(), m_session.schema(), lake_date, run_id,
                                         m_session.options().wait_for_lock);

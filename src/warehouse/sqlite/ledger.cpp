@@ -24,12 +24,12 @@ class NamedRow {
 
 }  // namespace
 
-std::int64_t SqliteLedger::start_run(const std::string& lake_date) {
+std::int64_t SqliteLedger::start_run(const core::LakeDate& lake_date) {
   const std::lock_guard gate(*m_file.gate);
   Statement insert(m_file.db,
                    "INSERT INTO etl_run (lake_date, status, started_at, code_version, phase) "
                    "VALUES (?1, 'running', ?2, ?3, 'extract')");
-  insert.bind(1, std::string_view(lake_date)).bind(2, std::string_view(now_utc()));
+  insert.bind(1, std::string_view(lake_date.text())).bind(2, std::string_view(now_utc()));
   insert.bind(3, std::string_view(core::code_version())).run();
   return sqlite3_last_insert_rowid(m_file.db.handle());
 }
@@ -49,11 +49,11 @@ void SqliteLedger::fail_run(std::int64_t run_id, const std::string& error, RunPh
   update.bind(4, run_phase_name(phase)).run();
 }
 
-std::optional<LastRun> SqliteLedger::last_finished_run(const std::string& lake_date) {
+std::optional<LastRun> SqliteLedger::last_finished_run(const core::LakeDate& lake_date) {
   Statement query(m_file.db,
                   "SELECT run_id, status, COALESCE(raw_manifest_md5, ''), code_version FROM etl_run "
                   "WHERE lake_date = ?1 AND status <> 'running' ORDER BY run_id DESC LIMIT 1");
-  query.bind(1, std::string_view(lake_date));
+  query.bind(1, std::string_view(lake_date.text()));
   if (!query.step()) return std::nullopt;
   return LastRun{query.column_int(0), query.column_text(1) == "succeeded", std::string(query.column_text(2)),
                  std::string(query.column_text(3))};

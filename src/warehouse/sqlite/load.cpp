@@ -19,11 +19,11 @@ std::optional<std::string_view> optional_view(const std::optional<std::string>& 
 
 }  // namespace
 
-SqliteLoad::SqliteLoad(SqliteFile& file, std::string lake_date, std::int64_t run_id)
+SqliteLoad::SqliteLoad(SqliteFile& file, const core::LakeDate& lake_date, std::int64_t run_id)
     : m_gate(*file.gate),
       m_db(file.db),
       m_path(file.path),
-      m_lake_date(std::move(lake_date)),
+      m_lake_date(lake_date.text()),
       m_run_id(run_id),
       m_derive_store(file.db) {
   begin_transaction(file.wait_for_lock);

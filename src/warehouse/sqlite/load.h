@@ -18,7 +18,7 @@ namespace d2d::warehouse::sqlite {
 
 class SqliteLoad final : public LakeDateLoad {
  public:
-  SqliteLoad(SqliteFile& file, std::string lake_date, std::int64_t run_id);
+  SqliteLoad(SqliteFile& file, const core::LakeDate& lake_date, std::int64_t run_id);
   ~SqliteLoad() override;
   SqliteLoad(const SqliteLoad&) = delete;
   SqliteLoad& operator=(const SqliteLoad&) = delete;

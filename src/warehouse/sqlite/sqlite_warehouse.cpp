@@ -21,7 +21,7 @@ using sqlite::SqliteFile;
 class SqliteLoader final : public Loader {
  public:
   explicit SqliteLoader(SqliteFile& file) : m_file(file) {}
-  std::unique_ptr<LakeDateLoad> begin_load(const std::string& lake_date, std::int64_t run_id) override {
+  std::unique_ptr<LakeDateLoad> begin_load(const core::LakeDate& lake_date, std::int64_t run_id) override {
     m_file.refuse_if_read_only("a load");
     return std::make_unique<sqlite::SqliteLoad>(m_file, lake_date, run_id);
   }

@@ -206,5 +206,22 @@ TEST(LakeDateReducer, AtEqualAtTheLaterWindowWins) {
       });
 }
 
+TEST(LakeDateReducer, AFullTieOnAPeriodIsDecidedByItsOrganization) {
+  // Same `at`, same kind, same window: the greater organization id, then a stated one over none,
+  // so the order of the lines never decides (it did, before the organization joined the key).
+  expect_in_every_order(
+      {
+          period_create(50, "p1", 100, 200, "org_a"),
+          period_create(50, "p1", 100, 200, "org_b"),
+          period_create(50, "p1", 100, 200),
+          event(EventKind::PeriodDelete, 50, "p2", ""),
+          event(EventKind::PeriodDelete, 50, "p2"),
+      },
+      {
+          "period p1 at=50 window=[100,200] organization=\"org_b\"",
+          "period p2 at=50 deleted organization=\"\"",
+      });
+}
+
 }  // namespace
 }  // namespace d2d::model

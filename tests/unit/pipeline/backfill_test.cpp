@@ -20,9 +20,14 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(LakeDatesBetween, EveryDateIncludedAcrossMonthsAndLeapDays) {
-  EXPECT_EQ(lake_dates_between("2020-02-28", "2020-03-01"),
+  auto texts = [](const std::vector<core::LakeDate>& dates) {
+    std::vector<std::string> result;
+    for (const core::LakeDate& date : dates) result.push_back(date.text());
+    return result;
+  };
+  EXPECT_EQ(texts(lake_dates_between("2020-02-28", "2020-03-01")),
             (std::vector<std::string>{"2020-02-28", "2020-02-29", "2020-03-01"}));
-  EXPECT_EQ(lake_dates_between("2019-12-31", "2019-12-31"), (std::vector<std::string>{"2019-12-31"}));
+  EXPECT_EQ(texts(lake_dates_between("2019-12-31", "2019-12-31")), (std::vector<std::string>{"2019-12-31"}));
   EXPECT_THROW(lake_dates_between("2019-06-02", "2019-06-01"), core::Error);
   EXPECT_THROW(lake_dates_between("2019-06-31", "2019-07-01"), core::Error);
 }
@@ -52,7 +57,7 @@ class CountingLoader final : public warehouse::Loader {
  public:
   CountingLoader(std::atomic<int>& active, std::atomic<int>& most, warehouse::Loader& inner)
       : m_active(active), m_most(most), m_inner(inner) {}
-  std::unique_ptr<warehouse::LakeDateLoad> begin_load(const std::string& lake_date,
+  std::unique_ptr<warehouse::LakeDateLoad> begin_load(const core::LakeDate& lake_date,
                                                       std::int64_t run_id) override {
     auto load = m_inner.begin_load(lake_date, run_id);
     const int now = ++m_active;
@@ -107,7 +112,7 @@ class BackfillOnSqlite : public ::testing::Test {
 TEST_F(BackfillOnSqlite, ParallelDatesLoadOneAtATimeAndAllSucceed) {
   std::atomic<int> active{0}, most{0};
   BackfillOptions options;
-  options.lake_dates = m_dates;
+  for (const auto& date : m_dates) options.lake_dates.push_back(*core::LakeDate::parse(date));
   options.jobs = 3;
   options.run.source_uri = (m_dir / "source").string();
   options.run.lake_uri = (m_dir / "lake").string();

@@ -99,12 +99,16 @@ TEST_F(WinnersSql, FixRowComparisonIsTheKeysComparison) {
 TEST_F(WinnersSql, PeriodOrderByPicksWhatTheKeyPicks) {
   std::mt19937 random(3);
   m_db.exec(
-      "CREATE TABLE e (i INTEGER, event_at TEXT, deleted INTEGER, start_at TEXT, finish_at TEXT, lake_date "
-      "TEXT)");
+      "CREATE TABLE e (i INTEGER, event_at TEXT, deleted INTEGER, start_at TEXT, finish_at TEXT, "
+      "organization_id "
+      "TEXT, lake_date TEXT)");
+  const std::vector<std::optional<std::string>> organizations = {std::nullopt, "", "org_a", "org_b"};
   for (int round = 0; round < 300; ++round) {
     m_db.exec("DELETE FROM e");
     const int count = 1 + round % 5;
     std::vector<std::pair<model::PeriodVersion, std::string>> versions;
+    std::vector<std::optional<std::string>> owned_organizations;  // what the versions view
+    owned_organizations.reserve(static_cast<std::size_t>(count));
     for (int i = 0; i < count; ++i) {
       model::PeriodVersion version;
       version.event_at_us = static_cast<core::UtcMicros>(random() % 2) * core::kMicrosPerSecond;
@@ -114,13 +118,16 @@ TEST_F(WinnersSql, PeriodOrderByPicksWhatTheKeyPicks) {
         version.finish_us =
             version.start_us + static_cast<core::UtcMicros>(1 + random() % 2) * core::kMicrosPerDay;
       }
+      owned_organizations.push_back(organizations[random() % organizations.size()]);
+      if (owned_organizations.back()) version.organization_id = *owned_organizations.back();
       versions.emplace_back(version, fmt::format("2019-06-{:02}", count - i));
-      Statement insert(m_db, "INSERT INTO e VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      Statement insert(m_db, "INSERT INTO e VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
       insert.bind(1, static_cast<std::int64_t>(i)).bind_time(2, version.event_at_us);
       insert.bind(3, static_cast<std::int64_t>(version.deleted ? 1 : 0));
       insert.bind_time(4, version.deleted ? std::nullopt : std::optional(version.start_us));
       insert.bind_time(5, version.deleted ? std::nullopt : std::optional(version.finish_us));
-      insert.bind(6, std::string_view(versions.back().second)).run();
+      insert.bind(6, version.organization_id);
+      insert.bind(7, std::string_view(versions.back().second)).run();
     }
     Statement best(
         m_db, "SELECT i FROM e ORDER BY " + model::period_best_first_sql("e") + ", e.lake_date DESC LIMIT 1");

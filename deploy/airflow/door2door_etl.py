@@ -111,10 +111,21 @@ def run_lake_date(lake_date: str, env: Mapping[str, str] | None = None) -> None:
     tail = ""
     with subprocess.Popen(d2d_run_command(env, lake_date), env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True) as proc:
-        for line in proc.stdout:
-            log.info("%s", line.rstrip("\n"))
-            if line.strip():
-                tail = line
+        try:
+            for line in proc.stdout:
+                log.info("%s", line.rstrip("\n"))
+                if line.strip():
+                    tail = line
+        except BaseException:
+            # The task was stopped (execution_timeout raises in this thread, a kill signal too):
+            # stop d2d with it rather than wait for it. SIGTERM lets the run end its transaction;
+            # a killed run leaves its etl_run row `running` and the warehouse as it was.
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            raise
     outcome(proc.returncode, tail)
 
 

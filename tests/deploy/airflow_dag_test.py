@@ -4,9 +4,11 @@ binary. Usage: airflow_dag_test.py DAG_FILE D2D_BINARY"""
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 DAG_FILE, D2D = sys.argv[1], os.path.abspath(sys.argv[2])
@@ -102,6 +104,34 @@ class DagDecisions(unittest.TestCase):
     def test_no_binary_is_a_configuration_error(self):
         with self.assertRaisesRegex(dag.ConfigurationError, "cannot run d2d"):
             dag.check_settings(self.env(D2D_AIRFLOW_BINARY=os.path.join(self.cwd, "no-d2d")))
+
+    def test_a_stopped_task_stops_its_d2d(self):
+        # Airflow's execution_timeout raises in the task's thread while d2d runs: d2d must not
+        # go on alone. A d2d that answers `config` for real and hangs in `run` stands for a slow run.
+        hanging = os.path.join(self.cwd, "..", "hanging-d2d")
+        pid_file = os.path.join(self.scratch.name, "run.pid")
+        with open(hanging, "w", encoding="utf-8") as out:
+            out.write(f'#!/bin/sh\n[ "$1" = config ] && exec {D2D} "$@"\n'
+                      f'echo $$ > {pid_file}\necho started\nexec sleep 60\n')
+        os.chmod(hanging, 0o755)
+
+        def timeout(signum, frame):
+            raise TimeoutError("execution_timeout")
+
+        old = signal.signal(signal.SIGALRM, timeout)
+        signal.alarm(2)
+        started = time.monotonic()
+        try:
+            with self.assertRaises(TimeoutError):
+                dag.run_lake_date(DATE, self.env(D2D_AIRFLOW_BINARY=hanging))
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
+        # Stopped at once, not waited for (the hanging run would take 60 s).
+        self.assertLess(time.monotonic() - started, 20)
+        with open(pid_file, encoding="utf-8") as pid:
+            with self.assertRaises(ProcessLookupError):
+                os.kill(int(pid.read()), 0)
 
     def test_failure_hook_calls_the_configured_alert(self):
         module_dir = tempfile.mkdtemp(dir=self.scratch.name)

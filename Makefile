@@ -8,7 +8,7 @@ DEMO_DIR   ?= demo
 DEMO_DATE  ?= 2019-06-01
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test test-asan fuzz demo lint format bench bench-s3 clean
+.PHONY: all deps build test test-asan test-image fuzz demo lint format bench bench-s3 clean
 
 all: build
 
@@ -47,6 +47,13 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) \
 	  -E 'PostgresFaults|ServeTest|browser_'
+
+# The container image: deploy/Dockerfile built with podman from base images made by debootstrap
+# (no registry needed; the tarball is cached in $(BUILD)/image), then smoke-tested: --version names
+# the commit, a run into PostgreSQL on loopback, serve's HEALTHCHECK, a non-root user.
+test-image: deps
+	@bash scripts/install-deps.sh image
+	bash tests/image/test_image.sh $(BUILD)
 
 # libFuzzer on the decoder (clang), ASan + UBSan, for a bounded time.
 fuzz: deps

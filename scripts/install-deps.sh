@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # The one place that names the project's system dependencies (Debian 12 packages).
 # Idempotent: does nothing when everything is already installed.
+# `install-deps.sh image` installs only what `make test-image` adds: podman to build and run
+# deploy/Dockerfile without a Docker engine, runc as its runtime (crun refuses the mixed cgroup
+# hierarchy of some kernels), debootstrap to make the base images from Debian's packages.
 set -euo pipefail
+set_name=${1:-main}
 
+image_packages=(podman runc debootstrap)
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git
@@ -27,6 +32,8 @@ packages=(
   libhowardhinnant-date-dev tzdata faketime chromium
 )
 
+[[ $set_name == image ]] && packages=("${image_packages[@]}")
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -35,7 +42,7 @@ for p in "${packages[@]}"; do
 done
 
 # Node.js and npm run the S3 test server; a machine that has them from elsewhere keeps those.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
+if [[ $set_name != image ]] && ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
 
 if ((${#missing[@]} > 0)); then
   echo "install-deps: installing ${missing[*]}" >&2
@@ -46,20 +53,22 @@ if ((${#missing[@]} > 0)); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The S3-compatible test server (s3rver), pinned by scripts/s3rver/package-lock.json, into
-# scripts/s3rver/node_modules; reinstalled only when the lock file changes.
-s3rver_dir=$(cd "$(dirname "$0")" && pwd)/s3rver
-if ! cmp -s "$s3rver_dir/package-lock.json" "$s3rver_dir/node_modules/.package-lock.json.installed" 2>/dev/null; then
-  echo "install-deps: installing the S3 test server (npm ci in scripts/s3rver)" >&2
-  (cd "$s3rver_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  cp "$s3rver_dir/package-lock.json" "$s3rver_dir/node_modules/.package-lock.json.installed"
-fi
+[[ $set_name == image ]] && exit 0
 
-# The browser test's driver (playwright-core, pinned by tests/browser/package-lock.json); it
-# drives Debian's chromium, so no browser is downloaded. Reinstalled only when the lock changes.
-browser_dir=$(cd "$(dirname "$0")/.." && pwd)/tests/browser
-if ! cmp -s "$browser_dir/package-lock.json" "$browser_dir/node_modules/.package-lock.json.installed" 2>/dev/null; then
-  echo "install-deps: installing the browser test driver (npm ci in tests/browser)" >&2
-  (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  cp "$browser_dir/package-lock.json" "$browser_dir/node_modules/.package-lock.json.installed"
-fi
+# npm packages, each folder pinned by its package-lock.json and installed into its own
+# node_modules; reinstalled only when the lock file changes.
+npm_ci() {
+  local dir what=$2
+  dir=$(cd "$(dirname "$0")/.." && pwd)/$1
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed" 2>/dev/null; then
+    echo "install-deps: installing $what (npm ci in $1)" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed"
+  fi
+}
+# The S3-compatible test server (s3rver).
+npm_ci scripts/s3rver "the S3 test server"
+# The browser test's driver (playwright-core); it drives Debian's chromium, so no browser is downloaded.
+npm_ci tests/browser "the browser test driver"
+# HashiCorp's HCL parser (Go compiled to WebAssembly) for the Terraform checks: Debian has no Terraform.
+npm_ci tests/deploy/hcl "the HCL parser"

@@ -13,9 +13,9 @@ output "warehouse_password_secret_arn" {
   value       = aws_db_instance.warehouse.master_user_secret[0].secret_arn
 }
 
-output "runner_s3_key_secret_arn" {
-  description = "Secrets Manager secret with the runner's S3 access key."
-  value       = aws_secretsmanager_secret.runner_s3_key.arn
+output "task_role_arn" {
+  description = "IAM role d2d runs as in the task (S3 source read, lake read/write); give one-off `d2d backfill` tasks the same role."
+  value       = aws_iam_role.task.arn
 }
 
 output "ecs_cluster" {

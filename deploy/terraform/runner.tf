@@ -1,18 +1,23 @@
 # The runner: one Fargate task running `d2d serve` (the daily schedule, catch-up and retries are
 # d2d's own), in private subnets, with no inbound access.
 #
-# Credentials: d2d's S3 client reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or a profile); it
-# has no ECS task-role (container credentials) provider yet. So the S3 permissions belong to a
-# dedicated IAM user whose key is handed to the task through Secrets Manager. The key is in the
-# Terraform state: keep the state encrypted and access-controlled, and rotate the key by tainting
-# aws_iam_access_key.runner. When d2d learns container credentials, attach the same policy
-# document to a task role and delete the user.
+# Credentials: no IAM user and no access key. The task role below carries the S3 permissions; ECS
+# hands its temporary credentials to the container through the container credentials endpoint
+# (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI), which d2d's credential chain reads and refreshes before
+# they expire. The secrets the task needs (the warehouse password, the status page token) reach it
+# as environment variables through the task definition's `secrets`, read by the execution role;
+# neither value is in the Terraform state.
 
 locals {
   name        = "d2d-${var.environment}"
   lake_prefix = "door2door/"
 }
 
+data "aws_caller_identity" "current" {}
+
+# Least privilege, one statement per need: the source is read (list the prefix, get its objects),
+# the lake is read and written under its prefix. Nothing is ever deleted by d2d (no
+# s3:DeleteObject); s3:AbortMultipartUpload cleans up a failed large upload.
 data "aws_iam_policy_document" "runner_s3" {
   statement {
     sid       = "ListSourcePrefix"
@@ -40,42 +45,45 @@ data "aws_iam_policy_document" "runner_s3" {
     }
   }
   statement {
-    # Nothing in the lake is ever deleted by d2d: no s3:DeleteObject.
     sid       = "ReadWriteLakeObjects"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
     resources = ["${aws_s3_bucket.lake.arn}/${local.lake_prefix}*"]
   }
 }
 
-resource "aws_iam_user" "runner" {
-  name = "${local.name}-runner"
+# Both roles are assumed by ECS tasks of this account only (the confused-deputy guard).
+data "aws_iam_policy_document" "ecs_tasks_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
 }
 
-resource "aws_iam_user_policy" "runner_s3" {
-  name   = "s3-source-read-lake-write"
-  user   = aws_iam_user.runner.name
+# The task role: what d2d itself may do (S3). Its credentials are temporary and never stored.
+resource "aws_iam_role" "task" {
+  name               = "${local.name}-task"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+}
+
+resource "aws_iam_role_policy" "task_s3" {
+  name   = "s3-source-read-lake-read-write"
+  role   = aws_iam_role.task.id
   policy = data.aws_iam_policy_document.runner_s3.json
 }
 
-resource "aws_iam_access_key" "runner" {
-  user = aws_iam_user.runner.name
-}
-
-resource "aws_secretsmanager_secret" "runner_s3_key" {
-  name = "${local.name}/runner-s3-key"
-}
-
-resource "aws_secretsmanager_secret_version" "runner_s3_key" {
-  secret_id = aws_secretsmanager_secret.runner_s3_key.id
-  secret_string = jsonencode({
-    access_key_id     = aws_iam_access_key.runner.id
-    secret_access_key = aws_iam_access_key.runner.secret
-  })
-}
-
 # The token the status page requires (serve binds every interface in the task, so it refuses to
-# start without one). Like the S3 key it is in the Terraform state; read it from the secret.
-resource "random_password" "serve_token" {
+# start without one). Generated as an ephemeral value and written to the secret through a
+# write-only argument: it is in neither the plan nor the state. Rotate it by raising
+# serve_token_version (or put a new value in the secret and restart the service).
+ephemeral "random_password" "serve_token" {
   length  = 48
   special = false
 }
@@ -85,21 +93,13 @@ resource "aws_secretsmanager_secret" "serve_token" {
 }
 
 resource "aws_secretsmanager_secret_version" "serve_token" {
-  secret_id     = aws_secretsmanager_secret.serve_token.id
-  secret_string = random_password.serve_token.result
+  secret_id                = aws_secretsmanager_secret.serve_token.id
+  secret_string_wo         = ephemeral.random_password.serve_token.result
+  secret_string_wo_version = var.serve_token_version
 }
 
-# The execution role lets ECS pull the image, write logs and read exactly the three secrets.
-data "aws_iam_policy_document" "ecs_tasks_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["ecs-tasks.amazonaws.com"]
-    }
-  }
-}
-
+# The execution role lets ECS pull the image, write logs and read exactly the two secrets the
+# task definition injects; d2d never sees this role.
 resource "aws_iam_role" "execution" {
   name               = "${local.name}-execution"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
@@ -114,7 +114,6 @@ data "aws_iam_policy_document" "execution_secrets" {
   statement {
     actions = ["secretsmanager:GetSecretValue"]
     resources = [
-      aws_secretsmanager_secret.runner_s3_key.arn,
       aws_secretsmanager_secret.serve_token.arn,
       aws_db_instance.warehouse.master_user_secret[0].secret_arn,
     ]
@@ -122,7 +121,7 @@ data "aws_iam_policy_document" "execution_secrets" {
 }
 
 resource "aws_iam_role_policy" "execution_secrets" {
-  name   = "read-runner-secrets"
+  name   = "read-task-secrets"
   role   = aws_iam_role.execution.id
   policy = data.aws_iam_policy_document.execution_secrets.json
 }
@@ -165,6 +164,7 @@ resource "aws_ecs_task_definition" "serve" {
   cpu                      = var.runner_cpu
   memory                   = var.runner_memory_mb
   execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.task.arn
   container_definitions = jsonencode([{
     name      = "d2d"
     image     = var.image
@@ -178,10 +178,10 @@ resource "aws_ecs_task_definition" "serve" {
       { name = "D2D_LOG_FORMAT", value = "json" },
       { name = "AWS_REGION", value = var.region },
     ]
+    # Read by the execution role when the task starts, set as environment variables in the
+    # container: libpq's PGPASSWORD (the RDS-managed secret's `password` key) and serve's token.
     secrets = [
       { name = "PGPASSWORD", valueFrom = "${aws_db_instance.warehouse.master_user_secret[0].secret_arn}:password::" },
-      { name = "AWS_ACCESS_KEY_ID", valueFrom = "${aws_secretsmanager_secret.runner_s3_key.arn}:access_key_id::" },
-      { name = "AWS_SECRET_ACCESS_KEY", valueFrom = "${aws_secretsmanager_secret.runner_s3_key.arn}:secret_access_key::" },
       { name = "D2D_SERVE_TOKEN", valueFrom = aws_secretsmanager_secret.serve_token.arn },
     ]
     portMappings = [{ containerPort = 8080, protocol = "tcp" }]

@@ -94,3 +94,9 @@ variable "runner_memory_mb" {
   type        = number
   default     = 2048
 }
+
+variable "serve_token_version" {
+  description = "Raise to write a new status page token into its secret (the token itself is never in the state)."
+  type        = number
+  default     = 1
+}

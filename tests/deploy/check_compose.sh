@@ -3,14 +3,18 @@
 # which needs no Docker engine, then checks what the README promises: healthchecks on both
 # services, d2d waiting for a healthy PostgreSQL, serve bound to every interface inside the
 # container but published on the host's loopback only and given its token from a secret file, and
-# no default for the password or the token.
+# no default for the password, the token or the code version. It builds deploy/Dockerfile (the
+# image `make test-image` tests) with the version as its build argument, and every D2D_* variable
+# it sets is one d2d reads (the names in src/cli/settings.cpp, given as the second argument).
 # Exit 77 (ctest: skipped) when no Compose client is installed.
 set -euo pipefail
 compose_file=$1
+settings_cpp=$2
 if ! command -v docker-compose >/dev/null; then
   echo "docker-compose not installed: compose file not checked" >&2
   exit 77
 fi
+export D2D_VERSION=v9.9-test
 if D2D_SOURCE=s3://b D2D_SERVE_TOKEN_FILE=/dev/null docker-compose -f "$compose_file" config -q 2>/dev/null; then
   echo "compose file accepted a missing D2D_PG_PASSWORD" >&2
   exit 1
@@ -19,14 +23,21 @@ if D2D_SOURCE=s3://b D2D_PG_PASSWORD=secret docker-compose -f "$compose_file" co
   echo "compose file accepted a missing D2D_SERVE_TOKEN_FILE" >&2
   exit 1
 fi
+if env -u D2D_VERSION D2D_SOURCE=s3://b D2D_PG_PASSWORD=secret D2D_SERVE_TOKEN_FILE=/dev/null \
+  docker-compose -f "$compose_file" config -q 2>/dev/null; then
+  echo "compose file accepted a missing D2D_VERSION (every image would record the same code version)" >&2
+  exit 1
+fi
 D2D_PG_PASSWORD=secret D2D_SOURCE=s3://fleet-events D2D_SERVE_TOKEN_FILE=/etc/d2d/serve-token \
   docker-compose -f "$compose_file" config > "${TMPDIR:-/tmp}/d2d-compose-$$.yml"
 trap 'rm -f "${TMPDIR:-/tmp}/d2d-compose-$$.yml"' EXIT
-/usr/bin/python3 - "${TMPDIR:-/tmp}/d2d-compose-$$.yml" <<'PY'
+/usr/bin/python3 - "${TMPDIR:-/tmp}/d2d-compose-$$.yml" "$settings_cpp" <<'PY'
+import re
 import sys
 import yaml
 
 config = yaml.safe_load(open(sys.argv[1]))
+known = set(re.findall(r'"(D2D_[A-Z0-9_]+)"', open(sys.argv[2], encoding="utf-8").read()))
 services = config["services"]
 problems = []
 for name in ("postgres", "d2d"):
@@ -65,6 +76,17 @@ if not env.get("D2D_WAREHOUSE", "").startswith("postgresql://") or ":secret@" in
     problems.append("D2D_WAREHOUSE must be a postgresql:// URI without the password")
 if env.get("PGPASSWORD") != "secret" or env.get("D2D_SOURCE") != "s3://fleet-events":
     problems.append("PGPASSWORD and D2D_SOURCE must come from the environment")
+unknown = sorted(name for name in env if name.startswith("D2D_") and name not in known)
+if unknown:
+    problems.append(f"variables d2d does not read: {unknown}")
+build = d2d.get("build", {})
+if build.get("dockerfile") != "deploy/Dockerfile" or build.get("args", {}).get("D2D_VERSION") != "v9.9-test":
+    problems.append(f"d2d must build deploy/Dockerfile with D2D_VERSION as its build argument: {build}")
+if not str(d2d.get("image", "")).endswith(":v9.9-test"):
+    problems.append(f"the image must be tagged with D2D_VERSION: {d2d.get('image')}")
+for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+    if env.get(name) == "":
+        problems.append(f"{name} defaults to an empty value: pass it only when set")
 if "D2D_SERVE_TOKEN" in env:
     problems.append("the token must come from a secret file, not the environment (docker inspect shows it)")
 for problem in problems:

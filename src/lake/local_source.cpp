@@ -58,6 +58,20 @@ LocalSource::LocalSource(fs::path root) : m_root(std::move(root)) {}
 
 std::string LocalSource::describe() const { return m_root.string(); }
 
+namespace {
+
+// The modification time as the quick check's version. A file modified in the last few seconds
+// gets none ("racy", as git calls it): the clock's tick is coarse (milliseconds), so a same-size
+// rewrite within one tick of the extract that read it could keep its time; such a file is read
+// again on the next run, until it has been quiet for a while.
+std::string quick_check_version(fs::file_time_type modified) {
+  constexpr auto kRacy = std::chrono::seconds(3);
+  if (fs::file_time_type::clock::now() - modified < kRacy) return "";
+  return fmt::format("mtime:{}", modified.time_since_epoch().count());
+}
+
+}  // namespace
+
 Listing LocalSource::list_lake_date(const std::string& lake_date) {
   std::error_code ec;
   if (!fs::is_directory(m_root, ec)) {
@@ -97,6 +111,7 @@ Listing LocalSource::list_lake_date(const std::string& lake_date) {
       const std::string name = path.filename().string();
       if (name.starts_with('.') || lake_date_of_key(key) != lake_date) continue;
       std::uint64_t size = 0;
+      fs::file_time_type modified{};
       if (fs::is_symlink(link)) {
         const fs::file_status target = fs::status(path, ec);
         if (ec == std::errc::too_many_symbolic_link_levels) {
@@ -117,8 +132,10 @@ Listing LocalSource::list_lake_date(const std::string& lake_date) {
           continue;
         }
         size = static_cast<std::uint64_t>(fs::file_size(real, ec));
+        if (!ec) modified = fs::last_write_time(real, ec);
       } else if (fs::is_regular_file(link)) {
         size = static_cast<std::uint64_t>(it->file_size(ec));
+        if (!ec) modified = it->last_write_time(ec);
       } else {
         continue;  // sockets, pipes, devices: not objects
       }
@@ -127,7 +144,7 @@ Listing LocalSource::list_lake_date(const std::string& lake_date) {
         listing.refused.push_back({key, std::move(*reason)});
         continue;
       }
-      listing.objects.push_back(ObjectInfo{key, size, ""});
+      listing.objects.push_back(ObjectInfo{key, size, "", quick_check_version(modified)});
     }
   }
   std::sort(listing.objects.begin(), listing.objects.end(),

@@ -24,7 +24,8 @@ using core::ErrorKind;
 
 namespace {
 constexpr const char* kManifestName = "_manifest.tsv";
-constexpr const char* kManifestHeader = "key\tsize\tmd5\n";
+constexpr const char* kManifestHeader = "key\tsize\tmd5\tversion\n";
+constexpr const char* kContentHeader = "key\tsize\tmd5\n";  // the manifest's header before versions
 
 // Runs work(i) for i in [0, count) on up to `threads` threads. The first exception stops
 // the others from taking new items and is rethrown.
@@ -135,12 +136,16 @@ std::vector<ManifestEntry> RawZone::manifest() const {
     const char* last = line.data() + tab2;
     const auto [end, error] = std::from_chars(first, last, size);
     if (error != std::errc() || end != last || first == last) throw damaged(line);
-    entries.push_back(ManifestEntry{line.substr(0, tab1), size, line.substr(tab2 + 1)});
+    // Manifests written before the version column have three.
+    const auto tab3 = line.find('\t', tab2 + 1);
+    entries.push_back(ManifestEntry{line.substr(0, tab1), size, line.substr(tab2 + 1, tab3 - tab2 - 1),
+                                    tab3 == std::string::npos ? std::string() : line.substr(tab3 + 1)});
   }
   return entries;
 }
 
-RawZone::Comparison RawZone::compare_with_lake(Source& source, const std::vector<ObjectInfo>& objects) const {
+RawZone::Comparison RawZone::compare_with_lake(Source& source, const std::vector<ObjectInfo>& objects,
+                                               bool verify_all) const {
   Comparison compared;
   std::map<std::string, ManifestEntry> previous;
   for (auto& entry : manifest()) previous.emplace(entry.key, entry);
@@ -150,6 +155,8 @@ RawZone::Comparison RawZone::compare_with_lake(Source& source, const std::vector
   // the one the last manifest recorded for it) equals the source's.
   compared.held_md5s.resize(objects.size());
   compared.held_key.resize(objects.size());
+  compared.md5s.resize(objects.size());
+  std::vector<bool> must_read(objects.size(), false);
   for (std::size_t i = 0; i < objects.size(); ++i) {
     const ObjectInfo& object = objects[i];
     // Sources refuse unsafe keys themselves; this is the last gate before a key becomes a lake
@@ -166,21 +173,31 @@ RawZone::Comparison RawZone::compare_with_lake(Source& source, const std::vector
                                   ? known->second.md5
                                   : "";
     }
+    if (compared.held_md5s[i].empty()) continue;
+    // The quick check: the source says the object is the version the manifest recorded.
+    const bool same_version = !verify_all && known != previous.end() && !object.version.empty() &&
+                              known->second.version == object.version && known->second.size == object.size &&
+                              known->second.md5 == compared.held_md5s[i];
+    if (same_version) {
+      compared.md5s[i] = compared.held_md5s[i];
+    } else {
+      must_read[i] = true;
+      ++compared.reread;
+    }
   }
   // Hashing local sources reads every byte: spread it over the cores (a re-run of an unchanged
-  // date is mostly this).
-  compared.md5s.resize(objects.size());
+  // date whose versions the source cannot tell is mostly this).
   for_each_parallel(objects.size(), std::max(2U, std::thread::hardware_concurrency()), [&](std::size_t i) {
-    if (!compared.held_md5s[i].empty()) compared.md5s[i] = source.md5_of(objects[i]);
+    if (must_read[i]) compared.md5s[i] = source.md5_of(objects[i]);
   });
   return compared;
 }
 
-ExtractPlan RawZone::plan(Source& source) const {
+ExtractPlan RawZone::plan(Source& source, bool verify_all) const {
   ExtractPlan plan;
   Listing listing = source.list_lake_date(m_lake_date);
   plan.refused = std::move(listing.refused);
-  const Comparison compared = compare_with_lake(source, listing.objects);
+  const Comparison compared = compare_with_lake(source, listing.objects, verify_all);
   for (std::size_t i = 0; i < listing.objects.size(); ++i) {
     const bool same = !compared.held_md5s[i].empty() && compared.md5s[i] == compared.held_md5s[i];
     plan.objects.push_back({listing.objects[i].key, listing.objects[i].size,
@@ -191,14 +208,15 @@ ExtractPlan RawZone::plan(Source& source) const {
   return plan;
 }
 
-ExtractStats RawZone::extract(Source& source) {
+ExtractStats RawZone::extract(Source& source, bool verify_all) {
   ExtractStats stats;
   stats.stale_temporaries =
       m_storage->remove_stale_temporaries(m_folder) + m_storage->remove_stale_temporaries(rejected_folder());
   Listing listing = source.list_lake_date(m_lake_date);
   const std::vector<ObjectInfo>& objects = listing.objects;
   stats.refused = std::move(listing.refused);
-  Comparison compared = compare_with_lake(source, objects);
+  Comparison compared = compare_with_lake(source, objects, verify_all);
+  stats.reread = compared.reread;
   const std::vector<std::string>& held_md5s = compared.held_md5s;
   std::vector<std::string>& md5s = compared.md5s;
   for (const ObjectInfo& object : objects) {
@@ -229,14 +247,18 @@ ExtractStats RawZone::extract(Source& source) {
   });
   stats.copied = to_copy.size();
 
-  std::string manifest_text = kManifestHeader;
+  // The raw zone's identity (etl_run.raw_manifest_md5, the no-op check) is its content: keys, sizes
+  // and checksums, not the source's versions (a file touched without change is the same zone).
+  std::string content = kContentHeader, manifest_text = kManifestHeader;
   for (std::size_t i = 0; i < objects.size(); ++i) {
-    manifest_text += fmt::format("{}\t{}\t{}\n", objects[i].key, objects[i].size, md5s[i]);
+    content += fmt::format("{}\t{}\t{}\n", objects[i].key, objects[i].size, md5s[i]);
+    manifest_text +=
+        fmt::format("{}\t{}\t{}\t{}\n", objects[i].key, objects[i].size, md5s[i], objects[i].version);
   }
   // Written last: a run that fails while copying leaves the previous manifest in force.
   m_storage->write(m_folder + kManifestName, manifest_text);
   core::Md5 manifest_md5;
-  manifest_md5.update(manifest_text);
+  manifest_md5.update(content);
   stats.manifest_md5 = manifest_md5.hex_digest();
   return stats;
 }

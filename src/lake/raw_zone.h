@@ -1,6 +1,6 @@
 // The lake's raw zone: a verbatim copy of one lake date's source objects,
 //   <lake>/raw/lake_date=D/<original key>
-// with a manifest (_manifest.tsv: key, size, md5) naming exactly the objects of the last
+// with a manifest (_manifest.tsv: key, size, md5, source version) naming exactly the objects of the last
 // extract. Transform reads the raw zone, never the source, so a run can be repeated from the
 // lake alone. Rejected lines go next door, to <lake>/rejected/lake_date=D/rejected.jsonl.
 // The lake is a local folder or an S3 prefix (LakeStorage); the zone does not care which.
@@ -22,12 +22,14 @@ struct ManifestEntry {
   std::string key;
   std::uint64_t size = 0;
   std::string md5;
+  std::string version;  // the source's ObjectInfo::version when copied or last checked ("" in old manifests)
 };
 
 struct ExtractStats {
   std::uint64_t objects = 0;
   std::uint64_t copied = 0;             // new or changed objects copied into the raw zone
   std::uint64_t skipped = 0;            // already present with the same size and checksum
+  std::uint64_t reread = 0;             // held objects read again to compare (the quick check could not tell)
   std::uint64_t bytes = 0;              // bytes of all the date's objects
   std::string manifest_md5;             // MD5 of the manifest written: equal iff the raw zone is the same
   std::vector<RefusedObject> refused;   // skipped for safety (SPEC §7); not in the manifest
@@ -55,11 +57,14 @@ class RawZone {
   // once as the source or the lake can take, and rewrites the manifest. Objects the source
   // refused (unsafe keys, links out of it) are left out and listed in the stats. First removes
   // the temporary files a killed run of this date left in its zones. Throws core::Error.
-  ExtractStats extract(Source& source);
+  // An object the lake holds whose size and source version (ObjectInfo::version) equal the
+  // manifest's is taken as unchanged without being read (rsync's quick check); `verify_all` reads
+  // every held object and compares checksums instead (`--force`).
+  ExtractStats extract(Source& source, bool verify_all = false);
 
   // What extract() would copy (new and changed objects) and skip (unchanged ones), by the same rule,
   // reading the source and the lake but writing nothing (d2d run --dry-run). Throws core::Error.
-  ExtractPlan plan(Source& source) const;
+  ExtractPlan plan(Source& source, bool verify_all = false) const;
 
   // The manifest of the last extract (empty if none).
   std::vector<ManifestEntry> manifest() const;
@@ -81,8 +86,9 @@ class RawZone {
   struct Comparison {
     std::vector<std::string> held_md5s, md5s;
     std::vector<bool> held_key;
+    std::uint64_t reread = 0;  // held objects the quick check could not clear
   };
-  Comparison compare_with_lake(Source& source, const std::vector<ObjectInfo>& objects) const;
+  Comparison compare_with_lake(Source& source, const std::vector<ObjectInfo>& objects, bool verify_all) const;
 
   std::string rejected_folder() const;
   std::string rejected_key() const;

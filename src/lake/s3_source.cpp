@@ -104,8 +104,13 @@ Listing S3Source::list_lake_date(const std::string& lake_date) {
         listing.refused.push_back({std::move(key), std::move(*reason)});
         continue;
       }
-      objects.push_back(
-          ObjectInfo{std::move(key), entry.size, s3::is_md5_etag(entry.etag) ? entry.etag : std::string()});
+      // The ETag is untrusted text too: one that could break a manifest line is no version.
+      const bool plain_etag =
+          !entry.etag.empty() && std::none_of(entry.etag.begin(), entry.etag.end(),
+                                              [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+      objects.push_back(ObjectInfo{std::move(key), entry.size,
+                                   s3::is_md5_etag(entry.etag) ? entry.etag : std::string(),
+                                   plain_etag ? "etag:" + entry.etag : std::string()});
     }
   }
   std::sort(objects.begin(), objects.end(),

@@ -18,6 +18,10 @@ struct ObjectInfo {
   std::string key;  // relative to the source root, '/'-separated
   std::uint64_t size = 0;
   std::string md5;  // hex, when the listing already tells it (an S3 single-part ETag); else ""
+  // What the listing says changes whenever the content does, without reading it: a local file's
+  // modification time, an S3 object's ETag (multipart ones too). Extract's quick check (size and
+  // this, against the manifest) spares it from reading an unchanged object again. "" = unknown.
+  std::string version;
 };
 
 // An object of the date that is not loaded, for safety (SPEC §7): its key could leave the lake,

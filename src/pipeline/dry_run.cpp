@@ -24,7 +24,7 @@ lake::ExtractPlan plan_lake_date(const RunOptions& options) {
     return plan;
   }
   const lake::RawZone raw_zone(lake::open_lake(options.lake_uri, options.s3), options.lake_date.text());
-  return raw_zone.plan(*source);
+  return raw_zone.plan(*source, /*verify_all=*/options.force);
 }
 
 std::string describe_plan(const std::string& lake_date, const lake::ExtractPlan& plan,

@@ -155,7 +155,7 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
     auto started = Clock::now();
     auto source = lake::open_source(options.source_uri, options.s3);
     lake::RawZone raw_zone(lake::open_lake(options.lake_uri, options.s3), options.lake_date.text());
-    const lake::ExtractStats extracted = raw_zone.extract(*source);
+    const lake::ExtractStats extracted = raw_zone.extract(*source, /*verify_all=*/options.force);
     figures.extract_ms = elapsed_ms(started);
     figures.objects = extracted.objects;
     figures.objects_copied = extracted.copied;
@@ -169,9 +169,11 @@ RunOutcome run_lake_date(const RunOptions& options, warehouse::Warehouse& wareho
       spdlog::info("{}: removed {} temporary file(s) an interrupted run left in the lake",
                    options.lake_date.text(), extracted.stale_temporaries);
     }
-    spdlog::info("extract {}: {} objects from {} ({} copied, {} unchanged), {:.1f} MB in {} ms",
-                 options.lake_date.text(), extracted.objects, source->describe(), extracted.copied,
-                 extracted.skipped, static_cast<double>(extracted.bytes) / 1e6, figures.extract_ms);
+    spdlog::info(
+        "extract {}: {} objects from {} ({} copied, {} unchanged, {} read again to compare), {:.1f} MB "
+        "in {} ms",
+        options.lake_date.text(), extracted.objects, source->describe(), extracted.copied, extracted.skipped,
+        extracted.reread, static_cast<double>(extracted.bytes) / 1e6, figures.extract_ms);
     figures.raw_manifest_md5 = extracted.manifest_md5;
     if (!options.force) {
       // Retried like the load: the server may restart between the extract and the load.

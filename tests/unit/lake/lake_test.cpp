@@ -241,6 +241,67 @@ TEST(RawZone, ObjectChangedAfterListingFailsItsCopyAndLeavesTheLakeAsItWas) {
   }
 }
 
+// Extract's quick check: a held object whose size and modification time are the manifest's is
+// not read again; --force (verify_all) reads everything; a file modified in the last seconds is
+// always read (its time may not show a rewrite within one clock tick).
+TEST(RawZone, UnchangedFilesAreNotReadAgainUnlessTheirTimeOrForceSaysSo) {
+  TempDir source_dir, lake_dir;
+  write_two_objects(source_dir.path());
+  const fs::path one = source_dir.path() / "data/2019-06-01-10-00-0-events.json";
+  const fs::path two = source_dir.path() / "data/2019-06-01-11-00-0-events.json.gz";
+  ASSERT_TRUE(fs::exists(one) && fs::exists(two));
+  const auto an_hour_ago = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  fs::last_write_time(one, an_hour_ago);
+  fs::last_write_time(two, an_hour_ago);
+  LocalSource source(source_dir.path());
+  RawZone zone(lake_dir.path(), "2019-06-01");
+  EXPECT_EQ(zone.extract(source).copied, 2U);
+  const auto quiet = zone.extract(source);
+  EXPECT_EQ(quiet.skipped, 2U);
+  EXPECT_EQ(quiet.reread, 0U) << "unchanged files were read again";
+
+  fs::last_write_time(two, an_hour_ago + std::chrono::seconds(1));  // touched, same bytes
+  const auto touched = zone.extract(source);
+  EXPECT_EQ(touched.reread, 1U);
+  EXPECT_EQ(touched.copied, 0U);
+  EXPECT_EQ(zone.extract(source).reread, 0U) << "the manifest keeps the new time";
+
+  // Same size, same time, other bytes: the quick check's blind spot (rsync's too); --force reads.
+  test::write_file(one, "uno\n");
+  fs::last_write_time(one, an_hour_ago);
+  EXPECT_EQ(zone.extract(source).copied, 0U);
+  const auto forced = zone.extract(source, /*verify_all=*/true);
+  EXPECT_EQ(forced.reread, 2U);
+  EXPECT_EQ(forced.copied, 1U);
+  EXPECT_EQ(core::read_all(*zone.open_events(zone.manifest()[0])), "uno\n");
+
+  test::write_file(two, gzip("dos\n"));  // just now: racy, read whatever its time says
+  const auto racy = zone.extract(source);
+  EXPECT_EQ(racy.copied, 1U);
+  EXPECT_EQ(zone.extract(source).reread, 1U) << "a file modified seconds ago is read again";
+}
+
+TEST(RawZone, ManifestsWithoutVersionsAreReadAndRewritten) {
+  TempDir source_dir, lake_dir;
+  write_two_objects(source_dir.path());
+  LocalSource source(source_dir.path());
+  RawZone zone(lake_dir.path(), "2019-06-01");
+  const auto first = zone.extract(source);
+  const fs::path manifest = lake_dir.path() / "raw/lake_date=2019-06-01/_manifest.tsv";
+  // The manifest as an older d2d wrote it: three columns.
+  std::string old_text = "key\tsize\tmd5\n";
+  for (const auto& entry : zone.manifest()) {
+    old_text += entry.key + "\t" + std::to_string(entry.size) + "\t" + entry.md5 + "\n";
+  }
+  test::write_file(manifest, old_text);
+  const auto entries = zone.manifest();
+  ASSERT_EQ(entries.size(), 2U);
+  EXPECT_EQ(entries[0].version, "");
+  const auto again = zone.extract(source);
+  EXPECT_EQ(again.copied, 0U);
+  EXPECT_EQ(again.manifest_md5, first.manifest_md5) << "the zone's identity is its content, not the versions";
+}
+
 TEST(RawZone, CopiesOnceThenSkipsUnchangedAndRecopiesChanged) {
   TempDir source_dir, lake_dir;
   write_two_objects(source_dir.path());

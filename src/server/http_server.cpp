@@ -84,6 +84,7 @@ void HttpServer::routes() {
     }
     with_warehouse([&](warehouse::Warehouse& w) {
       data.runs = w.ledger().runs({});
+      data.newest_fix_at = w.queries().newest_fix_at();
       data.selected_date = request.get_param_value("date");
       if (data.selected_date.empty() && !data.runs.empty()) {
         // The newest date that has run (on the page shown), like Airflow opening on the latest DAG run.
@@ -131,8 +132,14 @@ void HttpServer::routes() {
   });
 
   server.Get("/metrics", [this, scheduler_state](const httplib::Request&, httplib::Response& response) {
-    const auto runs = with_warehouse([](warehouse::Warehouse& w) { return w.ledger().runs({}); });
-    response.set_content(render_metrics(runs, scheduler_state()), "text/plain; version=0.0.4; charset=utf-8");
+    Freshness freshness;
+    const auto runs = with_warehouse([&freshness](warehouse::Warehouse& w) {
+      freshness.newest_fix_at = w.queries().newest_fix_at();
+      return w.ledger().runs({});
+    });
+    freshness.now = system_now();
+    response.set_content(render_metrics(runs, scheduler_state(), freshness),
+                         "text/plain; version=0.0.4; charset=utf-8");
   });
 
   server.Get("/healthz", [this, scheduler_state](const httplib::Request&, httplib::Response& response) {

@@ -17,7 +17,7 @@ void family(std::string& out, std::string_view name, std::string_view type, std:
 }  // namespace
 
 std::string render_metrics(const std::vector<warehouse::RunRecord>& runs,
-                           const std::optional<SchedulerState>& scheduler) {
+                           const std::optional<SchedulerState>& scheduler, const Freshness& freshness) {
   std::map<std::string, std::uint64_t> by_status = {{"running", 0}, {"succeeded", 0}, {"failed", 0}};
   std::uint64_t read = 0, rejected = 0, loaded = 0, objects = 0, bytes = 0, with_figures = 0;
   std::array<std::int64_t, 4> phase_ms{};
@@ -72,6 +72,18 @@ std::string render_metrics(const std::vector<warehouse::RunRecord>& runs,
          "Midnight UTC of the newest lake date with a succeeded run (Unix time; 0 when none has).");
   const auto day = core::parse_date(last_success_date);
   out += fmt::format("d2d_last_success_lake_date_timestamp_seconds {}\n", day ? *day * 86400 : 0);
+  // Freshness (SPEC §8): from the warehouse itself, not the ledger. No sample while it holds no fix.
+  const auto lag = freshness.lag_us();
+  family(out, "d2d_newest_fix_timestamp_seconds", "gauge",
+         "The newest location.at the warehouse holds (Unix time).");
+  if (lag) {
+    out += fmt::format("d2d_newest_fix_timestamp_seconds {:.6f}\n",
+                       static_cast<double>(*freshness.newest_fix_at) / 1e6);
+  }
+  family(out, "d2d_freshness_seconds", "gauge",
+         "How far the newest fix the warehouse holds lags behind now (seconds; negative: fixes from the "
+         "future).");
+  if (lag) out += fmt::format("d2d_freshness_seconds {:.3f}\n", static_cast<double>(*lag) / 1e6);
 
   if (scheduler) {
     family(out, "d2d_scheduler_running", "gauge", "1 while the scheduler runs a lake date.");

@@ -18,12 +18,24 @@ namespace d2d::server {
 enum class CellState { Success, Failed, Running, UpForRetry, Queued, UpstreamFailed };
 std::string_view cell_state_name(CellState state);
 
+// SPEC §8: how fresh the answers are.
+struct Freshness {
+  std::optional<core::UtcMicros> newest_fix_at;  // the newest location.at loaded; nullopt: none yet
+  core::UtcMicros now = 0;
+  // How far the newest fix lags behind now (negative when the warehouse holds fixes stamped after now).
+  std::optional<core::UtcMicros> lag_us() const {
+    if (!newest_fix_at) return std::nullopt;
+    return now - *newest_fix_at;
+  }
+};
+
 struct StatusPageData {
   std::vector<warehouse::RunRecord> runs;        // the whole ledger, by date then run id
   std::string selected_date;                     // details shown for this date ("" = none)
   std::vector<warehouse::RejectReason> rejects;  // of selected_date
   std::optional<SchedulerState> scheduler;       // absent with --no-scheduler
   core::UtcMicros now = 0;
+  std::optional<core::UtcMicros> newest_fix_at;  // Freshness, with `now`
   std::string before;  // the grid shows the newest dates before this one ("" = the newest dates)
   int refresh_s = 0;   // > 0: the page reloads itself that often
 };
@@ -46,8 +58,9 @@ struct ReportPageData {
 };
 std::string render_report_page(const ReportPageData& data);
 
-// Prometheus text exposition format 0.0.4, from the ledger (and the scheduler when it runs).
+// Prometheus text exposition format 0.0.4, from the ledger (and the scheduler when it runs), with
+// the warehouse's freshness when it is known.
 std::string render_metrics(const std::vector<warehouse::RunRecord>& runs,
-                           const std::optional<SchedulerState>& scheduler);
+                           const std::optional<SchedulerState>& scheduler, const Freshness& freshness = {});
 
 }  // namespace d2d::server

@@ -322,6 +322,24 @@ std::string render_rejects(const std::string& date, const std::vector<warehouse:
   return out + "</table>";
 }
 
+// A lag as people read it: seconds and minutes for minutes, hours for a day or two, then days.
+std::string display_lag(core::UtcMicros lag_us) {
+  const std::int64_t minutes = lag_us / core::kMicrosPerMinute;
+  if (minutes < 60) return display_duration_ms(lag_us / 1000);
+  if (minutes < 48 * 60) return fmt::format("{} h {} min", minutes / 60, minutes % 60);
+  return fmt::format("{} d {} h", minutes / (24 * 60), minutes / 60 % 24);
+}
+
+// SPEC §8: the newest fix loaded and how far it lags behind now.
+std::string render_freshness(const Freshness& freshness) {
+  const auto lag = freshness.lag_us();
+  if (!lag) return "<p class=\"muted\" id=\"freshness\">No fix loaded yet.</p>";
+  const std::string behind = *lag >= 0 ? display_lag(*lag) + " behind now"
+                                       : display_lag(-*lag) + " ahead of now (fixes from the future)";
+  return fmt::format("<p id=\"freshness\">Newest fix loaded: <b>{}</b> ({})</p>",
+                     display_time(*freshness.newest_fix_at), behind);
+}
+
 }  // namespace
 
 std::string_view cell_state_name(CellState state) {
@@ -339,6 +357,7 @@ std::string_view cell_state_name(CellState state) {
 std::string render_status_page(const StatusPageData& data) {
   const GridPage page = grid_page(all_columns(data), data.before);
   std::string body = "<section><h2>Lake dates × phases</h2>";
+  body += render_freshness(Freshness{data.newest_fix_at, data.now});
   body += render_scheduler(data.scheduler, data.now);
   if (page.columns.empty()) {
     body += data.before.empty()

@@ -24,6 +24,16 @@ inline std::string each_vehicle_cte(std::string_view location_update) {
       location_update);
 }
 
+// The newest location.at of `location_update`, one primary-key probe per vehicle (the table has
+// no index on `at`); NULL when it holds no fix.
+inline std::string newest_fix_sql(std::string_view location_update) {
+  return each_vehicle_cte(location_update) +
+         fmt::format(
+             "SELECT MAX((SELECT MAX(f.at) FROM {} f WHERE f.vehicle_id = v.id)) FROM vehicles v "
+             "WHERE v.id IS NOT NULL",
+             location_update);
+}
+
 // vehicle_break.end_at is NULL while a break is open.
 inline core::UtcMicros end_of_break(const std::optional<core::UtcMicros>& end_at) {
   return end_at.value_or(model::BreakSpan::kOpenEnd);

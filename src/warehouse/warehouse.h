@@ -214,6 +214,8 @@ class Queries {
   // nullopt when the period is unknown or deleted.
   virtual std::optional<VehicleTrack> vehicle_track(const std::string& period_id,
                                                     const std::string& vehicle_id) = 0;
+  // The newest location.at the warehouse holds (SPEC §8's freshness); nullopt when it holds none.
+  virtual std::optional<core::UtcMicros> newest_fix_at() = 0;
 };
 
 // One open warehouse: its roles share the engine's connection (not thread-safe: one per thread).

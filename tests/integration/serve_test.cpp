@@ -159,12 +159,22 @@ TEST_F(ServeTest, KilledServeCatchesUpMissedDatesExactlyOnceAndMetricsMatchTheLe
                            "status = 'succeeded'")));
   EXPECT_EQ(prom_value(families, "d2d_last_success_lake_date_timestamp_seconds"), 1559692800);  // 2019-06-05
   EXPECT_EQ(prom_value(families, "d2d_scheduler_owed_dates"), 0);
+  // Freshness (SPEC §8): the newest fix the warehouse holds, and how far it lags behind serve's
+  // (fake) now, which is on day 6 while the newest fix is on day 5.
+  EXPECT_EQ(
+      static_cast<std::int64_t>(prom_value(families, "d2d_newest_fix_timestamp_seconds")),
+      std::stoll(query_one(db(), "SELECT CAST(strftime('%s', MAX(at)) AS INTEGER) FROM location_update")));
+  const double lag = prom_value(families, "d2d_freshness_seconds");
+  EXPECT_GT(lag, 0);
+  EXPECT_LT(lag, 2 * 86400.0);
 
   // The pages answer from the same ledger.
   auto status_page = http.Get("/?date=2019-06-03");
   ASSERT_TRUE(status_page);
   EXPECT_EQ(status_page->status, 200);
   EXPECT_NE(status_page->body.find("data-date=\"2019-06-05\" data-phase=\"derive\" data-state=\"success\""),
+            std::string::npos);
+  EXPECT_NE(status_page->body.find("<p id=\"freshness\">Newest fix loaded: <b>2019-06-05"),
             std::string::npos);
   auto bad_date = http.Get("/?date=%3Cscript%3E");
   ASSERT_TRUE(bad_date);

@@ -127,10 +127,7 @@ std::vector<UtcMicros> PgDeriveStore::previous_fix_times_by_day() {
 
 UtcMicros PgDeriveStore::latest_fix_at() {
   if (!m_latest_fix_at) {
-    auto result =
-        m_db.exec(sql(detail::each_vehicle_cte("{s}.location_update") +
-                      "SELECT MAX((SELECT MAX(u.at) FROM {s}.location_update u WHERE u.vehicle_id = "
-                      "v.id)) FROM vehicles v"));
+    auto result = m_db.exec(sql(detail::newest_fix_sql("{s}.location_update")));
     m_latest_fix_at = optional_time(result, 0, 0).value_or(0);
   }
   return *m_latest_fix_at;

@@ -138,4 +138,9 @@ std::optional<VehicleTrack> PgQueries::vehicle_track(const std::string& period_i
   return track;
 }
 
+std::optional<core::UtcMicros> PgQueries::newest_fix_at() {
+  auto result = m_session.connection().exec(m_session.sql(detail::newest_fix_sql("{s}.location_update")));
+  return optional_time(result, 0, 0);
+}
+
 }  // namespace d2d::warehouse::pg

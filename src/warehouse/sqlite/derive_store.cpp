@@ -63,9 +63,7 @@ std::vector<UtcMicros> SqliteDeriveStore::previous_fix_times_by_day() {
 
 UtcMicros SqliteDeriveStore::latest_fix_at() {
   if (!m_latest_fix_at) {
-    Statement latest(m_db, detail::each_vehicle_cte("location_update") +
-                               "SELECT MAX((SELECT MAX(at) FROM location_update WHERE vehicle_id = v.id)) "
-                               "FROM vehicles v WHERE v.id IS NOT NULL");
+    Statement latest(m_db, detail::newest_fix_sql("location_update"));
     latest.step();
     m_latest_fix_at = optional_time(latest, 0).value_or(0);
   }

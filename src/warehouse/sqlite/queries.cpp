@@ -126,4 +126,10 @@ std::optional<VehicleTrack> SqliteQueries::vehicle_track(const std::string& peri
   return track;
 }
 
+std::optional<core::UtcMicros> SqliteQueries::newest_fix_at() {
+  Statement newest(m_file.db, detail::newest_fix_sql("location_update"));
+  newest.step();
+  return optional_time(newest, 0);
+}
+
 }  // namespace d2d::warehouse::sqlite

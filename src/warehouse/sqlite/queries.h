@@ -15,6 +15,7 @@ class SqliteQueries final : public Queries {
   std::vector<PeriodVehicle> period_vehicles(const std::string& period_id) override;
   std::optional<VehicleTrack> vehicle_track(const std::string& period_id,
                                             const std::string& vehicle_id) override;
+  std::optional<core::UtcMicros> newest_fix_at() override;
 
  private:
   void mark_reject_gate_failures(std::vector<PeriodAnswer>& answers);

@@ -250,5 +250,34 @@ TEST(Metrics, EmptyLedgerGivesZerosAndTheSchedulerItsOwnFamilies) {
                      });
 }
 
+// SPEC §8: the newest fix loaded and its lag, on /metrics and on the status page.
+TEST(Freshness, MetricsAndStatusPageShowTheNewestFixAndItsLag) {
+  const core::UtcMicros newest = *core::parse_rfc3339("2019-06-05T23:59:30Z");
+  const core::UtcMicros now = *core::parse_rfc3339("2019-06-06T00:04:30Z");
+  const std::string metrics = render_metrics({}, std::nullopt, Freshness{newest, now});
+  EXPECT_NE(metrics.find("\nd2d_newest_fix_timestamp_seconds 1559779170.000000\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("\nd2d_freshness_seconds 300.000\n"), std::string::npos) << metrics;
+  const std::string none = render_metrics({}, std::nullopt, Freshness{std::nullopt, now});
+  EXPECT_NE(none.find("# TYPE d2d_freshness_seconds gauge"), std::string::npos);
+  EXPECT_EQ(none.find("\nd2d_freshness_seconds "), std::string::npos) << "no sample without a fix";
+
+  StatusPageData data;
+  data.now = now;
+  data.newest_fix_at = newest;
+  const std::string page = render_status_page(data);
+  EXPECT_NE(page.find("Newest fix loaded: <b>2019-06-05"), std::string::npos) << page;
+  EXPECT_NE(page.find("5 min 0 s behind now"), std::string::npos) << page;
+  data.now = newest + (26 * 60 + 3) * core::kMicrosPerMinute;
+  EXPECT_NE(render_status_page(data).find("26 h 3 min behind now"), std::string::npos);
+  data.now = newest + 3 * core::kMicrosPerDay + 4 * core::kMicrosPerHour;
+  EXPECT_NE(render_status_page(data).find("3 d 4 h behind now"), std::string::npos);
+  data.now = now;
+  data.newest_fix_at = now + 90 * core::kMicrosPerSecond;
+  EXPECT_NE(render_status_page(data).find("ahead of now"), std::string::npos);
+  data.newest_fix_at.reset();
+  EXPECT_NE(render_status_page(data).find("No fix loaded yet."), std::string::npos);
+}
+
 }  // namespace
 }  // namespace d2d::server

@@ -25,19 +25,9 @@ class SqliteWriter : public ::testing::Test {
     const auto migrated = run_d2d({"migrate", "up", "--warehouse", db()});
     ASSERT_EQ(migrated.exit_code, 0) << migrated.err;
   }
-  std::string db() const { return (m_dir / "w.db").string(); }
+  std::string db() const { return m_warehouse.args().at(1); }
   std::vector<std::string> run_args(const std::vector<std::string>& extra = {}) const {
-    std::vector<std::string> args = {"run",
-                                     "--source",
-                                     (m_dir / "source").string(),
-                                     "--lake",
-                                     (m_dir / "lake").string(),
-                                     "--warehouse",
-                                     db(),
-                                     "--date",
-                                     "2019-06-01"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
+    return run_args_for(m_dir.path(), m_warehouse, "2019-06-01", extra);
   }
   // Another process's write transaction, as SQLite sees it.
   struct OtherWriter {
@@ -56,6 +46,7 @@ class SqliteWriter : public ::testing::Test {
   };
 
   TempDir m_dir;
+  WarehouseUnderTest m_warehouse{Engine::Sqlite, m_dir / "w"};
 };
 
 TEST_F(SqliteWriter, NoWaitIsRefusedAtOnceWhileAnotherProcessWrites) {

@@ -23,12 +23,8 @@ int PgMigrator::migrate_up() {
   // A current schema is left alone without a write, so read-only accounts can report.
   const auto states = migration_status();
   if (std::all_of(states.begin(), states.end(), [](const MigrationState& s) { return s.applied; })) return 0;
-  // All pending migrations in one transaction (PostgreSQL's DDL is transactional), under a
-  // lock so that two processes never apply the same one.
-  Connection& db = m_session.connection();
-  db.exec_script("BEGIN");
-  try {
-    lock_migrations(db);
+  // All pending migrations in one transaction (PostgreSQL's DDL is transactional).
+  return in_locked_transaction([this](Connection& db) {
     if (m_session.options().pg_analyst_role) db.exec_script("SET LOCAL d2d.create_analyst_role = 'on'");
     int count = 0;
     for (const MigrationState& state : migration_status_in_transaction(db)) {
@@ -38,21 +34,14 @@ int PgMigrator::migrate_up() {
               {std::to_string(state.version), state.name});
       ++count;
     }
-    db.exec_script("COMMIT");
     return count;
-  } catch (...) {
-    m_session.rollback_quietly();
-    throw;
-  }
+  });
 }
 
 int PgMigrator::migrate_down(int steps) {
   m_session.refuse_if_read_only("migrate down");
   ensure_migration_table();
-  Connection& db = m_session.connection();
-  db.exec_script("BEGIN");
-  try {
-    lock_migrations(db);
+  return in_locked_transaction([this, steps](Connection& db) {
     auto states = migration_status_in_transaction(db);
     int count = 0;
     for (auto it = states.rbegin(); it != states.rend() && count < steps; ++it) {
@@ -62,12 +51,8 @@ int PgMigrator::migrate_down(int steps) {
               {std::to_string(it->version)});
       ++count;
     }
-    db.exec_script("COMMIT");
     return count;
-  } catch (...) {
-    m_session.rollback_quietly();
-    throw;
-  }
+  });
 }
 
 std::vector<TableRows> PgMigrator::rows_dropped_by_down(int steps) {
@@ -89,18 +74,13 @@ void PgMigrator::ensure_migration_table() {
     return;
   // Processes started together on a fresh schema create it one at a time, under the lock
   // migrations take (IF NOT EXISTS alone lets the second fail on a unique catalog index).
-  db.exec_script("BEGIN");
-  try {
-    lock_migrations(db);
-    db.exec_script(
+  in_locked_transaction([this](Connection& locked) {
+    locked.exec_script(
         m_session.sql("CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE IF NOT EXISTS {s}.schema_migration ("
                       "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL "
                       "DEFAULT now())"));
-    db.exec_script("COMMIT");
-  } catch (...) {
-    m_session.rollback_quietly();
-    throw;
-  }
+    return 0;
+  });
 }
 
 // Held until the transaction ends (on the transaction's connection: never reconnected inside it): one process

@@ -18,6 +18,21 @@ class PgMigrator final : public Migrator {
  private:
   void ensure_migration_table();
   void lock_migrations(Connection& db);
+  // Runs work(db) in a transaction holding the migrations' lock; rolls back when it throws.
+  template <typename Work>
+  auto in_locked_transaction(Work&& work) {
+    Connection& db = m_session.connection();
+    db.exec_script("BEGIN");
+    try {
+      lock_migrations(db);
+      auto result = work(db);
+      db.exec_script("COMMIT");
+      return result;
+    } catch (...) {
+      m_session.rollback_quietly();
+      throw;
+    }
+  }
   std::vector<MigrationState> migration_status_in_transaction(Connection& db);
   std::vector<MigrationState> status_from(const Result& result);
   PgSession& m_session;

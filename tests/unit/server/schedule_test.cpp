@@ -301,7 +301,7 @@ Schedule berlin_every(std::chrono::seconds every) {
   return schedule;
 }
 
-TEST(Freshness, IsOffWithoutEvery) {
+TEST(FreshnessPlan, IsOffWithoutEvery) {
   const std::vector ledger = {run("2019-06-04", "succeeded")};
   const Plan next = plan(at("2019-06-05T12:00:00Z"), berlin_at("02:00"), ledger);
   EXPECT_TRUE(next.fresh.empty());
@@ -310,7 +310,7 @@ TEST(Freshness, IsOffWithoutEvery) {
   EXPECT_EQ(next.wake_at, at("2019-06-06T00:00:00Z"));  // only the daily run wakes the loop
 }
 
-TEST(Freshness, TheCurrentUtcDateRunsEveryPeriodAfterItsLastRunStarted) {
+TEST(FreshnessPlan, TheCurrentUtcDateRunsEveryPeriodAfterItsLastRunStarted) {
   const Schedule schedule = berlin_every(std::chrono::minutes(5));
   std::vector ledger = {run("2019-06-04", "succeeded")};
   // Never run today: due 5 min after UTC midnight, long past.
@@ -333,7 +333,7 @@ TEST(Freshness, TheCurrentUtcDateRunsEveryPeriodAfterItsLastRunStarted) {
   EXPECT_EQ(plan(at("2019-06-05T12:08:00Z"), schedule, ledger).fresh_at, at("2019-06-05T12:12:00Z"));
 }
 
-TEST(Freshness, AFreshDayGetsOnePeriodToGainObjectsBeforeItsFirstRun) {
+TEST(FreshnessPlan, AFreshDayGetsOnePeriodToGainObjectsBeforeItsFirstRun) {
   const Schedule schedule = berlin_every(std::chrono::minutes(10));
   // 06-05's daily run has run (00:00Z); the previous day's freshness run started at 23:55.
   const std::vector ledger = {started("2019-06-04", "succeeded", "2019-06-05T00:00:00Z"),
@@ -352,7 +352,7 @@ TEST(Freshness, AFreshDayGetsOnePeriodToGainObjectsBeforeItsFirstRun) {
   EXPECT_EQ(plan(at("2019-06-06T00:10:00Z"), schedule, ledger).fresh_now, "2019-06-06");
 }
 
-TEST(Freshness, ARunOfADateBeforeItIsDueIsNotItsDailyRun) {
+TEST(FreshnessPlan, ARunOfADateBeforeItIsDueIsNotItsDailyRun) {
   const Schedule schedule = berlin_every(std::chrono::minutes(5));
   std::vector ledger = {run("2019-06-04", "succeeded")};
   // Freshness runs all day long, the last a minute before 06-05 is due (06-06 00:00Z).
@@ -380,7 +380,7 @@ TEST(Freshness, ARunOfADateBeforeItIsDueIsNotItsDailyRun) {
   EXPECT_EQ(plan(at("2019-06-06T00:06:30Z"), schedule, ledger).fresh_now, "2019-06-06");  // 06-05: at 00:07
 }
 
-TEST(Freshness, FailedRunsBeforeTheDueTimeSpendNoRetriesAndAreTriedAgainAfterAPeriod) {
+TEST(FreshnessPlan, FailedRunsBeforeTheDueTimeSpendNoRetriesAndAreTriedAgainAfterAPeriod) {
   Schedule schedule = berlin_every(std::chrono::minutes(5));
   schedule.retries = 0;
   std::vector ledger = {run("2019-06-04", "succeeded")};
@@ -400,7 +400,7 @@ TEST(Freshness, FailedRunsBeforeTheDueTimeSpendNoRetriesAndAreTriedAgainAfterAPe
   EXPECT_EQ(next.fresh_now, "2019-06-06");
 }
 
-TEST(Freshness, ADateWaitingForItsDailyRetryIsLeftToTheRetry) {
+TEST(FreshnessPlan, ADateWaitingForItsDailyRetryIsLeftToTheRetry) {
   Schedule schedule = berlin_every(std::chrono::minutes(5));
   schedule.retry_delay = std::chrono::hours(1);
   const std::vector ledger = {run("2019-06-04", "succeeded"),
@@ -412,7 +412,7 @@ TEST(Freshness, ADateWaitingForItsDailyRetryIsLeftToTheRetry) {
   EXPECT_EQ(next.fresh_now, "2019-06-06");
 }
 
-TEST(Freshness, ThePreviousDateStaysFreshForTheGracePeriodAfterUtcMidnight) {
+TEST(FreshnessPlan, ThePreviousDateStaysFreshForTheGracePeriodAfterUtcMidnight) {
   Schedule schedule;  // UTC, due at 02:00: the previous date is not due during the grace hour
   schedule.at_minutes = 120;
   schedule.every = std::chrono::minutes(5);
@@ -439,7 +439,7 @@ TEST(Freshness, ThePreviousDateStaysFreshForTheGracePeriodAfterUtcMidnight) {
   EXPECT_EQ(plan(at("2019-06-06T02:00:00Z"), schedule, ledger).fresh, dates({"2019-06-06"}));
 }
 
-TEST(Freshness, RespectsTheStartAndEndDates) {
+TEST(FreshnessPlan, RespectsTheStartAndEndDates) {
   Schedule schedule = berlin_every(std::chrono::minutes(5));
   schedule.end_day = day("2019-06-04");
   Plan next = plan(at("2019-06-05T12:00:00Z"), schedule, {run("2019-06-04", "succeeded")});

@@ -28,9 +28,9 @@ class ServeCommand final : public Command {
   void setup(CLI::App& command, Settings& settings) override {
     add_settings(command, settings,
                  {"serve_at", "serve_tz", "serve_start_date", "serve_end_date", "serve_catchup_days",
-                  "serve_no_catchup", "serve_retries", "serve_retry_delay_s", "serve_bind", "serve_port",
-                  "serve_auth_token_file", "serve_allow_unauthenticated", "serve_no_scheduler", "attempts",
-                  "allow_empty"});
+                  "serve_no_catchup", "serve_retries", "serve_retry_delay_s", "serve_every", "serve_bind",
+                  "serve_port", "serve_auth_token_file", "serve_allow_unauthenticated", "serve_no_scheduler",
+                  "attempts", "allow_empty"});
     add_source_option(command, settings);
     add_lake_option(command, settings);
     add_warehouse_option(command, settings);
@@ -93,6 +93,12 @@ class ServeCommand final : public Command {
                    !settings.serve_no_catchup
                        ? fmt::format("catch-up of at most {} date(s)", settings.serve_catchup_days)
                        : std::string("no catch-up"));
+      if (schedule.every) {
+        spdlog::info(
+            "serve: the current lake date (UTC day) also runs every {}, the previous one until {} min "
+            "after UTC midnight",
+            settings.serve_every, freshness_grace_minutes(*schedule.every));
+      }
     }
 
     std::thread signals([&] {
@@ -145,6 +151,10 @@ class ServeCommand final : public Command {
     return token;
   }
 
+  static long long freshness_grace_minutes(std::chrono::seconds every) {
+    return std::chrono::duration_cast<std::chrono::minutes>(server::freshness_grace(every)).count();
+  }
+
   static server::Schedule schedule_from(const Settings& settings) {
     server::Schedule schedule;
     const auto at = server::parse_time_of_day(settings.serve_at);
@@ -176,6 +186,20 @@ class ServeCommand final : public Command {
     schedule.catchup_days = settings.serve_catchup_days;
     schedule.retries = settings.serve_retries;
     schedule.retry_delay = std::chrono::seconds(settings.serve_retry_delay_s);
+    if (!settings.serve_every.empty()) {
+      schedule.every = server::parse_every(settings.serve_every);
+      if (!schedule.every) {
+        const auto origin = settings.origins.find("serve_every");
+        const Origin from = origin == settings.origins.end() ? Origin::Default : origin->second;
+        const std::string name = from == Origin::Env    ? "D2D_SERVE_EVERY"
+                                 : from == Origin::File ? "serve_every in " + settings.config_file_read
+                                                        : "--every";
+        throw Error(ErrorKind::Usage,
+                    fmt::format("{} '{}' is not a duration from 30s to 24h (expected a whole number and "
+                                "s, m or h, e.g. 90s, 5m, 1h)",
+                                name, settings.serve_every));
+      }
+    }
     return schedule;
   }
 };

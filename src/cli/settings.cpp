@@ -130,6 +130,10 @@ const std::vector<Row>& rows() {
           "serve: further tries of a failed lake date, with backoff", Range{0, 20}),
       row("serve_retry_delay_s", "--retry-delay-s", "D2D_SERVE_RETRY_DELAY_S", &Settings::serve_retry_delay_s,
           "serve: wait before the first retry; doubled each time, at most 1 h", Range{1, 86400}),
+      row("serve_every", "--every", "D2D_SERVE_EVERY", &Settings::serve_every,
+          "serve: between daily runs, also run the current lake date (the UTC day) every DURATION, e.g. 90s, "
+          "5m, 1h (30s to 24h), and the previous one for max(1 h, DURATION) after UTC midnight (default: "
+          "off)"),
       row("serve_no_scheduler", "--no-scheduler", "D2D_SERVE_NO_SCHEDULER", &Settings::serve_no_scheduler,
           "serve: the pages only; runs come from elsewhere (d2d run, Airflow)"),
       row("serve_bind", "--bind", "D2D_SERVE_BIND", &Settings::serve_bind,

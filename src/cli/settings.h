@@ -77,6 +77,7 @@ struct Settings {
   bool serve_no_catchup = false;
   int serve_retries = 3;
   int serve_retry_delay_s = 300;
+  std::string serve_every;  // freshness runs this often, e.g. 5m ("" = none)
   bool serve_no_scheduler = false;
   std::string serve_bind = "127.0.0.1";
   int serve_port = 8080;

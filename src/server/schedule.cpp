@@ -37,7 +37,68 @@ UtcMicros retry_at(const DateHistory& history, const Schedule& schedule) {
   return history.last_failure_at + std::chrono::duration_cast<std::chrono::microseconds>(delay).count();
 }
 
+void plan_freshness(UtcMicros now, const Schedule& schedule,
+                    const std::map<std::int64_t, DateHistory>& history,
+                    const std::map<std::int64_t, UtcMicros>& last_started, Plan& result) {
+  const UtcMicros every = std::chrono::duration_cast<std::chrono::microseconds>(*schedule.every).count();
+  const UtcMicros grace =
+      std::chrono::duration_cast<std::chrono::microseconds>(freshness_grace(*schedule.every)).count();
+  const std::int64_t today = core::utc_day_of(now);
+  const auto in_schedule = [&](std::int64_t day) {
+    return (!schedule.start_day || day >= *schedule.start_day) &&
+           (!schedule.end_day || day <= *schedule.end_day);
+  };
+  std::vector<std::int64_t> candidates;
+  if (now - today * core::kMicrosPerDay < grace) candidates.push_back(today - 1);
+  candidates.push_back(today);
+  std::optional<UtcMicros> next;
+  for (const std::int64_t day : candidates) {
+    if (!in_schedule(day)) continue;
+    if (due_at(day, schedule) <= now) {
+      const auto found = history.find(day);
+      if (found == history.end() || !found->second.succeeded) continue;  // the daily policy's date
+    }
+    result.fresh.push_back(core::format_date(day));
+    const auto started = last_started.find(day);
+    const UtcMicros ready_at =
+        (started == last_started.end() ? day * core::kMicrosPerDay : started->second) + every;
+    if (!next || ready_at < *next) {  // ties: the older date first
+      next = ready_at;
+      if (ready_at <= now) result.fresh_now = core::LakeDate::from_day(day);
+    }
+  }
+  // Tomorrow's date gets its first freshness run `every` after its midnight.
+  if (in_schedule(today + 1)) {
+    const UtcMicros tomorrow = (today + 1) * core::kMicrosPerDay + every;
+    if (!next || tomorrow < *next) next = tomorrow;
+  }
+  result.fresh_at = next;
+  if (next && *next > now) result.wake_at = std::min(result.wake_at, *next);
+}
+
 }  // namespace
+
+std::optional<std::chrono::seconds> parse_every(std::string_view text) {
+  if (text.size() < 2 || text.size() > 8) return std::nullopt;
+  std::int64_t number = 0;
+  for (const char digit : text.substr(0, text.size() - 1)) {
+    if (digit < '0' || digit > '9') return std::nullopt;
+    number = number * 10 + (digit - '0');
+  }
+  std::chrono::seconds every{0};
+  switch (text.back()) {
+    case 's': every = std::chrono::seconds(number); break;
+    case 'm': every = std::chrono::minutes(number); break;
+    case 'h': every = std::chrono::hours(number); break;
+    default: return std::nullopt;
+  }
+  if (every < kMinEvery || every > kMaxEvery) return std::nullopt;
+  return every;
+}
+
+std::chrono::seconds freshness_grace(std::chrono::seconds every) {
+  return std::max<std::chrono::seconds>(std::chrono::hours(1), every);
+}
 
 std::optional<int> parse_time_of_day(std::string_view text) {
   if (text.size() != 5 || text[2] != ':') return std::nullopt;
@@ -77,10 +138,18 @@ std::int64_t latest_due_day(UtcMicros now, const Schedule& schedule) {
 }
 
 Plan plan(UtcMicros now, const Schedule& schedule, const std::vector<warehouse::RunRecord>& ledger) {
-  std::map<std::int64_t, DateHistory> history;
+  std::map<std::int64_t, DateHistory> history;     // runs that count for the daily policy
+  std::map<std::int64_t, UtcMicros> due_instants;  // due_at() per date, computed once
+  std::map<std::int64_t, UtcMicros> last_started;  // the newest start of any run, for freshness
   for (const warehouse::RunRecord& run : ledger) {
     const auto day = core::parse_date(run.lake_date);
     if (!day) continue;
+    UtcMicros& started = last_started.try_emplace(*day, run.started_at_us).first->second;
+    started = std::max(started, run.started_at_us);
+    auto due = due_instants.find(*day);
+    if (due == due_instants.end()) due = due_instants.emplace(*day, due_at(*day, schedule)).first;
+    // Started while the day was still going on: it saw part of the day only.
+    if (run.started_at_us < due->second) continue;
     DateHistory& date = history[*day];
     if (run.status == "succeeded") date.succeeded = true;
     if (run.status == "failed") {
@@ -138,6 +207,7 @@ Plan plan(UtcMicros now, const Schedule& schedule, const std::vector<warehouse::
       result.wake_at = std::min(result.wake_at, ready_at);
     }
   }
+  if (schedule.every) plan_freshness(now, schedule, history, last_started, result);
   return result;
 }
 

@@ -42,16 +42,22 @@ Plan Scheduler::tick() {
     std::lock_guard lock(m_mutex);
     m_state.last_plan = next;
   }
-  if (next.run_now) run_date(*next.run_now);
+  if (next.run_now) {
+    run_date(*next.run_now, false);
+  } else if (next.fresh_now) {
+    run_date(*next.fresh_now, true);
+  }
   return next;
 }
 
-void Scheduler::run_date(const core::LakeDate& date) {
+void Scheduler::run_date(const core::LakeDate& date, bool freshness) {
   const std::string& lake_date = date.text();
   {
     std::lock_guard lock(m_mutex);
     m_state.running = lake_date;
+    m_state.running_freshness = freshness;
     ++m_state.runs_started;
+    if (freshness) ++m_state.freshness_runs_started;
   }
   pipeline::RunOptions options = m_options.run;
   options.lake_date = date;
@@ -61,7 +67,7 @@ void Scheduler::run_date(const core::LakeDate& date) {
   };
   std::optional<std::string> error;
   try {
-    spdlog::info("scheduler: running lake date {}", lake_date);
+    spdlog::info("scheduler: running lake date {}{}", lake_date, freshness ? " (freshness run)" : "");
     auto warehouse = warehouse::open_warehouse(m_options.warehouse);
     const auto outcome = pipeline::run_lake_date(options, *warehouse);
     spdlog::info("scheduler: lake date {} succeeded (run {}, {} events, {} rejected)", lake_date,
@@ -74,6 +80,7 @@ void Scheduler::run_date(const core::LakeDate& date) {
   std::lock_guard lock(m_mutex);
   m_state.running.reset();
   m_state.running_phase.reset();
+  m_state.running_freshness = false;
   if (error) {
     ++m_state.runs_failed;
     m_state.last_error = lake_date + ": " + *error;
@@ -93,7 +100,7 @@ void Scheduler::run_until_stopped() {
     std::chrono::microseconds wait{0};
     try {
       const Plan followed = tick();
-      if (!followed.run_now) {
+      if (!followed.run_now && !followed.fresh_now) {
         wait = std::chrono::microseconds(std::max<core::UtcMicros>(followed.wake_at - m_clock(), 0));
       }
     } catch (const std::exception& failure) {

@@ -1,6 +1,7 @@
 // The scheduler loop of `d2d serve`: plans from the ledger (schedule.h), runs the oldest date
-// that is due through pipeline::run_lake_date, exactly as `d2d run` does, and sleeps until
-// the next date is due or may be retried. Runs are serial: one lake date at a time, so the
+// that is due through pipeline::run_lake_date, exactly as `d2d run` does, or else the date whose
+// freshness run is due (--every), the same way, and sleeps until the next date is due, may be
+// retried or is due a freshness run. Runs are serial: one lake date at a time, so the
 // scheduler never runs a date twice at once (the warehouse's per-date lock also guards against
 // other processes).
 #pragma once
@@ -27,8 +28,10 @@ struct SchedulerOptions {
 struct SchedulerState {
   std::optional<std::string> running;                // the lake date being run
   std::optional<warehouse::RunPhase> running_phase;  // its phase, live (the ledger lags inside the load)
+  bool running_freshness = false;                    // the run in progress is a freshness run (--every)
   Plan last_plan;
   std::uint64_t runs_started = 0, runs_succeeded = 0, runs_failed = 0;  // by this process
+  std::uint64_t freshness_runs_started = 0;                             // of runs_started, the freshness runs
   std::optional<std::string> last_error;
 };
 
@@ -37,7 +40,8 @@ class Scheduler {
   using Clock = std::function<core::UtcMicros()>;
   Scheduler(SchedulerOptions options, Clock clock);
 
-  // Plans once and runs the date that is due now, if any. Returns the plan it followed.
+  // Plans once and runs the date that is due now, if any (a daily run before a freshness run).
+  // Returns the plan it followed.
   Plan tick();
   // Ticks until stop(); between ticks waits for the plan's wake time (re-planning at least
   // every minute, so a changed ledger or a jump of the clock is noticed).
@@ -46,7 +50,7 @@ class Scheduler {
   SchedulerState state() const;
 
  private:
-  void run_date(const core::LakeDate& date);
+  void run_date(const core::LakeDate& date, bool freshness);
   std::vector<warehouse::RunRecord> read_ledger();
 
   SchedulerOptions m_options;

@@ -4,6 +4,7 @@
 // Prometheus text and its counters equal the ledger; /healthz, / and /report answer.
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -291,6 +292,110 @@ TEST(ServeFlags, CatchUpFlagsAreCheckedBeforeAnythingStarts) {
   const auto from_file = run_d2d(configured);
   EXPECT_EQ(from_file.exit_code, 2) << from_file.err;
   EXPECT_NE(from_file.err.find("serve_catchup_days"), std::string::npos) << from_file.err;
+}
+
+// Issue 19 (5): `serve --every 1m` at a faked noon of 2019-06-05 keeps that lake date fresh: it
+// runs at once (the day has had a minute), an object added afterwards is loaded by the next run a
+// period later (and the warehouse equals one `d2d run` of all the objects), and the next day the
+// daily run still runs 2019-06-05 once more, although freshness runs of it succeeded: they ran
+// while the day was going on. Takes about 70 s (one real period).
+TEST(ServeFreshness, EveryLoadsANewObjectOfTodayWithinAPeriodAndTheDailyRunStillFollows) {
+  ASSERT_FALSE(faketime_library().empty()) << "libfaketime missing: run scripts/install-deps.sh";
+  TempDir work;
+  const auto generated = run_d2d({"generate", "--out", (work / "source").string(), "--date", "2019-06-05",
+                                  "--days", "1", "--vehicles", "4", "--seed", "19"});
+  ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  std::vector<fs::path> objects;
+  for (const auto& entry : fs::recursive_directory_iterator(work / "source"))
+    if (entry.is_regular_file() && entry.path().filename().string().rfind("2019-06-05", 0) == 0)
+      objects.push_back(entry.path());  // the generator also writes objects of the next date
+  std::sort(objects.begin(), objects.end());
+  ASSERT_GT(objects.size(), 10U);
+  // The newest object arrives later.
+  const fs::path late = objects.back();
+  const fs::path held = work / "held";
+  fs::rename(late, held);
+  const fs::path db = work / "w.db";
+  const auto count = [&](const std::string& where) {
+    return query_one(db, "SELECT COUNT(*) FROM etl_run WHERE " + where);
+  };
+  const int port = free_port();
+  auto serve = [&](const std::string& fake_now, const std::string& log) {
+    return std::make_unique<BackgroundRun>(
+        std::vector<std::string>{"serve", "--source", (work / "source").string(), "--lake",
+                                 (work / "lake").string(), "--warehouse", db.string(), "--start-date",
+                                 "2019-06-05", "--end-date", "2019-06-05", "--every", "1m", "--port",
+                                 std::to_string(port)},
+        work / log,
+        std::vector<std::string>{"LD_PRELOAD=" + faketime_library(), "FAKETIME=@" + fake_now,
+                                 "FAKETIME_DONT_FAKE_MONOTONIC=1"});
+  };
+
+  // 2019-06-05 12:00Z: the date is not due (02:00 UTC the next day), so only freshness runs it.
+  auto noon = serve("2019-06-05 12:00:00", "noon");
+  ASSERT_TRUE(eventually([&] { return count("status = 'succeeded'") == "1"; }, 60s))
+      << read_text(work / "noon.err");
+  EXPECT_EQ(query_one(db, "SELECT objects FROM etl_run"), std::to_string(objects.size() - 1));
+  fs::rename(held, late);
+  // The next run comes a period (60 s) after the first started, and loads the new object.
+  ASSERT_TRUE(eventually([&] { return count("status = 'succeeded'") == "2"; }, 90s))
+      << read_text(work / "noon.err");
+  EXPECT_EQ(query_one(db, "SELECT objects FROM etl_run ORDER BY run_id DESC LIMIT 1"),
+            std::to_string(objects.size()));
+  const int period = std::stoi(query_one(
+      db,
+      "SELECT CAST(ROUND((julianday(MAX(started_at)) - julianday(MIN(started_at))) * 86400) AS INTEGER) "
+      "FROM etl_run"));
+  EXPECT_GE(period, 59);
+  EXPECT_LE(period, 75);
+  noon->signal(SIGTERM);
+  EXPECT_EQ(noon->wait().exit_code, 0);
+  EXPECT_EQ(count("status <> 'succeeded'"), "0");
+  EXPECT_NE(read_text(work / "noon.err").find("(freshness run)"), std::string::npos);
+
+  TempDir one_shot;
+  const auto all = run_d2d({"run", "--quiet", "--source", (work / "source").string(), "--lake",
+                            (one_shot / "lake").string(), "--warehouse", (one_shot / "w.db").string(),
+                            "--date", "2019-06-05"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(first_difference(dump_warehouse(one_shot / "w.db"), dump_warehouse(db)), "");
+
+  // 2019-06-06 03:00Z: 2019-06-05 is due since 02:00 and its freshness successes do not count: the
+  // daily run comes, finds nothing changed since the last run, and succeeds without loading. The
+  // grace hour is over and 2019-06-06 is after the end date: nothing else runs.
+  auto next_day = serve("2019-06-06 03:00:00", "next_day");
+  ASSERT_TRUE(eventually([&] { return count("status = 'succeeded'") == "3"; }, 60s))
+      << read_text(work / "next_day.err");
+  std::this_thread::sleep_for(3s);  // room for a wrong extra run
+  next_day->signal(SIGTERM);
+  EXPECT_EQ(next_day->wait().exit_code, 0);
+  EXPECT_EQ(count("1 = 1"), "3");
+  EXPECT_EQ(query_one(db,
+                      "SELECT lake_date || ' ' || unchanged || ' ' || (started_at >= '2019-06-06T02') FROM "
+                      "etl_run ORDER BY run_id DESC LIMIT 1"),
+            "2019-06-05 1 1");
+  EXPECT_EQ(read_text(work / "next_day.err").find("(freshness run)"), std::string::npos);
+}
+
+TEST(ServeFlags, EveryIsAStrictDurationFromThirtySecondsToADay) {
+  TempDir work;
+  const std::vector<std::string> base = {
+      "serve", "--source", work.path().string(), "--warehouse", (work / "w.db").string(), "--port", "0"};
+  for (const char* bad : {"5", "29s", "25h", "5min", "1h30m", "-5m", "1.5h"}) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), {"--every", bad});
+    const auto result = run_d2d(args);
+    EXPECT_EQ(result.exit_code, 2) << bad << ": " << result.err;
+    EXPECT_NE(result.err.find("--every"), std::string::npos) << result.err;
+  }
+  const auto help = run_d2d({"serve", "--help"});
+  EXPECT_NE(help.out.find("--every"), std::string::npos);
+  write_text(work / "d2d.toml", "serve_every = \"10s\"\n");
+  std::vector<std::string> configured = {"--config", (work / "d2d.toml").string()};
+  configured.insert(configured.end(), base.begin(), base.end());
+  const auto from_file = run_d2d(configured);
+  EXPECT_EQ(from_file.exit_code, 2) << from_file.err;
+  EXPECT_NE(from_file.err.find("serve_every"), std::string::npos) << from_file.err;
 }
 
 TEST(PrometheusTextParser, RefusesMalformedExpositions) {

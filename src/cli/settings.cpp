@@ -80,9 +80,11 @@ const std::vector<Row>& rows() {
       row("allow_empty", "--allow-empty", "D2D_ALLOW_EMPTY", &Settings::allow_empty,
           "succeed (loading nothing) when a date has no objects"),
       row("force", "--force", "D2D_FORCE", &Settings::force,
-          "load again even when the raw zone is unchanged since the last successful run"),
+          "load again even when the raw zone is unchanged since the last successful run, and read every "
+          "source object again instead of trusting its size and modification time or ETag"),
       row("no_wait", "--no-wait", "D2D_NO_WAIT", &Settings::no_wait,
-          "fail at once when another run is loading the same lake date (default: wait for it)"),
+          "fail at once when another run is loading the same lake date (SQLite, one writer per file: "
+          "when another process writes to it, after 2 s) instead of waiting for it"),
       row("pg_analyst_role", "--pg-analyst-role", "D2D_PG_ANALYST_ROLE", &Settings::pg_analyst_role,
           "migrations create the read-only role d2d_analyst with SELECT on the analyst relations"),
       row("jobs", "--jobs", "D2D_JOBS", &Settings::jobs, "backfill: lake dates run at once", Range{1, 64}),

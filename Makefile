@@ -30,7 +30,7 @@ test: build
 
 # The sanitizer run skips the PostgreSQL fault tests (they exercise server-side faults, the same
 # client code runs in the other tests, and they take minutes under ASan) and the tests that
-# move the clock of `d2d serve` with libfaketime (ServeTest, every browser_* test): an LD_PRELOAD
+# move the clock of `d2d serve` with libfaketime (ServeTest, ServeFreshness, every browser_* test): an LD_PRELOAD
 # ahead of the ASan runtime stops the process at start. The serve code runs under ASan in the
 # LedgerRead, ServeAuth and ServeSlowClients tests.
 #
@@ -46,7 +46,7 @@ test-asan: deps
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) \
-	  -E 'PostgresFaults|ServeTest|browser_'
+	  -E 'PostgresFaults|ServeTest|ServeFreshness|browser_'
 
 # The container image: deploy/Dockerfile built with podman from base images made by debootstrap
 # (no registry needed; the tarball is cached in $(BUILD)/image), then smoke-tested: --version names

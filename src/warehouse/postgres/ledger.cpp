@@ -6,15 +6,15 @@
 namespace d2d::warehouse::pg {
 namespace {
 
-// A row of a query on etl_run, read by column name (detail::decode_run_record).
-class NamedRow {
+// One row of a query on etl_run, read by position (detail::decode_run_record).
+class LedgerRow {
  public:
-  NamedRow(const Result& result, int row) : m_result(result), m_row(row) {}
-  bool is_null(const char* name) const { return m_result.is_null(m_row, m_result.column(name)); }
-  std::int64_t int64(const char* name) const { return m_result.int64(m_row, m_result.column(name)); }
-  std::string_view text(const char* name) const { return m_result.text(m_row, m_result.column(name)); }
-  core::UtcMicros time(const char* name) const { return m_result.timestamp_us(m_row, m_result.column(name)); }
-  bool boolean(const char* name) const { return m_result.boolean(m_row, m_result.column(name)); }
+  LedgerRow(const Result& result, int row) : m_result(result), m_row(row) {}
+  bool is_null(int column) const { return m_result.is_null(m_row, column); }
+  std::int64_t int64(int column) const { return m_result.int64(m_row, column); }
+  std::string_view text(int column) const { return m_result.text(m_row, column); }
+  core::UtcMicros time(int column) const { return m_result.timestamp_us(m_row, column); }
+  bool boolean(int column) const { return m_result.boolean(m_row, column); }
 
  private:
   const Result& m_result;
@@ -73,7 +73,9 @@ std::vector<RunRecord> PgLedger::runs(const RunFilter& filter) {
       m_session.connection().exec(m_session.sql(text + " ORDER BY lake_date, run_id"), {filter.lake_date});
   std::vector<RunRecord> records;
   records.reserve(static_cast<std::size_t>(result.rows()));
-  for (int i = 0; i < result.rows(); ++i) records.push_back(detail::decode_run_record(NamedRow(result, i)));
+  const auto columns = detail::RunColumns::find([&result](const char* name) { return result.column(name); });
+  for (int i = 0; i < result.rows(); ++i)
+    records.push_back(detail::decode_run_record(LedgerRow(result, i), columns));
   return records;
 }
 

@@ -8,15 +8,15 @@ namespace {
 
 using detail::Statement;
 
-// A row of a query on etl_run, read by column name (detail::decode_run_record).
-class NamedRow {
+// The current row of a query on etl_run, read by position (detail::decode_run_record).
+class LedgerRow {
  public:
-  explicit NamedRow(Statement& row) : m_row(row) {}
-  bool is_null(const char* name) const { return m_row.column_is_null(m_row.column_index(name)); }
-  std::int64_t int64(const char* name) const { return m_row.column_int(m_row.column_index(name)); }
-  std::string_view text(const char* name) const { return m_row.column_text(m_row.column_index(name)); }
-  core::UtcMicros time(const char* name) const { return m_row.column_time(m_row.column_index(name)); }
-  bool boolean(const char* name) const { return int64(name) != 0; }
+  explicit LedgerRow(Statement& row) : m_row(row) {}
+  bool is_null(int column) const { return m_row.column_is_null(column); }
+  std::int64_t int64(int column) const { return m_row.column_int(column); }
+  std::string_view text(int column) const { return m_row.column_text(column); }
+  core::UtcMicros time(int column) const { return m_row.column_time(column); }
+  bool boolean(int column) const { return int64(column) != 0; }
 
  private:
   Statement& m_row;
@@ -82,8 +82,10 @@ std::vector<RunRecord> SqliteLedger::runs(const RunFilter& filter) {
   Statement query(m_file.db, sql + " ORDER BY lake_date, run_id");
   if (filter.lake_date) query.bind(1, std::string_view(*filter.lake_date));
   std::vector<RunRecord> records;
-  const NamedRow row(query);
-  while (query.step()) records.push_back(detail::decode_run_record(row));
+  const auto columns =
+      detail::RunColumns::find([&query](const char* name) { return query.column_index(name); });
+  const LedgerRow row(query);
+  while (query.step()) records.push_back(detail::decode_run_record(row, columns));
   return records;
 }
 

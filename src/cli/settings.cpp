@@ -8,8 +8,10 @@
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 #include <variant>
 
 #include "core/error.h"
@@ -190,7 +192,8 @@ std::string problem(const SettingInfo& info, const T& value) {
       return fmt::format("must be one of {}", fmt::join(info.choices, ", "));
   } else if constexpr (kWhole<T> || std::is_floating_point_v<T>) {
     const auto number = static_cast<double>(value);
-    if (info.range && (number < info.range->first || number > info.range->second)) {
+    // Written so that NaN (which `nan` in a file or the environment parses to) is out of range.
+    if (info.range && !(number >= info.range->first && number <= info.range->second)) {
       return kWhole<T> ? "must be a whole number from " + range_text(info, true)
                        : "must be a number in " + range_text(info, false);
     }
@@ -246,7 +249,10 @@ std::optional<T> from_toml(const toml::node& node) {
   } else if constexpr (kWhole<T>) {
     if (!node.is_integer()) return std::nullopt;
     const std::int64_t number = *node.value<std::int64_t>();
-    if (number < 0 && std::is_unsigned_v<T>) return std::nullopt;
+    // Out of T's range is not a T: a cast would wrap it (2^32 + 80 into 80) before the range check.
+    if (std::cmp_less(number, std::numeric_limits<T>::min()) ||
+        std::cmp_greater(number, std::numeric_limits<T>::max()))
+      return std::nullopt;
     return static_cast<T>(number);  // the range check that follows bounds it
   } else {
     if (!node.is_number()) return std::nullopt;

@@ -1,6 +1,7 @@
 // Container credentials (ECS, Fargate, EKS Pod Identity): a JSON answer from the container
 // agent's endpoint, named by AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI, with an
 // optional authorization token.
+#include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -33,8 +34,11 @@ std::optional<std::string> container_url(const Environment& env) {
   } else {
     host = host.substr(0, host.find(':'));
   }
-  const bool allowed = host == "localhost" || host.starts_with("127.") || host == "[::1]" ||
-                       host == "169.254.170.2" || host == "169.254.170.23" || host == "[fd00:ec2::23]";
+  in_addr address{};  // 127.0.0.0/8 as an address, never a name that starts with "127."
+  const bool loopback_v4 =
+      inet_pton(AF_INET, host.c_str(), &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
+  const bool allowed = host == "localhost" || loopback_v4 || host == "[::1]" || host == "169.254.170.2" ||
+                       host == "169.254.170.23" || host == "[fd00:ec2::23]";
   if (!allowed) {
     throw Error(ErrorKind::Usage, fmt::format("AWS_CONTAINER_CREDENTIALS_FULL_URI {} must be https:// or on "
                                               "loopback or the container agent's address",

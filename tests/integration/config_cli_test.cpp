@@ -102,6 +102,20 @@ TEST_F(ConfigCli, UnknownKeysAndBadValuesAreUsageErrors) {
   auto range = run_d2d({"--config", m_toml.string(), "config"});
   EXPECT_EQ(range.exit_code, 2);
   EXPECT_TRUE(contains(range.err, "`jobs` must be a whole number from 1 to 64")) << range.err;
+  // A whole number beyond the type is refused, not wrapped into range (2^32 + 80 was port 80).
+  write_text(m_toml, "serve_port = 4294967376\n");
+  auto wrapped = run_d2d({"--config", m_toml.string(), "config"});
+  EXPECT_EQ(wrapped.exit_code, 2) << wrapped.out;
+  EXPECT_TRUE(contains(wrapped.err, "serve_port")) << wrapped.err;
+  // NaN is no number in range: it used to pass every range check (and switch off the reject gate).
+  write_text(m_toml, "max_reject_ratio = nan\n");
+  auto nan_in_file = run_d2d({"--config", m_toml.string(), "config"});
+  EXPECT_EQ(nan_in_file.exit_code, 2) << nan_in_file.out;
+  EXPECT_TRUE(contains(nan_in_file.err, "`max_reject_ratio` must be a number in")) << nan_in_file.err;
+  setenv("D2D_MAX_REJECT_RATIO", "nan", 1);
+  auto nan_in_env = run_d2d({"config"});
+  unsetenv("D2D_MAX_REJECT_RATIO");
+  EXPECT_EQ(nan_in_env.exit_code, 2) << nan_in_env.out;
   write_text(m_toml, "log_format = \"xml\"\n");
   auto choice = run_d2d({"--config", m_toml.string(), "config"});
   EXPECT_EQ(choice.exit_code, 2);

@@ -277,6 +277,9 @@ TEST_F(CredentialChain, ContainerCredentialsFromTheAgentAddressAndAFullUriWithAT
   // A full URI over plain HTTP to anywhere but loopback or the agents is refused, unasked.
   m_env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://192.0.2.1/creds";
   EXPECT_NE(failure().find("must be https:// or on loopback"), std::string::npos) << failure();
+  // A name that merely starts like a loopback address is a name anyone may register.
+  m_env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://127.attacker.example/creds";
+  EXPECT_NE(failure().find("must be https:// or on loopback"), std::string::npos) << failure();
 }
 
 TEST_F(CredentialChain, InstanceMetadataIsImdsV2OnlyAtTheDefaultAddressOrTheOverride) {

@@ -1,10 +1,12 @@
 #include "lake/local_source.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "core/checksum.h"
 #include "core/error.h"
@@ -60,14 +62,23 @@ std::string LocalSource::describe() const { return m_root.string(); }
 
 namespace {
 
-// The modification time as the quick check's version. A file modified in the last few seconds
-// gets none ("racy", as git calls it): the clock's tick is coarse (milliseconds), so a same-size
-// rewrite within one tick of the extract that read it could keep its time; such a file is read
-// again on the next run, until it has been quiet for a while.
-std::string quick_check_version(fs::file_time_type modified) {
-  constexpr auto kRacy = std::chrono::seconds(3);
-  if (fs::file_time_type::clock::now() - modified < kRacy) return "";
-  return fmt::format("mtime:{}", modified.time_since_epoch().count());
+// The quick check's version of the file at `path` (followed if a link): its inode, modification
+// time and inode-change time. The change time is the kernel's, which no tool can set back (`cp -p`,
+// `rsync -t` and `touch -r` restore the modification time of a rewritten file; git's index keeps
+// both for that reason). A file modified in the last few seconds gets none ("racy", as git calls
+// it): the clock's tick is coarse, so a same-size rewrite within one tick of the extract that read
+// it could keep its times; such a file is read again until it has been quiet for a while.
+std::string quick_check_version(const fs::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return "";  // then the object is read: never trusted blindly
+  const auto nanoseconds = [](const timespec& at) {
+    return static_cast<std::int64_t>(at.tv_sec) * 1'000'000'000 + at.tv_nsec;
+  };
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  constexpr std::int64_t kRacyNs = 3'000'000'000;
+  if (nanoseconds(now) - nanoseconds(info.st_mtim) < kRacyNs) return "";
+  return fmt::format("stat:{}:{}:{}", info.st_ino, nanoseconds(info.st_mtim), nanoseconds(info.st_ctim));
 }
 
 }  // namespace
@@ -111,7 +122,6 @@ Listing LocalSource::list_lake_date(const std::string& lake_date) {
       const std::string name = path.filename().string();
       if (name.starts_with('.') || lake_date_of_key(key) != lake_date) continue;
       std::uint64_t size = 0;
-      fs::file_time_type modified{};
       if (fs::is_symlink(link)) {
         const fs::file_status target = fs::status(path, ec);
         if (ec == std::errc::too_many_symbolic_link_levels) {
@@ -132,10 +142,8 @@ Listing LocalSource::list_lake_date(const std::string& lake_date) {
           continue;
         }
         size = static_cast<std::uint64_t>(fs::file_size(real, ec));
-        if (!ec) modified = fs::last_write_time(real, ec);
       } else if (fs::is_regular_file(link)) {
         size = static_cast<std::uint64_t>(it->file_size(ec));
-        if (!ec) modified = it->last_write_time(ec);
       } else {
         continue;  // sockets, pipes, devices: not objects
       }
@@ -144,7 +152,7 @@ Listing LocalSource::list_lake_date(const std::string& lake_date) {
         listing.refused.push_back({key, std::move(*reason)});
         continue;
       }
-      listing.objects.push_back(ObjectInfo{key, size, "", quick_check_version(modified)});
+      listing.objects.push_back(ObjectInfo{key, size, "", quick_check_version(path)});
     }
   }
   std::sort(listing.objects.begin(), listing.objects.end(),

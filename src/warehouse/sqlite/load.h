@@ -1,6 +1,8 @@
 // One lake date's load into SQLite: a single write transaction (BEGIN IMMEDIATE) holding the
-// file's writer gate from the start to the commit or the rollback. What the date contributed
-// before is forgotten first (its keys remembered in temp tables), then its new rows are written,
+// file's writer gate from the start to the commit or the rollback. The gate is not recursive: while
+// a load is alive, its thread must not write the ledger through another role (run.cpp lets the
+// load end before fail_run; phases inside the load go to RunOptions::on_phase, not the ledger). What the date
+// contributed before is forgotten first (its keys remembered in temp tables), then its new rows are written,
 // the winners merged across dates and the affected distances derived again.
 #pragma once
 

@@ -8,6 +8,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -204,6 +205,11 @@ ExtractPlan RawZone::plan(Source& source, bool verify_all) const {
                             same                   ? ObjectChange::Unchanged
                             : compared.held_key[i] ? ObjectChange::Changed
                                                    : ObjectChange::New});
+  }
+  std::set<std::string_view> listed;
+  for (const ObjectInfo& object : listing.objects) listed.insert(object.key);
+  for (const ManifestEntry& entry : manifest()) {
+    if (!listed.contains(entry.key)) plan.removed.push_back(entry.key);
   }
   return plan;
 }

@@ -46,6 +46,7 @@ struct PlannedObject {
 struct ExtractPlan {
   std::vector<PlannedObject> objects;  // the source's listing, sorted by key
   std::vector<RefusedObject> refused;
+  std::vector<std::string> removed;  // in the last manifest, no longer in the source: extract drops them
 };
 
 class RawZone {

@@ -39,7 +39,7 @@ std::string describe_plan(const std::string& lake_date, const lake::ExtractPlan&
   std::string load;
   if (total == 0) {
     load = options.allow_empty ? "load nothing" : "fail: no objects (--allow-empty loads nothing)";
-  } else if (added + changed > 0 || options.force) {
+  } else if (added + changed + plan.removed.size() > 0 || options.force) {
     // Transform reads the whole raw zone of the date, not only what changed.
     load = fmt::format("load all {} objects", total);
   } else {
@@ -50,14 +50,19 @@ std::string describe_plan(const std::string& lake_date, const lake::ExtractPlan&
         total);
   }
   std::string text = fmt::format(
-      "{}: dry run: {} objects: {} new, {} changed, {} unchanged, {} refused; would copy {} and {}\n",
-      lake_date, total, added, changed, unchanged, plan.refused.size(), added + changed, load);
+      "{}: dry run: {} objects: {} new, {} changed, {} unchanged, {} removed, {} refused; would copy {} and "
+      "{}\n",
+      lake_date, total, added, changed, unchanged, plan.removed.size(), plan.refused.size(), added + changed,
+      load);
   for (const auto& object : plan.objects) {
     if (object.change == lake::ObjectChange::Unchanged) continue;
     text +=
         fmt::format("  {:<8} {} ({} bytes)\n", object.change == lake::ObjectChange::New ? "new" : "changed",
                     core::utf8_lossy(object.key), object.size);
   }
+  // Gone from the source since the last extract: the raw zone changes, so the date is loaded again.
+  for (const std::string& key : plan.removed)
+    text += fmt::format("  {:<8} {}\n", "removed", core::utf8_lossy(key));
   for (const auto& refused : plan.refused) {
     text += fmt::format("  {:<8} {:?}: {}\n", "refused", core::utf8_lossy(refused.key), refused.reason);
   }

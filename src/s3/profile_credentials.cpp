@@ -2,6 +2,8 @@
 // assumed with STS (role_arn with source_profile or credential_source) or a credential_process.
 // Also the one setting read from the config file for the client (profile_setting, "region").
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -72,16 +74,23 @@ Credentials process_credentials(const std::string& profile, const std::string& c
   std::fflush(nullptr);
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) fail(source, "cannot start the command");
+  // Read to the end whatever the size: stopping at the cap would leave the command blocked on a
+  // full pipe and pclose() waiting for it forever. What is over the cap is counted, not kept.
+  constexpr std::size_t kMaxOutput = std::size_t{1} << 20;
   std::string output;
+  std::size_t total = 0;
   char buffer[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0 && output.size() < (1 << 20))
-    output.append(buffer, n);
+  for (std::size_t n = 0; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) {
+    total += n;
+    if (output.size() < kMaxOutput) output.append(buffer, std::min(n, kMaxOutput - output.size()));
+  }
   const int status = ::pclose(pipe);
   if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     fail(source,
          fmt::format("the command failed (exit status {})", WIFEXITED(status) ? WEXITSTATUS(status) : -1));
   }
+  if (total > kMaxOutput)
+    fail(source, fmt::format("the command wrote {} bytes, more than credentials take", total));
   std::map<std::string, std::string> fields;
   Credentials credentials = parse_json_credentials(output, source, "SessionToken", &fields);
   if (fields["Version"] != "1") fail(source, "the output's Version is not 1");

@@ -251,6 +251,12 @@ TEST_F(CredentialChain, CredentialProcessOutputIsUsedAndItsFailuresNamed) {
   EXPECT_EQ(failure(),
             "AWS credentials from credential_process of profile default: the command failed (exit "
             "status 3)");
+  // A command that writes without end of reason: refused once it is done, never waited on forever
+  // (reading stopped at 1 MiB, so the command blocked on the full pipe and pclose on it).
+  write("process.sh", "#!/bin/sh\nhead -c 3000000 /dev/zero\n");
+  EXPECT_EQ(failure(),
+            "AWS credentials from credential_process of profile default: the command wrote 3000000 bytes, "
+            "more than credentials take");
 }
 
 TEST_F(CredentialChain, ContainerCredentialsFromTheAgentAddressAndAFullUriWithATokenFile) {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -55,7 +55,9 @@ try {
     '--at', '02:00', '--tz', 'Europe/Berlin', '--retries', '0', '--port', String(port), '--quiet'], {
     env: { ...process.env, LD_PRELOAD: FAKETIME, FAKETIME: '@2019-06-04 06:00:00', FAKETIME_DONT_FAKE_MONOTONIC: '1',
       D2D_SERVE_TOKEN: TOKEN },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // serve logs 42 failed dates; kept in a file so that a failing assertion is the last thing
+    // printed (CI shows the end of the output), and its tail is shown after it.
+    stdio: ['ignore', 'ignore', openSync(join(work, 'serve.log'), 'w')],
   });
   await eventually('the scheduler to catch up', async () => {
     const health = await (await fetch(`${base}/healthz`)).text();
@@ -71,6 +73,13 @@ try {
   const cell = (date, phase) => page.locator(`#grid span.cell[data-date="${date}"][data-phase="${phase}"]`);
   const colour = (date, phase) => cell(date, phase).evaluate((el) => getComputedStyle(el).backgroundColor);
   const shownDates = async () => page.locator('#grid th.date').allInnerTexts();
+  // A click resolves once the next page starts loading, not when it has loaded: reading the grid
+  // then can see a half-parsed document (a CI run under load saw too few dates). Wait for its load.
+  const follow = async (selector) => {
+    const loaded = page.waitForEvent('load', { timeout: 15000 });
+    await page.click(selector);
+    await loaded;
+  };
   const RED = 'rgb(224, 49, 49)';
   const GREEN = 'rgb(47, 158, 68)';
 
@@ -98,7 +107,7 @@ try {
   await page.screenshot({ path: join(artifacts, 'grid-newest.png'), fullPage: true });
 
   // Older dates on request: the link, as a person would click it.
-  await page.click('#older');
+  await follow('#older');
   assert.match(page.url(), /\?before=2019-05-05/);
   dates = await shownDates();
   assert.equal(dates[0], '2019-04-20');
@@ -106,7 +115,7 @@ try {
   assert.equal(await page.locator('#older').count(), 0, 'catch-up ran nothing older than 04-20');
   assert.equal(await colour('2019-04-20', 'extract'), RED);
   await page.screenshot({ path: join(artifacts, 'grid-older.png'), fullPage: true });
-  await page.click('#newer');
+  await follow('#newer');
   assert.equal((await shownDates()).at(-1), '2019-06-03');
 
   // Refreshing: off by default, on by a link, and the page really reloads itself.
@@ -116,9 +125,9 @@ try {
   const reloaded = page.waitForEvent('load', { timeout: 15000 });
   await reloaded;
   assert.match(page.url(), /refresh=5/, 'the reloaded page keeps refreshing');
-  await page.click('#older');
+  await follow('#older');
   assert.match(page.url(), /before=2019-05-05.*refresh=5/, 'paging keeps the refresh');
-  await page.click('#refresh');
+  await follow('#refresh');
   assert.equal(await page.locator('meta[http-equiv="refresh"]').count(), 0, 'the link stops it');
   assert.match(page.url(), /before=2019-05-05/, 'and keeps the page');
   const badRefresh = await fetch(`${base}/?refresh=1`, bearer);
@@ -126,6 +135,10 @@ try {
 
   console.log(`browser test: grid paging, refresh and phase marking checked; screenshots in ${artifacts}`);
   console.log('1 passed, 0 failed');
+} catch (error) {
+  const log = existsSync(join(work, 'serve.log')) ? readFileSync(join(work, 'serve.log'), 'utf8') : '';
+  console.error(`serve's log, last lines:\n${log.split('\n').slice(-8).join('\n')}`);
+  throw error;
 } finally {
   if (browser) await browser.close();
   if (server) {

@@ -111,6 +111,8 @@ void RawZone::write_rejected(std::FILE* jsonl) const {
   m_storage->write_from(rejected_key(), spool);
 }
 
+std::optional<std::string> RawZone::read_rejected() const { return m_storage->read(rejected_key()); }
+
 std::string RawZone::rejected_folder() const { return "rejected/lake_date=" + m_lake_date + "/"; }
 std::string RawZone::rejected_key() const { return rejected_folder() + "rejected.jsonl"; }
 

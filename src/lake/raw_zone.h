@@ -77,6 +77,8 @@ class RawZone {
   // Replaces the date's rejected lines (JSON lines) in the rejected zone.
   // `jsonl` is a file, written whole from its start: the lines are spooled there, not in memory.
   void write_rejected(std::FILE* jsonl) const;
+  // The date's rejected lines as the last load wrote them; nullopt when there are none yet.
+  std::optional<std::string> read_rejected() const;
 
   const LakeStorage& storage() const { return *m_storage; }
 

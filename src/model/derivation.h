@@ -39,6 +39,18 @@ struct DistanceRow {
   std::int64_t updates = 0;
 };
 
+// One vehicle's span of time, for the per-vehicle reads.
+struct VehicleWindow {
+  std::string vehicle_id;
+  TimeWindow window;
+};
+
+// The distance of one vehicle in one period (updates == 0: it did not take part).
+struct PairDistance {
+  std::string period_id;
+  DistanceRow row;
+};
+
 // What re-pairing one vehicle's breaks starts from.
 struct VehicleBreaks {
   std::vector<BreakSpan> stored;   // vehicle_break now, any order
@@ -73,6 +85,14 @@ class DeriveStore {
   virtual std::vector<std::pair<std::string, BreakSpan>> breaks_overlapping(core::UtcMicros start_us,
                                                                             core::UtcMicros finish_us) = 0;
   virtual void replace_distances(const std::string& period_id, const std::vector<DistanceRow>& rows) = 0;
+
+  // Per vehicle (SPEC §8: an increment recomputes only the pairs it touches). The stored fixes of
+  // each vehicle within its windows, ordered by (vehicle_id, at); `windows` is sorted by vehicle,
+  // each vehicle's windows by start and disjoint.
+  virtual void for_each_fix_of(std::span<const VehicleWindow> windows,
+                               const std::function<void(std::string_view vehicle_id, const Fix&)>& visit) = 0;
+  // Replaces the distance row of each (period, vehicle) pair: kept when it has updates, else removed.
+  virtual void replace_pair_distances(std::span<const PairDistance> pairs) = 0;
 };
 
 // A set of whole UTC days touched by a load; an operating period is affected when its window
@@ -90,14 +110,40 @@ class DaySet {
   std::vector<std::int64_t> m_days;
 };
 
+// The times at which given vehicles' tracks changed: only periods meeting one of them can have
+// another distance for that vehicle, and only for that vehicle. Fixes are kept by hour (a superset
+// of the times, never fewer periods), spans (a changed break) as they are.
+class VehicleChanges {
+ public:
+  void add_time(std::string_view vehicle_id, core::UtcMicros at_us);
+  void add_span(std::string_view vehicle_id, core::UtcMicros start_us, core::UtcMicros end_us);
+  bool empty() const { return m_windows.empty(); }
+  // Each vehicle's windows, sorted by start, merged where they meet or overlap.
+  std::map<std::string, std::vector<TimeWindow>, std::less<>> windows() const;
+
+ private:
+  std::map<std::string, std::vector<TimeWindow>, std::less<>> m_windows;
+  std::string m_last_vehicle;  // add_time's fast path: fixes come in runs of one vehicle and hour
+  core::UtcMicros m_last_hour = -1;
+};
+
+// What a load changed, for derivation: days whose every vehicle is affected (a full load's
+// fixes, whose previous versions are gone), and vehicles affected at given times (an incremental
+// load's fixes; changed breaks).
+struct Changes {
+  DaySet all_vehicles;
+  VehicleChanges by_vehicle;
+};
+
 // Vehicles per DeriveStore::breaks_of call.
 inline constexpr std::size_t kBreakBatchVehicles = 64;
 
-// Re-pairs the breaks of every vehicle whose break events changed; adds the days the changed
-// breaks cover to `changed_days`.
-void repair_breaks(DeriveStore& store, DaySet& changed_days);
+// Re-pairs the breaks of every vehicle whose break events changed; adds the spans the changed
+// breaks cover to that vehicle's changes.
+void repair_breaks(DeriveStore& store, Changes& changes);
 
-// Recomputes the distances of every affected period; returns how many periods.
-std::uint64_t derive_distances(DeriveStore& store, DaySet& changed_days);
+// Recomputes the distances of every affected period (all its vehicles) and of every affected
+// (period, vehicle) pair; returns how many periods had a distance recomputed.
+std::uint64_t derive_distances(DeriveStore& store, Changes& changes);
 
 }  // namespace d2d::model

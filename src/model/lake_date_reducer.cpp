@@ -1,6 +1,7 @@
 #include "model/lake_date_reducer.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "model/winners.h"
 
@@ -60,6 +61,39 @@ void LakeDateReducer::observe(const events::Event& event) {
       return;
     }
   }
+}
+
+bool merge_vehicle_rows(VehicleRow& stored, const VehicleRow& added) {
+  bool changed = false;
+  // The earliest registration and the latest deregistration, as observe_vehicle keeps them.
+  auto keep = [&changed](std::optional<core::UtcMicros>& mine, std::optional<core::UtcMicros> theirs,
+                         auto better) {
+    if (theirs && (!mine || better(*theirs, *mine))) {
+      mine = theirs;
+      changed = true;
+    }
+  };
+  keep(stored.first_registered_us, added.first_registered_us, std::less<>());
+  keep(stored.last_deregistered_us, added.last_deregistered_us, std::greater<>());
+  if (added.organization_id &&
+      (!stored.organization_id || organization_wins(added.organization_at_us, *added.organization_id,
+                                                    stored.organization_at_us, *stored.organization_id))) {
+    stored.organization_id = added.organization_id;
+    stored.organization_at_us = added.organization_at_us;
+    changed = true;
+  }
+  return changed;
+}
+
+bool merge_period_rows(PeriodEventRow& stored, const PeriodEventRow& added) {
+  auto version = [](const PeriodEventRow& row) {
+    return PeriodVersion{
+        row.event_at_us, row.deleted, row.deleted ? 0 : row.start_us, row.deleted ? 0 : row.finish_us,
+        row.organization_id ? std::optional<std::string_view>(*row.organization_id) : std::nullopt};
+  };
+  if (!period_version_wins(version(added), version(stored))) return false;
+  stored = added;
+  return true;
 }
 
 void LakeDateReducer::flush_to(LakeDateEntitySink& load) const {

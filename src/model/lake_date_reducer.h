@@ -14,6 +14,12 @@
 
 namespace d2d::model {
 
+// An incremental load (SPEC §8) meets a date's stored row with the row its new objects make: the
+// date's row becomes what one reduction of all its objects would have made. Both return whether
+// `stored` changed.
+bool merge_vehicle_rows(VehicleRow& stored, const VehicleRow& added);
+bool merge_period_rows(PeriodEventRow& stored, const PeriodEventRow& added);
+
 class LakeDateReducer {
  public:
   void observe(const events::Event& event);

@@ -19,7 +19,7 @@ inline std::string run_columns_sql(std::string_view lake_date) {
       "run_id, {} AS lake_date, status, started_at, finished_at, extract_ms, transform_ms, load_ms, "
       "derive_ms, "
       "objects, objects_copied, bytes, events_read, events_rejected, rows_loaded, periods_derived, "
-      "code_version, error, unchanged, objects_refused, phase",
+      "code_version, error, unchanged, objects_refused, phase, load_mode, objects_loaded",
       lake_date);
 }
 
@@ -38,7 +38,7 @@ inline std::string reject_gate_failed_dates(std::string_view etl_run) {
 struct RunColumns {
   int run_id, lake_date, status, started_at, finished_at, extract_ms, transform_ms, load_ms, derive_ms,
       objects, objects_copied, bytes, events_read, events_rejected, rows_loaded, periods_derived,
-      code_version, error, unchanged, objects_refused, phase;
+      code_version, error, unchanged, objects_refused, phase, load_mode, objects_loaded;
   // `index_of(name)`: the column's position in the result; throws when it has none.
   template <typename IndexOf>
   static RunColumns find(IndexOf&& index_of) {
@@ -48,7 +48,8 @@ struct RunColumns {
             index_of("objects"),         index_of("objects_copied"),  index_of("bytes"),
             index_of("events_read"),     index_of("events_rejected"), index_of("rows_loaded"),
             index_of("periods_derived"), index_of("code_version"),    index_of("error"),
-            index_of("unchanged"),       index_of("objects_refused"), index_of("phase")};
+            index_of("unchanged"),       index_of("objects_refused"), index_of("phase"),
+            index_of("load_mode"),       index_of("objects_loaded")};
   }
 };
 
@@ -77,6 +78,11 @@ RunRecord decode_run_record(const Row& row, const RunColumns& at) {
     f.events_rejected = count(at.events_rejected);
     f.rows_loaded = count(at.rows_loaded);
     f.periods_derived = count(at.periods_derived);
+    if (!row.is_null(at.load_mode)) {
+      f.load_mode =
+          row.text(at.load_mode) == load_mode_name(LoadMode::Full) ? LoadMode::Full : LoadMode::Incremental;
+    }
+    if (!row.is_null(at.objects_loaded)) f.objects_loaded = count(at.objects_loaded);
   }
   record.code_version = row.text(at.code_version);
   if (!row.is_null(at.error)) record.error = std::string(row.text(at.error));

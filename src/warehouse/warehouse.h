@@ -40,6 +40,14 @@ struct RejectedRow {
   std::uint64_t raw_length = 0;
 };
 
+// How a load treats what its lake date held before (SPEC §8): a full load replaces it; an
+// incremental load keeps it and adds new objects, whose rows compete with the date's own under
+// SPEC §4 exactly as if all the objects had been read at once.
+enum class LoadMode { Full, Incremental };
+constexpr std::string_view load_mode_name(LoadMode mode) {
+  return mode == LoadMode::Full ? "full" : "incremental";
+}
+
 // Figures of one run, recorded in etl_run.
 struct RunFigures {
   std::int64_t extract_ms = 0, transform_ms = 0, load_ms = 0, derive_ms = 0;
@@ -47,6 +55,10 @@ struct RunFigures {
   std::uint64_t objects_refused = 0;  // keys that could not be used as lake paths (SPEC §7): skipped
   std::uint64_t events_read = 0, events_rejected = 0, rows_loaded = 0, periods_derived = 0;
   std::string raw_manifest_md5;  // what the run read: the raw zone's manifest, hashed
+  // How the run loaded (SPEC §8) and how many objects it read: all of the date's (full) or the
+  // ones it gained since its last load (incremental). events_* count the lines of those objects.
+  std::optional<LoadMode> load_mode;
+  std::uint64_t objects_loaded = 0;
 };
 
 // The last finished run of a lake date (succeeded or failed), as the no-op check needs it.
@@ -147,9 +159,40 @@ struct VehicleTrack {
   std::vector<model::BreakSpan> breaks;         // by start
 };
 
+// An object of the raw zone whose lines a committed load of its lake date holds (lake_object).
+struct LoadedObject {
+  std::string key;  // the source object's key, as in the raw zone's manifest
+  std::uint64_t size = 0;
+  std::string md5;
+  std::string code_version;  // of the run that loaded it
+};
+
+// One object a load reads, registered before its lines (add_object).
+struct ObjectRow {
+  std::string_view key;
+  std::uint64_t size = 0;
+  std::string_view md5;
+};
+
+// Lines read and rejected, of the objects of a lake date the warehouse holds.
+struct LineCounts {
+  std::uint64_t read = 0, rejected = 0;
+};
+
 class LakeDateLoad : public model::LakeDateEntitySink {
  public:
   ~LakeDateLoad() override = default;  // without commit(): everything is rolled back
+  // The objects the date's committed loads hold, read inside this load's transaction (after its
+  // lock), so two runs of one date never both take the same objects for new.
+  virtual std::vector<LoadedObject> loaded_objects() = 0;
+  // Called once, before any row: Full forgets everything the date contributed before.
+  virtual void start(LoadMode mode) = 0;
+  // Registers an object this load reads (lake_object); returns its key there.
+  virtual std::int64_t add_object(const ObjectRow& object) = 0;
+  // Records how many lines of a registered object were read and rejected.
+  virtual void set_object_lines(std::int64_t object_id, const LineCounts& lines) = 0;
+  // Lines of every object the date holds once this load commits: the reject gate judges the date.
+  virtual LineCounts date_lines() = 0;
   virtual void add_location(const LocationRow& row) = 0;
   virtual void add_rejected(const RejectedRow& row) = 0;
   // Applies winners across dates; returns the number of location rows the date now holds.

@@ -113,7 +113,7 @@ TEST_P(ReadCommands, MissingWarehouseIsAnErrorAndNothingIsCreated) {
 TEST_P(ReadCommands, SchemaBehindTheBinaryNamesMigrateUpAndStaysBehind) {
   generate(0.0);
   ASSERT_EQ(run_d2d(run_args_for(m_dir.path(), m_warehouse, "2019-06-01")).exit_code, 0);
-  const auto down = run_d2d(with_warehouse({"migrate", "down", "1"}));
+  const auto down = run_d2d(with_warehouse({"migrate", "down", "1", "--yes"}));  // lake_object holds rows
   ASSERT_EQ(down.exit_code, 0) << down.err;
   const std::string before = applied();
   for (const char* command : {"report", "status"}) {
@@ -409,7 +409,7 @@ TEST(ReadCommandsPostgres, AnalystRoleReportsWithTheMarkAndIsToldToMigrate) {
   const auto owners = run_d2d(with({"report", "--format", "json"}, owner));
   const auto report = run_d2d(with({"report", "--format", "json"}, analyst));
   const auto status = run_d2d(with({"status", "--format", "csv"}, analyst));
-  const auto down = run_d2d(with({"migrate", "down", "1"}, owner));
+  const auto down = run_d2d(with({"migrate", "down", "1", "--yes"}, owner));  // lake_object holds rows
   const auto behind = run_d2d(with({"report"}, analyst));
   warehouse.reset();
   pg_query("DROP ROLE \"" + login + "\"");

@@ -13,6 +13,13 @@ namespace d2d::testing {
 class ForwardingLoad : public warehouse::LakeDateLoad {
  public:
   explicit ForwardingLoad(std::unique_ptr<warehouse::LakeDateLoad> inner) : m_inner(std::move(inner)) {}
+  std::vector<warehouse::LoadedObject> loaded_objects() override { return m_inner->loaded_objects(); }
+  void start(warehouse::LoadMode mode) override { m_inner->start(mode); }
+  std::int64_t add_object(const warehouse::ObjectRow& object) override { return m_inner->add_object(object); }
+  void set_object_lines(std::int64_t object_id, const warehouse::LineCounts& lines) override {
+    m_inner->set_object_lines(object_id, lines);
+  }
+  warehouse::LineCounts date_lines() override { return m_inner->date_lines(); }
   void add_location(const warehouse::LocationRow& row) override { m_inner->add_location(row); }
   void add_rejected(const warehouse::RejectedRow& row) override { m_inner->add_rejected(row); }
   void add_period_event(const warehouse::PeriodEventRow& row) override { m_inner->add_period_event(row); }

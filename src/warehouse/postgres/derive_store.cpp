@@ -258,4 +258,44 @@ void PgDeriveStore::replace_distances(const std::string& period_id,
   copy.finish();
 }
 
+void PgDeriveStore::for_each_fix_of(std::span<const model::VehicleWindow> windows,
+                                    const std::function<void(std::string_view, const model::Fix&)>& visit) {
+  if (windows.empty()) return;
+  std::string ids = "{", los = "{", his = "{";
+  for (const model::VehicleWindow& range : windows) {
+    const char* comma = ids.size() > 1 ? "," : "";
+    ids.append(comma).append(array_element(range.vehicle_id));
+    los.append(comma).append(time_param(range.window.start_us));
+    his.append(comma).append(time_param(range.window.finish_us));
+  }
+  StoredFixCursor stored(m_db, sql(kStoredFixesOutsideSpans), {ids + "}", los + "}", his + "}"});
+  for (; stored.valid(); stored.advance()) visit(stored.vehicle_id(), stored.fix());
+}
+
+void PgDeriveStore::replace_pair_distances(std::span<const model::PairDistance> pairs) {
+  if (pairs.empty()) return;
+  std::string periods = "{", vehicles = "{";
+  for (const model::PairDistance& pair : pairs) {
+    const char* comma = periods.size() > 1 ? "," : "";
+    periods.append(comma).append(array_element(pair.period_id));
+    vehicles.append(comma).append(array_element(pair.row.vehicle_id));
+  }
+  m_db.exec(sql("DELETE FROM {s}.vehicle_operating_period_distance d USING unnest($1::text[], $2::text[]) AS "
+                "p(period_id, vehicle_id) WHERE d.operating_period_id = p.period_id COLLATE \"C\" AND "
+                "d.vehicle_id = p.vehicle_id COLLATE \"C\""),
+            {periods + "}", vehicles + "}"});
+  CopyWriter copy(
+      m_db, sql("COPY {s}.vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, "
+                "updates) FROM STDIN (FORMAT binary)"));
+  for (const model::PairDistance& pair : pairs) {
+    if (pair.row.updates == 0) continue;
+    copy.begin_row(4);
+    copy.text(pair.period_id);
+    copy.text(pair.row.vehicle_id);
+    copy.float64(pair.row.distance_m);
+    copy.int64(pair.row.updates);
+  }
+  copy.finish();
+}
+
 }  // namespace d2d::warehouse::pg

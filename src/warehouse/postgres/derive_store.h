@@ -28,6 +28,9 @@ class PgDeriveStore final : public model::DeriveStore {
   std::vector<std::pair<std::string, model::BreakSpan>> breaks_overlapping(
       core::UtcMicros start_us, core::UtcMicros finish_us) override;
   void replace_distances(const std::string& period_id, const std::vector<model::DistanceRow>& rows) override;
+  void for_each_fix_of(std::span<const model::VehicleWindow> windows,
+                       const std::function<void(std::string_view, const model::Fix&)>& visit) override;
+  void replace_pair_distances(std::span<const model::PairDistance> pairs) override;
 
  private:
   std::string sql(std::string_view text) const { return with_schema(text, m_schema); }

@@ -84,14 +84,17 @@ void record_succeeded_run(Connection& db, const std::string& quoted_schema, std:
   db.exec(with_schema("UPDATE {s}.etl_run SET status = 'succeeded', finished_at = now(), extract_ms = $2, "
                       "transform_ms = $3, load_ms = $4, derive_ms = $5, objects = $6, objects_copied = $7, "
                       "bytes = $8, events_read = $9, events_rejected = $10, rows_loaded = $11, "
-                      "periods_derived = $12, raw_manifest_md5 = $13, objects_refused = $14, error = NULL, "
-                      "phase = NULL WHERE run_id = $1",
+                      "periods_derived = $12, raw_manifest_md5 = $13, objects_refused = $14, "
+                      "load_mode = NULLIF($15, ''), objects_loaded = $16, error = NULL, phase = NULL "
+                      "WHERE run_id = $1",
                       quoted_schema),
           {std::to_string(run_id), std::to_string(f.extract_ms), std::to_string(f.transform_ms),
            std::to_string(f.load_ms), std::to_string(f.derive_ms), std::to_string(f.objects),
            std::to_string(f.objects_copied), std::to_string(f.bytes), std::to_string(f.events_read),
            std::to_string(f.events_rejected), std::to_string(f.rows_loaded),
-           std::to_string(f.periods_derived), f.raw_manifest_md5, std::to_string(f.objects_refused)});
+           std::to_string(f.periods_derived), f.raw_manifest_md5, std::to_string(f.objects_refused),
+           f.load_mode ? std::string(load_mode_name(*f.load_mode)) : std::string(),
+           std::to_string(f.objects_loaded)});
 }
 
 }  // namespace d2d::warehouse::pg

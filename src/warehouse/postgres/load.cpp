@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/string_map.h"
+#include "core/utf8.h"
+#include "model/lake_date_reducer.h"
 #include "model/winners.h"
 #include "warehouse/postgres/ledger.h"
+#include "warehouse/postgres/pg_array.h"
 
 namespace d2d::warehouse::pg {
 
@@ -45,8 +49,72 @@ PgLoad::~PgLoad() {
   }
 }
 
+namespace {
+// A key's exact bytes, as a text parameter for decode($n, 'hex') (keys are untrusted bytes).
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char byte : bytes) {
+    out += kDigits[static_cast<unsigned char>(byte) >> 4];
+    out += kDigits[static_cast<unsigned char>(byte) & 15];
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<LoadedObject> PgLoad::loaded_objects() {
+  auto result =
+      m_db.exec(sql("SELECT o.object_key, o.size, o.md5, COALESCE(r.code_version, '') FROM {s}.lake_object o "
+                    "LEFT JOIN {s}.etl_run r ON r.run_id = o.run_id WHERE o.lake_date = $1::date"),
+                {m_lake_date});
+  std::vector<LoadedObject> objects;
+  for (int row = 0; row < result.rows(); ++row) {
+    objects.push_back({std::string(result.text(row, 0)), static_cast<std::uint64_t>(result.int64(row, 1)),
+                       std::string(result.text(row, 2)), std::string(result.text(row, 3))});
+  }
+  return objects;
+}
+
+void PgLoad::start(LoadMode mode) {
+  m_mode = mode;
+  if (mode == LoadMode::Full) exec("DELETE FROM {s}.lake_object WHERE lake_date = $1::date", {m_lake_date});
+}
+
+std::int64_t PgLoad::add_object(const ObjectRow& object) {
+  return m_db
+      .exec(sql("INSERT INTO {s}.lake_object (lake_date, source, object_key, size, md5, run_id) VALUES "
+                "($1::date, $2, decode($3, 'hex'), $4::bigint, $5, $6::bigint) RETURNING lake_object_id"),
+            {m_lake_date, core::utf8_lossy(object.key), hex(object.key), std::to_string(object.size),
+             std::string(object.md5), std::to_string(m_run_id)})
+      .int64(0, 0);
+}
+
+void PgLoad::record_object_lines() {
+  for (const auto& [object_id, lines] : m_object_lines) {
+    exec(
+        "UPDATE {s}.lake_object SET lines = $2::bigint, lines_rejected = $3::bigint WHERE lake_object_id = "
+        "$1::bigint",
+        {std::to_string(object_id), std::to_string(lines.read), std::to_string(lines.rejected)});
+  }
+}
+
+LineCounts PgLoad::date_lines() {
+  auto result =
+      m_db.exec(sql("SELECT COALESCE(SUM(lines), 0)::bigint, COALESCE(SUM(lines_rejected), 0)::bigint "
+                    "FROM {s}.lake_object WHERE lake_date = $1::date"),
+                {m_lake_date});
+  return {static_cast<std::uint64_t>(result.int64(0, 0)), static_cast<std::uint64_t>(result.int64(0, 1))};
+}
+
 void PgLoad::add_location(const LocationRow& row) {
-  m_changed_days.add_day_of(row.at_us);
+  // A full load's fixes replace what the date held: every vehicle of their days is affected. An
+  // incremental load's touch only their own vehicle, in their own hours.
+  if (m_mode == LoadMode::Full) {
+    m_changes.all_vehicles.add_day_of(row.at_us);
+  } else {
+    m_changes.by_vehicle.add_time(row.vehicle_id, row.at_us);
+  }
   m_fixes.add(row);
 }
 
@@ -54,8 +122,9 @@ void PgLoad::add_rejected(const RejectedRow& row) {
   if (!m_rejected) {
     // Rejected lines go to the server as they come (the connection is otherwise idle while the
     // files are decoded), so memory does not grow with them. The date's lake-date lock is held,
-    // so its previous rejected lines can go first.
-    exec("DELETE FROM {s}.rejected_event WHERE lake_date = $1::date", {m_lake_date});
+    // so its previous rejected lines can go first (an incremental load adds to them).
+    if (m_mode == LoadMode::Full)
+      exec("DELETE FROM {s}.rejected_event WHERE lake_date = $1::date", {m_lake_date});
     m_rejected = std::make_unique<CopyWriter>(
         m_db, sql("COPY {s}.rejected_event (lake_date, source, line, reason_code, reason, raw, raw_length) "
                   "FROM STDIN (FORMAT binary)"));
@@ -74,25 +143,33 @@ void PgLoad::add_rejected(const RejectedRow& row) {
 std::uint64_t PgLoad::merge() {
   if (m_rejected) {
     m_rejected->finish();
-  } else {
+  } else if (m_mode == LoadMode::Full) {
     exec("DELETE FROM {s}.rejected_event WHERE lake_date = $1::date", {m_lake_date});
   }
+  record_object_lines();
   // Merges of different dates touch shared keys: apply them one at a time (no deadlocks,
   // no lost winners). Transform, which fills FixSorter, ran in parallel with other dates.
   m_db.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {fmt::format("d2d:{}:merge", m_s)});
   const Params date = {m_lake_date};
   // Sorts of a day's rows fit in memory instead of spilling to disk.
   m_db.exec_script("SET LOCAL work_mem = '256MB'");
-  remember_and_forget_previous_rows(date);
-  copy_small_rows();
-  const std::uint64_t rows = m_fixes.merge(m_db, m_s, m_lake_date, m_lake_day);
+  if (m_mode == LoadMode::Full) {
+    remember_and_forget_previous_rows(date);
+    copy_small_rows();
+  } else {
+    create_empty_affected_tables();
+    merge_small_rows_into_date();
+  }
+  const std::uint64_t rows = m_fixes.merge(m_db, m_s, m_lake_date, m_lake_day, m_mode);
   merge_vehicles(date);
   merge_periods(date);
-  exec(
-      "INSERT INTO affected_break_vehicle SELECT DISTINCT vehicle_id FROM {s}.lake_break_event WHERE "
-      "lake_date = $1::date",
-      date);
-  model::repair_breaks(m_derive_store, m_changed_days);
+  if (m_mode == LoadMode::Full) {
+    exec(
+        "INSERT INTO affected_break_vehicle SELECT DISTINCT vehicle_id FROM {s}.lake_break_event WHERE "
+        "lake_date = $1::date",
+        date);
+  }
+  model::repair_breaks(m_derive_store, m_changes);
   return rows;
 }
 
@@ -122,9 +199,121 @@ void PgLoad::remember_and_forget_previous_rows(const Params& date) {
   }
 }
 
+// An incremental load keeps what the date held: the affected keys are only those its new rows
+// change (merge_small_rows_into_date, DateFixes).
+void PgLoad::create_empty_affected_tables() {
+  m_db.exec_script(
+      "CREATE TEMP TABLE affected_fix (vehicle_id text COLLATE \"C\", at timestamptz) ON COMMIT DROP;"
+      "CREATE TEMP TABLE affected_vehicle (vehicle_id text COLLATE \"C\") ON COMMIT DROP;"
+      "CREATE TEMP TABLE affected_period (operating_period_id text COLLATE \"C\") ON COMMIT DROP;"
+      "CREATE TEMP TABLE affected_break_vehicle (vehicle_id text COLLATE \"C\") ON COMMIT DROP;");
+}
+
+// Incremental: each vehicle's and period's row of the date becomes what one reduction of all the
+// date's objects makes (model::merge_vehicle_rows, merge_period_rows, the rules written once);
+// break events are a set. Only keys whose row changed are affected.
+void PgLoad::merge_small_rows_into_date() {
+  const Params date = {m_lake_date};
+  {
+    auto stored =
+        m_db.exec(sql("SELECT vehicle_id, first_registered_at, last_deregistered_at, organization_id, "
+                      "organization_at FROM {s}.lake_vehicle WHERE lake_date = $1::date"),
+                  date);
+    core::StringMap<VehicleRow> by_id;
+    for (int row = 0; row < stored.rows(); ++row) {
+      VehicleRow vehicle{std::string(stored.text(row, 0)), std::nullopt, std::nullopt, std::nullopt, 0};
+      if (!stored.is_null(row, 1)) vehicle.first_registered_us = stored.timestamp_us(row, 1);
+      if (!stored.is_null(row, 2)) vehicle.last_deregistered_us = stored.timestamp_us(row, 2);
+      if (!stored.is_null(row, 3)) {
+        vehicle.organization_id = std::string(stored.text(row, 3));
+        vehicle.organization_at_us = stored.timestamp_us(row, 4);
+      }
+      by_id.emplace(vehicle.id, std::move(vehicle));
+    }
+    std::vector<VehicleRow> changed;
+    for (const VehicleRow& added : m_vehicles) {
+      const auto found = by_id.find(added.id);
+      if (found == by_id.end()) {
+        changed.push_back(added);
+      } else if (VehicleRow merged = found->second; model::merge_vehicle_rows(merged, added)) {
+        changed.push_back(std::move(merged));
+      }
+    }
+    m_vehicles = std::move(changed);
+  }
+  {
+    auto stored =
+        m_db.exec(sql("SELECT operating_period_id, event_at, deleted, start_at, finish_at, organization_id "
+                      "FROM {s}.lake_operating_period_event WHERE lake_date = $1::date"),
+                  date);
+    core::StringMap<PeriodEventRow> by_id;
+    for (int row = 0; row < stored.rows(); ++row) {
+      PeriodEventRow period{std::string(stored.text(row, 0)),
+                            stored.timestamp_us(row, 1),
+                            stored.boolean(row, 2),
+                            0,
+                            0,
+                            std::nullopt};
+      if (!stored.is_null(row, 3)) period.start_us = stored.timestamp_us(row, 3);
+      if (!stored.is_null(row, 4)) period.finish_us = stored.timestamp_us(row, 4);
+      if (!stored.is_null(row, 5)) period.organization_id = std::string(stored.text(row, 5));
+      by_id.emplace(period.id, std::move(period));
+    }
+    std::vector<PeriodEventRow> changed;
+    for (const PeriodEventRow& added : m_periods) {
+      const auto found = by_id.find(added.id);
+      if (found == by_id.end()) {
+        changed.push_back(added);
+      } else if (PeriodEventRow merged = found->second; model::merge_period_rows(merged, added)) {
+        changed.push_back(std::move(merged));
+      }
+    }
+    m_periods = std::move(changed);
+  }
+  std::string vehicles = "{", periods = "{";
+  for (const VehicleRow& row : m_vehicles)
+    vehicles.append(vehicles.size() > 1 ? "," : "").append(array_element(row.id));
+  for (const PeriodEventRow& row : m_periods)
+    periods.append(periods.size() > 1 ? "," : "").append(array_element(row.id));
+  vehicles += "}";
+  periods += "}";
+  exec("DELETE FROM {s}.lake_vehicle WHERE lake_date = $1::date AND vehicle_id = ANY($2::text[])",
+       {m_lake_date, vehicles});
+  exec("INSERT INTO affected_vehicle SELECT unnest($1::text[])", {vehicles});
+  exec(
+      "DELETE FROM {s}.lake_operating_period_event WHERE lake_date = $1::date AND operating_period_id = "
+      "ANY($2::text[])",
+      {m_lake_date, periods});
+  exec("INSERT INTO affected_period SELECT unnest($1::text[])", {periods});
+  // Break events the date did not hold yet: staged, then added, their vehicles affected.
+  m_db.exec_script(
+      "CREATE TEMP TABLE stage_break_event (vehicle_id text COLLATE \"C\", at timestamptz, is_start boolean) "
+      "ON COMMIT DROP");
+  {
+    CopyWriter copy(m_db, "COPY stage_break_event FROM STDIN (FORMAT binary)");
+    for (const auto& row : m_breaks) {
+      copy.begin_row(3);
+      copy.text(row.vehicle_id);
+      copy.timestamp_us(row.at_us);
+      copy.boolean(row.is_start);
+    }
+    copy.finish();
+  }
+  exec(
+      "WITH added AS (INSERT INTO {s}.lake_break_event (vehicle_id, at, is_start, lake_date) SELECT "
+      "vehicle_id, "
+      "at, is_start, $1::date FROM stage_break_event ON CONFLICT DO NOTHING RETURNING vehicle_id) "
+      "INSERT INTO affected_break_vehicle SELECT DISTINCT vehicle_id FROM added",
+      date);
+  m_breaks.clear();
+  copy_small_rows();  // the changed vehicles and periods
+}
+
 void PgLoad::merge_vehicles(const Params& date) {
-  exec("INSERT INTO affected_vehicle SELECT vehicle_id FROM {s}.lake_vehicle WHERE lake_date = $1::date",
-       date);
+  if (m_mode == LoadMode::Full) {
+    exec("INSERT INTO affected_vehicle SELECT vehicle_id FROM {s}.lake_vehicle WHERE lake_date = $1::date",
+         date);
+  }
   m_db.exec_script(
       sql("DELETE FROM {s}.vehicle WHERE vehicle_id IN (SELECT vehicle_id FROM affected_vehicle);"
           "INSERT INTO {s}.vehicle (vehicle_id, organization_id, first_registered_at, last_deregistered_at) "
@@ -138,10 +327,12 @@ void PgLoad::merge_vehicles(const Params& date) {
 
 // Each affected period's best event across dates (SPEC §4), then the later lake date.
 void PgLoad::merge_periods(const Params& date) {
-  exec(
-      "INSERT INTO affected_period SELECT operating_period_id FROM {s}.lake_operating_period_event WHERE "
-      "lake_date = $1::date",
-      date);
+  if (m_mode == LoadMode::Full) {
+    exec(
+        "INSERT INTO affected_period SELECT operating_period_id FROM {s}.lake_operating_period_event WHERE "
+        "lake_date = $1::date",
+        date);
+  }
   m_db.exec_script(sql(
       "DELETE FROM {s}.operating_period WHERE operating_period_id IN (SELECT operating_period_id FROM "
       "affected_period);"
@@ -154,7 +345,7 @@ void PgLoad::merge_periods(const Params& date) {
       model::period_best_first_sql("e") + ", e.lake_date DESC;"));
 }
 
-std::uint64_t PgLoad::derive() { return model::derive_distances(m_derive_store, m_changed_days); }
+std::uint64_t PgLoad::derive() { return model::derive_distances(m_derive_store, m_changes); }
 
 void PgLoad::commit(const RunFigures& figures) {
   record_succeeded_run(m_db, m_s, m_run_id, figures);

@@ -11,10 +11,30 @@
 namespace d2d::warehouse::pg {
 
 std::uint64_t DateFixes::merge(Connection& db, const std::string& quoted_schema, const std::string& lake_date,
-                               std::int64_t lake_day) {
+                               std::int64_t lake_day, LoadMode mode) {
   const Params date = {lake_date};
   auto sql = [&](std::string_view text) { return with_schema(text, quoted_schema); };
-  // Winners this date held before lose their ground: drop them, promote the best other version.
+  if (mode == LoadMode::Full) drop_winners_of_date(db, quoted_schema, date);
+  m_segments = fix_segments();
+  m_may_clash = segments_that_may_clash(db, quoted_schema);
+  const auto staged_segments = std::count(m_may_clash.begin(), m_may_clash.end(), true);
+  spdlog::debug("location_update: {} of {} fix segments (vehicle, UTC day) may clash with other dates",
+                staged_segments, m_segments.size());
+  std::uint64_t rows = 0;
+  if (staged_segments > 0) rows += merge_staged_fixes(db, quoted_schema, date, mode);
+  CopyWriter copy(db, sql("COPY {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, "
+                          "event_at) FROM STDIN (FORMAT binary)"));
+  for_each_segment_fix([&](const LocationRow& fix, std::size_t segment) {
+    if (copied(segment)) encode_location_update(copy, fix, lake_day);
+  });
+  copy.finish();
+  return rows + copy.rows();
+}
+
+// A full load: winners this date held before lose their ground; the best other version of each
+// is promoted.
+void DateFixes::drop_winners_of_date(Connection& db, const std::string& quoted_schema, const Params& date) {
+  auto sql = [&](std::string_view text) { return with_schema(text, quoted_schema); };
   db.exec("CREATE TEMP TABLE orphaned_fix (vehicle_id text COLLATE \"C\", at timestamptz) ON COMMIT DROP");
   db.exec(
       sql("WITH dropped AS (DELETE FROM {s}.location_update WHERE lake_date = $1::date RETURNING vehicle_id, "
@@ -30,20 +50,43 @@ std::uint64_t DateFixes::merge(Connection& db, const std::string& quoted_schema,
           "b.vehicle_id AND s.at = b.at AND s.lake_date = b.lake_date RETURNING s.*) "
           "INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
           "SELECT vehicle_id, at, lat, lng, organization_id, lake_date, event_at FROM promoted"));
-  m_segments = fix_segments();
-  m_may_clash = segments_that_may_clash(db, quoted_schema);
-  const auto staged_segments = std::count(m_may_clash.begin(), m_may_clash.end(), true);
-  spdlog::debug("location_update: {} of {} fix segments (vehicle, UTC day) may clash with other dates",
-                staged_segments, m_segments.size());
-  std::uint64_t rows = 0;
-  if (staged_segments > 0) rows += merge_staged_fixes(db, quoted_schema, date);
-  CopyWriter copy(db, sql("COPY {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, "
-                          "event_at) FROM STDIN (FORMAT binary)"));
-  for_each_segment_fix([&](const LocationRow& fix, std::size_t segment) {
-    if (copied(segment)) encode_location_update(copy, fix, lake_day);
-  });
-  copy.finish();
-  return rows + copy.rows();
+}
+
+// An incremental load: a staged key the date already holds keeps the date's better version (SPEC
+// §4 within a date). A better new version replaces a standing winner of the date in place (it
+// wins wherever the old one did) and leaves the staging; one better than the date's superseded
+// version takes that version's place and goes on to compete across dates; the others leave.
+void DateFixes::keep_better_of_date_versions(Connection& db, const std::string& quoted_schema,
+                                             const Params& date) {
+  auto sql = [&](std::string_view text) { return with_schema(text, quoted_schema); };
+  const std::string better = fmt::format(
+      "({0} > {1} OR ({0} = {1} AND c.organization_id IS NOT NULL AND "
+      "o.organization_id IS NULL))",
+      model::fix_version_row_sql("c"), model::fix_version_row_sql("o"));
+  db.exec(
+      sql("CREATE TEMP TABLE own_version ON COMMIT DROP AS "
+          "SELECT c.vehicle_id, c.at, true AS standing, " +
+          better +
+          " AS candidate_better "
+          "FROM stage_location c JOIN {s}.location_update o ON o.vehicle_id = c.vehicle_id AND o.at = c.at "
+          "AND o.lake_date = $1::date UNION ALL "
+          "SELECT c.vehicle_id, c.at, false, " +
+          better +
+          " FROM stage_location c JOIN "
+          "{s}.lake_location_superseded o ON o.vehicle_id = c.vehicle_id AND o.at = c.at AND o.lake_date = "
+          "$1::date"),
+      date);
+  db.exec(sql(
+      "UPDATE {s}.location_update u SET lat = c.lat, lng = c.lng, organization_id = c.organization_id, "
+      "event_at = c.event_at FROM stage_location c JOIN own_version o ON o.vehicle_id = c.vehicle_id AND "
+      "o.at = c.at WHERE o.standing AND o.candidate_better AND u.vehicle_id = c.vehicle_id AND u.at = c.at"));
+  db.exec(
+      sql("DELETE FROM {s}.lake_location_superseded s USING own_version o WHERE NOT o.standing AND "
+          "o.candidate_better AND s.vehicle_id = o.vehicle_id AND s.at = o.at AND s.lake_date = $1::date"),
+      date);
+  db.exec(
+      "DELETE FROM stage_location c USING own_version o WHERE c.vehicle_id = o.vehicle_id AND c.at = o.at "
+      "AND (o.standing OR NOT o.candidate_better)");
 }
 
 std::vector<FixSegment> DateFixes::fix_segments() {
@@ -103,7 +146,7 @@ std::vector<bool> DateFixes::segments_that_may_clash(Connection& db, const std::
 // The segments that may clash: staged, each key compared with the standing winner, the better
 // version kept in location_update and the other in lake_location_superseded. Returns the keys.
 std::uint64_t DateFixes::merge_staged_fixes(Connection& db, const std::string& quoted_schema,
-                                            const Params& date) {
+                                            const Params& date, LoadMode mode) {
   auto sql = [&](std::string_view text) { return with_schema(text, quoted_schema); };
   db.exec_script(
       "CREATE TEMP TABLE stage_location (vehicle_id text COLLATE \"C\", at timestamptz, event_at "
@@ -122,6 +165,8 @@ std::uint64_t DateFixes::merge_staged_fixes(Connection& db, const std::string& q
     });
     copy.finish();
   }
+  const auto staged = static_cast<std::uint64_t>(db.exec("SELECT COUNT(*) FROM stage_location").int64(0, 0));
+  if (mode == LoadMode::Incremental) keep_better_of_date_versions(db, quoted_schema, date);
   // The date's best version of each key another date holds, against that standing winner
   // (SPEC §4's version key, then the later lake date).
   db.exec(sql(fmt::format(
@@ -147,16 +192,13 @@ std::uint64_t DateFixes::merge_staged_fixes(Connection& db, const std::string& q
           "= "
           "k.vehicle_id AND u.at = k.at"),
       date);
-  const auto clashed = static_cast<std::uint64_t>(db.exec("SELECT COUNT(*) FROM clash").int64(0, 0));
   // The staged keys no other date holds after all: the date's version is the winner.
-  const std::uint64_t inserted =
-      db.exec(sql("INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, "
-                  "event_at) SELECT c.vehicle_id, c.at, c.lat, c.lng, c.organization_id, $1::date, "
-                  "c.event_at FROM stage_location c WHERE NOT EXISTS (SELECT 1 FROM clash k WHERE "
-                  "k.vehicle_id = c.vehicle_id AND k.at = c.at) ORDER BY c.vehicle_id, c.at"),
-              date)
-          .affected_rows();
-  return clashed + inserted;
+  db.exec(sql("INSERT INTO {s}.location_update (vehicle_id, at, lat, lng, organization_id, lake_date, "
+              "event_at) SELECT c.vehicle_id, c.at, c.lat, c.lng, c.organization_id, $1::date, "
+              "c.event_at FROM stage_location c WHERE NOT EXISTS (SELECT 1 FROM clash k WHERE "
+              "k.vehicle_id = c.vehicle_id AND k.at = c.at) ORDER BY c.vehicle_id, c.at"),
+          date);
+  return staged;
 }
 
 void encode_location_update(CopyEncoder& copy, const LocationRow& fix, std::int64_t lake_day) {

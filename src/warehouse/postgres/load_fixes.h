@@ -15,6 +15,7 @@
 
 #include "model/fix_sorter.h"
 #include "warehouse/postgres/session.h"
+#include "warehouse/warehouse.h"
 
 namespace d2d::warehouse::pg {
 
@@ -29,10 +30,12 @@ class DateFixes {
  public:
   void add(const LocationRow& row) { m_sorter.add(row); }
 
-  // Runs in the load's transaction on `db`, after the date's superseded versions were deleted.
-  // Returns the date's distinct fix keys.
+  // Runs in the load's transaction on `db`. Full: after the date's superseded versions were
+  // deleted, replaces the date's winners. Incremental: a key's version of the date becomes the
+  // better of the stored one and the new one (SPEC §4), then competes across dates. Returns the
+  // distinct fix keys this load brought.
   std::uint64_t merge(Connection& db, const std::string& quoted_schema, const std::string& lake_date,
-                      std::int64_t lake_day);
+                      std::int64_t lake_day, LoadMode mode);
 
   // After merge: the segments, and whether each was copied from memory (not staged).
   const std::vector<FixSegment>& segments() const { return m_segments; }
@@ -43,7 +46,11 @@ class DateFixes {
  private:
   std::vector<FixSegment> fix_segments();
   std::vector<bool> segments_that_may_clash(Connection& db, const std::string& quoted_schema);
-  std::uint64_t merge_staged_fixes(Connection& db, const std::string& quoted_schema, const Params& date);
+  std::uint64_t merge_staged_fixes(Connection& db, const std::string& quoted_schema, const Params& date,
+                                   LoadMode mode);
+  static void drop_winners_of_date(Connection& db, const std::string& quoted_schema, const Params& date);
+  static void keep_better_of_date_versions(Connection& db, const std::string& quoted_schema,
+                                           const Params& date);
 
   model::FixSorter m_sorter;           // the date's fixes: each key's best version, in key order
   std::vector<FixSegment> m_segments;  // by vehicle and UTC day (merge)

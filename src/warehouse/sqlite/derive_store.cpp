@@ -154,4 +154,40 @@ void SqliteDeriveStore::replace_distances(const std::string& period_id,
   }
 }
 
+void SqliteDeriveStore::for_each_fix_of(
+    std::span<const model::VehicleWindow> windows,
+    const std::function<void(std::string_view, const model::Fix&)>& visit) {
+  Statement query(m_db,
+                  "SELECT at, lat, lng FROM location_update WHERE vehicle_id = ?1 AND at >= ?2 AND at <= ?3 "
+                  "ORDER BY at");
+  for (const model::VehicleWindow& range : windows) {
+    query.bind(1, std::string_view(range.vehicle_id))
+        .bind_time(2, range.window.start_us)
+        .bind_time(3, range.window.finish_us);
+    while (query.step()) {
+      visit(range.vehicle_id,
+            model::Fix{query.column_time(0), query.column_double(1), query.column_double(2)});
+    }
+    query.reset();
+  }
+}
+
+void SqliteDeriveStore::replace_pair_distances(std::span<const model::PairDistance> pairs) {
+  Statement remove(
+      m_db,
+      "DELETE FROM vehicle_operating_period_distance WHERE operating_period_id = ?1 AND vehicle_id = ?2");
+  Statement insert(
+      m_db,
+      "INSERT INTO vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, "
+      "updates) VALUES (?1, ?2, ?3, ?4)");
+  for (const model::PairDistance& pair : pairs) {
+    remove.bind(1, std::string_view(pair.period_id)).bind(2, std::string_view(pair.row.vehicle_id)).run();
+    if (pair.row.updates == 0) continue;
+    insert.bind(1, std::string_view(pair.period_id))
+        .bind(2, std::string_view(pair.row.vehicle_id))
+        .bind(3, pair.row.distance_m);
+    insert.bind(4, pair.row.updates).run();
+  }
+}
+
 }  // namespace d2d::warehouse::sqlite

@@ -95,7 +95,7 @@ void record_succeeded_run(detail::SqliteDb& db, std::int64_t run_id, const RunFi
       "UPDATE etl_run SET status = 'succeeded', finished_at = ?2, extract_ms = ?3, transform_ms = ?4, "
       "load_ms = ?5, derive_ms = ?6, objects = ?7, objects_copied = ?8, bytes = ?9, events_read = ?10, "
       "events_rejected = ?11, rows_loaded = ?12, periods_derived = ?13, raw_manifest_md5 = ?14, "
-      "objects_refused = ?15, error = NULL, phase = NULL "
+      "objects_refused = ?15, load_mode = ?16, objects_loaded = ?17, error = NULL, phase = NULL "
       "WHERE run_id = ?1");
   update.bind(1, run_id).bind(2, std::string_view(now_utc()));
   update.bind(3, figures.extract_ms)
@@ -110,8 +110,13 @@ void record_succeeded_run(detail::SqliteDb& db, std::int64_t run_id, const RunFi
   update.bind(12, static_cast<std::int64_t>(figures.rows_loaded));
   update.bind(13, static_cast<std::int64_t>(figures.periods_derived));
   update.bind(14, std::string_view(figures.raw_manifest_md5))
-      .bind(15, static_cast<std::int64_t>(figures.objects_refused))
-      .run();
+      .bind(15, static_cast<std::int64_t>(figures.objects_refused));
+  if (figures.load_mode) {
+    update.bind(16, load_mode_name(*figures.load_mode));
+  } else {
+    update.bind_null(16);
+  }
+  update.bind(17, static_cast<std::int64_t>(figures.objects_loaded)).run();
 }
 
 }  // namespace d2d::warehouse::sqlite

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/utf8.h"
+#include "model/lake_date_reducer.h"
 #include "model/winners.h"
 #include "warehouse/sqlite/ledger.h"
 #include "warehouse/sqlite/load_fixes.h"
@@ -36,7 +38,6 @@ SqliteLoad::SqliteLoad(SqliteFile& file, const core::LakeDate& lake_date, std::i
       "CREATE TEMP TABLE IF NOT EXISTS affected_break_vehicle (vehicle_id TEXT PRIMARY KEY) WITHOUT ROWID;"
       "DELETE FROM temp.affected_fix; DELETE FROM temp.affected_vehicle;"
       "DELETE FROM temp.affected_period; DELETE FROM temp.affected_break_vehicle;");
-  forget_previous_rows();
   m_insert_rejected = std::make_unique<Statement>(m_db,
                                                   "INSERT OR REPLACE INTO rejected_event (lake_date, "
                                                   "source, line, reason_code, reason, raw, raw_length) "
@@ -85,8 +86,61 @@ void SqliteLoad::forget_previous_rows() {
   }
 }
 
+std::vector<LoadedObject> SqliteLoad::loaded_objects() {
+  std::vector<LoadedObject> objects;
+  Statement query(m_db,
+                  "SELECT o.object_key, o.size, o.md5, COALESCE(r.code_version, '') FROM lake_object o "
+                  "LEFT JOIN etl_run r ON r.run_id = o.run_id WHERE o.lake_date = ?1");
+  query.bind(1, std::string_view(m_lake_date));
+  while (query.step()) {
+    objects.push_back({std::string(query.column_text(0)), static_cast<std::uint64_t>(query.column_int(1)),
+                       std::string(query.column_text(2)), std::string(query.column_text(3))});
+  }
+  return objects;
+}
+
+void SqliteLoad::start(LoadMode mode) {
+  m_mode = mode;
+  if (mode == LoadMode::Full) {
+    forget_previous_rows();
+    run_for_date("DELETE FROM lake_object WHERE lake_date = ?1");
+  }
+}
+
+std::int64_t SqliteLoad::add_object(const ObjectRow& object) {
+  Statement insert(
+      m_db,
+      "INSERT INTO lake_object (lake_date, source, object_key, size, md5, run_id) VALUES (?1, ?2, ?3, "
+      "?4, ?5, ?6)");
+  insert.bind(1, std::string_view(m_lake_date)).bind(2, std::string_view(core::utf8_lossy(object.key)));
+  insert.bind_blob(3, object.key).bind(4, static_cast<std::int64_t>(object.size));
+  insert.bind(5, object.md5).bind(6, m_run_id).run();
+  return sqlite3_last_insert_rowid(m_db.handle());
+}
+
+void SqliteLoad::set_object_lines(std::int64_t object_id, const LineCounts& lines) {
+  Statement update(m_db, "UPDATE lake_object SET lines = ?2, lines_rejected = ?3 WHERE lake_object_id = ?1");
+  update.bind(1, object_id).bind(2, static_cast<std::int64_t>(lines.read));
+  update.bind(3, static_cast<std::int64_t>(lines.rejected)).run();
+}
+
+LineCounts SqliteLoad::date_lines() {
+  Statement query(m_db,
+                  "SELECT COALESCE(SUM(lines), 0), COALESCE(SUM(lines_rejected), 0) FROM lake_object WHERE "
+                  "lake_date = ?1");
+  query.bind(1, std::string_view(m_lake_date));
+  query.step();
+  return {static_cast<std::uint64_t>(query.column_int(0)), static_cast<std::uint64_t>(query.column_int(1))};
+}
+
 void SqliteLoad::add_location(const LocationRow& row) {
-  m_changed_days.add_day_of(row.at_us);
+  // A full load's fixes replace what the date held: every vehicle of their days is affected. An
+  // incremental load's touch only their own vehicle, in their own hours.
+  if (m_mode == LoadMode::Full) {
+    m_changes.all_vehicles.add_day_of(row.at_us);
+  } else {
+    m_changes.by_vehicle.add_time(row.vehicle_id, row.at_us);
+  }
   m_fixes.add(row);
 }
 
@@ -101,11 +155,35 @@ void SqliteLoad::add_rejected(const RejectedRow& row) {
       .run();
 }
 
-void SqliteLoad::add_period_event(const PeriodEventRow& row) {
-  Statement& insert =
-      prepared(m_insert_period,
-               "INSERT INTO lake_operating_period_event (operating_period_id, lake_date, event_at, "
-               "deleted, start_at, finish_at, organization_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+// Incremental: the date's stored row of the period, if any (to merge with, model::merge_period_rows).
+std::optional<PeriodEventRow> SqliteLoad::stored_period_event(const std::string& id) {
+  Statement query(
+      m_db,
+      "SELECT event_at, deleted, start_at, finish_at, organization_id FROM lake_operating_period_event "
+      "WHERE operating_period_id = ?1 AND lake_date = ?2");
+  query.bind(1, std::string_view(id)).bind(2, std::string_view(m_lake_date));
+  if (!query.step()) return std::nullopt;
+  PeriodEventRow row{id, query.column_time(0), query.column_int(1) != 0, 0, 0, std::nullopt};
+  if (!query.column_is_null(2)) row.start_us = query.column_time(2);
+  if (!query.column_is_null(3)) row.finish_us = query.column_time(3);
+  if (!query.column_is_null(4)) row.organization_id = std::string(query.column_text(4));
+  return row;
+}
+
+void SqliteLoad::add_period_event(const PeriodEventRow& added) {
+  PeriodEventRow merged = added;
+  if (m_mode == LoadMode::Incremental) {
+    if (auto stored = stored_period_event(added.id)) {
+      if (!model::merge_period_rows(*stored, added)) return;  // the date's row stands
+      merged = std::move(*stored);
+    }
+    mark_affected("affected_period", merged.id);
+  }
+  const PeriodEventRow& row = merged;
+  Statement& insert = prepared(
+      m_insert_period,
+      "INSERT OR REPLACE INTO lake_operating_period_event (operating_period_id, lake_date, event_at, "
+      "deleted, start_at, finish_at, organization_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   insert.bind(1, std::string_view(row.id))
       .bind(2, std::string_view(m_lake_date))
       .bind_time(3, row.event_at_us);
@@ -115,10 +193,36 @@ void SqliteLoad::add_period_event(const PeriodEventRow& row) {
   insert.bind(7, optional_view(row.organization_id)).run();
 }
 
-void SqliteLoad::add_vehicle(const VehicleRow& row) {
+// Incremental: the date's stored row of the vehicle, if any (model::merge_vehicle_rows).
+std::optional<VehicleRow> SqliteLoad::stored_vehicle(const std::string& id) {
+  Statement query(m_db,
+                  "SELECT first_registered_at, last_deregistered_at, organization_id, organization_at FROM "
+                  "lake_vehicle WHERE vehicle_id = ?1 AND lake_date = ?2");
+  query.bind(1, std::string_view(id)).bind(2, std::string_view(m_lake_date));
+  if (!query.step()) return std::nullopt;
+  VehicleRow row{id, std::nullopt, std::nullopt, std::nullopt, 0};
+  if (!query.column_is_null(0)) row.first_registered_us = query.column_time(0);
+  if (!query.column_is_null(1)) row.last_deregistered_us = query.column_time(1);
+  if (!query.column_is_null(2)) {
+    row.organization_id = std::string(query.column_text(2));
+    row.organization_at_us = query.column_time(3);
+  }
+  return row;
+}
+
+void SqliteLoad::add_vehicle(const VehicleRow& added) {
+  VehicleRow merged = added;
+  if (m_mode == LoadMode::Incremental) {
+    if (auto stored = stored_vehicle(added.id)) {
+      if (!model::merge_vehicle_rows(*stored, added)) return;
+      merged = std::move(*stored);
+    }
+    mark_affected("affected_vehicle", merged.id);
+  }
+  const VehicleRow& row = merged;
   Statement& insert =
       prepared(m_insert_vehicle,
-               "INSERT INTO lake_vehicle (vehicle_id, lake_date, first_registered_at, "
+               "INSERT OR REPLACE INTO lake_vehicle (vehicle_id, lake_date, first_registered_at, "
                "last_deregistered_at, organization_id, organization_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   insert.bind(1, std::string_view(row.id)).bind(2, std::string_view(m_lake_date));
   insert.bind_time(3, row.first_registered_us).bind_time(4, row.last_deregistered_us);
@@ -135,20 +239,30 @@ void SqliteLoad::add_break_event(const BreakEventRow& row) {
       .bind(3, static_cast<std::int64_t>(row.is_start ? 1 : 0))
       .bind(4, std::string_view(m_lake_date))
       .run();
+  if (m_mode == LoadMode::Incremental && sqlite3_changes(m_db.handle()) > 0) {
+    mark_affected("affected_break_vehicle", row.vehicle_id);
+  }
+}
+
+// Incremental loads name the keys whose date row changed; a full load takes every key of the date.
+void SqliteLoad::mark_affected(std::string_view table, std::string_view id) {
+  Statement(m_db, fmt::format("INSERT OR IGNORE INTO temp.{} VALUES (?1)", table)).bind(1, id).run();
 }
 
 std::uint64_t SqliteLoad::merge() {
-  const std::uint64_t rows = merge_fixes(m_db, m_lake_date, m_fixes);
+  const std::uint64_t rows = merge_fixes(m_db, m_lake_date, m_fixes, m_mode);
   merge_vehicles();
   merge_periods();
-  run_for_date(
-      "INSERT OR IGNORE INTO temp.affected_break_vehicle SELECT vehicle_id FROM lake_break_event WHERE "
-      "lake_date = ?1");
-  model::repair_breaks(m_derive_store, m_changed_days);
+  if (m_mode == LoadMode::Full) {
+    run_for_date(
+        "INSERT OR IGNORE INTO temp.affected_break_vehicle SELECT vehicle_id FROM lake_break_event WHERE "
+        "lake_date = ?1");
+  }
+  model::repair_breaks(m_derive_store, m_changes);
   return rows;
 }
 
-std::uint64_t SqliteLoad::derive() { return model::derive_distances(m_derive_store, m_changed_days); }
+std::uint64_t SqliteLoad::derive() { return model::derive_distances(m_derive_store, m_changes); }
 
 void SqliteLoad::commit(const RunFigures& figures) {
   record_succeeded_run(m_db, m_run_id, figures);
@@ -158,8 +272,11 @@ void SqliteLoad::commit(const RunFigures& figures) {
 }
 
 void SqliteLoad::merge_vehicles() {
-  run_for_date(
-      "INSERT OR IGNORE INTO temp.affected_vehicle SELECT vehicle_id FROM lake_vehicle WHERE lake_date = ?1");
+  if (m_mode == LoadMode::Full) {
+    run_for_date(
+        "INSERT OR IGNORE INTO temp.affected_vehicle SELECT vehicle_id FROM lake_vehicle WHERE lake_date = "
+        "?1");
+  }
   m_db.exec(
       "DELETE FROM vehicle WHERE vehicle_id IN (SELECT vehicle_id FROM temp.affected_vehicle);"
       "INSERT INTO vehicle (vehicle_id, organization_id, first_registered_at, last_deregistered_at) "
@@ -173,10 +290,11 @@ void SqliteLoad::merge_vehicles() {
 }
 
 void SqliteLoad::merge_periods() {
-  run_for_date(
-      "INSERT OR IGNORE INTO temp.affected_period SELECT operating_period_id FROM "
-      "lake_operating_period_event "
-      "WHERE lake_date = ?1");
+  if (m_mode == LoadMode::Full) {
+    run_for_date(
+        "INSERT OR IGNORE INTO temp.affected_period SELECT operating_period_id FROM "
+        "lake_operating_period_event WHERE lake_date = ?1");
+  }
   // Each affected period's best event across dates (SPEC §4), then the later lake date.
   m_db.exec(
       "DELETE FROM operating_period WHERE operating_period_id IN (SELECT operating_period_id FROM "

@@ -21,9 +21,18 @@ using model::LocationRow;
 
 class FixMerger {
  public:
-  FixMerger(SqliteDb& db, const std::string& lake_date) : m_db(db), m_lake_date(lake_date) {}
+  FixMerger(SqliteDb& db, const std::string& lake_date, LoadMode mode)
+      : m_db(db), m_lake_date(lake_date), m_mode(mode) {}
 
   std::uint64_t merge(model::FixSorter& fixes) {
+    if (m_mode == LoadMode::Full) drop_winners_of_date();
+    return insert_best(fixes);
+  }
+
+ private:
+  // A full load: the winners this date held before lose their ground; the best other version of
+  // each is promoted.
+  void drop_winners_of_date() {
     // Winners this date held before lose their ground: drop them, promote the best other version.
     m_db.exec(
         "CREATE TEMP TABLE IF NOT EXISTS orphaned_fix (vehicle_id TEXT, at TEXT, PRIMARY KEY (vehicle_id, "
@@ -46,7 +55,9 @@ class FixMerger {
         "u.vehicle_id = lake_location_superseded.vehicle_id AND u.at = lake_location_superseded.at AND "
         "u.lake_date = lake_location_superseded.lake_date);"
         "DELETE FROM temp.orphaned_fix;");
+  }
 
+  std::uint64_t insert_best(model::FixSorter& fixes) {
     // kBatchRows rows per INSERT: while one statement runs its cursor stays open, and SQLite skips
     // the descent from the root for a row that goes after the last one of the B-tree, which is
     // every row of a new date in key order (FixSorter's order). Measured with bench/sqlite_limit.cpp:
@@ -71,13 +82,12 @@ class FixMerger {
     batch.reset();
     for (std::size_t i = 0; i < bound; ++i) {  // the last rows, one INSERT each
       bind_owned_fix(single, pending[i]).run();
-      if (sqlite3_changes(m_db.handle()) == 0) settle_clash(clash, pending[i].row());
+      if (sqlite3_changes(m_db.handle()) == 0) settle_standing(clash, pending[i].row());
     }
     spans.flush();
     return rows;
   }
 
- private:
   void run_for_date(std::string_view sql) {
     const auto started = std::chrono::steady_clock::now();
     Statement(m_db, sql).bind(1, std::string_view(m_lake_date)).run();
@@ -131,7 +141,8 @@ class FixMerger {
           m_insert(
               db,
               "INSERT INTO lake_location_span (lake_date, vehicle_id, first_at, last_at) VALUES (?1, ?2, "
-              "?3, ?4)") {}
+              "?3, ?4) ON CONFLICT (lake_date, vehicle_id) DO UPDATE SET first_at = MIN(first_at, "
+              "excluded.first_at), last_at = MAX(last_at, excluded.last_at)") {}
     void add(const LocationRow& fix) {
       if (m_first_at && m_vehicle_id == fix.vehicle_id) {
         m_last_at = fix.at_us;
@@ -231,19 +242,85 @@ class FixMerger {
     }
   }
 
-  // A batch inserted fewer rows than it held: the missing ones are keys another date holds. Before
-  // the batch no winner of this date was left (merge() dropped them), so a standing row
-  // of this date is the batch's own; the others are settled one by one.
+  // A batch inserted fewer rows than it held: the missing ones are keys already standing. A full
+  // load dropped the date's winners before the batch, so a standing row of this date is the
+  // batch's own; the others are settled one by one. An incremental load settles every row whose
+  // standing version is not the one the batch holds (its own insert, or an identical one).
   void settle_batch(ClashStatements& clash, const std::vector<OwnedFix>& batch) {
-    Statement& standing_date =
-        prepared(m_standing_date, "SELECT lake_date FROM location_update WHERE vehicle_id = ?1 AND at = ?2");
+    Statement& standing = prepared(
+        m_standing_date,
+        "SELECT lake_date, event_at, lat, lng, organization_id FROM location_update WHERE vehicle_id = "
+        "?1 AND at = ?2");
     for (const OwnedFix& owned : batch) {
       const LocationRow fix = owned.row();
-      standing_date.bind(1, fix.vehicle_id).bind_time(2, fix.at_us);
-      const bool ours = standing_date.step() && standing_date.column_text(0) == m_lake_date;
-      standing_date.reset();
-      if (!ours) settle_clash(clash, fix);
+      standing.bind(1, fix.vehicle_id).bind_time(2, fix.at_us);
+      bool settled = false;
+      if (standing.step() && standing.column_text(0) == m_lake_date) {
+        const bool same_organization =
+            standing.column_is_null(4)
+                ? !fix.organization_id.has_value()
+                : fix.organization_id && *fix.organization_id == standing.column_text(4);
+        settled = m_mode == LoadMode::Full ||
+                  (standing.column_time(1) == fix.event_at_us && standing.column_double(2) == fix.lat_deg &&
+                   standing.column_double(3) == fix.lng_deg && same_organization);
+      }
+      standing.reset();
+      if (!settled) settle_standing(clash, fix);
     }
+  }
+
+  // `fix` met a standing row of its key. A full load has no version of this date left, so it is
+  // settled across dates. An incremental load first meets the date's own version, standing or
+  // superseded: the better of the two is the date's (SPEC §4 within a date), and only a better new
+  // one goes on to be settled across dates.
+  void settle_standing(ClashStatements& clash, const LocationRow& fix) {
+    if (m_mode == LoadMode::Incremental) {
+      const std::optional<StoredVersion> own = own_version(fix);
+      if (own && !model::fix_version_better(fix, own->row(fix))) return;  // the date's version stands
+      if (own && own->standing) {
+        bind_fix(clash.replace, fix).run();  // the date's winner improves in place
+        return;
+      }
+      if (own) {
+        prepared(m_drop_superseded,
+                 "DELETE FROM lake_location_superseded WHERE vehicle_id = ?1 AND at = ?2 AND lake_date = ?3")
+            .bind(1, fix.vehicle_id)
+            .bind_time(2, fix.at_us)
+            .bind(3, std::string_view(m_lake_date))
+            .run();
+      }
+    }
+    settle_clash(clash, fix);
+  }
+
+  // The date's stored version of `fix`'s key: standing in location_update or superseded.
+  struct StoredVersion {
+    bool standing = false;
+    UtcMicros event_at_us = 0;
+    double lat_deg = 0, lng_deg = 0;
+    std::optional<std::string> organization_id;
+    LocationRow row(const LocationRow& key) const {
+      LocationRow version{key.vehicle_id, key.at_us, event_at_us, lat_deg, lng_deg, std::nullopt};
+      if (organization_id) version.organization_id = *organization_id;
+      return version;
+    }
+  };
+  std::optional<StoredVersion> own_version(const LocationRow& fix) {
+    Statement& find =
+        prepared(m_own_version,
+                 "SELECT 1, event_at, lat, lng, organization_id FROM location_update WHERE vehicle_id = ?1 "
+                 "AND at = ?2 "
+                 "AND lake_date = ?3 UNION ALL SELECT 0, event_at, lat, lng, organization_id FROM "
+                 "lake_location_superseded WHERE vehicle_id = ?1 AND at = ?2 AND lake_date = ?3");
+    find.bind(1, fix.vehicle_id).bind_time(2, fix.at_us).bind(3, std::string_view(m_lake_date));
+    std::optional<StoredVersion> found;
+    if (find.step()) {
+      found = StoredVersion{find.column_int(0) != 0, find.column_time(1), find.column_double(2),
+                            find.column_double(3), std::nullopt};
+      if (!find.column_is_null(4)) found->organization_id = std::string(find.column_text(4));
+    }
+    find.reset();
+    return found;
   }
   // Prepares a statement on first use and keeps it for the rest of the merge.
   Statement& prepared(std::unique_ptr<Statement>& slot, std::string_view sql) {
@@ -253,13 +330,16 @@ class FixMerger {
 
   SqliteDb& m_db;
   const std::string& m_lake_date;
+  LoadMode m_mode;
   std::unique_ptr<Statement> m_standing_date;  // settle_batch's check of a batch that clashed
+  std::unique_ptr<Statement> m_own_version, m_drop_superseded;  // incremental loads' settling
 };
 
 }  // namespace
 
-std::uint64_t merge_fixes(SqliteDb& db, const std::string& lake_date, model::FixSorter& fixes) {
-  return FixMerger(db, lake_date).merge(fixes);
+std::uint64_t merge_fixes(SqliteDb& db, const std::string& lake_date, model::FixSorter& fixes,
+                          LoadMode mode) {
+  return FixMerger(db, lake_date, mode).merge(fixes);
 }
 
 }  // namespace d2d::warehouse::sqlite

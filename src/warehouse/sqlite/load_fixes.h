@@ -9,6 +9,7 @@
 
 #include "model/fix_sorter.h"
 #include "warehouse/sqlite/sqlite_db.h"
+#include "warehouse/warehouse.h"
 
 namespace d2d::warehouse::sqlite {
 
@@ -19,9 +20,12 @@ inline constexpr std::string_view kWinnersOfDate =
     "SELECT u.vehicle_id, u.at FROM lake_location_span s JOIN location_update u ON u.vehicle_id = "
     "s.vehicle_id AND u.at >= s.first_at AND u.at <= s.last_at WHERE s.lake_date = ?1 AND u.lake_date = ?1";
 
-// Replaces what the date held in location_update, lake_location_superseded and
-// lake_location_span by the versions in `fixes`; returns the date's distinct fix keys. Runs in
-// the caller's transaction, after the date's superseded versions were deleted.
-std::uint64_t merge_fixes(detail::SqliteDb& db, const std::string& lake_date, model::FixSorter& fixes);
+// Full: replaces what the date held in location_update, lake_location_superseded and
+// lake_location_span by the versions in `fixes` (the caller deleted the date's superseded
+// versions first). Incremental: merges them into what the date holds, a key's version of the date
+// becoming the better of the two (SPEC §4). Returns the distinct fix keys in `fixes`. Runs in the
+// caller's transaction.
+std::uint64_t merge_fixes(detail::SqliteDb& db, const std::string& lake_date, model::FixSorter& fixes,
+                          LoadMode mode);
 
 }  // namespace d2d::warehouse::sqlite

@@ -113,6 +113,10 @@ Statement& Statement::bind(int index, std::string_view text) {
   sqlite3_bind_text(m_statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   return *this;
 }
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  sqlite3_bind_blob(m_statement, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
 Statement& Statement::bind_static(int index, std::string_view text) {
   sqlite3_bind_text(m_statement, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
   return *this;

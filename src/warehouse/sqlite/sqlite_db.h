@@ -54,7 +54,8 @@ class Statement {
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
-  Statement& bind(int index, std::string_view text);  // copied
+  Statement& bind(int index, std::string_view text);        // copied
+  Statement& bind_blob(int index, std::string_view bytes);  // copied; any bytes (column_text reads them back)
   // Not copied: SQLite reads `text` in place, so it must stay unchanged until the statement has
   // run. Saves an allocation and a copy per value on the hot path of the load.
   Statement& bind_static(int index, std::string_view text);

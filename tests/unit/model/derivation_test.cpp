@@ -87,6 +87,26 @@ class FakeStore final : public DeriveStore {
   void replace_distances(const std::string& period_id, const std::vector<DistanceRow>& rows) override {
     distances[period_id] = rows;
   }
+  void for_each_fix_of(std::span<const VehicleWindow> windows,
+                       const std::function<void(std::string_view, const Fix&)>& visit) override {
+    for (const VehicleWindow& range : windows) {
+      for (const Fix& fix : fixes[range.vehicle_id]) {
+        if (fix.at_us >= range.window.start_us && fix.at_us <= range.window.finish_us)
+          visit(range.vehicle_id, fix);
+      }
+    }
+  }
+  void replace_pair_distances(std::span<const PairDistance> pairs) override {
+    for (const PairDistance& pair : pairs) {
+      std::vector<DistanceRow>& rows = distances[pair.period_id];
+      std::erase_if(rows, [&](const DistanceRow& row) { return row.vehicle_id == pair.row.vehicle_id; });
+      if (pair.row.updates > 0) rows.push_back(pair.row);
+      std::sort(rows.begin(), rows.end(),
+                [](const auto& a, const auto& b) { return a.vehicle_id < b.vehicle_id; });
+      ++pairs_replaced;
+    }
+  }
+  int pairs_replaced = 0;
 };
 
 // `count` fixes a minute apart from `start`, moving north.
@@ -102,8 +122,8 @@ TEST(Derivation, PeriodsMeetingTheLoadsDaysGetEachVehiclesDistance) {
   store.fixes["v2"] = track(kDay1 + 70 * kMinute, 5);
   store.periods["p_day1"] = std::pair{kDay1, kDay1 + kDay - 1};
   store.periods["p_day3"] = std::pair{kDay1 + 2 * kDay, kDay1 + 3 * kDay - 1};  // meets no changed day
-  DaySet changed;
-  changed.add_day_of(kDay1 + 60 * kMinute);  // the load's fixes, as add_location records them
+  Changes changed;
+  changed.all_vehicles.add_day_of(kDay1 + 60 * kMinute);  // the load's fixes, as add_location records them
 
   EXPECT_EQ(derive_distances(store, changed), 1U);
   ASSERT_EQ(store.distances.count("p_day1"), 1U);
@@ -126,7 +146,7 @@ TEST(Derivation, DaysTheDateHeldBeforeAreDerivedAgainAndDeletedPeriodsLoseTheirR
   store.changed_period_ids = {"p_deleted"};
   store.distances["p_deleted"] = {{"v1", 100.0, 3}};
   store.previous_fix_times = {kDay1 - kDay + 5 * kMinute};  // the date held fixes that day, now gone
-  DaySet changed;
+  Changes changed;
   EXPECT_EQ(derive_distances(store, changed), 2U);
   EXPECT_TRUE(store.distances["p_deleted"].empty());
   ASSERT_EQ(store.distances.count("p_old_day"), 1U);
@@ -139,7 +159,7 @@ TEST(Derivation, ChangedBreaksArePairedAgainAndLeftOutOfTheDistance) {
   store.periods["p"] = std::pair{kDay1, kDay1 + kDay - 1};
   store.changed_break_vehicles = {"v1"};
   store.events["v1"] = {{kDay1 + 10 * kMinute, true}, {kDay1 + 20 * kMinute, false}};
-  DaySet changed;  // no fixes changed: only the break does
+  Changes changed;  // no fixes changed: only the break does
   repair_breaks(store, changed);
   ASSERT_EQ(store.stored_breaks["v1"],
             (std::vector<BreakSpan>{{kDay1 + 10 * kMinute, kDay1 + 20 * kMinute}}));
@@ -155,7 +175,7 @@ TEST(Derivation, AnUnchangedPairingChangesNoDay) {
   store.changed_break_vehicles = {"v1"};
   store.events["v1"] = {{kDay1 + kMinute, true}, {kDay1 + 2 * kMinute, false}};
   store.stored_breaks["v1"] = {{kDay1 + kMinute, kDay1 + 2 * kMinute}};
-  DaySet changed;
+  Changes changed;
   repair_breaks(store, changed);
   EXPECT_EQ(derive_distances(store, changed), 0U);
 }
@@ -168,7 +188,7 @@ TEST(Derivation, BreaksAreAskedForInBatchesOfVehicles) {
     store.changed_break_vehicles.push_back(vehicle);
     store.events[vehicle] = {{kDay1 + i * kMinute, true}};
   }
-  DaySet changed;
+  Changes changed;
   repair_breaks(store, changed);
   EXPECT_EQ(store.break_batches, (std::vector<std::size_t>{64, 64, 22}));
   EXPECT_EQ(store.stored_breaks.size(), 150U);
@@ -181,9 +201,59 @@ TEST(Derivation, AStoreThatBreaksTheFixOrderIsAnError) {
   store.fixes["v1"] = track(kDay1, 3);
   store.periods["p"] = std::pair{kDay1, kDay1 + kDay - 1};
   store.out_of_order = true;
-  DaySet changed;
-  changed.add_day_of(kDay1);
+  Changes changed;
+  changed.all_vehicles.add_day_of(kDay1);
   EXPECT_THROW(derive_distances(store, changed), core::Error);
+}
+
+// An incremental load (SPEC §8) recomputes only the (period, vehicle) pairs its fixes reach: the
+// other vehicles' rows of the same period, and the periods its hours do not meet, are left alone.
+TEST(Derivation, IncrementalChangesDeriveOnlyTheTouchedPairs) {
+  FakeStore store;
+  store.fixes["v1"] = track(kDay1 + 60 * kMinute, 30);
+  store.fixes["v2"] = track(kDay1 + 60 * kMinute, 30);
+  store.periods["p_morning"] = std::pair{kDay1, kDay1 + 120 * kMinute};
+  store.periods["p_evening"] = std::pair{kDay1 + 18 * 60 * kMinute, kDay1 + kDay - 1};
+  store.distances["p_morning"] = {{"v1", 1.0, 1}, {"v2", 2.0, 2}};
+  store.distances["p_evening"] = {{"v1", 3.0, 3}};
+  Changes changed;
+  changed.by_vehicle.add_time("v1", kDay1 + 65 * kMinute);  // a new object's fix of v1
+
+  EXPECT_EQ(derive_distances(store, changed), 1U);
+  EXPECT_EQ(store.pairs_replaced, 1);
+  EXPECT_EQ(store.for_each_fix_calls, 0) << "no period is derived whole";
+  const auto expected = distance_in_window(store.fixes["v1"], {}, kDay1, kDay1 + 120 * kMinute);
+  ASSERT_EQ(store.distances["p_morning"].size(), 2U);
+  EXPECT_DOUBLE_EQ(store.distances["p_morning"][0].distance_m, expected.distance_m);
+  EXPECT_EQ(store.distances["p_morning"][0].updates, 30);
+  EXPECT_EQ(store.distances["p_morning"][1].distance_m, 2.0) << "v2 was not touched";
+  EXPECT_EQ(store.distances["p_evening"][0].distance_m, 3.0) << "the evening meets no changed hour";
+}
+
+TEST(Derivation, AVehicleWithoutFixesLeftInAPeriodLosesItsRow) {
+  FakeStore store;
+  store.periods["p"] = std::pair{kDay1, kDay1 + kDay - 1};
+  store.distances["p"] = {{"v1", 1.0, 1}};
+  Changes changed;
+  changed.by_vehicle.add_time("v1", kDay1 + kMinute);
+  derive_distances(store, changed);
+  EXPECT_TRUE(store.distances["p"].empty());
+}
+
+TEST(VehicleChanges, FixesCountByHourAndSpansMerge) {
+  VehicleChanges changes;
+  changes.add_time("v1", kDay1 + 5 * kMinute);
+  changes.add_time("v1", kDay1 + 6 * kMinute);   // same hour: nothing new
+  changes.add_time("v1", kDay1 + 65 * kMinute);  // the next hour: merged with the first
+  changes.add_time("v2", kDay1 + 5 * 60 * kMinute);
+  changes.add_span("v1", kDay1 + 10 * 60 * kMinute, kDay1 + 10 * 60 * kMinute + 5);
+  const auto windows = changes.windows();
+  ASSERT_EQ(windows.size(), 2U);
+  EXPECT_EQ(windows.at("v1").size(), 2U);
+  EXPECT_EQ(windows.at("v1")[0].start_us, kDay1);
+  EXPECT_EQ(windows.at("v1")[0].finish_us, kDay1 + 120 * kMinute - 1);
+  EXPECT_EQ(windows.at("v1")[1].start_us, kDay1 + 10 * 60 * kMinute);
+  EXPECT_EQ(windows.at("v2").size(), 1U);
 }
 
 TEST(DaySet, ConsecutiveDaysMergeIntoOneWindowAndRepeatsCostNothing) {

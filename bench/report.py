@@ -1,7 +1,7 @@
 """Writes bench/RESULTS.md from what bench/run.sh measured in this run (its results folder).
 
 Every figure is computed here from the measurements: rates, ratios, the best round of each
-contender, and the targets of issue 5 with PASS/FAIL. Standard library only.
+contender, and the targets of issues 5 and 19 with PASS/FAIL. Standard library only.
 Usage: report.py RESULTS_DIR > bench/RESULTS.md
 """
 import csv
@@ -24,6 +24,17 @@ COMPARED_WITH = {
     "duckdb": "d2d_sqlite",
     "pandas": "d2d_sqlite",
 }
+# The incremental contenders (issue 19), smallest increment first, and their engines' one-shot rows.
+INCREMENTS = ["1min", "last1", "last5", "last10", "last25"]
+ENGINES = {"sqlite": "SQLite", "pg": "PostgreSQL"}
+INCR = [f"incr_{i}_{e}" for e in ENGINES for i in INCREMENTS]
+INCREMENT_TEXT = {
+    "1min": "one new 1-minute object",
+    "last1": "the last 1% of the objects",
+    "last5": "the last 5%",
+    "last10": "the last 10%",
+    "last25": "the last 25%",
+}
 PG_CONTENDERS = {"d2d_pg", "copy", "row_by_row", "derive_sql"}
 BENCHMARK_CONTENDERS = {"parse_limit", "parse_limit_portable", "decode"}
 
@@ -34,6 +45,22 @@ def read_text(path, default=""):
             return f.read().strip()
     except OSError:
         return default
+
+
+def read_tsv(path):
+    """The rows of a tab-separated file, none when it is missing."""
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return [row for row in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if row]
+
+
+def fmt_reference(reference):
+    """'1M-2-d2d_pg' -> 'd2d_pg, round 2'; '1M-reference-d2d_pg' -> 'an untimed d2d_pg load'."""
+    parts = reference.split("-")
+    if len(parts) < 3:
+        return reference
+    return f"an untimed {parts[-1]} load" if parts[-2] == "reference" else f"{parts[-1]}, round {parts[-2]}"
 
 
 class Measurement:
@@ -86,7 +113,7 @@ class Measurement:
             self.extra = {"matches": compare_answers(read_text(self.log + ".out"), size_info["reference"])}
         elif self.name == "pandas":
             self.extra = {"rows": int(read_text(self.log + ".out") or 0)}
-        elif self.name in ("d2d_sqlite", "d2d_pg"):
+        elif self.name in ("d2d_sqlite", "d2d_pg") or self.name in INCR:
             phases = read_text(self.log + ".phases")
             try:
                 runs = json.loads(phases) if phases else []
@@ -119,6 +146,18 @@ def compare_answers(theirs_text, reference_text):
             if x is not None and not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-6):
                 return False
     return True
+
+
+def engine_of(name):
+    return name.rsplit("_", 1)[1]
+
+
+def interpolate(points, x):
+    """Linear interpolation of y at x over (x, y) points sorted by x; None outside their range."""
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        if x0 <= x <= x1:
+            return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return None
 
 
 def fmt_rate(value):
@@ -157,6 +196,22 @@ def main():
     with open(os.path.join(results, "skipped.tsv")) as f:
         skipped = [row for row in csv.reader(f, delimiter="\t") if row]
     commands = read_text(os.path.join(results, "commands.txt")).splitlines()
+    incr_sizes = [size for size in meta.get("incr_sizes", "").split() if size in size_info]
+    # What each increment held: objects loaded before, objects added, their events (lines) and bytes.
+    increments = {}
+    for row in read_tsv(os.path.join(results, "increments.tsv")):
+        increments[(row[0], row[1])] = {"base": int(row[2]), "new": int(row[3]), "events": int(row[4]), "bytes": int(row[5])}
+    # Each incremental result checked against a one-shot load of its engine; a difference fails it.
+    checks = {}
+    for row in read_tsv(os.path.join(results, "checks.tsv")):
+        checks[(row[0], int(row[1]), row[2])] = {"verdict": row[3], "reference": row[4], "detail": row[5] if len(row) > 5 else ""}
+    for m in measurements:
+        check = checks.get((m.size, m.round, m.name))
+        if m.name in INCR and not m.failed:
+            m.check = check or {"verdict": "unchecked", "reference": "", "detail": "no state was read"}
+            if m.check["verdict"] == "differs":
+                m.failed = True
+                m.error = [f"differs from the one-shot load ({m.check['reference']}): {m.check['detail']}"]
 
     # The best (fastest) round of each contender per size.
     best = {}
@@ -279,10 +334,10 @@ def main():
                 f"| {m.total_cpu_s:,.2f} | {m.rss_kb / 1024:,.0f} | {ratio} |"
             )
         for row in skipped:
-            if row[0] == size:
+            if row[0] == size and not row[1].startswith("incr_"):
                 w(f"| {row[1]} | not run: {row[2]} | | | | | | |")
         for m in failed:
-            if m.size == size:
+            if m.size == size and m.name not in INCR:
                 w(f"| {m.name} | round {m.round} **failed**: {m.error[0][:200]} | | | | | | |")
         w("")
         phase_rows = []
@@ -380,6 +435,140 @@ def main():
         )
         w("")
 
+    # --- incremental loads (issue 19) ------------------------------------------------------------------
+    def vs_one_shot(m):
+        """(ratio, round, incremental wall, one-shot wall): against the one-shot load of the engine in
+        the same round as m (its best), else the one-shot's best round (round None); None without one."""
+        one_shot = f"d2d_{engine_of(m.name)}"
+        shot = next((o for o in measurements if (o.size, o.round, o.name) == (m.size, m.round, one_shot) and not o.failed), None)
+        same_round = shot is not None
+        shot = shot or get(m.size, one_shot)
+        if shot is None:
+            return None
+        return (m.wall_s / shot.wall_s, m.round if same_round else None, m.wall_s, shot.wall_s)
+
+    def fmt_vs(m):
+        v = vs_one_shot(m)
+        if v is None:
+            return "no one-shot"
+        return f"{100 * v[0]:.0f}%" + ("" if v[1] is not None else " (vs the one-shot's best round)")
+
+    if incr_sizes:
+        w("## Incremental loads (issue 19)")
+        w("")
+        w(
+            "Each incremental contender starts from a fresh lake and warehouse. The lake date's objects in key order "
+            "(the writer's time order) are split in two: the first part is loaded by a `d2d run` (not timed), then "
+            "the rest is added to the source (hard links) and a second `d2d run` of the date is timed. "
+            "`incr_1min`: the whole date but its last minute first, then that minute as one new object: the date's last "
+            "object split by event time, its last minute of events moved to a new object named after that minute "
+            "(bench/incremental.py), so the date holds the same lines. Every result is checked against the one-shot "
+            "load of the same engine (`d2d_sqlite` / `d2d_pg` of the same round; when none ran, an untimed one): the "
+            "analyst relations by their contract's columns in key order (location_update and rejected_event as count + "
+            "SHA-256, rejected_event without object and line), distances and `d2d report --format json` to a relative "
+            "1e-9. A difference fails the contender. **vs one-shot**: the wall time of the contender's best round over "
+            "the one-shot load's in that same round."
+        )
+        w("")
+        not_run = [row for row in skipped if row[1] == "incr_*"]
+        if not_run:
+            w("Not run at " + ", ".join(row[0] for row in not_run) + f": {not_run[0][2]}.")
+            w("")
+    for size in incr_sizes:
+        w(f"### {size}: {size_info[size]['events']:,} events")
+        w("")
+        w("| contender | what it does | objects before + new | new events | new MB | wall (s) | CPU (s) | peak RSS (MB) | vs one-shot | equal to one-shot |")
+        w("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        for name in INCR:
+            inc = increments.get((size, name))
+            m = get(size, name)
+            what = f"{INCREMENT_TEXT[name.split('_')[1]]} into {ENGINES[engine_of(name)]}"
+            objects = f"{inc['base']:,} + {inc['new']:,}" if inc else ""
+            events = f"{inc['events']:,}" if inc else ""
+            mb = f"{inc['bytes'] / 1e6:,.2f}" if inc else ""
+            if m is not None:
+                ratio = fmt_vs(m)
+                check = m.check
+                equal = "**yes**" if check["verdict"] == "equal" else f"not checked: {check['detail']}"
+                if check["verdict"] == "equal":
+                    equal += f" (vs {fmt_reference(check['reference'])})"
+                w(
+                    f"| **{name}** | {what} | {objects} | {events} | {mb} | {m.wall_s:,.2f} | {m.total_cpu_s:,.2f} "
+                    f"| {m.rss_kb / 1024:,.0f} | {ratio} | {equal} |"
+                )
+        for row in skipped:
+            if row[0] == size and row[1] in INCR:
+                w(f"| {row[1]} | not run: {row[2]} | | | | | | | | |")
+        for m in failed:
+            if m.size == size and m.name in INCR:
+                w(f"| {m.name} | round {m.round} **failed**: {m.error[0][:300]} | | | | | | | | |")
+        w("")
+        phase_rows = [(name, get(size, name).extra.get("phases") or {}) for name in INCR if get(size, name) is not None]
+        phase_rows = [(name, p) for name, p in phase_rows if p]
+        if phase_rows:
+            columns = [c for c in ("objects", "objects_copied", "events_read", "rows_loaded", "periods_derived") if c in phase_rows[0][1]]
+            columns += [c for c in phase_rows[0][1] if c.endswith("_ms")]
+            w("The timed runs as recorded in `etl_run` (its last succeeded run; times in ms):")
+            w("")
+            w("| run | " + " | ".join(c[:-3] if c.endswith("_ms") else c.replace("_", " ") for c in columns) + " |")
+            w("|---|" + "---:|" * len(columns))
+            for name, phases in phase_rows:
+                w(f"| {name} | " + " | ".join(str(phases.get(c, "")) for c in columns) + " |")
+            w("")
+
+    # The cost of an increment: the same increments at every incremental size, side by side.
+    growth = {}  # engine -> [(day events, new events, wall)]
+    if incr_sizes:
+        w("### The cost of an increment")
+        w("")
+        header = "| engine | increment | " + " | ".join(f"{size}: new events | {size}: wall (s) | {size}: vs one-shot" for size in incr_sizes) + " |"
+        w(header)
+        w("|---|---|" + "---:|---:|---:|" * len(incr_sizes))
+        for engine in ENGINES:
+            for increment in INCREMENTS:
+                name = f"incr_{increment}_{engine}"
+                cells = []
+                for size in incr_sizes:
+                    inc, m = increments.get((size, name)), get(size, name)
+                    if m is None or inc is None:
+                        cells += ["", "", ""]
+                        continue
+                    cells += [f"{inc['events']:,}", f"{m.wall_s:,.2f}", fmt_vs(m)]
+                    growth.setdefault(engine, []).append((size, inc["events"], m.wall_s))
+                if any(cells):
+                    w(f"| {ENGINES[engine]} | {INCREMENT_TEXT[increment]} | " + " | ".join(cells) + " |")
+        w("")
+    # The larger day against the smaller at the same number of new events (interpolated over the
+    # smaller day's increments): a cost that follows the day shows the days' ratio, one that follows
+    # the increment shows 1.
+    follows = {}
+    if len(incr_sizes) >= 2:
+        small_day, large_day = incr_sizes[0], incr_sizes[-1]
+        days_ratio = size_info[large_day]["events"] / size_info[small_day]["events"]
+        for engine, points in growth.items():
+            small = sorted((e, t) for size, e, t in points if size == small_day)
+            pairs = []
+            for size, e, t in sorted(points):
+                if size == large_day:
+                    at_small = interpolate(small, e)
+                    if at_small:
+                        pairs.append((e, t, at_small))
+            follows[engine] = (days_ratio, pairs)
+        lines = []
+        for engine, (days_ratio, pairs) in follows.items():
+            if pairs:
+                shown = ", ".join(f"{e:,} new events: {t:.2f} s vs {s:.2f} s ({t / s:.2f}×)" for e, t, s in pairs)
+                lines.append(f"- {ENGINES[engine]}: {shown}")
+        if lines:
+            w(
+                f"At the same number of new events, the {large_day} day's increment against the {small_day} day's "
+                f"(interpolated between its increments; the days differ {days_ratio:.2f}×, so a cost that follows the day "
+                "would show about that ratio, one that follows the increment about 1):"
+            )
+            w("")
+            out.extend(lines)
+            w("")
+
     # --- the targets of issue 5 ---------------------------------------------------------------------
     w("## Targets of issue 5")
     w("")
@@ -443,13 +632,72 @@ def main():
             )
     w("")
 
+    # --- the targets of issue 19 --------------------------------------------------------------------
+    if incr_sizes:
+        w("## Targets of issue 19")
+        w("")
+        w("| target | measured | result |")
+        w("|---|---|---|")
+        for size in incr_sizes:
+            for engine in ENGINES:
+                m = get(size, f"incr_last10_{engine}")
+                inc = increments.get((size, f"incr_last10_{engine}"))
+                if m is None:
+                    continue
+                v = vs_one_shot(m)
+                what = f"{size}, {ENGINES[engine]}: after 90% of the day, the last 10% ({inc['new']} objects) in ≤ 25% of a one-shot load"
+                if v:
+                    ratio, r, t, shot = v
+                    when = f"round {r}" if r is not None else "their best rounds"
+                    w(f"| {what} | {100 * ratio:.0f}% ({t:.2f} s vs {shot:.2f} s, {when}) | {verdict(ratio <= 0.25)} |")
+                else:
+                    w(f"| {what} | {m.wall_s:.2f} s, no one-shot load measured | n/a |")
+        for size in incr_sizes:
+            note = "" if size == "1M" else " (issue 19 names the 1M day)"
+            for engine in ENGINES:
+                m = get(size, f"incr_1min_{engine}")
+                inc = increments.get((size, f"incr_1min_{engine}"))
+                if m is not None:
+                    w(
+                        f"| {size}, {ENGINES[engine]}: one new 1-minute object ({inc['events']:,} events) in < 0.5 s{note} "
+                        f"| {m.wall_s:.2f} s | {verdict(m.wall_s < 0.5)} |"
+                    )
+        for engine in ENGINES:
+            if engine not in follows:
+                if len(incr_sizes) < 2 and any(engine_of(n) == engine for _, n in best if n in INCR):
+                    w(f"| {ENGINES[engine]}: the cost of an increment follows the increment, not the day | needs two sizes (BENCH_INCR_SIZES) | n/a |")
+                continue
+            days_ratio, pairs = follows[engine]
+            limit = math.sqrt(days_ratio)
+            if pairs:
+                worst = max(t / s for _, t, s in pairs)
+                w(
+                    f"| {ENGINES[engine]}: the cost of an increment follows the increment, not the day: at the same number of new "
+                    f"events the {incr_sizes[-1]} day's increment costs ≤ {limit:.2f}× the {incr_sizes[0]} day's (the square root "
+                    f"of the days' ratio, {days_ratio:.2f}×, which a cost following the day would show) "
+                    f"| {worst:.2f}× at most | {verdict(worst <= limit)} |"
+                )
+            else:
+                w(f"| {ENGINES[engine]}: the cost of an increment follows the increment, not the day | no increments of the same size at both days | n/a |")
+        incr_runs = [m for m in measurements if m.name in INCR and m.size in incr_sizes]
+        if incr_runs:
+            equal = sum(1 for m in incr_runs if getattr(m, "check", {}).get("verdict") == "equal")
+            differ = sum(1 for m in incr_runs if m.failed and m.error[0].startswith("differs"))
+            unchecked = sum(1 for m in incr_runs if not m.failed and m.check["verdict"] != "equal")
+            other = sum(1 for m in incr_runs if m.failed) - differ
+            w(
+                f"| every incremental result equal to the one-shot load | {equal} of {len(incr_runs)} runs equal; {differ} differ; "
+                f"{unchecked} not checked; {other} failed otherwise | {verdict(equal == len(incr_runs))} |"
+            )
+        w("")
+
     # --- details ----------------------------------------------------------------------------------
     w("## Every round (wall seconds; for parse limit and decode, per pass)")
     w("")
     w("| size | contender | " + " | ".join(f"round {r}" for r in range(1, int(meta["rounds"]) + 1)) + " |")
     w("|---|---|" + "---:|" * int(meta["rounds"]))
     for size in sizes:
-        for name in ORDER + ["derive_sql"]:
+        for name in ORDER + ["derive_sql"] + INCR:
             cells = []
             for r in range(1, int(meta["rounds"]) + 1):
                 m = next((m for m in measurements if (m.size, m.name, m.round) == (size, name, r)), None)
@@ -459,8 +707,9 @@ def main():
     w("")
     w("## Commands")
     w("")
-    w("Reproduce with `make bench` (BENCH_SIZES, BENCH_ROUNDS, BENCH_WORK, BENCH_ROW_BY_ROW, BENCH_SKIP: see")
-    w("bench/run.sh). Each contender ran as follows, for every size (the first size's paths shown):")
+    w("Reproduce with `make bench` (BENCH_SIZES, BENCH_ROUNDS, BENCH_WORK, BENCH_ROW_BY_ROW, BENCH_SKIP, BENCH_INCR_SIZES:")
+    w("see bench/run.sh). Each contender ran as follows, for every size (the first size's paths shown; for the incr_*")
+    w("contenders the timed second run, after the untimed first run on the same lake and warehouse):")
     w("")
     w("```")
     for line in commands:

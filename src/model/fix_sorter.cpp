@@ -115,7 +115,8 @@ void FixSorter::add(const LocationRow& row) {
     }
     organization = m_last_organization;
   }
-  m_buffer.push_back({row.at_us, row.event_at_us, row.lat_deg, row.lng_deg, m_last_vehicle, organization});
+  m_buffer.push_back(
+      {row.at_us, row.event_at_us, row.lat_deg, row.lng_deg, m_last_vehicle, organization, row.object_id});
   m_buffer_sorted = false;
   if (m_buffer.size() >= m_rows_in_memory) spill();
 }
@@ -137,9 +138,14 @@ void FixSorter::rank_vehicles() {
 bool FixSorter::best_first(const Fix& a, const Fix& b) const {
   if (a.vehicle != b.vehicle) return m_vehicle_rank[a.vehicle] < m_vehicle_rank[b.vehicle];
   if (a.at_us != b.at_us) return a.at_us < b.at_us;
-  // Versions of one key (rare: duplicates): SPEC §4's comparison, on the parts that decide.
-  return fix_version_better({{}, a.at_us, a.event_at_us, a.lat_deg, a.lng_deg, organization(a.organization)},
-                            {{}, b.at_us, b.event_at_us, b.lat_deg, b.lng_deg, organization(b.organization)});
+  // Versions of one key (rare: duplicates): SPEC §4's comparison, on the parts that decide; an
+  // identical version from another object: the smaller object id (objects are registered in key
+  // order), for lineage that does not depend on arrival order.
+  const LocationRow row_a{{}, a.at_us, a.event_at_us, a.lat_deg, a.lng_deg, organization(a.organization)};
+  const LocationRow row_b{{}, b.at_us, b.event_at_us, b.lat_deg, b.lng_deg, organization(b.organization)};
+  if (fix_version_better(row_a, row_b)) return true;
+  if (fix_version_better(row_b, row_a)) return false;
+  return a.object_id < b.object_id;
 }
 
 void FixSorter::sort_buffer() {
@@ -165,8 +171,8 @@ void FixSorter::spill() {
 }
 
 LocationRow FixSorter::as_row(const Fix& fix) const {
-  return {m_vehicles[fix.vehicle],       fix.at_us, fix.event_at_us, fix.lat_deg, fix.lng_deg,
-          organization(fix.organization)};
+  return {m_vehicles[fix.vehicle],        fix.at_us,    fix.event_at_us, fix.lat_deg, fix.lng_deg,
+          organization(fix.organization), fix.object_id};
 }
 
 void FixSorter::for_each_best(const std::function<void(const LocationRow&)>& visit, bool walk_again) {

@@ -23,7 +23,7 @@ namespace d2d::model {
 
 class FixSorter {
  public:
-  // 2^20 rows: 40 MiB, whatever the size of the day (memory flat in input size: bench/RESULTS.md).
+  // 2^20 rows: 48 MiB, whatever the size of the day (memory flat in input size: bench/RESULTS.md).
   explicit FixSorter(std::size_t rows_in_memory = std::size_t{1} << 20);
   ~FixSorter();
   FixSorter(const FixSorter&) = delete;
@@ -51,6 +51,7 @@ class FixSorter {
     double lng_deg;
     std::uint32_t vehicle;
     std::uint32_t organization;  // kNoOrganization when absent
+    std::int64_t object_id;      // LocationRow::object_id
   };
   static constexpr std::uint32_t kNoOrganization = 0xFFFFFFFF;
 

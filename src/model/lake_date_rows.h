@@ -3,6 +3,7 @@
 // model/ choose between them, the warehouse stores them.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,10 @@ struct LocationRow {
   double lat_deg = 0;
   double lng_deg = 0;
   std::optional<std::string_view> organization_id;
+  // Lineage: the lake_object the fix came from (0 where none is known). Between identical
+  // versions of a fix within one date, the one from the object with the smaller key is kept, so
+  // which object a row names never depends on the order objects arrived in.
+  std::int64_t object_id = 0;
 };
 
 // The winning event of one operating period within one lake date.

@@ -4,6 +4,7 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <unordered_map>
@@ -58,8 +59,9 @@ std::string ledger_text(std::string_view message) {
 unsigned decode_threads() { return std::max(2U, std::thread::hardware_concurrency()) - 1; }
 
 // Streams one decoded chunk into the load (fixes, rejected lines) and the reducer.
-void load_chunk(const DecodedChunk& chunk, model::LakeDateReducer& reducer, warehouse::LakeDateLoad& load,
-                RejectedSpool& rejected_jsonl, warehouse::RunFigures& figures) {
+void load_chunk(const DecodedChunk& chunk, std::int64_t object_id, model::LakeDateReducer& reducer,
+                warehouse::LakeDateLoad& load, RejectedSpool& rejected_jsonl,
+                warehouse::RunFigures& figures) {
   figures.events_read += chunk.lines;
   figures.events_rejected += chunk.rejected.size();
   for (const RejectedLine& line : chunk.rejected) {
@@ -71,7 +73,8 @@ void load_chunk(const DecodedChunk& chunk, model::LakeDateReducer& reducer, ware
     if (event.kind == events::EventKind::VehicleUpdate) {
       load.add_location(
           {event.id, event.fix_at_us, event.at_us, event.lat_deg, event.lng_deg,
-           event.has_organization ? std::optional<std::string_view>(event.organization_id) : std::nullopt});
+           event.has_organization ? std::optional<std::string_view>(event.organization_id) : std::nullopt,
+           object_id});
     }
     reducer.observe(event);
   }
@@ -92,6 +95,10 @@ struct LoadPlan {
 LoadPlan plan_load(const std::vector<lake::ManifestEntry>& manifest,
                    const std::vector<warehouse::LoadedObject>& loaded, bool force) {
   LoadPlan plan{warehouse::LoadMode::Full, manifest, ""};
+  // In key order: objects are registered in this order, so within one load a smaller lake_object
+  // id means a smaller key (FixSorter's tie between identical versions relies on it).
+  std::sort(plan.objects.begin(), plan.objects.end(),
+            [](const auto& a, const auto& b) { return a.key < b.key; });
   if (force) return plan.why = "--force", plan;
   if (loaded.empty()) return plan.why = "the warehouse holds no object of the date", plan;
   std::unordered_map<std::string_view, const lake::ManifestEntry*> in_raw_zone;
@@ -111,10 +118,8 @@ LoadPlan plan_load(const std::vector<lake::ManifestEntry>& manifest,
   }
   if (in_raw_zone.empty()) return plan.why = "no new object (the last run did not succeed)", plan;
   plan.mode = warehouse::LoadMode::Incremental;
-  plan.objects.clear();
-  for (const lake::ManifestEntry& entry : manifest) {
-    if (in_raw_zone.contains(entry.key)) plan.objects.push_back(entry);
-  }
+  std::erase_if(plan.objects,
+                [&](const lake::ManifestEntry& entry) { return !in_raw_zone.contains(entry.key); });
   plan.why = fmt::format("{} new object(s), {} held", plan.objects.size(), loaded.size());
   return plan;
 }
@@ -176,8 +181,8 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   ObjectDecoder decoder(raw_zone, plan.objects, options.lake_date.text(), decode_threads(), limits);
   std::uint64_t objects_done = 0;
   for (DecodedChunk chunk; decoder.next(chunk);) {
-    load_chunk(chunk, reducer, *load, rejected_jsonl, figures);
-    warehouse::LineCounts& lines = objects.at(chunk.entry).second;
+    auto& [object_id, lines] = objects.at(chunk.entry);
+    load_chunk(chunk, object_id, reducer, *load, rejected_jsonl, figures);
     lines.read += chunk.lines;
     lines.rejected += chunk.rejected.size();
     if (chunk.last_of_object && options.on_progress) {

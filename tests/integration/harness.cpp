@@ -127,9 +127,25 @@ std::vector<std::pair<std::string, std::string>> dump_queries(const std::string&
     return text.replace(text.find("{}"), 2, column);
   };
   std::vector<std::pair<std::string, std::string>> queries;
-  for (const char* table : {"vehicle", "location_update", "operating_period", "vehicle_break"}) {
+  for (const char* table : {"vehicle", "operating_period", "vehicle_break"}) {
     queries.emplace_back(table, std::string("SELECT * FROM ") + table + " ORDER BY 1, 2, 3");
   }
+  // Fix versions name the object they came from by its key: lake_object ids depend on the order
+  // and grouping of loads, the object a row names must not.
+  queries.emplace_back(
+      "location_update",
+      "SELECT u.vehicle_id, u.at, u.lat, u.lng, u.organization_id, u.lake_date, u.event_at, "
+      "o.source AS object FROM location_update u LEFT JOIN lake_object o ON o.lake_object_id = "
+      "u.lake_object_id ORDER BY 1, 2, 3");
+  queries.emplace_back(versions_table,
+                       "SELECT s.vehicle_id, s.at, s.lake_date, s.event_at, s.lat, s.lng, "
+                       "s.organization_id, o.source AS object FROM " +
+                           versions_table +
+                           " s LEFT JOIN lake_object o ON o.lake_object_id = s.lake_object_id "
+                           "ORDER BY 1, 2, 3");
+  queries.emplace_back(
+      "lake_object",
+      "SELECT lake_date, source, size, md5, lines, lines_rejected FROM lake_object ORDER BY 1, 2");
   queries.emplace_back("vehicle_operating_period_distance",
                        "SELECT operating_period_id, vehicle_id, " + decimals("distance_m") +
                            ", updates FROM vehicle_operating_period_distance ORDER BY 1, 2");
@@ -137,7 +153,7 @@ std::vector<std::pair<std::string, std::string>> dump_queries(const std::string&
                        "SELECT operating_period_id, vehicles, " + decimals("avg_distance_m") + ", " +
                            decimals("total_distance_m") + " FROM operating_period_avg_distance ORDER BY 1");
   for (const std::string& table :
-       {std::string("rejected_event"), versions_table, std::string("lake_vehicle"),
+       {std::string("rejected_event"), std::string("lake_vehicle"),
         std::string("lake_operating_period_event"), std::string("lake_break_event")}) {
     queries.emplace_back(table, "SELECT * FROM " + table + " ORDER BY 1, 2, 3");
   }

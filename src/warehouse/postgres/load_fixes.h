@@ -57,6 +57,8 @@ class DateFixes {
   std::vector<bool> m_may_clash;       // per segment: staged, not copied from memory
 };
 
+// lake_object_id in COPY's binary format: NULL where the object is not known (0).
+void encode_object_id(CopyEncoder& copy, std::int64_t object_id);
 // One row of location_update (all its columns, in table order) in COPY's binary format.
 void encode_location_update(CopyEncoder& copy, const LocationRow& fix, std::int64_t lake_day);
 

@@ -44,8 +44,10 @@ class FixMerger {
         "temp.orphaned_fix)");
     run_for_date("DELETE FROM lake_location_span WHERE lake_date = ?1");  // written anew below
     m_db.exec(
-        "INSERT INTO location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
-        "SELECT vehicle_id, at, lat, lng, organization_id, lake_date, event_at FROM ("
+        "INSERT INTO location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at, "
+        "lake_object_id) SELECT vehicle_id, at, lat, lng, organization_id, lake_date, event_at, "
+        "lake_object_id "
+        "FROM ("
         "  SELECT s.*, row_number() OVER (PARTITION BY s.vehicle_id, s.at ORDER BY " +
         model::fix_best_first_sql("s") +
         ", s.lake_date DESC) AS rank FROM lake_location_superseded s "
@@ -95,13 +97,13 @@ class FixMerger {
   }
 
   static constexpr std::size_t kBatchRows = 100;
-  static constexpr int kColumns = 7;  // of location_update, in the order of bind_fix
+  static constexpr int kColumns = 8;  // of location_update, in the order of bind_fix
 
   static std::string insert_fixes_sql(std::size_t rows) {
     std::string sql =
-        "INSERT INTO location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
-        "VALUES ";
-    for (std::size_t row = 0; row < rows; ++row) sql += row == 0 ? "(?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?)";
+        "INSERT INTO location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at, "
+        "lake_object_id) VALUES ";
+    for (std::size_t row = 0; row < rows; ++row) sql += row == 0 ? "(?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?)";
     return sql + " ON CONFLICT (vehicle_id, at) DO NOTHING";
   }
 
@@ -112,6 +114,7 @@ class FixMerger {
     bool has_organization = false;
     UtcMicros at_us = 0, event_at_us = 0;
     double lat_deg = 0, lng_deg = 0;
+    std::int64_t object_id = 0;
     std::array<char, 32> at_text{}, event_at_text{};
     std::size_t at_length = 0, event_at_length = 0;
     void assign(const LocationRow& fix) {
@@ -122,11 +125,12 @@ class FixMerger {
       event_at_us = fix.event_at_us;
       lat_deg = fix.lat_deg;
       lng_deg = fix.lng_deg;
+      object_id = fix.object_id;
       at_length = core::format_utc(at_us, at_text.data());
       event_at_length = core::format_utc(event_at_us, event_at_text.data());
     }
     LocationRow row() const {
-      LocationRow fix{vehicle_id, at_us, event_at_us, lat_deg, lng_deg, std::nullopt};
+      LocationRow fix{vehicle_id, at_us, event_at_us, lat_deg, lng_deg, std::nullopt, object_id};
       if (has_organization) fix.organization_id = organization_id;
       return fix;
     }
@@ -170,13 +174,19 @@ class FixMerger {
   // The columns of location_update, in the order of the statements below; `offset`: the row's
   // first parameter less one, in a multi-row INSERT.
   Statement& bind_fix(Statement& statement, const LocationRow& fix, int offset = 0) {
-    return statement.bind(offset + 1, fix.vehicle_id)
+    statement.bind(offset + 1, fix.vehicle_id)
         .bind_time(offset + 2, fix.at_us)
         .bind(offset + 3, fix.lat_deg)
         .bind(offset + 4, fix.lng_deg)
         .bind(offset + 5, fix.organization_id)
         .bind(offset + 6, std::string_view(m_lake_date))
         .bind_time(offset + 7, fix.event_at_us);
+    return bind_object(statement, offset + 8, fix.object_id);
+  }
+
+  // lake_object_id: NULL where the object is not known.
+  static Statement& bind_object(Statement& statement, int index, std::int64_t object_id) {
+    return object_id == 0 ? statement.bind_null(index) : statement.bind(index, object_id);
   }
 
   // As bind_fix, from an OwnedFix that stays unchanged until the statement has run.
@@ -190,8 +200,9 @@ class FixMerger {
     } else {
       statement.bind_null(offset + 5);
     }
-    return statement.bind_static(offset + 6, m_lake_date)
+    statement.bind_static(offset + 6, m_lake_date)
         .bind_static(offset + 7, std::string_view(fix.event_at_text.data(), fix.event_at_length));
+    return bind_object(statement, offset + 8, fix.object_id);
   }
 
   struct ClashStatements {
@@ -199,18 +210,17 @@ class FixMerger {
         : standing(db,
                    "SELECT event_at, lat, lng, COALESCE(organization_id, ''), lake_date FROM location_update "
                    "WHERE vehicle_id = ?1 AND at = ?2"),
-          demote(
-              db,
-              "INSERT INTO lake_location_superseded (vehicle_id, at, lake_date, event_at, lat, lng, "
-              "organization_id) SELECT vehicle_id, at, lake_date, event_at, lat, lng, organization_id FROM "
-              "location_update WHERE vehicle_id = ?1 AND at = ?2"),
+          demote(db,
+                 "INSERT INTO lake_location_superseded (vehicle_id, at, lake_date, event_at, lat, lng, "
+                 "organization_id, lake_object_id) SELECT vehicle_id, at, lake_date, event_at, lat, lng, "
+                 "organization_id, lake_object_id FROM location_update WHERE vehicle_id = ?1 AND at = ?2"),
           replace(db,
                   "UPDATE location_update SET lat = ?3, lng = ?4, organization_id = ?5, lake_date = ?6, "
-                  "event_at = ?7 WHERE vehicle_id = ?1 AND at = ?2"),
+                  "event_at = ?7, lake_object_id = ?8 WHERE vehicle_id = ?1 AND at = ?2"),
           supersede(
               db,
               "INSERT INTO lake_location_superseded (vehicle_id, at, lat, lng, organization_id, lake_date, "
-              "event_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") {}
+              "event_at, lake_object_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") {}
     Statement standing, demote, replace, supersede;
   };
 
@@ -244,25 +254,19 @@ class FixMerger {
 
   // A batch inserted fewer rows than it held: the missing ones are keys already standing. A full
   // load dropped the date's winners before the batch, so a standing row of this date is the
-  // batch's own; the others are settled one by one. An incremental load settles every row whose
-  // standing version is not the one the batch holds (its own insert, or an identical one).
+  // batch's own; the others are settled one by one. An incremental load keeps the date's earlier
+  // rows: a standing row is the batch's own only when it names the fix's object (this load's).
   void settle_batch(ClashStatements& clash, const std::vector<OwnedFix>& batch) {
-    Statement& standing = prepared(
-        m_standing_date,
-        "SELECT lake_date, event_at, lat, lng, organization_id FROM location_update WHERE vehicle_id = "
-        "?1 AND at = ?2");
+    Statement& standing =
+        prepared(m_standing_date,
+                 "SELECT lake_date, lake_object_id FROM location_update WHERE vehicle_id = ?1 AND at = ?2");
     for (const OwnedFix& owned : batch) {
       const LocationRow fix = owned.row();
       standing.bind(1, fix.vehicle_id).bind_time(2, fix.at_us);
       bool settled = false;
       if (standing.step() && standing.column_text(0) == m_lake_date) {
-        const bool same_organization =
-            standing.column_is_null(4)
-                ? !fix.organization_id.has_value()
-                : fix.organization_id && *fix.organization_id == standing.column_text(4);
         settled = m_mode == LoadMode::Full ||
-                  (standing.column_time(1) == fix.event_at_us && standing.column_double(2) == fix.lat_deg &&
-                   standing.column_double(3) == fix.lng_deg && same_organization);
+                  (!standing.column_is_null(1) && standing.column_int(1) == fix.object_id);
       }
       standing.reset();
       if (!settled) settle_standing(clash, fix);
@@ -276,7 +280,25 @@ class FixMerger {
   void settle_standing(ClashStatements& clash, const LocationRow& fix) {
     if (m_mode == LoadMode::Incremental) {
       const std::optional<StoredVersion> own = own_version(fix);
-      if (own && !model::fix_version_better(fix, own->row(fix))) return;  // the date's version stands
+      if (own && !model::fix_version_better(fix, own->row(fix))) {
+        // The date's version stands; an identical one names the object with the smaller key.
+        if (!model::fix_version_better(own->row(fix), fix) &&
+            object_key(fix.object_id) < object_key(own->object_id)) {
+          // Both statements name the row by (vehicle_id, at, lake_date): ?1, ?2, ?4.
+          prepared(own->standing ? m_relabel_standing : m_relabel_superseded,
+                   own->standing
+                       ? "UPDATE location_update SET lake_object_id = ?3 WHERE vehicle_id = ?1 AND at = ?2 "
+                         "AND lake_date = ?4"
+                       : "UPDATE lake_location_superseded SET lake_object_id = ?3 WHERE vehicle_id = ?1 "
+                         "AND at = ?2 AND lake_date = ?4")
+              .bind(1, fix.vehicle_id)
+              .bind_time(2, fix.at_us)
+              .bind(3, fix.object_id)
+              .bind(4, std::string_view(m_lake_date))
+              .run();
+        }
+        return;
+      }
       if (own && own->standing) {
         bind_fix(clash.replace, fix).run();  // the date's winner improves in place
         return;
@@ -299,6 +321,7 @@ class FixMerger {
     UtcMicros event_at_us = 0;
     double lat_deg = 0, lng_deg = 0;
     std::optional<std::string> organization_id;
+    std::int64_t object_id = 0;
     LocationRow row(const LocationRow& key) const {
       LocationRow version{key.vehicle_id, key.at_us, event_at_us, lat_deg, lng_deg, std::nullopt};
       if (organization_id) version.organization_id = *organization_id;
@@ -306,21 +329,31 @@ class FixMerger {
     }
   };
   std::optional<StoredVersion> own_version(const LocationRow& fix) {
-    Statement& find =
-        prepared(m_own_version,
-                 "SELECT 1, event_at, lat, lng, organization_id FROM location_update WHERE vehicle_id = ?1 "
-                 "AND at = ?2 "
-                 "AND lake_date = ?3 UNION ALL SELECT 0, event_at, lat, lng, organization_id FROM "
-                 "lake_location_superseded WHERE vehicle_id = ?1 AND at = ?2 AND lake_date = ?3");
+    Statement& find = prepared(
+        m_own_version,
+        "SELECT 1, event_at, lat, lng, organization_id, COALESCE(lake_object_id, 0) FROM location_update "
+        "WHERE vehicle_id = ?1 AND at = ?2 AND lake_date = ?3 UNION ALL SELECT 0, event_at, lat, lng, "
+        "organization_id, COALESCE(lake_object_id, 0) FROM lake_location_superseded WHERE vehicle_id = ?1 "
+        "AND at = ?2 AND lake_date = ?3");
     find.bind(1, fix.vehicle_id).bind_time(2, fix.at_us).bind(3, std::string_view(m_lake_date));
     std::optional<StoredVersion> found;
     if (find.step()) {
       found = StoredVersion{find.column_int(0) != 0, find.column_time(1), find.column_double(2),
                             find.column_double(3), std::nullopt};
       if (!find.column_is_null(4)) found->organization_id = std::string(find.column_text(4));
+      found->object_id = find.column_int(5);
     }
     find.reset();
     return found;
+  }
+
+  // The exact key of a lake_object row ("" for an unknown one: a row from before lineage keeps its ties).
+  std::string object_key(std::int64_t object_id) {
+    Statement& find = prepared(m_object_key, "SELECT object_key FROM lake_object WHERE lake_object_id = ?1");
+    find.bind(1, object_id);
+    std::string key = find.step() ? std::string(find.column_text(0)) : std::string();
+    find.reset();
+    return key;
   }
   // Prepares a statement on first use and keeps it for the rest of the merge.
   Statement& prepared(std::unique_ptr<Statement>& slot, std::string_view sql) {
@@ -333,6 +366,7 @@ class FixMerger {
   LoadMode m_mode;
   std::unique_ptr<Statement> m_standing_date;  // settle_batch's check of a batch that clashed
   std::unique_ptr<Statement> m_own_version, m_drop_superseded;  // incremental loads' settling
+  std::unique_ptr<Statement> m_object_key, m_relabel_standing, m_relabel_superseded;
 };
 
 }  // namespace

@@ -13,6 +13,10 @@ CREATE TABLE {{schema}}.lake_object (
   lines_rejected bigint NOT NULL DEFAULT 0,
   UNIQUE (lake_date, object_key)
 );
+-- Lineage: the object each stored fix version came from (NULL for rows loaded before lineage). No
+-- foreign key: a full reload of a date replaces its objects and its rows in one transaction.
+ALTER TABLE {{schema}}.location_update ADD COLUMN lake_object_id bigint;
+ALTER TABLE {{schema}}.lake_location_superseded ADD COLUMN lake_object_id bigint;
 -- How a run loaded: 'full' (every object of the date) or 'incremental' (only new ones); NULL for
 -- runs that loaded nothing and for runs recorded before this column.
 ALTER TABLE {{schema}}.etl_run ADD COLUMN load_mode text CHECK (load_mode IN ('full', 'incremental'));

@@ -65,9 +65,18 @@ std::vector<TimeWindow> merged_windows(std::vector<TimeWindow> windows) {
 void VehicleChanges::add_time(std::string_view vehicle_id, UtcMicros at_us) {
   constexpr UtcMicros kHourUs = 3600LL * 1000 * 1000;
   const UtcMicros hour = at_us >= 0 ? at_us / kHourUs : (at_us - kHourUs + 1) / kHourUs;
-  if (hour == m_last_hour && vehicle_id == m_last_vehicle) return;
+  if (m_last_span == nullptr || vehicle_id != m_last_vehicle) {
+    m_last_vehicle.assign(vehicle_id);
+    m_last_hour = -1;
+    auto found = m_fix_spans.find(vehicle_id);
+    if (found == m_fix_spans.end())
+      found = m_fix_spans.emplace(m_last_vehicle, TimeWindow{at_us, at_us}).first;
+    m_last_span = &found->second;
+  }
+  m_last_span->start_us = std::min(m_last_span->start_us, at_us);
+  m_last_span->finish_us = std::max(m_last_span->finish_us, at_us);
+  if (hour == m_last_hour) return;
   m_last_hour = hour;
-  m_last_vehicle.assign(vehicle_id);
   add_span(vehicle_id, hour * kHourUs, hour * kHourUs + kHourUs - 1);
 }
 
@@ -111,9 +120,73 @@ void repair_breaks(DeriveStore& store, Changes& changes) {
           changes.by_vehicle.add_span(vehicle, span.start_us, std::max(end, span.start_us));
         }
       }
+      changes.vehicles_with_changed_breaks.insert(vehicle);
       replaced.emplace(vehicle, std::move(after));
     }
     if (!replaced.empty()) store.replace_breaks(replaced);
+  }
+}
+
+namespace {
+// Fixes read on each side of a changed span to find the nearest one that counts; when all of them
+// lie in breaks, the vehicle's pairs are derived from its track instead.
+constexpr int kSnapshotNeighbours = 16;
+
+bool inside_break(std::span<const BreakSpan> breaks, UtcMicros at_us) {
+  return std::any_of(breaks.begin(), breaks.end(), [at_us](const BreakSpan& span) {
+    return span.start_us <= at_us && at_us < span.end_us;
+  });
+}
+}  // namespace
+
+void snapshot_tracks(DeriveStore& store, Changes& changes) {
+  const auto& spans = changes.by_vehicle.fix_spans();
+  if (spans.empty()) return;
+  std::vector<std::string> vehicles;
+  std::vector<TrackPieceRequest> requests;
+  for (const auto& [vehicle, span] : spans) {
+    vehicles.push_back(vehicle);
+    requests.push_back({vehicle, span.start_us, span.finish_us});
+  }
+  std::map<std::string, std::vector<BreakSpan>, std::less<>> breaks;
+  for (std::size_t first = 0; first < vehicles.size(); first += kBreakBatchVehicles) {
+    const std::span<const std::string> batch(vehicles.data() + first,
+                                             std::min(kBreakBatchVehicles, vehicles.size() - first));
+    for (auto& [vehicle, stored] : store.breaks_of(batch)) {
+      std::sort(stored.stored.begin(), stored.stored.end(),
+                [](const auto& a, const auto& b) { return a.start_us < b.start_us; });
+      breaks[vehicle] = std::move(stored.stored);
+    }
+  }
+  const std::vector<std::vector<Fix>> pieces = store.fixes_around(requests, kSnapshotNeighbours);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const TrackPieceRequest& request = requests[i];
+    TrackSnapshot snapshot;
+    snapshot.breaks = std::move(breaks[request.vehicle_id]);
+    const std::vector<Fix>& fixes = pieces[i];
+    const auto first_inside = std::lower_bound(fixes.begin(), fixes.end(), request.lo_us,
+                                               [](const Fix& fix, UtcMicros at) { return fix.at_us < at; });
+    const auto first_after = std::upper_bound(fixes.begin(), fixes.end(), request.hi_us,
+                                              [](UtcMicros at, const Fix& fix) { return at < fix.at_us; });
+    // The nearest counting fix on each side; none counting among all `neighbours` read: unknown.
+    auto before = first_inside;
+    while (before != fixes.begin() && inside_break(snapshot.breaks, std::prev(before)->at_us)) --before;
+    if (before != fixes.begin()) {
+      snapshot.left = std::prev(before)->at_us;
+    } else if (first_inside - fixes.begin() >= kSnapshotNeighbours) {
+      continue;
+    }
+    auto after = first_after;
+    while (after != fixes.end() && inside_break(snapshot.breaks, after->at_us)) ++after;
+    if (after != fixes.end()) {
+      snapshot.right = after->at_us;
+    } else if (fixes.end() - first_after >= kSnapshotNeighbours) {
+      continue;
+    }
+    const auto from = snapshot.left ? std::prev(before) : first_inside;
+    const auto to = snapshot.right ? std::next(after) : first_after;
+    snapshot.fixes.assign(from, to);
+    changes.snapshots.emplace(request.vehicle_id, std::move(snapshot));
   }
 }
 
@@ -177,7 +250,8 @@ void derive_periods(DeriveStore& store, std::vector<PeriodToDerive>& periods,
         found == breaks.end() ? std::span<const BreakSpan>() : std::span<const BreakSpan>(found->second);
     for (PeriodToDerive& period : periods) {
       const VehicleDistance result = distance_in_window(track, spans, period.start_us, period.finish_us);
-      if (result.updates > 0) period.rows.push_back({vehicle, result.distance_m, result.updates});
+      if (result.updates > 0)
+        period.rows.push_back({vehicle, result.distance_m, result.updates, result.distance_nm});
     }
     track.clear();
   };
@@ -200,59 +274,25 @@ void derive_periods(DeriveStore& store, std::vector<PeriodToDerive>& periods,
   flush();
 }
 
-// The (period, vehicle) pairs the per-vehicle changes reach, for periods not derived whole
-// already; their distances recomputed from each vehicle's fixes in those periods' windows.
-std::set<std::string> derive_pairs(
-    DeriveStore& store, const VehicleChanges& changes,
-    const std::map<std::string, std::optional<std::pair<UtcMicros, UtcMicros>>>& whole) {
-  std::set<std::string> derived_periods;
-  const auto by_vehicle = changes.windows();
-  if (by_vehicle.empty()) return derived_periods;
-  UtcMicros lo = std::numeric_limits<UtcMicros>::max(), hi = std::numeric_limits<UtcMicros>::min();
-  for (const auto& [vehicle, windows] : by_vehicle) {
-    lo = std::min(lo, windows.front().start_us);
-    hi = std::max(hi, windows.back().finish_us);
-  }
-  std::vector<PeriodToDerive> periods;
-  for (auto& period : store.live_periods_meeting(lo, hi)) {
-    if (period.window && !whole.contains(period.id)) {
-      periods.push_back({period.id, period.window->first, period.window->second, {}});
-    }
-  }
-  // Per vehicle, the periods one of its changed windows meets, and their windows to read.
-  struct VehiclePairs {
-    std::vector<const PeriodToDerive*> periods;
-    std::vector<TimeWindow> reads;
-  };
-  std::map<std::string, VehiclePairs, std::less<>> pairs;
-  std::vector<TimeWindow> all_reads;
-  for (const auto& [vehicle, windows] : by_vehicle) {
-    std::vector<PeriodToDerive> met;
-    VehiclePairs& mine = pairs[vehicle];
-    for (const PeriodToDerive& period : periods) {
-      const bool meets = std::any_of(windows.begin(), windows.end(), [&](const TimeWindow& w) {
-        return w.start_us <= period.finish_us && w.finish_us >= period.start_us;
-      });
-      if (meets) {
-        mine.periods.push_back(&period);
-        met.push_back({period.id, period.start_us, period.finish_us, {}});
-      }
-    }
-    if (mine.periods.empty()) {
-      pairs.erase(vehicle);
-      continue;
-    }
-    std::sort(met.begin(), met.end(), [](const auto& a, const auto& b) { return a.start_us < b.start_us; });
-    mine.reads = windows_to_read(met);
-    all_reads.insert(all_reads.end(), mine.reads.begin(), mine.reads.end());
-  }
-  if (pairs.empty()) return derived_periods;
+// Per vehicle, the periods one of its changed windows meets.
+using PairsByVehicle = std::map<std::string, std::vector<const PeriodToDerive*>, std::less<>>;
+
+// Recomputes the pairs of `pairs` from each vehicle's fixes in its periods' windows.
+void derive_pairs_from_tracks(DeriveStore& store, PairsByVehicle pairs, std::vector<PairDistance>& results) {
+  if (pairs.empty()) return;
   std::vector<VehicleWindow> reads;
-  for (const auto& [vehicle, mine] : pairs) {
-    for (const TimeWindow& window : mine.reads) reads.push_back({vehicle, window});
+  std::vector<TimeWindow> all_reads;
+  for (const auto& [vehicle, periods] : pairs) {
+    std::vector<PeriodToDerive> met;
+    for (const PeriodToDerive* period : periods)
+      met.push_back({period->id, period->start_us, period->finish_us, {}});
+    std::sort(met.begin(), met.end(), [](const auto& a, const auto& b) { return a.start_us < b.start_us; });
+    for (const TimeWindow& window : windows_to_read(met)) {
+      reads.push_back({vehicle, window});
+      all_reads.push_back(window);
+    }
   }
   const auto breaks = breaks_meeting(store, merged_windows(std::move(all_reads)));
-  std::vector<PairDistance> results;
   std::string vehicle;
   std::vector<Fix> track;
   auto flush = [&] {
@@ -261,10 +301,9 @@ std::set<std::string> derive_pairs(
     const auto found = breaks.find(vehicle);
     const std::span<const BreakSpan> spans =
         found == breaks.end() ? std::span<const BreakSpan>() : std::span<const BreakSpan>(found->second);
-    for (const PeriodToDerive* period : mine->second.periods) {
+    for (const PeriodToDerive* period : mine->second) {
       const VehicleDistance result = distance_in_window(track, spans, period->start_us, period->finish_us);
-      results.push_back({period->id, {vehicle, result.distance_m, result.updates}});
-      derived_periods.insert(period->id);
+      results.push_back({period->id, {vehicle, result.distance_m, result.updates, result.distance_nm}});
     }
     pairs.erase(mine);  // done; a vehicle without fixes in its windows is flushed below
     track.clear();
@@ -288,6 +327,122 @@ std::set<std::string> derive_pairs(
     vehicle = pairs.begin()->first;
     flush();
   }
+}
+
+// The exact update of a stored distance: only the stretch of track between the snapshot's left
+// and right fixes changed, and every pair of consecutive counted fixes lies wholly inside that
+// stretch or wholly outside it (left and right count, in both states), so the period's new sum is
+// the stored one less the stretch's old share plus its new share (exact: integer nanometres). The
+// pairs it cannot update (a stored row without its exact sum, or one that does not add up) are
+// handed back to be derived from the track.
+PairsByVehicle update_pairs_from_snapshots(DeriveStore& store, PairsByVehicle& pairs, const Changes& changes,
+                                           std::vector<PairDistance>& results) {
+  PairsByVehicle by_delta, fall_back;
+  for (auto it = pairs.begin(); it != pairs.end();) {
+    const bool exact =
+        changes.snapshots.contains(it->first) && !changes.vehicles_with_changed_breaks.contains(it->first);
+    if (exact) {
+      by_delta.insert(pairs.extract(it++));
+    } else {
+      ++it;
+    }
+  }
+  if (by_delta.empty()) return fall_back;
+  std::vector<PairKey> keys;
+  std::vector<VehicleWindow> reads;
+  for (const auto& [vehicle, periods] : by_delta) {
+    const TrackSnapshot& snapshot = changes.snapshots.find(vehicle)->second;
+    const TimeWindow span = changes.by_vehicle.fix_spans().find(vehicle)->second;
+    for (const PeriodToDerive* period : periods) keys.push_back({period->id, vehicle});
+    reads.push_back(
+        {vehicle, {snapshot.left.value_or(span.start_us), snapshot.right.value_or(span.finish_us)}});
+  }
+  std::map<std::pair<std::string, std::string>, StoredPairDistance> stored;
+  for (StoredPairDistance& row : store.stored_distances(keys)) {
+    auto key = std::pair(row.period_id, row.vehicle_id);
+    stored.emplace(std::move(key), std::move(row));
+  }
+  std::map<std::string, std::vector<Fix>, std::less<>> now;
+  store.for_each_fix_of(reads, [&](std::string_view vehicle, const Fix& fix) {
+    auto found = now.find(vehicle);
+    if (found == now.end()) found = now.emplace(std::string(vehicle), std::vector<Fix>()).first;
+    found->second.push_back(fix);
+  });
+  for (const auto& [vehicle, periods] : by_delta) {
+    const TrackSnapshot& snapshot = changes.snapshots.find(vehicle)->second;
+    const auto found_now = now.find(vehicle);
+    const std::span<const Fix> after =
+        found_now == now.end() ? std::span<const Fix>() : std::span<const Fix>(found_now->second);
+    for (const PeriodToDerive* period : periods) {
+      const UtcMicros left = snapshot.left ? std::max(*snapshot.left, period->start_us) : period->start_us;
+      const UtcMicros right =
+          snapshot.right ? std::min(*snapshot.right, period->finish_us) : period->finish_us;
+      if (left > right) continue;  // the changed stretch lies outside this period
+      const VehicleDistance old_share = distance_in_window(snapshot.fixes, snapshot.breaks, left, right);
+      const VehicleDistance new_share = distance_in_window(after, snapshot.breaks, left, right);
+      if (old_share.distance_nm == new_share.distance_nm && old_share.updates == new_share.updates) continue;
+      const auto row = stored.find({period->id, vehicle});
+      std::int64_t nm = 0, updates = 0;
+      if (row != stored.end()) {
+        if (!row->second.distance_nm) {
+          fall_back[vehicle].push_back(period);
+          continue;
+        }
+        nm = *row->second.distance_nm;
+        updates = row->second.updates;
+      }
+      nm += new_share.distance_nm - old_share.distance_nm;
+      updates += new_share.updates - old_share.updates;
+      // A stored row that cannot hold the old share (none where the old track counted, or less
+      // than it) was not derived from that track: derived again from the track, never trusted.
+      if (nm < 0 || updates < 0 || (row == stored.end() && old_share.updates > 0)) {
+        fall_back[vehicle].push_back(period);
+        continue;
+      }
+      results.push_back({period->id, {vehicle, metres_of_nm(nm), updates, nm}});
+    }
+  }
+  return fall_back;
+}
+
+// The (period, vehicle) pairs the per-vehicle changes reach, for periods not derived whole
+// already: updated from the snapshot where one was taken, else derived from the vehicle's track.
+std::set<std::string> derive_pairs(
+    DeriveStore& store, const Changes& changes,
+    const std::map<std::string, std::optional<std::pair<UtcMicros, UtcMicros>>>& whole) {
+  std::set<std::string> derived_periods;
+  const auto by_vehicle = changes.by_vehicle.windows();
+  if (by_vehicle.empty()) return derived_periods;
+  UtcMicros lo = std::numeric_limits<UtcMicros>::max(), hi = std::numeric_limits<UtcMicros>::min();
+  for (const auto& [vehicle, windows] : by_vehicle) {
+    lo = std::min(lo, windows.front().start_us);
+    hi = std::max(hi, windows.back().finish_us);
+  }
+  std::vector<PeriodToDerive> periods;
+  for (auto& period : store.live_periods_meeting(lo, hi)) {
+    if (period.window && !whole.contains(period.id)) {
+      periods.push_back({period.id, period.window->first, period.window->second, {}});
+    }
+  }
+  PairsByVehicle pairs;
+  for (const auto& [vehicle, windows] : by_vehicle) {
+    for (const PeriodToDerive& period : periods) {
+      const bool meets = std::any_of(windows.begin(), windows.end(), [&](const TimeWindow& w) {
+        return w.start_us <= period.finish_us && w.finish_us >= period.start_us;
+      });
+      if (meets) {
+        pairs[vehicle].push_back(&period);
+        derived_periods.insert(period.id);
+      }
+    }
+  }
+  std::vector<PairDistance> results;
+  PairsByVehicle fall_back = update_pairs_from_snapshots(store, pairs, changes, results);
+  for (auto& [vehicle, mine] : fall_back) {
+    auto& all = pairs[vehicle];
+    all.insert(all.end(), mine.begin(), mine.end());
+  }
+  derive_pairs_from_tracks(store, std::move(pairs), results);
   store.replace_pair_distances(results);
   return derived_periods;
 }
@@ -316,8 +471,7 @@ std::uint64_t derive_distances(DeriveStore& store, Changes& changes) {
   if (!live.empty()) derive_periods(store, live, windows_to_read(live));
   for (const PeriodToDerive& period : live) store.replace_distances(period.id, period.rows);
   std::uint64_t derived = periods.size();
-  for (const std::string& id : derive_pairs(store, changes.by_vehicle, periods))
-    derived += periods.contains(id) ? 0 : 1;
+  for (const std::string& id : derive_pairs(store, changes, periods)) derived += periods.contains(id) ? 0 : 1;
   return derived;
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@ struct DistanceRow {
   std::string vehicle_id;
   double distance_m = 0;
   std::int64_t updates = 0;
+  std::int64_t distance_nm = 0;  // the exact sum distance_m is made from (VehicleDistance)
 };
 
 // One vehicle's span of time, for the per-vehicle reads.
@@ -49,6 +51,25 @@ struct VehicleWindow {
 struct PairDistance {
   std::string period_id;
   DistanceRow row;
+};
+
+// A stored row of vehicle_operating_period_distance, as an incremental derivation starts from.
+struct StoredPairDistance {
+  std::string period_id;
+  std::string vehicle_id;
+  std::optional<std::int64_t> distance_nm;  // nullopt: derived before the exact sum was kept
+  std::int64_t updates = 0;
+};
+
+struct PairKey {
+  std::string period_id;
+  std::string vehicle_id;
+};
+
+// The stored fixes of one vehicle in [lo_us, hi_us], and a few on each side (fixes_around).
+struct TrackPieceRequest {
+  std::string vehicle_id;
+  core::UtcMicros lo_us = 0, hi_us = 0;
 };
 
 // What re-pairing one vehicle's breaks starts from.
@@ -93,6 +114,12 @@ class DeriveStore {
                                const std::function<void(std::string_view vehicle_id, const Fix&)>& visit) = 0;
   // Replaces the distance row of each (period, vehicle) pair: kept when it has updates, else removed.
   virtual void replace_pair_distances(std::span<const PairDistance> pairs) = 0;
+  // Per request, by time: the vehicle's stored fixes in [lo, hi], and up to `neighbours` before lo
+  // and after hi (read before an incremental load changes them: snapshot_tracks).
+  virtual std::vector<std::vector<Fix>> fixes_around(std::span<const TrackPieceRequest> requests,
+                                                     int neighbours) = 0;
+  // The stored distance rows of the given (period_id, vehicle_id) pairs that exist.
+  virtual std::vector<StoredPairDistance> stored_distances(std::span<const PairKey> pairs) = 0;
 };
 
 // A set of whole UTC days touched by a load; an operating period is affected when its window
@@ -115,16 +142,33 @@ class DaySet {
 // of the times, never fewer periods), spans (a changed break) as they are.
 class VehicleChanges {
  public:
+  VehicleChanges() = default;
+  VehicleChanges(const VehicleChanges&) = delete;  // holds a pointer into itself (add_time's fast path)
+  VehicleChanges& operator=(const VehicleChanges&) = delete;
+  // A fix of the vehicle changed at at_us (called for every fix an incremental load brings).
   void add_time(std::string_view vehicle_id, core::UtcMicros at_us);
   void add_span(std::string_view vehicle_id, core::UtcMicros start_us, core::UtcMicros end_us);
   bool empty() const { return m_windows.empty(); }
   // Each vehicle's windows, sorted by start, merged where they meet or overlap.
   std::map<std::string, std::vector<TimeWindow>, std::less<>> windows() const;
+  // Per vehicle, the first and last time add_time was given (exact, unlike windows()).
+  const std::map<std::string, TimeWindow, std::less<>>& fix_spans() const { return m_fix_spans; }
 
  private:
   std::map<std::string, std::vector<TimeWindow>, std::less<>> m_windows;
+  std::map<std::string, TimeWindow, std::less<>> m_fix_spans;
+  TimeWindow* m_last_span = nullptr;
   std::string m_last_vehicle;  // add_time's fast path: fixes come in runs of one vehicle and hour
   core::UtcMicros m_last_hour = -1;
+};
+
+// One vehicle's stored track around an incremental load's changed fixes, read before they change:
+// `left` and `right` are the nearest fixes outside the changed span that count (outside every
+// break), nullopt when none does on that side; `fixes` the stored ones from left to right.
+struct TrackSnapshot {
+  std::optional<core::UtcMicros> left, right;
+  std::vector<Fix> fixes;
+  std::vector<BreakSpan> breaks;  // the vehicle's breaks (derivation uses it only if they did not change)
 };
 
 // What a load changed, for derivation: days whose every vehicle is affected (a full load's
@@ -133,6 +177,8 @@ class VehicleChanges {
 struct Changes {
   DaySet all_vehicles;
   VehicleChanges by_vehicle;
+  std::map<std::string, TrackSnapshot, std::less<>> snapshots;      // snapshot_tracks
+  std::set<std::string, std::less<>> vehicles_with_changed_breaks;  // repair_breaks
 };
 
 // Vehicles per DeriveStore::breaks_of call.
@@ -141,6 +187,11 @@ inline constexpr std::size_t kBreakBatchVehicles = 64;
 // Re-pairs the breaks of every vehicle whose break events changed; adds the spans the changed
 // breaks cover to that vehicle's changes.
 void repair_breaks(DeriveStore& store, Changes& changes);
+
+// An incremental load, before its fixes are merged: keeps each changed vehicle's stored track
+// around its changed span, so derive_distances can replace that stretch's share of a stored
+// distance instead of reading the whole period again.
+void snapshot_tracks(DeriveStore& store, Changes& changes);
 
 // Recomputes the distances of every affected period (all its vehicles) and of every affected
 // (period, vehicle) pair; returns how many periods had a distance recomputed.

@@ -1,6 +1,7 @@
 #include "model/distance.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/geo.h"
 
@@ -25,12 +26,14 @@ VehicleDistance distance_in_window(std::span<const Fix> fixes, std::span<const B
     if (inside_break) continue;
     // A break that starts after the fix but ended is handled above; one still pending starts later.
     if (previous != nullptr && !break_since_previous) {
-      result.distance_m += core::haversine_m(previous->lat_deg, previous->lng_deg, it->lat_deg, it->lng_deg);
+      result.distance_nm += std::llround(
+          core::haversine_m(previous->lat_deg, previous->lng_deg, it->lat_deg, it->lng_deg) * 1e9);
     }
     ++result.updates;
     previous = &*it;
     break_since_previous = false;
   }
+  result.distance_m = metres_of_nm(result.distance_nm);
   return result;
 }
 

@@ -26,10 +26,16 @@ struct BreakSpan {
   bool operator==(const BreakSpan&) const = default;
 };
 
+// Each consecutive pair's distance is rounded to a whole nanometre and summed as an integer: the
+// sum is then exact and the same in any order, so an incremental load can take a stretch of a
+// track's distance out and put the new one in, and get what a one-shot load computes, to the bit
+// (docs/decisions.md). The rounding moves a day's distance by micrometres at most.
 struct VehicleDistance {
-  double distance_m = 0;
-  std::int64_t updates = 0;  // fixes that counted: inside the window, outside every break
+  double distance_m = 0;         // distance_nm in metres
+  std::int64_t distance_nm = 0;  // the exact sum
+  std::int64_t updates = 0;      // fixes that counted: inside the window, outside every break
 };
+constexpr double metres_of_nm(std::int64_t nanometres) { return static_cast<double>(nanometres) / 1e9; }
 
 // `fixes` sorted by at_us without duplicate times; `breaks` sorted by start_us, not overlapping
 // (pair_breaks guarantees both). The window [start_us, finish_us] is inclusive.

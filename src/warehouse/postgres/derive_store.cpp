@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "warehouse/postgres/pg_array.h"
 #include "warehouse/sql_shapes.h"
 
@@ -247,13 +249,14 @@ void PgDeriveStore::replace_distances(const std::string& period_id,
   if (rows.empty()) return;
   CopyWriter copy(
       m_db, sql("COPY {s}.vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, "
-                "updates) FROM STDIN (FORMAT binary)"));
+                "updates, distance_nm) FROM STDIN (FORMAT binary)"));
   for (const model::DistanceRow& row : rows) {
-    copy.begin_row(4);
+    copy.begin_row(5);
     copy.text(period_id);
     copy.text(row.vehicle_id);
     copy.float64(row.distance_m);
     copy.int64(row.updates);
+    copy.int64(row.distance_nm);
   }
   copy.finish();
 }
@@ -286,16 +289,78 @@ void PgDeriveStore::replace_pair_distances(std::span<const model::PairDistance> 
             {periods + "}", vehicles + "}"});
   CopyWriter copy(
       m_db, sql("COPY {s}.vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, "
-                "updates) FROM STDIN (FORMAT binary)"));
+                "updates, distance_nm) FROM STDIN (FORMAT binary)"));
   for (const model::PairDistance& pair : pairs) {
     if (pair.row.updates == 0) continue;
-    copy.begin_row(4);
+    copy.begin_row(5);
     copy.text(pair.period_id);
     copy.text(pair.row.vehicle_id);
     copy.float64(pair.row.distance_m);
     copy.int64(pair.row.updates);
+    copy.int64(pair.row.distance_nm);
   }
   copy.finish();
+}
+
+std::vector<std::vector<model::Fix>> PgDeriveStore::fixes_around(
+    std::span<const model::TrackPieceRequest> requests, int neighbours) {
+  std::vector<std::vector<model::Fix>> pieces(requests.size());
+  if (requests.empty()) return pieces;
+  std::string ids = "{", los = "{", his = "{";
+  for (const model::TrackPieceRequest& request : requests) {
+    const char* comma = ids.size() > 1 ? "," : "";
+    ids.append(comma).append(array_element(request.vehicle_id));
+    los.append(comma).append(time_param(request.lo_us));
+    his.append(comma).append(time_param(request.hi_us));
+  }
+  // One round trip: per request, up to `neighbours` fixes before lo, those in [lo, hi] and up to
+  // `neighbours` after hi, each through location_update's primary key.
+  auto result = m_db.exec(
+      sql("SELECT r.i, f.at, f.lat, f.lng FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH "
+          "ORDINALITY AS r(vehicle_id, lo, hi, i) CROSS JOIN LATERAL ("
+          "(SELECT u.at, u.lat, u.lng FROM {s}.location_update u WHERE u.vehicle_id = r.vehicle_id COLLATE "
+          "\"C\" "
+          "AND u.at < r.lo ORDER BY u.at DESC LIMIT $4::int) UNION ALL "
+          "(SELECT u.at, u.lat, u.lng FROM {s}.location_update u WHERE u.vehicle_id = r.vehicle_id COLLATE "
+          "\"C\" "
+          "AND u.at >= r.lo AND u.at <= r.hi) UNION ALL "
+          "(SELECT u.at, u.lat, u.lng FROM {s}.location_update u WHERE u.vehicle_id = r.vehicle_id COLLATE "
+          "\"C\" "
+          "AND u.at > r.hi ORDER BY u.at LIMIT $4::int)) f"),
+      {ids + "}", los + "}", his + "}", std::to_string(neighbours)});
+  for (int row = 0; row < result.rows(); ++row) {
+    pieces[static_cast<std::size_t>(result.int64(row, 0) - 1)].push_back(
+        {result.timestamp_us(row, 1), result.float64(row, 2), result.float64(row, 3)});
+  }
+  for (auto& fixes : pieces) {
+    std::sort(fixes.begin(), fixes.end(), [](const auto& a, const auto& b) { return a.at_us < b.at_us; });
+  }
+  return pieces;
+}
+
+std::vector<model::StoredPairDistance> PgDeriveStore::stored_distances(
+    std::span<const model::PairKey> pairs) {
+  std::vector<model::StoredPairDistance> rows;
+  if (pairs.empty()) return rows;
+  std::string periods = "{", vehicles = "{";
+  for (const model::PairKey& pair : pairs) {
+    const char* comma = periods.size() > 1 ? "," : "";
+    periods.append(comma).append(array_element(pair.period_id));
+    vehicles.append(comma).append(array_element(pair.vehicle_id));
+  }
+  auto result = m_db.exec(
+      sql("SELECT d.operating_period_id, d.vehicle_id, d.distance_nm, d.updates FROM unnest($1::text[], "
+          "$2::text[]) AS p(period_id, vehicle_id) JOIN {s}.vehicle_operating_period_distance d ON "
+          "d.operating_period_id = p.period_id COLLATE \"C\" AND d.vehicle_id = p.vehicle_id COLLATE \"C\""),
+      {periods + "}", vehicles + "}"});
+  for (int row = 0; row < result.rows(); ++row) {
+    model::StoredPairDistance& stored = rows.emplace_back();
+    stored.period_id = result.text(row, 0);
+    stored.vehicle_id = result.text(row, 1);
+    if (!result.is_null(row, 2)) stored.distance_nm = result.int64(row, 2);
+    stored.updates = result.int64(row, 3);
+  }
+  return rows;
 }
 
 }  // namespace d2d::warehouse::pg

@@ -31,6 +31,9 @@ class PgDeriveStore final : public model::DeriveStore {
   void for_each_fix_of(std::span<const model::VehicleWindow> windows,
                        const std::function<void(std::string_view, const model::Fix&)>& visit) override;
   void replace_pair_distances(std::span<const model::PairDistance> pairs) override;
+  std::vector<std::vector<model::Fix>> fixes_around(std::span<const model::TrackPieceRequest> requests,
+                                                    int neighbours) override;
+  std::vector<model::StoredPairDistance> stored_distances(std::span<const model::PairKey> pairs) override;
 
  private:
   std::string sql(std::string_view text) const { return with_schema(text, m_schema); }

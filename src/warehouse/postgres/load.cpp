@@ -160,6 +160,8 @@ std::uint64_t PgLoad::merge() {
     create_empty_affected_tables();
     merge_small_rows_into_date();
   }
+  // Before the date's fixes change: the stretches of track an increment replaces (derivation).
+  if (m_mode == LoadMode::Incremental) model::snapshot_tracks(m_derive_store, m_changes);
   const std::uint64_t rows = m_fixes.merge(m_db, m_s, m_lake_date, m_lake_day, m_mode);
   merge_vehicles(date);
   merge_periods(date);

@@ -1,5 +1,7 @@
 #include "warehouse/sqlite/derive_store.h"
 
+#include <algorithm>
+
 #include "warehouse/sql_shapes.h"
 
 namespace d2d::warehouse::sqlite {
@@ -145,12 +147,12 @@ void SqliteDeriveStore::replace_distances(const std::string& period_id,
   Statement insert(
       m_db,
       "INSERT INTO vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, "
-      "updates) VALUES (?1, ?2, ?3, ?4)");
+      "updates, distance_nm) VALUES (?1, ?2, ?3, ?4, ?5)");
   for (const model::DistanceRow& row : rows) {
     insert.bind(1, std::string_view(period_id))
         .bind(2, std::string_view(row.vehicle_id))
         .bind(3, row.distance_m);
-    insert.bind(4, row.updates).run();
+    insert.bind(4, row.updates).bind(5, row.distance_nm).run();
   }
 }
 
@@ -179,15 +181,65 @@ void SqliteDeriveStore::replace_pair_distances(std::span<const model::PairDistan
   Statement insert(
       m_db,
       "INSERT INTO vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, "
-      "updates) VALUES (?1, ?2, ?3, ?4)");
+      "updates, distance_nm) VALUES (?1, ?2, ?3, ?4, ?5)");
   for (const model::PairDistance& pair : pairs) {
     remove.bind(1, std::string_view(pair.period_id)).bind(2, std::string_view(pair.row.vehicle_id)).run();
     if (pair.row.updates == 0) continue;
     insert.bind(1, std::string_view(pair.period_id))
         .bind(2, std::string_view(pair.row.vehicle_id))
         .bind(3, pair.row.distance_m);
-    insert.bind(4, pair.row.updates).run();
+    insert.bind(4, pair.row.updates).bind(5, pair.row.distance_nm).run();
   }
+}
+
+std::vector<std::vector<model::Fix>> SqliteDeriveStore::fixes_around(
+    std::span<const model::TrackPieceRequest> requests, int neighbours) {
+  Statement before(
+      m_db,
+      "SELECT at, lat, lng FROM location_update WHERE vehicle_id = ?1 AND at < ?2 ORDER BY at DESC "
+      "LIMIT ?3");
+  Statement inside(m_db,
+                   "SELECT at, lat, lng FROM location_update WHERE vehicle_id = ?1 AND at >= ?2 AND at <= ?3 "
+                   "ORDER BY at");
+  Statement after(
+      m_db,
+      "SELECT at, lat, lng FROM location_update WHERE vehicle_id = ?1 AND at > ?2 ORDER BY at LIMIT ?3");
+  auto read = [](Statement& query, std::vector<model::Fix>& fixes) {
+    while (query.step())
+      fixes.push_back({query.column_time(0), query.column_double(1), query.column_double(2)});
+    query.reset();
+  };
+  std::vector<std::vector<model::Fix>> pieces;
+  for (const model::TrackPieceRequest& request : requests) {
+    std::vector<model::Fix>& fixes = pieces.emplace_back();
+    const std::string_view vehicle(request.vehicle_id);
+    read(before.bind(1, vehicle).bind_time(2, request.lo_us).bind(3, std::int64_t{neighbours}), fixes);
+    std::reverse(fixes.begin(), fixes.end());
+    read(inside.bind(1, vehicle).bind_time(2, request.lo_us).bind_time(3, request.hi_us), fixes);
+    read(after.bind(1, vehicle).bind_time(2, request.hi_us).bind(3, std::int64_t{neighbours}), fixes);
+  }
+  return pieces;
+}
+
+std::vector<model::StoredPairDistance> SqliteDeriveStore::stored_distances(
+    std::span<const model::PairKey> pairs) {
+  Statement query(
+      m_db,
+      "SELECT distance_nm, updates FROM vehicle_operating_period_distance WHERE operating_period_id = ?1 "
+      "AND vehicle_id = ?2");
+  std::vector<model::StoredPairDistance> rows;
+  for (const model::PairKey& pair : pairs) {
+    query.bind(1, std::string_view(pair.period_id)).bind(2, std::string_view(pair.vehicle_id));
+    if (query.step()) {
+      model::StoredPairDistance& row = rows.emplace_back();
+      row.period_id = pair.period_id;
+      row.vehicle_id = pair.vehicle_id;
+      if (!query.column_is_null(0)) row.distance_nm = query.column_int(0);
+      row.updates = query.column_int(1);
+    }
+    query.reset();
+  }
+  return rows;
 }
 
 }  // namespace d2d::warehouse::sqlite

@@ -28,6 +28,9 @@ class SqliteDeriveStore final : public model::DeriveStore {
   void for_each_fix_of(std::span<const model::VehicleWindow> windows,
                        const std::function<void(std::string_view, const model::Fix&)>& visit) override;
   void replace_pair_distances(std::span<const model::PairDistance> pairs) override;
+  std::vector<std::vector<model::Fix>> fixes_around(std::span<const model::TrackPieceRequest> requests,
+                                                    int neighbours) override;
+  std::vector<model::StoredPairDistance> stored_distances(std::span<const model::PairKey> pairs) override;
 
  private:
   detail::SqliteDb& m_db;

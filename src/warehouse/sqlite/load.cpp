@@ -250,6 +250,8 @@ void SqliteLoad::mark_affected(std::string_view table, std::string_view id) {
 }
 
 std::uint64_t SqliteLoad::merge() {
+  // Before the date's fixes change: the stretches of track an increment replaces (derivation).
+  if (m_mode == LoadMode::Incremental) model::snapshot_tracks(m_derive_store, m_changes);
   const std::uint64_t rows = merge_fixes(m_db, m_lake_date, m_fixes, m_mode);
   merge_vehicles();
   merge_periods();

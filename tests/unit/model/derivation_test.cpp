@@ -106,7 +106,42 @@ class FakeStore final : public DeriveStore {
       ++pairs_replaced;
     }
   }
+  std::vector<std::vector<Fix>> fixes_around(std::span<const TrackPieceRequest> requests,
+                                             int neighbours) override {
+    std::vector<std::vector<Fix>> pieces;
+    for (const TrackPieceRequest& request : requests) {
+      const std::vector<Fix>& track = fixes[request.vehicle_id];
+      std::vector<Fix>& piece = pieces.emplace_back();
+      std::vector<Fix> before;
+      for (const Fix& fix : track) {
+        if (fix.at_us < request.lo_us) before.push_back(fix);
+      }
+      const auto keep = std::min<std::size_t>(before.size(), static_cast<std::size_t>(neighbours));
+      piece.assign(before.end() - static_cast<std::ptrdiff_t>(keep), before.end());
+      int after = 0;
+      for (const Fix& fix : track) {
+        if (fix.at_us >= request.lo_us && fix.at_us <= request.hi_us) piece.push_back(fix);
+        if (fix.at_us > request.hi_us && after++ < neighbours) piece.push_back(fix);
+      }
+      fixes_read += piece.size();
+    }
+    return pieces;
+  }
+  std::vector<StoredPairDistance> stored_distances(std::span<const PairKey> pairs) override {
+    std::vector<StoredPairDistance> rows;
+    for (const PairKey& pair : pairs) {
+      for (const DistanceRow& row : distances[pair.period_id]) {
+        if (row.vehicle_id != pair.vehicle_id) continue;
+        rows.push_back({pair.period_id, pair.vehicle_id,
+                        strip_exact_sums ? std::nullopt : std::optional<std::int64_t>(row.distance_nm),
+                        row.updates});
+      }
+    }
+    return rows;
+  }
   int pairs_replaced = 0;
+  std::size_t fixes_read = 0;
+  bool strip_exact_sums = false;  // rows as derived before distance_nm existed
 };
 
 // `count` fixes a minute apart from `start`, moving north.
@@ -228,6 +263,61 @@ TEST(Derivation, IncrementalChangesDeriveOnlyTheTouchedPairs) {
   EXPECT_EQ(store.distances["p_morning"][0].updates, 30);
   EXPECT_EQ(store.distances["p_morning"][1].distance_m, 2.0) << "v2 was not touched";
   EXPECT_EQ(store.distances["p_evening"][0].distance_m, 3.0) << "the evening meets no changed hour";
+}
+
+// The exact update (SPEC §8, docs/decisions.md): a stored distance less the changed stretch's old
+// share plus its new one is the distance derived from the whole new track, to the nanometre,
+// reading only the stretch; a break in the stretch is respected.
+TEST(Derivation, AnIncrementUpdatesStoredDistancesExactlyFromTheChangedStretch) {
+  FakeStore store;
+  std::vector<Fix>& track = store.fixes["v1"];
+  for (int i = 0; i < 600; ++i)
+    track.push_back({kDay1 + i * kMinute, 52.0 + 0.001 * (i % 37), 13.0 + 0.0007 * i});
+  store.stored_breaks["v1"] = {{kDay1 + 100 * kMinute, kDay1 + 130 * kMinute}};
+  store.periods["p"] = std::pair{kDay1, kDay1 + 400 * kMinute};
+  const auto before = distance_in_window(track, store.stored_breaks["v1"], kDay1, kDay1 + 400 * kMinute);
+  store.distances["p"] = {{"v1", before.distance_m, before.updates, before.distance_nm}};
+
+  // The increment: a moved fix, two new ones between minutes, all inside the window.
+  Changes changed;
+  const std::vector<Fix> added = {{kDay1 + 200 * kMinute, 52.5, 13.5},
+                                  {kDay1 + 200 * kMinute + 30'000'000, 52.6, 13.6},
+                                  {kDay1 + 201 * kMinute + 30'000'000, 52.7, 13.7}};
+  for (const Fix& fix : added) changed.by_vehicle.add_time("v1", fix.at_us);
+  snapshot_tracks(store, changed);
+  ASSERT_EQ(changed.snapshots.count("v1"), 1U);
+  track.erase(std::remove_if(track.begin(), track.end(),
+                             [](const Fix& f) { return f.at_us == kDay1 + 200 * kMinute; }),
+              track.end());
+  track.insert(track.end(), added.begin(), added.end());
+  std::sort(track.begin(), track.end(), [](const Fix& a, const Fix& b) { return a.at_us < b.at_us; });
+
+  EXPECT_EQ(derive_distances(store, changed), 1U);
+  const auto expected = distance_in_window(track, store.stored_breaks["v1"], kDay1, kDay1 + 400 * kMinute);
+  ASSERT_EQ(store.distances["p"].size(), 1U);
+  EXPECT_EQ(store.distances["p"][0].distance_nm, expected.distance_nm);
+  EXPECT_EQ(store.distances["p"][0].distance_m, expected.distance_m);
+  EXPECT_EQ(store.distances["p"][0].updates, expected.updates);
+  EXPECT_NE(expected.distance_nm, before.distance_nm);
+  EXPECT_LT(store.fixes_read, 40U) << "only the stretch and a few neighbours are read";
+  EXPECT_EQ(store.for_each_fix_calls, 0);
+}
+
+// A stored row from before the exact sum was kept (no distance_nm) is derived from the track.
+TEST(Derivation, AStoredRowWithoutItsExactSumIsDerivedFromTheTrack) {
+  FakeStore store;
+  store.fixes["v1"] = track(kDay1, 30);
+  store.periods["p"] = std::pair{kDay1, kDay1 + kDay - 1};
+  Changes changed;
+  changed.by_vehicle.add_time("v1", kDay1 + 10 * kMinute);
+  snapshot_tracks(store, changed);
+  store.fixes["v1"][10].lat_deg += 0.01;  // the increment moved it
+  store.distances["p"] = {{"v1", 123.0, 30, 0}};
+  store.strip_exact_sums = true;
+  derive_distances(store, changed);
+  const auto expected = distance_in_window(store.fixes["v1"], {}, kDay1, kDay1 + kDay - 1);
+  ASSERT_EQ(store.distances["p"].size(), 1U);
+  EXPECT_EQ(store.distances["p"][0].distance_nm, expected.distance_nm);
 }
 
 TEST(Derivation, AVehicleWithoutFixesLeftInAPeriodLosesItsRow) {

@@ -17,6 +17,10 @@ CREATE TABLE {{schema}}.lake_object (
 -- foreign key: a full reload of a date replaces its objects and its rows in one transaction.
 ALTER TABLE {{schema}}.location_update ADD COLUMN lake_object_id bigint;
 ALTER TABLE {{schema}}.lake_location_superseded ADD COLUMN lake_object_id bigint;
+-- The exact sum behind distance_m, in nanometres (model/distance.h): an incremental load updates a
+-- stored distance by the changed stretch of track. NULL for rows derived before; those are derived
+-- again from the track when a change reaches them.
+ALTER TABLE {{schema}}.vehicle_operating_period_distance ADD COLUMN distance_nm bigint;
 -- How a run loaded: 'full' (every object of the date) or 'incremental' (only new ones); NULL for
 -- runs that loaded nothing and for runs recorded before this column.
 ALTER TABLE {{schema}}.etl_run ADD COLUMN load_mode text CHECK (load_mode IN ('full', 'incremental'));

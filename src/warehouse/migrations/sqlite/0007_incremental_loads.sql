@@ -17,6 +17,10 @@ CREATE TABLE lake_object (
 -- foreign key: a full reload of a date replaces its objects and its rows in one transaction.
 ALTER TABLE location_update ADD COLUMN lake_object_id INTEGER;
 ALTER TABLE lake_location_superseded ADD COLUMN lake_object_id INTEGER;
+-- The exact sum behind distance_m, in nanometres (model/distance.h): an incremental load updates a
+-- stored distance by the changed stretch of track. NULL for rows derived before; those are derived
+-- again from the track when a change reaches them.
+ALTER TABLE vehicle_operating_period_distance ADD COLUMN distance_nm INTEGER;
 -- How a run loaded: 'full' (every object of the date) or 'incremental' (only new ones); NULL for
 -- runs that loaded nothing and for runs recorded before this column.
 ALTER TABLE etl_run ADD COLUMN load_mode TEXT CHECK (load_mode IN ('full', 'incremental'));

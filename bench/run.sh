@@ -18,8 +18,8 @@
 #   incr_last10_sqlite, incr_last10_pg  (issue 19) the first 90% of the date's objects (key order) loaded
 #                                      untimed, then the other 10% added and a second `d2d run` timed
 #   incr_last1_*, incr_last5_*, incr_last25_*  the same with the last 1%, 5%, 25%: the cost of an increment
-#   incr_1min_sqlite, incr_1min_pg     the whole date but its last minute loaded untimed, then that minute
-#                                      added as one new object (the date's last object split, see
+#   incr_1min_sqlite, incr_1min_pg     the whole date but one busy minute (midday) loaded untimed, then that minute
+#                                      added as one new object (the middle object split, see
 #                                      bench/incremental.py) and the run timed
 #                                      Each incremental result is checked equal to the one-shot load of
 #                                      d2d_sqlite / d2d_pg (analyst relations and report); a difference
@@ -386,15 +386,18 @@ make_plan() {
       tail -n +"$((base + 1))" "$plan/all.keys" | sed "s|^|$src\t|" >"$plan/incr_last${p}_$engine.new"
     done
   done
-  # One minute of events as one new object: the date's last object, split by event time.
-  last=$(tail -n 1 "$plan/all.keys")
+  # One minute of events as one new object: a busy minute, the last of the date's middle object
+  # (midday), split from it by event time; the rest of the day, that object's other minutes
+  # included, is loaded first (the minute arrives late, after later objects).
+  local middle=$((n / 2 + 1))
+  last=$(sed -n "${middle}p" "$plan/all.keys")
   if ! split=$($python bench/incremental.py split-last-minute "$src" "$last" "$plan/split" 2>"$run/logs/$size-split.err"); then
     say "$size: no 1-minute object: $(cat "$run/logs/$size-split.err")"
     split=""
   fi
   for engine in sqlite pg; do
     [[ -n $split ]] || continue
-    { head -n -1 "$plan/all.keys" | sed "s|^|$src\t|"; printf '%s\t%s\n' "$plan/split" "$last"; } \
+    { sed "${middle}d" "$plan/all.keys" | sed "s|^|$src\t|"; printf '%s\t%s\n' "$plan/split" "$last"; } \
       >"$plan/incr_1min_$engine.base"
     printf '%s\t%s\n' "$plan/split" "${split%% *}" >"$plan/incr_1min_$engine.new"
   done

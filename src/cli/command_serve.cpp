@@ -4,15 +4,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
 #include <csignal>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <thread>
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "core/secret_file.h"
 #include "server/auth.h"
 #include "server/http_server.h"
 #include "server/scheduler.h"
@@ -129,23 +127,15 @@ class ServeCommand final : public Command {
       if (in_environment)
         throw Error(ErrorKind::Usage, "both --auth-token-file and D2D_SERVE_TOKEN are set: give one of them");
       origin = "--auth-token-file " + settings.serve_auth_token_file;
-      std::ifstream file(settings.serve_auth_token_file, std::ios::binary);
-      if (!file)
-        throw Error(ErrorKind::Usage, fmt::format("cannot read {}: {}", origin, std::strerror(errno)));
-      token.resize(4097);
-      file.read(token.data(), static_cast<std::streamsize>(token.size()));
-      token.resize(static_cast<std::size_t>(file.gcount()));
-      if (token.size() > 4096) throw Error(ErrorKind::Usage, origin + " is longer than 4096 bytes");
+      auto text = core::read_secret_file(settings.serve_auth_token_file, origin, 4096);
+      if (!text) throw Error(ErrorKind::Usage, text.error());
+      token = std::move(*text);
     } else if (in_environment) {
       origin = "D2D_SERVE_TOKEN";
-      token = from_environment;
+      token = core::trim_space(from_environment);  // as a file's: a final newline is no part of it
     } else {
       return "";
     }
-    // `echo token > file` and secret stores leave a final newline.
-    const auto first = token.find_first_not_of(" \t\r\n");
-    token =
-        first == std::string::npos ? "" : token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
     if (const std::string problem = server::token_problem(token); !problem.empty())
       throw Error(ErrorKind::Usage, fmt::format("the token in {} {}", origin, problem));
     return token;

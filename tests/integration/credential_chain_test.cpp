@@ -289,6 +289,36 @@ TEST_F(CredentialChain, ContainerCredentialsFromTheAgentAddressAndAFullUriWithAT
   EXPECT_NE(failure().find("must be https:// or on loopback"), std::string::npos) << failure();
 }
 
+// The token files of web identity and container credentials: a file that cannot be read is named
+// with the reason, an empty web identity token is called empty, and a file larger than any token
+// (or endless) is refused after 64 KiB instead of being read whole and sent.
+TEST_F(CredentialChain, TokenFilesThatCannotBeUsedAreNamedWithTheReason) {
+  m_env["AWS_ROLE_ARN"] = "arn:aws:iam::1:role/irsa";
+  m_env["AWS_ENDPOINT_URL_STS"] = "http://127.0.0.1:1";
+  const std::string irsa = "AWS credentials from web identity (arn:aws:iam::1:role/irsa): ";
+  const std::string missing = (m_dir / "missing").string();
+  m_env["AWS_WEB_IDENTITY_TOKEN_FILE"] = missing;
+  EXPECT_EQ(failure(), irsa + "cannot read the token file " + missing + ": No such file or directory");
+  m_env["AWS_WEB_IDENTITY_TOKEN_FILE"] = m_dir.string();
+  EXPECT_EQ(failure(), irsa + "cannot read the token file " + m_dir.string() + ": Is a directory");
+  const std::string blank = write("blank", "\n").string();
+  m_env["AWS_WEB_IDENTITY_TOKEN_FILE"] = blank;
+  EXPECT_EQ(failure(), irsa + "the token file " + blank + " is empty");
+  const std::string huge = write("huge", std::string(70'000, 't')).string();
+  m_env["AWS_WEB_IDENTITY_TOKEN_FILE"] = huge;
+  EXPECT_EQ(failure(), irsa + "the token file " + huge + " is longer than 65536 bytes");
+  m_env.erase("AWS_ROLE_ARN");
+
+  m_env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://127.0.0.1:1/creds";
+  const std::string container = "AWS credentials from container credentials (http://127.0.0.1:1/creds): ";
+  m_env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = missing;
+  EXPECT_EQ(failure(), container + "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + missing +
+                           ": No such file or directory");
+  m_env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = huge;
+  EXPECT_EQ(failure(),
+            container + "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + huge + " is longer than 65536 bytes");
+}
+
 TEST_F(CredentialChain, InstanceMetadataIsImdsV2OnlyAtTheDefaultAddressOrTheOverride) {
   Fake& aws = fake();
   auto credentials = resolve_credentials(false, env(), m_options);  // 169.254.169.254 in this namespace

@@ -350,6 +350,15 @@ std::string setting_text(const Settings& settings, std::string_view key, bool ma
   return text;
 }
 
+std::string setting_source(const Settings& settings, std::string_view key) {
+  const Row& r = find_row(key);
+  const auto origin = settings.origins.find(key);
+  const Origin from = origin == settings.origins.end() ? Origin::Default : origin->second;
+  if (from == Origin::Env) return std::string(r.info.env);
+  if (from == Origin::File) return fmt::format("{} in {}", key, settings.config_file_read);
+  return long_name(r.info.flag);
+}
+
 void add_settings(CLI::App& command, Settings& settings, std::initializer_list<std::string_view> keys) {
   for (const std::string_view key : keys) add_row(command, settings, find_row(key));
 }

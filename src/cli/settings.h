@@ -117,6 +117,10 @@ std::optional<std::pair<std::string, std::string>> range_bounds(const SettingInf
 // The value of one setting as text (secrets masked), and its default.
 std::string setting_text(const Settings& settings, std::string_view key, bool masked = true);
 
+// How a message names where the value of `key` came from: its variable ("D2D_SERVE_START_DATE"),
+// the file ("serve_start_date in d2d.toml"), else its flag ("--start-date").
+std::string setting_source(const Settings& settings, std::string_view key);
+
 // Adds the flags of these keys to a command (with range or choices checks and the help of the
 // table). Throws std::logic_error for a key that is not in the table.
 void add_settings(CLI::App& command, Settings& settings, std::initializer_list<std::string_view> keys);

@@ -14,10 +14,7 @@ std::string origin_text(const Settings& settings, const SettingInfo& info) {
   const auto found = settings.origins.find(info.key);
   if (found == settings.origins.end()) return "default";
   switch (found->second) {
-    case Origin::Flag:
-      return fmt::format(
-          "flag {}",
-          info.flag.substr(info.flag.rfind(',') == std::string_view::npos ? 0 : info.flag.rfind(',') + 1));
+    case Origin::Flag: return fmt::format("flag {}", long_name(info.flag));
     case Origin::Env: return fmt::format("env {}", info.env);
     case Origin::File: return fmt::format("file {}", settings.config_file_read);
     case Origin::Default: break;
@@ -86,11 +83,8 @@ class ConfigCommand final : public Command {
     for (const SettingInfo& info : setting_infos()) {
       const std::string fallback = setting_text(defaults, info.key, false);
       std::string meaning(info.help);
-      if (info.range) {
-        meaning += info.whole ? fmt::format(" (from {} to {})", static_cast<long long>(info.range->first),
-                                            static_cast<long long>(info.range->second))
-                              : fmt::format(" (from {} to {})", info.range->first, info.range->second);
-      }
+      if (const auto bounds = range_bounds(info))
+        meaning += fmt::format(" (from {} to {})", bounds->first, bounds->second);
       if (!info.choices.empty()) meaning += fmt::format(" ({})", fmt::join(info.choices, ", "));
       if (info.secret != Secret::No) meaning += "; shown masked";
       fmt::print("| {} | {} | `{}` | {} | {} |\n", info.in_file ? fmt::format("`{}`", info.key) : "-",

@@ -4,15 +4,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
 #include <csignal>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <thread>
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "core/secret_file.h"
 #include "server/auth.h"
 #include "server/http_server.h"
 #include "server/scheduler.h"
@@ -129,23 +127,15 @@ class ServeCommand final : public Command {
       if (in_environment)
         throw Error(ErrorKind::Usage, "both --auth-token-file and D2D_SERVE_TOKEN are set: give one of them");
       origin = "--auth-token-file " + settings.serve_auth_token_file;
-      std::ifstream file(settings.serve_auth_token_file, std::ios::binary);
-      if (!file)
-        throw Error(ErrorKind::Usage, fmt::format("cannot read {}: {}", origin, std::strerror(errno)));
-      token.resize(4097);
-      file.read(token.data(), static_cast<std::streamsize>(token.size()));
-      token.resize(static_cast<std::size_t>(file.gcount()));
-      if (token.size() > 4096) throw Error(ErrorKind::Usage, origin + " is longer than 4096 bytes");
+      auto text = core::read_secret_file(settings.serve_auth_token_file, origin, 4096);
+      if (!text) throw Error(ErrorKind::Usage, text.error());
+      token = std::move(*text);
     } else if (in_environment) {
       origin = "D2D_SERVE_TOKEN";
-      token = from_environment;
+      token = core::trim_space(from_environment);  // as a file's: a final newline is no part of it
     } else {
       return "";
     }
-    // `echo token > file` and secret stores leave a final newline.
-    const auto first = token.find_first_not_of(" \t\r\n");
-    token =
-        first == std::string::npos ? "" : token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
     if (const std::string problem = server::token_problem(token); !problem.empty())
       throw Error(ErrorKind::Usage, fmt::format("the token in {} {}", origin, problem));
     return token;
@@ -158,28 +148,32 @@ class ServeCommand final : public Command {
   static server::Schedule schedule_from(const Settings& settings) {
     server::Schedule schedule;
     const auto at = server::parse_time_of_day(settings.serve_at);
-    if (!at)
-      throw Error(ErrorKind::Usage,
-                  fmt::format("--at '{}' is not a time of day (expected HH:MM)", settings.serve_at));
+    if (!at) {
+      throw Error(ErrorKind::Usage, fmt::format("{} '{}' is not a time of day (expected HH:MM)",
+                                                setting_source(settings, "serve_at"), settings.serve_at));
+    }
     schedule.at_minutes = *at;
     server::check_time_zone(settings.serve_tz);
     schedule.time_zone = settings.serve_tz;
+    // Named as given: a flag, a D2D_* variable or d2d.toml.
+    const std::string start_name = setting_source(settings, "serve_start_date");
+    const std::string end_name = setting_source(settings, "serve_end_date");
     if (!settings.serve_start_date.empty()) {
       schedule.start_day = core::parse_date(settings.serve_start_date);
       if (!schedule.start_day) {
-        throw Error(ErrorKind::Usage, fmt::format("--start-date '{}' is not a date (expected YYYY-MM-DD)",
+        throw Error(ErrorKind::Usage, fmt::format("{} '{}' is not a date (expected YYYY-MM-DD)", start_name,
                                                   settings.serve_start_date));
       }
     }
     if (!settings.serve_end_date.empty()) {
       schedule.end_day = core::parse_date(settings.serve_end_date);
       if (!schedule.end_day) {
-        throw Error(ErrorKind::Usage, fmt::format("--end-date '{}' is not a date (expected YYYY-MM-DD)",
+        throw Error(ErrorKind::Usage, fmt::format("{} '{}' is not a date (expected YYYY-MM-DD)", end_name,
                                                   settings.serve_end_date));
       }
       if (schedule.start_day && *schedule.end_day < *schedule.start_day) {
-        throw Error(ErrorKind::Usage, fmt::format("--end-date {} is before --start-date {}",
-                                                  settings.serve_end_date, settings.serve_start_date));
+        throw Error(ErrorKind::Usage, fmt::format("{} {} is before {} {}", end_name, settings.serve_end_date,
+                                                  start_name, settings.serve_start_date));
       }
     }
     schedule.catchup = !settings.serve_no_catchup;
@@ -189,15 +183,10 @@ class ServeCommand final : public Command {
     if (!settings.serve_every.empty()) {
       schedule.every = server::parse_every(settings.serve_every);
       if (!schedule.every) {
-        const auto origin = settings.origins.find("serve_every");
-        const Origin from = origin == settings.origins.end() ? Origin::Default : origin->second;
-        const std::string name = from == Origin::Env    ? "D2D_SERVE_EVERY"
-                                 : from == Origin::File ? "serve_every in " + settings.config_file_read
-                                                        : "--every";
         throw Error(ErrorKind::Usage,
                     fmt::format("{} '{}' is not a duration from 30s to 24h (expected a whole number and "
                                 "s, m or h, e.g. 90s, 5m, 1h)",
-                                name, settings.serve_every));
+                                setting_source(settings, "serve_every"), settings.serve_every));
       }
     }
     return schedule;

@@ -100,10 +100,7 @@ std::string completion_script(const CLI::App& app, const std::string& shell) {
   std::vector<std::pair<std::string, std::string>> choices;
   for (const SettingInfo& info : setting_infos()) {
     if (info.choices.empty()) continue;
-    const auto comma = info.flag.rfind(',');
-    choices.emplace_back(
-        std::string(comma == std::string_view::npos ? info.flag : info.flag.substr(comma + 1)),
-        fmt::format("{}", fmt::join(info.choices, " ")));
+    choices.emplace_back(long_name(info.flag), fmt::format("{}", fmt::join(info.choices, " ")));
   }
   choices.emplace_back("completion", "bash zsh");
 

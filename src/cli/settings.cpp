@@ -167,20 +167,15 @@ const Row& find_row(std::string_view key) {
   throw std::logic_error(fmt::format("no setting `{}` in the table", key));
 }
 
-// The long name CLI11 knows an option by ("-q,--quiet" -> "--quiet").
-std::string long_name(std::string_view flag) {
-  const auto comma = flag.rfind(',');
-  return std::string(comma == std::string_view::npos ? flag : flag.substr(comma + 1));
-}
-
 template <typename T>
 constexpr bool kWhole = std::is_integral_v<T> && !std::is_same_v<T, bool>;
 
-std::string range_text(const SettingInfo& info, bool whole) {
-  if (!info.range) return "";
-  return whole ? fmt::format("{} to {}", static_cast<std::int64_t>(info.range->first),
-                             static_cast<std::int64_t>(info.range->second))
-               : fmt::format("[{}, {}]", info.range->first, info.range->second);
+// As messages show it: "1 to 64" for whole numbers, "[0, 1]" for others.
+std::string range_text(const SettingInfo& info) {
+  const auto bounds = range_bounds(info);
+  if (!bounds) return "";
+  return info.whole ? fmt::format("{} to {}", bounds->first, bounds->second)
+                    : fmt::format("[{}, {}]", bounds->first, bounds->second);
 }
 
 // Checks a value already of the member's type; "" when it is fine, else what it must be.
@@ -194,8 +189,8 @@ std::string problem(const SettingInfo& info, const T& value) {
     const auto number = static_cast<double>(value);
     // Written so that NaN (which `nan` in a file or the environment parses to) is out of range.
     if (info.range && !(number >= info.range->first && number <= info.range->second)) {
-      return kWhole<T> ? "must be a whole number from " + range_text(info, true)
-                       : "must be a number in " + range_text(info, false);
+      return kWhole<T> ? "must be a whole number from " + range_text(info)
+                       : "must be a number in " + range_text(info);
     }
   }
   return "";
@@ -209,9 +204,9 @@ std::string type_words(const SettingInfo& info) {
   } else if constexpr (std::is_same_v<T, bool>) {
     return "must be true or false";
   } else if constexpr (kWhole<T>) {
-    return info.range ? "must be a whole number from " + range_text(info, true) : "must be a whole number";
+    return info.range ? "must be a whole number from " + range_text(info) : "must be a whole number";
   } else {
-    return info.range ? "must be a number in " + range_text(info, false) : "must be a number";
+    return info.range ? "must be a number in " + range_text(info) : "must be a number";
   }
 }
 
@@ -321,6 +316,20 @@ void assign(Settings& settings, const Row& r, const std::string& where, Parse pa
 
 }  // namespace
 
+std::string long_name(std::string_view flag) {
+  const auto comma = flag.rfind(',');
+  return std::string(comma == std::string_view::npos ? flag : flag.substr(comma + 1));
+}
+
+std::optional<std::pair<std::string, std::string>> range_bounds(const SettingInfo& info) {
+  if (!info.range) return std::nullopt;
+  if (info.whole) {
+    return std::pair{fmt::format("{}", static_cast<std::int64_t>(info.range->first)),
+                     fmt::format("{}", static_cast<std::int64_t>(info.range->second))};
+  }
+  return std::pair{fmt::format("{}", info.range->first), fmt::format("{}", info.range->second)};
+}
+
 const std::vector<SettingInfo>& setting_infos() {
   static const std::vector<SettingInfo> infos = [] {
     std::vector<SettingInfo> out;
@@ -339,6 +348,15 @@ std::string setting_text(const Settings& settings, std::string_view key, bool ma
   if (r.info.secret == Secret::Uri && (text.starts_with("postgres") || text.find('=') != std::string::npos))
     return warehouse::pg::mask_uri(text);
   return text;
+}
+
+std::string setting_source(const Settings& settings, std::string_view key) {
+  const Row& r = find_row(key);
+  const auto origin = settings.origins.find(key);
+  const Origin from = origin == settings.origins.end() ? Origin::Default : origin->second;
+  if (from == Origin::Env) return std::string(r.info.env);
+  if (from == Origin::File) return fmt::format("{} in {}", key, settings.config_file_read);
+  return long_name(r.info.flag);
 }
 
 void add_settings(CLI::App& command, Settings& settings, std::initializer_list<std::string_view> keys) {

@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pipeline/run.h"
@@ -108,8 +109,17 @@ struct SettingInfo {
 
 // The rows, in the order of the README and `d2d config`.
 const std::vector<SettingInfo>& setting_infos();
+// The long name of a flag, the one CLI11 knows the option by ("-q,--quiet" -> "--quiet").
+std::string long_name(std::string_view flag);
+// A setting's inclusive bounds as text, whole-number settings without decimals ("1", "64");
+// nothing when it has no range.
+std::optional<std::pair<std::string, std::string>> range_bounds(const SettingInfo& info);
 // The value of one setting as text (secrets masked), and its default.
 std::string setting_text(const Settings& settings, std::string_view key, bool masked = true);
+
+// How a message names where the value of `key` came from: its variable ("D2D_SERVE_START_DATE"),
+// the file ("serve_start_date in d2d.toml"), else its flag ("--start-date").
+std::string setting_source(const Settings& settings, std::string_view key);
 
 // Adds the flags of these keys to a command (with range or choices checks and the help of the
 // table). Throws std::logic_error for a key that is not in the table.

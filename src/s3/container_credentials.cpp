@@ -5,10 +5,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "core/error.h"
+#include "core/secret_file.h"
 #include "s3/credential_sources.h"
 
 namespace d2d::s3::detail {
@@ -53,11 +52,11 @@ Credentials container_credentials(const std::string& url, const Environment& env
   HttpRequest request{"GET", url, {}, {}, {}};
   std::string token;
   if (auto file = setting_of(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
-    std::ifstream in(*file);  // read each time: EKS Pod Identity rotates it
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) fail(source, fmt::format("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {}", *file));
-    token = trim(text.str());
+    // Read each time: EKS Pod Identity rotates it.
+    auto text =
+        core::read_secret_file(*file, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + *file, kTokenFileMaxBytes);
+    if (!text) fail(source, text.error());
+    token = std::move(*text);
   } else {
     token = env("AWS_CONTAINER_AUTHORIZATION_TOKEN").value_or("");
   }

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/secret_file.h"
 #include "core/time.h"
 #include "s3/credential_sources.h"
 
@@ -14,11 +15,7 @@ namespace d2d::s3::detail {
 using core::Error;
 using core::ErrorKind;
 
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
+std::string trim(const std::string& text) { return std::string(core::trim_space(text)); }
 
 std::optional<std::string> setting_of(const Environment& env, const char* name) {
   auto value = env(name);

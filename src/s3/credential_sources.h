@@ -4,6 +4,7 @@
 // outside src/s3: the chain is the interface.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,6 +22,9 @@ using Fetch = CredentialProvider::Fetch;
 // ---- shared by the sources (credential_requests.cpp) -----------------------------------------
 
 std::string trim(const std::string& text);
+// Web identity and container token files: far more than a token takes (STS allows 20000 bytes),
+// and a path to something endless is refused instead of read forever.
+constexpr std::size_t kTokenFileMaxBytes = 64 * 1024;
 // An environment variable's value; nothing when unset or empty.
 std::optional<std::string> setting_of(const Environment& env, const char* name);
 // A debug line prefixed "AWS credentials: ".

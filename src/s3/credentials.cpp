@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "s3/credential_sources.h"
 
@@ -65,41 +67,54 @@ CredentialProvider::CredentialProvider(Credentials fixed)
     : m_anonymous(fixed.anonymous()), m_current(std::move(fixed)) {}
 
 CredentialProvider::CredentialProvider(Fetch fetch, std::chrono::seconds refresh_margin,
-                                       std::function<void(const std::string&)> on_retry,
-                                       std::function<void(const std::string&)> on_debug)
+                                       const ChainOptions& options)
     : m_fetch(std::move(fetch)),
       m_margin(refresh_margin),
-      m_on_retry(std::move(on_retry)),
-      m_on_debug(std::move(on_debug)) {
+      m_on_retry(options.on_retry),
+      m_on_debug(options.on_debug),
+      m_retry_after(std::max(0, options.refresh_retry_ms)) {
   m_current = m_fetch();
   m_anonymous = m_current.anonymous();
 }
 
 Credentials CredentialProvider::current() {
   std::lock_guard lock(m_mutex);
-  const auto now = Clock::now();
-  const bool expiring = m_current.expires_at && now + m_margin >= *m_current.expires_at;
-  if (m_fetch && (m_stale || expiring)) {
-    try {
-      Credentials fresh = m_fetch();
-      if (!fresh.anonymous()) {
-        m_current = std::move(fresh);
-        m_stale = false;
-        if (m_on_debug) {
-          m_on_debug(fmt::format("AWS credentials: refreshed from {}{}", m_current.origin,
-                                 describe_expiry(m_current)));
-        }
-      } else if (m_on_retry) {
-        m_on_retry(fmt::format("AWS credentials: {} gave none on refresh", m_current.origin));
-      }
-    } catch (const Error& error) {
-      // Old credentials that still hold keep the transfers going; the next request tries again.
-      const bool still_valid = !m_stale && m_current.expires_at && now < *m_current.expires_at;
-      if (!still_valid) throw;
-      if (m_on_retry) m_on_retry(fmt::format("{} (the current credentials still hold)", error.what()));
-    }
+  const bool expiring = m_current.expires_at && Clock::now() + m_margin >= *m_current.expires_at;
+  if (!m_fetch || !(m_stale || expiring)) return m_current;
+  // Expired (or refused by S3) credentials are never handed out: a failed refresh is an error then.
+  auto still_valid = [this] {
+    return !m_stale && m_current.expires_at && Clock::now() < *m_current.expires_at;
+  };
+  if (m_failure && std::chrono::steady_clock::now() < m_next_try) {
+    if (still_valid()) return m_current;
+    throw *m_failure;
   }
-  return m_current;
+  try {
+    Credentials fresh = m_fetch();
+    if (fresh.anonymous()) {
+      throw Error(core::ErrorKind::Input,
+                  fmt::format("AWS credentials from {}: the refresh gave no credentials", m_current.origin),
+                  true);
+    }
+    m_current = std::move(fresh);
+    m_stale = false;
+    m_failure.reset();
+    if (m_on_debug) {
+      m_on_debug(
+          fmt::format("AWS credentials: refreshed from {}{}", m_current.origin, describe_expiry(m_current)));
+    }
+    return m_current;
+  } catch (const Error& error) {
+    m_failure = error;
+    m_next_try = std::chrono::steady_clock::now() + m_retry_after;
+    if (!still_valid()) throw;
+    // Old credentials that still hold keep the transfers going until the next try.
+    if (m_on_retry) {
+      m_on_retry(fmt::format("{} (the current credentials still hold; asked again in {} ms)", error.what(),
+                             m_retry_after.count()));
+    }
+    return m_current;
+  }
 }
 
 void CredentialProvider::invalidate() {
@@ -124,8 +139,7 @@ std::unique_ptr<CredentialProvider> credential_chain(bool force_anonymous, const
     }
     return fetch();
   };
-  return std::make_unique<CredentialProvider>(std::move(again), refresh_margin, options.on_retry,
-                                              options.on_debug);
+  return std::make_unique<CredentialProvider>(std::move(again), refresh_margin, options);
 }
 
 }  // namespace d2d::s3

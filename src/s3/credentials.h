@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 
+#include "core/error.h"
+
 namespace d2d::s3 {
 
 // Reads an environment variable; tests pass their own.
@@ -45,6 +47,9 @@ struct ChainOptions {
   long metadata_stall_timeout_s = 2;
   long sts_connect_timeout_s = 5;
   long sts_stall_timeout_s = 10;
+  // After a refresh fails (or the source gives none), the source is not asked again for this long:
+  // parallel transfers must not queue behind one failing fetch after another.
+  int refresh_retry_ms = 5'000;
   // Which source was tried and used (debug level); retries of the credential endpoints and a
   // refresh that failed while the old credentials still hold (warnings). Never given a secret.
   std::function<void(const std::string&)> on_debug;
@@ -60,15 +65,17 @@ Credentials resolve_credentials(bool force_anonymous, const Environment& env,
 
 // The credentials of one client, shared by its parallel transfers: current() hands out a
 // consistent copy, fetched again from the same source (under a mutex, once for all threads) when
-// it expires within `refresh_margin`. A refresh that fails while the old credentials are still
-// valid is reported and tried again on the next request.
+// it expires within `refresh_margin`. A refresh that fails (or gives no credentials) is tried again
+// only after `options.refresh_retry_ms`; meanwhile credentials that are still valid are handed out
+// (the failure reported once through on_retry), and expired ones never: current() throws the
+// failure, core::Error(Input) in one line naming the source, without asking the source again.
 class CredentialProvider {
  public:
   using Fetch = std::function<Credentials()>;
   explicit CredentialProvider(Credentials fixed);
-  CredentialProvider(Fetch fetch, std::chrono::seconds refresh_margin,
-                     std::function<void(const std::string&)> on_retry = {},
-                     std::function<void(const std::string&)> on_debug = {});
+  // Fetches the first credentials at once. Of `options`, only on_retry, on_debug and
+  // refresh_retry_ms are used.
+  CredentialProvider(Fetch fetch, std::chrono::seconds refresh_margin, const ChainOptions& options = {});
 
   Credentials current();
   // Forget the current credentials (S3 said they expired early): the next current() fetches.
@@ -81,9 +88,13 @@ class CredentialProvider {
   std::function<void(const std::string&)> m_on_retry;
   std::function<void(const std::string&)> m_on_debug;
   bool m_anonymous = false;
+  std::chrono::milliseconds m_retry_after{0};
   std::mutex m_mutex;
   Credentials m_current;
   bool m_stale = false;
+  // The last refresh's failure, and when the source may be asked again.
+  std::optional<core::Error> m_failure;
+  std::chrono::steady_clock::time_point m_next_try;
 };
 
 // The chain as a provider: the first source that gives credentials, asked again as they expire.

@@ -3,9 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
+#include "core/secret_file.h"
 #include "s3/credential_sources.h"
 #include "s3/xml.h"
 
@@ -88,15 +87,13 @@ std::optional<Fetch> web_identity_source(const Environment& env, const ChainOpti
   return [=] {
     const std::string source = fmt::format("web identity ({})", *role);
     // Read each time: the kubelet rotates the projected token file.
-    std::ifstream in(*token_file);
-    std::stringstream token;
-    token << in.rdbuf();
-    if (!in || trim(token.str()).empty())
-      fail(source, fmt::format("cannot read the token file {}", *token_file));
-    return call_sts(
-        source, "AssumeRoleWithWebIdentity",
-        {{"RoleArn", *role}, {"RoleSessionName", session}, {"WebIdentityToken", trim(token.str())}}, nullptr,
-        env, options);
+    const auto token =
+        core::read_secret_file(*token_file, "the token file " + *token_file, kTokenFileMaxBytes);
+    if (!token) fail(source, token.error());
+    if (token->empty()) fail(source, fmt::format("the token file {} is empty", *token_file));
+    return call_sts(source, "AssumeRoleWithWebIdentity",
+                    {{"RoleArn", *role}, {"RoleSessionName", session}, {"WebIdentityToken", *token}}, nullptr,
+                    env, options);
   };
 }
 

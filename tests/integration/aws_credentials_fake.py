@@ -140,6 +140,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- container credentials (ECS relative URI, or a full URI) --
     def container(self):
         mode = STATE["container"]
+        log(container=mode)
         if mode == "hang":
             return self.hang()
         expected = STATE["container_authorization"]

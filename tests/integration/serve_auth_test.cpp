@@ -133,6 +133,17 @@ TEST_F(ServeAuth, AnUnusableTokenIsAUsageErrorThatDoesNotQuoteIt) {
   const CliResult missing = refused({"--auth-token-file", (m_work / "missing").string()});
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   EXPECT_NE(missing.err.find("cannot read --auth-token-file"), std::string::npos) << missing.err;
+  // A folder opens like a file; reading it is what fails, and says so.
+  const CliResult folder = refused({"--auth-token-file", m_work.path().string()});
+  EXPECT_EQ(folder.exit_code, 2) << folder.err;
+  EXPECT_NE(folder.err.find("cannot read --auth-token-file " + m_work.path().string() + ": Is a directory"),
+            std::string::npos)
+      << folder.err;
+  // At most 4096 bytes, whitespace included.
+  write_text(m_work / "long", kToken + std::string(4097 - kToken.size(), '\n'));
+  const CliResult too_long = refused({"--auth-token-file", (m_work / "long").string()});
+  EXPECT_EQ(too_long.exit_code, 2) << too_long.err;
+  EXPECT_NE(too_long.err.find("is longer than 4096 bytes"), std::string::npos) << too_long.err;
   const CliResult both =
       refused({"--auth-token-file", (m_work / "token").string()}, {"D2D_SERVE_TOKEN=" + kToken + "-other"});
   EXPECT_EQ(both.exit_code, 2) << both.err;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <thread>
 
 #include "harness.h"
@@ -292,6 +293,50 @@ TEST(ServeFlags, CatchUpFlagsAreCheckedBeforeAnythingStarts) {
   const auto from_file = run_d2d(configured);
   EXPECT_EQ(from_file.exit_code, 2) << from_file.err;
   EXPECT_NE(from_file.err.find("serve_catchup_days"), std::string::npos) << from_file.err;
+}
+
+// A bad --start-date, --end-date, --at or --every is named where it was given: D2D_SERVE_* or
+// d2d.toml, not a flag the command line does not hold.
+TEST(ServeFlags, ScheduleErrorsNameTheVariableOrFileThatGaveTheValue) {
+  TempDir work;
+  const std::vector<std::string> base = {
+      "serve", "--source", work.path().string(), "--warehouse", (work / "w.db").string(), "--port", "0"};
+  auto with_env = [&](const std::vector<std::pair<const char*, const char*>>& variables,
+                      std::vector<std::string> extra = {}) {
+    for (const auto& [name, value] : variables) setenv(name, value, 1);
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto result = run_d2d(args);
+    for (const auto& [name, value] : variables) unsetenv(name);
+    return result;
+  };
+  auto expect_error = [](const CliResult& result, const std::string& message, const std::string& flag) {
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find("d2d: error: " + message + "\n"), std::string::npos) << result.err;
+    if (!flag.empty()) {
+      EXPECT_EQ(result.err.find(flag), std::string::npos) << result.err;
+    }
+  };
+  expect_error(with_env({{"D2D_SERVE_START_DATE", "2019-02-30"}}),
+               "D2D_SERVE_START_DATE '2019-02-30' is not a date (expected YYYY-MM-DD)", "--start-date");
+  expect_error(with_env({{"D2D_SERVE_END_DATE", "2019-13-01"}}),
+               "D2D_SERVE_END_DATE '2019-13-01' is not a date (expected YYYY-MM-DD)", "--end-date");
+  expect_error(with_env({{"D2D_SERVE_END_DATE", "2019-06-01"}}, {"--start-date", "2019-06-05"}),
+               "D2D_SERVE_END_DATE 2019-06-01 is before --start-date 2019-06-05", "");
+  expect_error(with_env({{"D2D_SERVE_AT", "25:00"}}),
+               "D2D_SERVE_AT '25:00' is not a time of day (expected HH:MM)", "--at");
+  // The flag wins over the variable, and is the one named.
+  expect_error(with_env({{"D2D_SERVE_START_DATE", "2019-06-01"}}, {"--start-date", "2019-06-31"}),
+               "--start-date '2019-06-31' is not a date (expected YYYY-MM-DD)", "");
+
+  const fs::path toml = work / "d2d.toml";
+  write_text(toml, "serve_start_date = \"2019-06-05\"\nserve_end_date = \"2019-06-01\"\n");
+  std::vector<std::string> configured = {"--config", toml.string()};
+  configured.insert(configured.end(), base.begin(), base.end());
+  expect_error(run_d2d(configured),
+               "serve_end_date in " + toml.string() + " 2019-06-01 is before serve_start_date in " +
+                   toml.string() + " 2019-06-05",
+               "--end-date");
 }
 
 // Issue 19 (5): `serve --every 1m` at a faked noon of 2019-06-05 keeps that lake date fresh: it

@@ -1,9 +1,14 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "core/checksum.h"
 #include "core/error.h"
@@ -151,6 +156,112 @@ TEST_F(AwsFiles, ConfigFileProfilesAndNoCredentialsAtAll) {
   EXPECT_EQ(resolve_options(given, env()).endpoint, "https://s3.example");
   m_env["AWS_ENDPOINT_URL"] = "127.0.0.1:9000";
   EXPECT_THROW(resolve_options({}, env()), core::Error);
+}
+
+// A provider whose source fails after the credentials it gave expired: every request fails with
+// the source's own line (never with the expired keys), and the source is asked once per
+// refresh_retry_ms however many transfers ask meanwhile, not once per request under the mutex.
+class RefreshingProvider : public ::testing::Test {
+ protected:
+  static constexpr int kRetryMs = 400;
+  Credentials issued(std::chrono::milliseconds valid_for) {
+    Credentials credentials;
+    credentials.access_key_id = "ASIA" + std::to_string(m_fetches.load());
+    credentials.secret_access_key = "secret";
+    credentials.session_token = "token";
+    credentials.origin = "container credentials (http://127.0.0.1:1/creds)";
+    credentials.expires_at = Clock::now() + valid_for;
+    return credentials;
+  }
+  // The first answer is `first`; later ones follow m_mode.
+  std::unique_ptr<CredentialProvider> provider(Credentials first, std::chrono::seconds margin) {
+    ChainOptions options;
+    options.refresh_retry_ms = kRetryMs;
+    options.on_retry = [this](const std::string& line) { m_warnings.push_back(line); };
+    return std::make_unique<CredentialProvider>(
+        [this, first]() mutable {
+          if (m_fetches++ == 0) return first;
+          if (m_mode == "error") {
+            throw core::Error(core::ErrorKind::Input,
+                              "AWS credentials from container credentials (http://127.0.0.1:1/creds): the "
+                              "credentials request answered HTTP 404");
+          }
+          if (m_mode == "none") return Credentials{};
+          return issued(std::chrono::hours(1));
+        },
+        margin, options);
+  }
+  // current() from 4 threads, 50 times each, at once: the messages of what they threw ("" for
+  // credentials handed out), and how long it took.
+  std::vector<std::string> burst(CredentialProvider& credentials, std::chrono::milliseconds* took) {
+    std::mutex mutex;
+    std::vector<std::string> outcomes;
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 50; ++i) {
+          std::string outcome;
+          try {
+            const Credentials got = credentials.current();
+            EXPECT_FALSE(got.expires_at && *got.expires_at <= Clock::now())
+                << "expired credentials handed out";
+          } catch (const core::Error& error) {
+            outcome = error.what();
+          }
+          std::lock_guard lock(mutex);
+          outcomes.push_back(outcome);
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    *took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    return outcomes;
+  }
+
+  std::atomic<int> m_fetches{0};
+  std::string m_mode = "error";
+  std::vector<std::string> m_warnings;
+};
+
+TEST_F(RefreshingProvider, ExpiredCredentialsAndAFailingSourceFailEveryRequestAndTheSourceIsAskedSeldom) {
+  for (const std::string mode : {"error", "none"}) {
+    m_mode = mode;
+    m_fetches = 0;
+    auto credentials = provider(issued(std::chrono::milliseconds(-1)), std::chrono::seconds(0));
+    std::chrono::milliseconds took{};
+    const auto outcomes = burst(*credentials, &took);
+    const std::string expected =
+        mode == "error"
+            ? "AWS credentials from container credentials (http://127.0.0.1:1/creds): the credentials "
+              "request answered HTTP 404"
+            : "AWS credentials from container credentials (http://127.0.0.1:1/creds): the refresh gave no "
+              "credentials";
+    for (const auto& outcome : outcomes) ASSERT_EQ(outcome, expected) << mode;
+    // The constructor's fetch, the first refresh, and at most one more per retry interval.
+    EXPECT_LE(m_fetches.load(), 2 + took.count() / kRetryMs) << mode << ", " << took.count() << " ms";
+
+    // After the interval the source is asked again, and its answer is used at once.
+    m_mode = "ok";
+    std::this_thread::sleep_for(std::chrono::milliseconds(kRetryMs + 100));
+    const int before = m_fetches.load();
+    EXPECT_EQ(credentials->current().access_key_id, "ASIA" + std::to_string(before + 1));
+    EXPECT_EQ(m_fetches.load(), before + 1);
+  }
+}
+
+TEST_F(RefreshingProvider, CredentialsThatStillHoldAreUsedWhileTheSourceFailsAndItIsAskedSeldom) {
+  // Valid for 30 s more but within the 60 s margin: each request would refresh.
+  auto credentials = provider(issued(std::chrono::seconds(30)), std::chrono::seconds(60));
+  std::chrono::milliseconds took{};
+  const auto outcomes = burst(*credentials, &took);
+  for (const auto& outcome : outcomes) ASSERT_EQ(outcome, "");
+  EXPECT_EQ(credentials->current().access_key_id, "ASIA0");
+  EXPECT_LE(m_fetches.load(), 2 + took.count() / kRetryMs) << took.count() << " ms";
+  EXPECT_LE(m_warnings.size(), 1u + took.count() / kRetryMs);
+  ASSERT_FALSE(m_warnings.empty());
+  EXPECT_NE(m_warnings.front().find("HTTP 404 (the current credentials still hold"), std::string::npos)
+      << m_warnings.front();
 }
 
 // Where S3 objects wait between the network and their reader: what goes in comes out, from

@@ -137,6 +137,11 @@ class StatusCommand final : public Command {
     row.emplace_back("events_rejected", number(f ? f->events_rejected : 0));
     row.emplace_back("rows_loaded", number(f ? f->rows_loaded : 0));
     row.emplace_back("periods_derived", number(f ? f->periods_derived : 0));
+    // full or incremental (SPEC §8); null for runs that loaded nothing and runs before the column.
+    row.emplace_back("load_mode", f != nullptr && f->load_mode
+                                      ? text(std::string(warehouse::load_mode_name(*f->load_mode)))
+                                      : null);
+    row.emplace_back("objects_loaded", number(f ? f->objects_loaded : 0));
     row.emplace_back("code_version", text(run.code_version));
     row.emplace_back("error", run.error ? text(*run.error) : null);
     return row;

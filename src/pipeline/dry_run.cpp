@@ -39,9 +39,16 @@ std::string describe_plan(const std::string& lake_date, const lake::ExtractPlan&
   std::string load;
   if (total == 0) {
     load = options.allow_empty ? "load nothing" : "fail: no objects (--allow-empty loads nothing)";
-  } else if (added + changed + plan.removed.size() > 0 || options.force) {
-    // Transform reads the whole raw zone of the date, not only what changed.
+  } else if (changed + plan.removed.size() > 0 || options.force) {
+    // A changed or vanished object: the date is loaded again whole (SPEC §8, pipeline/run.cpp).
     load = fmt::format("load all {} objects", total);
+  } else if (added > 0) {
+    // Whether the warehouse holds the others (loaded by this version) is in the warehouse, which
+    // a dry run does not open.
+    load = fmt::format(
+        "load the {} new object(s) (incremental), or all {} objects if the warehouse does not hold the others "
+        "as loaded by this version",
+        added, total);
   } else {
     // Whether the last run loaded this very raw zone is in the warehouse, which a dry run does not open.
     load = fmt::format(

@@ -112,6 +112,18 @@ TEST_F(DryRunCli, ObjectsGoneFromTheSourceAreListedAndMeanALoad) {
   EXPECT_TRUE(contains(dry.out, "would copy 0 and load all")) << dry.out;
 }
 
+// Only new objects: a real run loads just those (an incremental load, SPEC §8), and says so.
+TEST_F(DryRunCli, OnlyNewObjectsMeanAnIncrementalLoad) {
+  ASSERT_EQ(run_d2d(args({"run", "--date", "2019-06-01", "--quiet"})).exit_code, 0);
+  std::ofstream(m_source / "data" / "2019-06-01-23-59-59-events.json") << "{}\n";
+  auto dry = run_d2d(args({"run", "--date", "2019-06-01", "--dry-run"}));
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_TRUE(contains(dry.out, "would copy 1 and load the 1 new object(s) (incremental)")) << dry.out;
+  auto run = run_d2d(args({"run", "--date", "2019-06-01", "--max-reject-ratio", "1"}));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.err, "incremental load: 1 new object(s)")) << run.err;
+}
+
 TEST_F(DryRunCli, AnUnchangedDateCopiesNothing) {
   ASSERT_EQ(run_d2d(args({"run", "--date", "2019-06-01", "--quiet"})).exit_code, 0);
   auto dry = run_d2d(args({"run", "--date", "2019-06-01", "--dry-run"}));

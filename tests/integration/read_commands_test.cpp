@@ -259,9 +259,14 @@ TEST_P(ReadCommands, StatusPrintsJsonAndCsvWithEveryColumn) {
             m_warehouse.query("SELECT events_read FROM etl_run WHERE lake_date = '2019-06-01'"));
   for (const char* key : {"run_id", "started_at", "finished_at", "unchanged", "objects_refused", "phase",
                           "extract_ms", "transform_ms", "load_ms", "derive_ms", "objects", "objects_copied",
-                          "bytes", "events_rejected", "periods_derived", "code_version"}) {
+                          "bytes", "events_rejected", "periods_derived", "load_mode", "objects_loaded",
+                          "code_version"}) {
     EXPECT_EQ(loaded[key].error(), simdjson::SUCCESS) << key;
   }
+  EXPECT_EQ(std::string_view(loaded["load_mode"].get_string().value()), "full");  // the date's first load
+  EXPECT_EQ(std::to_string(loaded["objects_loaded"].get_int64().value()),
+            m_warehouse.query("SELECT objects FROM etl_run WHERE lake_date = '2019-06-01'"));
+  EXPECT_TRUE(failed["load_mode"].is_null());
   EXPECT_TRUE(std::string(loaded["started_at"].get_string().value()).ends_with("Z"));
 
   const auto csv = run_d2d(with_warehouse({"status", "--format", "csv"}));

@@ -53,6 +53,8 @@ void LocalLakeStorage::write_from(const std::string& key, core::ByteReader& byte
   m_folder.write_atomically(key, bytes);
 }
 
+void LocalLakeStorage::remove(const std::string& key) { m_folder.remove(key); }
+
 std::uint64_t LocalLakeStorage::remove_stale_temporaries(const std::string& prefix) {
   std::string folder = prefix;
   while (folder.ends_with('/')) folder.pop_back();
@@ -102,6 +104,11 @@ void S3LakeStorage::write_from(const std::string& key, core::ByteReader& bytes) 
   s3::SpoolFile spool;
   core::for_each_block(bytes, [&spool](std::string_view block) { spool.append(block); });
   m_client->put_from(m_prefix + key, spool);
+}
+
+void S3LakeStorage::remove(const std::string& key) {
+  check_lake_key(key);
+  m_client->remove(m_prefix + key);
 }
 
 std::unique_ptr<LakeStorage> open_lake(const std::string& uri, const s3::ClientOptions& s3_options) {

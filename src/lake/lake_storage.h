@@ -42,6 +42,8 @@ class LakeStorage {
   virtual void write(const std::string& key, std::string_view bytes) = 0;
   // Stores everything `bytes` yields the same way, without holding it all in memory.
   virtual void write_from(const std::string& key, core::ByteReader& bytes) = 0;
+  // Removes the object; one that is not there is no error. Throws core::Error.
+  virtual void remove(const std::string& key) = 0;
   virtual unsigned parallelism() const { return 1; }
   virtual std::string describe() const = 0;
   // Removes what killed writers left below `prefix` (a local lake's temporary files); returns how
@@ -58,6 +60,7 @@ class LocalLakeStorage final : public LakeStorage {
   std::optional<OpenedObject> open(const std::string& key) override;
   void write(const std::string& key, std::string_view bytes) override;
   void write_from(const std::string& key, core::ByteReader& bytes) override;
+  void remove(const std::string& key) override;
   std::string describe() const override { return m_root.string(); }
   std::uint64_t remove_stale_temporaries(const std::string& prefix) override;
 
@@ -76,6 +79,7 @@ class S3LakeStorage final : public LakeStorage {
   std::optional<OpenedObject> open(const std::string& key) override;
   void write(const std::string& key, std::string_view bytes) override;
   void write_from(const std::string& key, core::ByteReader& bytes) override;
+  void remove(const std::string& key) override;
   unsigned parallelism() const override { return m_client->options().parallel; }
   std::string describe() const override { return "s3://" + m_client->bucket() + "/" + m_prefix; }
 

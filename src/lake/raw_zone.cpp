@@ -106,15 +106,38 @@ class Md5Reader final : public core::ByteReader {
 };
 }  // namespace
 
-void RawZone::write_rejected(std::FILE* jsonl) const {
-  SpoolReader spool(jsonl, rejected_key());
-  m_storage->write_from(rejected_key(), spool);
+void RawZone::write_rejected(std::FILE* jsonl, std::int64_t run_id) const {
+  SpoolReader spool(jsonl, rejected_key(run_id));
+  m_storage->write_from(rejected_key(run_id), spool);
 }
 
-std::optional<std::string> RawZone::read_rejected() const { return m_storage->read(rejected_key()); }
+std::uint64_t RawZone::remove_rejected_files_except(const std::set<std::int64_t>& runs, bool legacy) const {
+  constexpr std::string_view kRunFile = "rejected-run-", kSuffix = ".jsonl";
+  std::uint64_t removed = 0;
+  for (const auto& [key, object] : m_storage->list(rejected_folder())) {
+    const std::string_view name = std::string_view(key).substr(rejected_folder().size());
+    if (name.find('/') != std::string_view::npos || name.find(kTemporaryMark) != std::string_view::npos)
+      continue;
+    bool remove = legacy && name == "rejected.jsonl";
+    if (name.starts_with(kRunFile) && name.ends_with(kSuffix)) {
+      const std::string_view digits =
+          name.substr(kRunFile.size(), name.size() - kRunFile.size() - kSuffix.size());
+      std::int64_t run = 0;
+      const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), run);
+      remove = error == std::errc() && end == digits.data() + digits.size() && !runs.contains(run);
+    }
+    if (remove) {
+      m_storage->remove(key);
+      ++removed;
+    }
+  }
+  return removed;
+}
 
 std::string RawZone::rejected_folder() const { return "rejected/lake_date=" + m_lake_date + "/"; }
-std::string RawZone::rejected_key() const { return rejected_folder() + "rejected.jsonl"; }
+std::string RawZone::rejected_key(std::int64_t run_id) const {
+  return fmt::format("{}rejected-run-{}.jsonl", rejected_folder(), run_id);
+}
 
 std::vector<ManifestEntry> RawZone::manifest() const {
   std::vector<ManifestEntry> entries;

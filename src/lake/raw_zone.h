@@ -2,7 +2,9 @@
 //   <lake>/raw/lake_date=D/<original key>
 // with a manifest (_manifest.tsv: key, size, md5, source version) naming exactly the objects of the last
 // extract. Transform reads the raw zone, never the source, so a run can be repeated from the
-// lake alone. Rejected lines go next door, to <lake>/rejected/lake_date=D/rejected.jsonl.
+// lake alone. Rejected lines go next door, to <lake>/rejected/lake_date=D/rejected-run-<run id>.jsonl:
+// one file per load of the date that the warehouse holds (a full load's, then each incremental
+// one's), so an increment writes only its own lines.
 // The lake is a local folder or an S3 prefix (LakeStorage); the zone does not care which.
 #pragma once
 
@@ -10,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -74,11 +77,12 @@ class RawZone {
   // Throws core::Error(Input) when the object is missing or its size is not the manifest's.
   std::unique_ptr<core::ByteReader> open_events(const ManifestEntry& entry) const;
 
-  // Replaces the date's rejected lines (JSON lines) in the rejected zone.
+  // Writes the rejected lines (JSON lines) run `run_id` read to its file in the rejected zone.
   // `jsonl` is a file, written whole from its start: the lines are spooled there, not in memory.
-  void write_rejected(std::FILE* jsonl) const;
-  // The date's rejected lines as the last load wrote them; nullopt when there are none yet.
-  std::optional<std::string> read_rejected() const;
+  void write_rejected(std::FILE* jsonl, std::int64_t run_id) const;
+  // Removes the date's rejected-zone files of runs not in `runs` (with `legacy`, also the
+  // rejected.jsonl of versions before per-run files); returns how many.
+  std::uint64_t remove_rejected_files_except(const std::set<std::int64_t>& runs, bool legacy) const;
 
   const LakeStorage& storage() const { return *m_storage; }
 
@@ -94,7 +98,7 @@ class RawZone {
   Comparison compare_with_lake(Source& source, const std::vector<ObjectInfo>& objects, bool verify_all) const;
 
   std::string rejected_folder() const;
-  std::string rejected_key() const;
+  std::string rejected_key(std::int64_t run_id) const;
 
   std::unique_ptr<LakeStorage> m_storage;
   std::string m_lake_date;

@@ -193,6 +193,13 @@ void RootedFolder::write_atomically(std::string_view key, core::ByteReader& byte
   }
 }
 
+void RootedFolder::remove(std::string_view key) const {
+  std::string name;
+  Fd folder(open_parent(key, false, name));
+  if (folder.get() < 0) return;  // its folder is not there: neither is it
+  if (::unlinkat(folder.get(), name.c_str(), 0) != 0 && errno != ENOENT) fail("cannot remove", m_path, key);
+}
+
 std::uint64_t RootedFolder::remove_stale_temporaries(std::string_view folder_key,
                                                      std::chrono::seconds max_age) const {
   std::uint64_t removed = 0;

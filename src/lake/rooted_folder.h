@@ -39,6 +39,9 @@ class RootedFolder {
   std::uint64_t remove_stale_temporaries(std::string_view folder_key,
                                          std::chrono::seconds max_age = std::chrono::hours(6)) const;
 
+  // Removes the file at `key`; a file that is not there is no error. Throws core::Error.
+  void remove(std::string_view key) const;
+
   const std::filesystem::path& path() const { return m_path; }
 
  private:

@@ -1,14 +1,13 @@
 #include "pipeline/run.h"
 
 #include <fmt/format.h>
-#include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -124,30 +123,6 @@ LoadPlan plan_load(const std::vector<lake::ManifestEntry>& manifest,
   return plan;
 }
 
-// An incremental load keeps the rejected zone's lines of the objects the warehouse holds: the
-// zone is one file per date, rewritten by each load. Lines of other objects (a run that wrote the
-// zone, then failed to commit) are left out; this load writes its own objects' lines after them.
-void keep_held_rejected_lines(const lake::RawZone& raw_zone, const std::vector<warehouse::LoadedObject>& held,
-                              RejectedSpool& spool) {
-  const std::optional<std::string> old = raw_zone.read_rejected();
-  if (!old || old->empty()) return;
-  std::unordered_set<std::string> held_sources;
-  for (const warehouse::LoadedObject& object : held) held_sources.insert(core::utf8_lossy(object.key));
-  simdjson::ondemand::parser parser;
-  std::string_view rest(*old);
-  while (!rest.empty()) {
-    const std::size_t end = rest.find('\n');
-    const std::string_view line = rest.substr(0, end == std::string_view::npos ? rest.size() : end + 1);
-    rest.remove_prefix(line.size());
-    // The lake is read back as untrusted: a line that does not parse is dropped, not trusted.
-    const simdjson::padded_string padded(line);
-    std::string_view source;
-    auto document = parser.iterate(padded);
-    if (document.error() || document.get_object()["source"].get_string().get(source)) continue;
-    if (held_sources.contains(std::string(source))) spool.append(line);
-  }
-}
-
 // Transform (streaming rows into the load transaction), load, derive, commit.
 // `phase` follows the work, so that a failure is recorded against the phase it happened in.
 void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone,
@@ -167,9 +142,13 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   load->start(plan.mode);
   figures.load_mode = plan.mode;
   figures.objects_loaded = plan.objects.size();
+  // The rejected zone holds a file per load the warehouse holds; one of a run that never committed
+  // goes (its objects are read again now). The others stay until a full load replaces them.
+  std::set<std::int64_t> held_runs;
+  for (const warehouse::LoadedObject& object : held) held_runs.insert(object.run_id);
+  raw_zone.remove_rejected_files_except(held_runs, /*legacy=*/false);
   model::LakeDateReducer reducer;
   RejectedSpool rejected_jsonl;
-  if (plan.mode == warehouse::LoadMode::Incremental) keep_held_rejected_lines(raw_zone, held, rejected_jsonl);
   std::unordered_map<const lake::ManifestEntry*, std::pair<std::int64_t, warehouse::LineCounts>> objects;
   for (const lake::ManifestEntry& entry : plan.objects) {
     objects[&entry] = {load->add_object({entry.key, entry.size, entry.md5}), {}};
@@ -211,9 +190,20 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
                figures.derive_ms);
   date_lines = load->date_lines();
 
-  // The rejected zone is written before the commit: if the commit fails, a re-run rewrites it.
-  raw_zone.write_rejected(rejected_jsonl.file());
+  // This run's rejected lines are written before the commit: if the commit fails, the next run
+  // removes the file and reads its objects again.
+  if (figures.events_rejected > 0) raw_zone.write_rejected(rejected_jsonl.file(), run_id);
   load->commit(figures);
+  if (plan.mode == warehouse::LoadMode::Full) {
+    // Committed: the files of the loads this one replaced go. A failure here loses nothing (the
+    // next run removes them), so it is a warning.
+    try {
+      raw_zone.remove_rejected_files_except({run_id}, /*legacy=*/true);
+    } catch (const std::exception& error) {
+      spdlog::warn("{}: could not remove the replaced rejected-zone files: {}", options.lake_date.text(),
+                   error.what());
+    }
+  }
 }
 
 // The run that loaded exactly this raw zone with this code version, when it is the date's last

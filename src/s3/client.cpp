@@ -332,6 +332,14 @@ bool Client::fetch(const std::string& key, const std::optional<ObjectEntry>& exp
   return !missing;
 }
 
+void Client::remove(const std::string& key) {
+  retrying(fmt::format("DELETE s3://{}/{}", m_bucket, key), [&]() -> std::optional<Failure> {
+    const HttpResponse response = send(HttpRequest{"DELETE", url_of(key), {}, {}, {}});
+    if (response.transport == Transport::Ok && response.status == 404) return std::nullopt;
+    return failure_of(response);
+  });
+}
+
 std::string Client::put(const std::string& key, std::string_view bytes) {
   if (bytes.size() > m_options.multipart_threshold) {
     return put_multipart(key, bytes.size(),

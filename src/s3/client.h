@@ -53,6 +53,8 @@ class Client {
   // afterwards. False when `allow_missing` and the object does not exist.
   bool get_into(const std::string& key, const std::optional<ObjectEntry>& expected, SpoolFile& spool,
                 bool allow_missing = false);
+  // Deletes the object; one that is not there is no error (S3 answers 204 either way).
+  void remove(const std::string& key);
   // Uploads `bytes` (S3 checks them against Content-MD5); returns the ETag.
   std::string put(const std::string& key, std::string_view bytes);
   // Uploads the bytes of `spool`, holding at most one part of them in memory at a time.

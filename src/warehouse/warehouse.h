@@ -165,6 +165,7 @@ struct LoadedObject {
   std::uint64_t size = 0;
   std::string md5;
   std::string code_version;  // of the run that loaded it
+  std::int64_t run_id = 0;   // that run (its rejected lines are in its rejected-zone file)
 };
 
 // One object a load reads, registered before its lines (add_object).

@@ -162,6 +162,18 @@ std::vector<std::pair<std::string, std::string>> dump_queries(const std::string&
 
 }  // namespace
 
+std::string read_rejected_zone(const fs::path& lake, const std::string& lake_date) {
+  const fs::path folder = lake / "rejected" / ("lake_date=" + lake_date);
+  std::vector<fs::path> files;
+  if (fs::exists(folder)) {
+    for (const auto& entry : fs::directory_iterator(folder)) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::string zone;
+  for (const fs::path& file : files) zone += read_text(file);
+  return zone;
+}
+
 std::string dump_warehouse(const fs::path& path) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {

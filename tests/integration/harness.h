@@ -53,6 +53,8 @@ std::string first_difference(const std::string& expected, const std::string& act
 std::string query_one(const std::filesystem::path& db, const std::string& sql);
 
 void write_text(const std::filesystem::path& path, std::string_view text);
+// A local lake's rejected zone for one lake date: its files (one per load the warehouse holds), by name.
+std::string read_rejected_zone(const std::filesystem::path& lake, const std::string& lake_date);
 std::string read_text(const std::filesystem::path& path);
 
 // The warehouse a parameterised test runs against: SQLite (a file in the work folder) or the

@@ -86,7 +86,7 @@ TEST_P(Pipeline, RejectsEveryKindOfBadLineAndKeepsEveryGoodOne) {
       "20|out_of_range: field data.location.lat: 91 is outside [-90, 90]");
   EXPECT_EQ(m_warehouse.query("SELECT raw_length FROM rejected_event WHERE line = 7"), "7");
   // The lake's rejected zone holds the same lines.
-  const std::string zone = read_text(m_dir / "lake/rejected/lake_date=2019-06-01/rejected.jsonl");
+  const std::string zone = read_rejected_zone(m_dir / "lake", "2019-06-01");
   EXPECT_EQ(std::count(zone.begin(), zone.end(), '\n'), 20);
   EXPECT_NE(zone.find("\"raw_base64\""), std::string::npos) << "invalid UTF-8 is kept byte for byte";
 }

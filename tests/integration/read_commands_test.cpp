@@ -257,10 +257,10 @@ TEST_P(ReadCommands, StatusPrintsJsonAndCsvWithEveryColumn) {
             m_warehouse.query("SELECT rows_loaded FROM etl_run WHERE lake_date = '2019-06-01'"));
   EXPECT_EQ(std::to_string(loaded["events_read"].get_int64().value()),
             m_warehouse.query("SELECT events_read FROM etl_run WHERE lake_date = '2019-06-01'"));
-  for (const char* key : {"run_id", "started_at", "finished_at", "unchanged", "objects_refused", "phase",
-                          "extract_ms", "transform_ms", "load_ms", "derive_ms", "objects", "objects_copied",
-                          "bytes", "events_rejected", "periods_derived", "load_mode", "objects_loaded",
-                          "code_version"}) {
+  for (const char* key :
+       {"run_id", "started_at", "finished_at", "unchanged", "objects_refused", "phase", "extract_ms",
+        "transform_ms", "load_ms", "derive_ms", "objects", "objects_copied", "bytes", "events_rejected",
+        "periods_derived", "load_mode", "objects_loaded", "code_version"}) {
     EXPECT_EQ(loaded[key].error(), simdjson::SUCCESS) << key;
   }
   EXPECT_EQ(std::string_view(loaded["load_mode"].get_string().value()), "full");  // the date's first load

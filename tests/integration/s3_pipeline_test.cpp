@@ -68,7 +68,15 @@ TEST_P(S3Layouts, ReadsExactlyWhatALocalFolderGives) {
   const auto raw = lake->list_all(prefix + "/raw/lake_date=" + kDate + "/");
   const auto objects = query_one(work / "s3.db", "SELECT objects FROM etl_run ORDER BY run_id DESC LIMIT 1");
   EXPECT_EQ(raw.size(), std::stoul(objects) + 1) << "every object and the manifest";
-  EXPECT_TRUE(lake->head(prefix + "/rejected/lake_date=" + std::string(kDate) + "/rejected.jsonl"));
+  // The rejected zone: one file, the run's (rejected-run-<id>.jsonl).
+  const std::string rejected_folder = prefix + "/rejected/lake_date=" + std::string(kDate) + "/";
+  const auto run_of = [&](const fs::path& db) {
+    return query_one(db,
+                     "SELECT run_id FROM etl_run WHERE load_mode IS NOT NULL ORDER BY run_id DESC LIMIT 1");
+  };
+  const auto zone = lake->list_all(rejected_folder);
+  ASSERT_EQ(zone.size(), 1U);
+  EXPECT_EQ(zone[0].key, rejected_folder + "rejected-run-" + run_of(work / "s3.db") + ".jsonl");
   const CliResult again = run_date("s3://d2d-source/" + prefix, "s3://d2d-lake/" + prefix, work / "s3.db");
   ASSERT_EQ(again.exit_code, 0) << again.err;
   // The listing's ETags tell every object is the one the manifest holds: none is read again.
@@ -76,6 +84,15 @@ TEST_P(S3Layouts, ReadsExactlyWhatALocalFolderGives) {
             std::string::npos)
       << again.err;
   EXPECT_EQ(first_difference(dump_warehouse(work / "local.db"), dump_warehouse(work / "s3.db")), "");
+
+  // A full load replaces the date: once committed, the file of the load it replaced is deleted.
+  const CliResult forced =
+      run_date("s3://d2d-source/" + prefix, "s3://d2d-lake/" + prefix, work / "s3.db", {"--force"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  const auto replaced = lake->list_all(rejected_folder);
+  ASSERT_EQ(replaced.size(), 1U);
+  EXPECT_EQ(replaced[0].key, rejected_folder + "rejected-run-" + run_of(work / "s3.db") + ".jsonl");
+  EXPECT_NE(replaced[0].key, zone[0].key);
 }
 
 INSTANTIATE_TEST_SUITE_P(S3, S3Layouts, ::testing::Values(Layout{"nested", true}, Layout{"flat", false}),

@@ -74,7 +74,7 @@ TEST_P(TrustEdges, EveryLineIsRejectedOrLoadedNeverBoth) {
   EXPECT_EQ(m_warehouse.query("SELECT status FROM etl_run"), "succeeded");
 }
 
-// Object names are bytes: one that is not UTF-8 must still reach rejected_event, rejected.jsonl
+// Object names are bytes: one that is not UTF-8 must still reach rejected_event, the rejected zone
 // and every message as text (PostgreSQL refused the COPY of such a name).
 TEST_P(TrustEdges, ObjectNamesThatAreNotUtf8AreStoredLossily) {
   m_warehouse.reset();
@@ -84,7 +84,7 @@ TEST_P(TrustEdges, ObjectNamesThatAreNotUtf8AreStoredLossily) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(m_warehouse.query("SELECT source, line, reason_code FROM rejected_event"),
             "data/2019-06-01-10-00-1-\xEF\xBF\xBD\xEF\xBF\xBD-events.json|1|invalid_json");
-  const std::string rejected = read_text(m_dir / "lake/rejected/lake_date=2019-06-01/rejected.jsonl");
+  const std::string rejected = read_rejected_zone(m_dir / "lake", "2019-06-01");
   EXPECT_NE(rejected.find("2019-06-01-10-00-1-\xEF\xBF\xBD\xEF\xBF\xBD-events.json"), std::string::npos)
       << rejected;
   EXPECT_EQ(rejected.find('\xff'), std::string::npos);
@@ -110,7 +110,7 @@ TEST_P(TrustEdges, ALongRejectedLineIsCutOnACharacterBoundary) {
             fmt::format("2|invalid_timestamp|{}", line.size()));
   EXPECT_EQ(m_warehouse.query("SELECT " + raw + " FROM rejected_event"), kept);
 
-  const std::string zone = read_text(m_dir / "lake/rejected/lake_date=2019-06-01/rejected.jsonl");
+  const std::string zone = read_rejected_zone(m_dir / "lake", "2019-06-01");
   simdjson::dom::parser parser;
   simdjson::dom::element entry;
   ASSERT_EQ(parser.parse(zone).get(entry), simdjson::SUCCESS) << zone;
@@ -296,7 +296,7 @@ TEST_F(TrustEdgesSqlite, TheNextRunRemovesTemporaryFilesOfKilledRuns) {
   const fs::path raw = m_dir / "lake/raw/lake_date=2019-06-01/2019/06/01/12";
   const fs::path killed = raw / ("x.json.tmp-d2d-" + std::string(host) + "-" + std::to_string(gone) + "-3");
   const fs::path older_format = raw / ("y.json.tmp-d2d-" + std::to_string(gone) + "-0");
-  const fs::path rejected = m_dir / ("lake/rejected/lake_date=2019-06-01/rejected.jsonl.tmp-d2d-" +
+  const fs::path rejected = m_dir / ("lake/rejected/lake_date=2019-06-01/rejected-run-1.jsonl.tmp-d2d-" +
                                      std::string(host) + "-" + std::to_string(gone) + "-1");
   const fs::path live = raw / ("z.json.tmp-d2d-" + std::string(host) + "-" + std::to_string(getpid()) + "-0");
   for (const auto& path : {killed, older_format, rejected, live}) write_text(path, "half an object");

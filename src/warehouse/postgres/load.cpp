@@ -64,14 +64,15 @@ std::string hex(std::string_view bytes) {
 }  // namespace
 
 std::vector<LoadedObject> PgLoad::loaded_objects() {
-  auto result =
-      m_db.exec(sql("SELECT o.object_key, o.size, o.md5, COALESCE(r.code_version, '') FROM {s}.lake_object o "
-                    "LEFT JOIN {s}.etl_run r ON r.run_id = o.run_id WHERE o.lake_date = $1::date"),
-                {m_lake_date});
+  auto result = m_db.exec(
+      sql("SELECT o.object_key, o.size, o.md5, COALESCE(r.code_version, ''), o.run_id FROM {s}.lake_object o "
+          "LEFT JOIN {s}.etl_run r ON r.run_id = o.run_id WHERE o.lake_date = $1::date"),
+      {m_lake_date});
   std::vector<LoadedObject> objects;
   for (int row = 0; row < result.rows(); ++row) {
     objects.push_back({std::string(result.text(row, 0)), static_cast<std::uint64_t>(result.int64(row, 1)),
-                       std::string(result.text(row, 2)), std::string(result.text(row, 3))});
+                       std::string(result.text(row, 2)), std::string(result.text(row, 3)),
+                       result.int64(row, 4)});
   }
   return objects;
 }

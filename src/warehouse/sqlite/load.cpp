@@ -88,13 +88,15 @@ void SqliteLoad::forget_previous_rows() {
 
 std::vector<LoadedObject> SqliteLoad::loaded_objects() {
   std::vector<LoadedObject> objects;
-  Statement query(m_db,
-                  "SELECT o.object_key, o.size, o.md5, COALESCE(r.code_version, '') FROM lake_object o "
-                  "LEFT JOIN etl_run r ON r.run_id = o.run_id WHERE o.lake_date = ?1");
+  Statement query(
+      m_db,
+      "SELECT o.object_key, o.size, o.md5, COALESCE(r.code_version, ''), o.run_id FROM lake_object o "
+      "LEFT JOIN etl_run r ON r.run_id = o.run_id WHERE o.lake_date = ?1");
   query.bind(1, std::string_view(m_lake_date));
   while (query.step()) {
     objects.push_back({std::string(query.column_text(0)), static_cast<std::uint64_t>(query.column_int(1)),
-                       std::string(query.column_text(2)), std::string(query.column_text(3))});
+                       std::string(query.column_text(2)), std::string(query.column_text(3)),
+                       query.column_int(4)});
   }
   return objects;
 }

@@ -142,27 +142,24 @@ bool inside_break(std::span<const BreakSpan> breaks, UtcMicros at_us) {
 void snapshot_tracks(DeriveStore& store, Changes& changes) {
   const auto& spans = changes.by_vehicle.fix_spans();
   if (spans.empty()) return;
-  std::vector<std::string> vehicles;
   std::vector<TrackPieceRequest> requests;
-  for (const auto& [vehicle, span] : spans) {
-    vehicles.push_back(vehicle);
-    requests.push_back({vehicle, span.start_us, span.finish_us});
-  }
-  std::map<std::string, std::vector<BreakSpan>, std::less<>> breaks;
-  for (std::size_t first = 0; first < vehicles.size(); first += kBreakBatchVehicles) {
-    const std::span<const std::string> batch(vehicles.data() + first,
-                                             std::min(kBreakBatchVehicles, vehicles.size() - first));
-    for (auto& [vehicle, stored] : store.breaks_of(batch)) {
-      std::sort(stored.stored.begin(), stored.stored.end(),
-                [](const auto& a, const auto& b) { return a.start_us < b.start_us; });
-      breaks[vehicle] = std::move(stored.stored);
-    }
-  }
+  for (const auto& [vehicle, span] : spans) requests.push_back({vehicle, span.start_us, span.finish_us});
   const std::vector<std::vector<Fix>> pieces = store.fixes_around(requests, kSnapshotNeighbours);
+  // The breaks that can matter: those meeting the stretch read (its fixes and the changed span).
+  std::vector<TrackPieceRequest> stretches;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    TrackPieceRequest stretch = requests[i];
+    if (!pieces[i].empty()) {
+      stretch.lo_us = std::min(stretch.lo_us, pieces[i].front().at_us);
+      stretch.hi_us = std::max(stretch.hi_us, pieces[i].back().at_us);
+    }
+    stretches.push_back(std::move(stretch));
+  }
+  std::vector<std::vector<BreakSpan>> breaks = store.stored_breaks_meeting(stretches);
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const TrackPieceRequest& request = requests[i];
     TrackSnapshot snapshot;
-    snapshot.breaks = std::move(breaks[request.vehicle_id]);
+    snapshot.breaks = std::move(breaks[i]);
     const std::vector<Fix>& fixes = pieces[i];
     const auto first_inside = std::lower_bound(fixes.begin(), fixes.end(), request.lo_us,
                                                [](const Fix& fix, UtcMicros at) { return fix.at_us < at; });

@@ -118,6 +118,11 @@ class DeriveStore {
   // and after hi (read before an incremental load changes them: snapshot_tracks).
   virtual std::vector<std::vector<Fix>> fixes_around(std::span<const TrackPieceRequest> requests,
                                                      int neighbours) = 0;
+  // Per request, by start: the vehicle's stored breaks (vehicle_break) that meet [lo, hi]. Breaks
+  // do not overlap, so only the last one starting at or before lo can reach into it: a store reads
+  // that one and those starting inside, never the vehicle's whole history of breaks.
+  virtual std::vector<std::vector<BreakSpan>> stored_breaks_meeting(
+      std::span<const TrackPieceRequest> windows) = 0;
   // The stored distance rows of the given (period_id, vehicle_id) pairs that exist.
   virtual std::vector<StoredPairDistance> stored_distances(std::span<const PairKey> pairs) = 0;
 };

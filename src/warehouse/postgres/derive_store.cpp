@@ -338,6 +338,42 @@ std::vector<std::vector<model::Fix>> PgDeriveStore::fixes_around(
   return pieces;
 }
 
+std::vector<std::vector<model::BreakSpan>> PgDeriveStore::stored_breaks_meeting(
+    std::span<const model::TrackPieceRequest> windows) {
+  std::vector<std::vector<model::BreakSpan>> breaks(windows.size());
+  if (windows.empty()) return breaks;
+  std::string ids = "{", los = "{", his = "{";
+  for (const model::TrackPieceRequest& window : windows) {
+    const char* comma = ids.size() > 1 ? "," : "";
+    ids.append(comma).append(array_element(window.vehicle_id));
+    los.append(comma).append(time_param(window.lo_us));
+    his.append(comma).append(time_param(window.hi_us));
+  }
+  // Per window: the last break starting at or before lo (breaks do not overlap: the only earlier
+  // one that can reach into it) and those starting inside, each through the primary key.
+  auto result = m_db.exec(sql("SELECT r.i, b.start_at, b.end_at FROM unnest($1::text[], $2::timestamptz[], "
+                              "$3::timestamptz[]) WITH "
+                              "ORDINALITY AS r(vehicle_id, lo, hi, i) CROSS JOIN LATERAL ("
+                              "(SELECT v.start_at, v.end_at FROM {s}.vehicle_break v WHERE v.vehicle_id = "
+                              "r.vehicle_id COLLATE \"C\" "
+                              "AND v.start_at <= r.lo ORDER BY v.start_at DESC LIMIT 1) UNION ALL "
+                              "(SELECT v.start_at, v.end_at FROM {s}.vehicle_break v WHERE v.vehicle_id = "
+                              "r.vehicle_id COLLATE \"C\" "
+                              "AND v.start_at > r.lo AND v.start_at <= r.hi)) b"),
+                          {ids + "}", los + "}", his + "}"});
+  for (int row = 0; row < result.rows(); ++row) {
+    const auto index = static_cast<std::size_t>(result.int64(row, 0) - 1);
+    const model::BreakSpan span{result.timestamp_us(row, 1),
+                                detail::end_of_break(optional_time(result, row, 2))};
+    if (span.end_us > windows[index].lo_us) breaks[index].push_back(span);
+  }
+  for (auto& spans : breaks) {
+    std::sort(spans.begin(), spans.end(),
+              [](const auto& a, const auto& b) { return a.start_us < b.start_us; });
+  }
+  return breaks;
+}
+
 std::vector<model::StoredPairDistance> PgDeriveStore::stored_distances(
     std::span<const model::PairKey> pairs) {
   std::vector<model::StoredPairDistance> rows;

@@ -34,6 +34,8 @@ class PgDeriveStore final : public model::DeriveStore {
   std::vector<std::vector<model::Fix>> fixes_around(std::span<const model::TrackPieceRequest> requests,
                                                     int neighbours) override;
   std::vector<model::StoredPairDistance> stored_distances(std::span<const model::PairKey> pairs) override;
+  std::vector<std::vector<model::BreakSpan>> stored_breaks_meeting(
+      std::span<const model::TrackPieceRequest> windows) override;
 
  private:
   std::string sql(std::string_view text) const { return with_schema(text, m_schema); }

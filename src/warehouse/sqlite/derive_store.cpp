@@ -221,6 +221,30 @@ std::vector<std::vector<model::Fix>> SqliteDeriveStore::fixes_around(
   return pieces;
 }
 
+std::vector<std::vector<model::BreakSpan>> SqliteDeriveStore::stored_breaks_meeting(
+    std::span<const model::TrackPieceRequest> windows) {
+  // The last break starting at or before lo (the only earlier one that can reach into the
+  // window: breaks do not overlap), then those starting inside; each through the primary key.
+  Statement query(
+      m_db,
+      "SELECT start_at, end_at FROM (SELECT start_at, end_at FROM vehicle_break WHERE vehicle_id = ?1 "
+      "AND start_at <= ?2 ORDER BY start_at DESC LIMIT 1) UNION ALL SELECT start_at, end_at FROM "
+      "vehicle_break WHERE vehicle_id = ?1 AND start_at > ?2 AND start_at <= ?3");
+  std::vector<std::vector<model::BreakSpan>> breaks;
+  for (const model::TrackPieceRequest& window : windows) {
+    std::vector<model::BreakSpan>& spans = breaks.emplace_back();
+    query.bind(1, std::string_view(window.vehicle_id)).bind_time(2, window.lo_us).bind_time(3, window.hi_us);
+    while (query.step()) {
+      const model::BreakSpan span{query.column_time(0), detail::end_of_break(optional_time(query, 1))};
+      if (span.end_us > window.lo_us) spans.push_back(span);
+    }
+    query.reset();
+    std::sort(spans.begin(), spans.end(),
+              [](const auto& a, const auto& b) { return a.start_us < b.start_us; });
+  }
+  return breaks;
+}
+
 std::vector<model::StoredPairDistance> SqliteDeriveStore::stored_distances(
     std::span<const model::PairKey> pairs) {
   Statement query(

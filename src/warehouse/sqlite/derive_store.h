@@ -31,6 +31,8 @@ class SqliteDeriveStore final : public model::DeriveStore {
   std::vector<std::vector<model::Fix>> fixes_around(std::span<const model::TrackPieceRequest> requests,
                                                     int neighbours) override;
   std::vector<model::StoredPairDistance> stored_distances(std::span<const model::PairKey> pairs) override;
+  std::vector<std::vector<model::BreakSpan>> stored_breaks_meeting(
+      std::span<const model::TrackPieceRequest> windows) override;
 
  private:
   detail::SqliteDb& m_db;

@@ -127,6 +127,17 @@ class FakeStore final : public DeriveStore {
     }
     return pieces;
   }
+  std::vector<std::vector<BreakSpan>> stored_breaks_meeting(
+      std::span<const TrackPieceRequest> windows) override {
+    std::vector<std::vector<BreakSpan>> result;
+    for (const TrackPieceRequest& window : windows) {
+      std::vector<BreakSpan>& spans = result.emplace_back();
+      for (const BreakSpan& span : stored_breaks[window.vehicle_id]) {
+        if (span.start_us <= window.hi_us && span.end_us > window.lo_us) spans.push_back(span);
+      }
+    }
+    return result;
+  }
   std::vector<StoredPairDistance> stored_distances(std::span<const PairKey> pairs) override {
     std::vector<StoredPairDistance> rows;
     for (const PairKey& pair : pairs) {
@@ -301,6 +312,31 @@ TEST(Derivation, AnIncrementUpdatesStoredDistancesExactlyFromTheChangedStretch) 
   EXPECT_NE(expected.distance_nm, before.distance_nm);
   EXPECT_LT(store.fixes_read, 40U) << "only the stretch and a few neighbours are read";
   EXPECT_EQ(store.for_each_fix_calls, 0);
+}
+
+// Fixes just before the change lie in a break: the stretch reaches back to the last one that
+// counts, and the pair across the break is still left out, exactly as the whole track says.
+TEST(Derivation, AnIncrementRightAfterABreakIsUpdatedExactly) {
+  FakeStore store;
+  std::vector<Fix>& track = store.fixes["v1"];
+  for (int i = 0; i < 300; ++i)
+    track.push_back({kDay1 + i * kMinute, 52.0 + 0.002 * (i % 11), 13.0 + 0.001 * i});
+  store.stored_breaks["v1"] = {{kDay1 + 190 * kMinute, kDay1 + 199 * kMinute + 30'000'000}};
+  store.periods["p"] = std::pair{kDay1, kDay1 + 299 * kMinute};
+  const auto before = distance_in_window(track, store.stored_breaks["v1"], kDay1, kDay1 + 299 * kMinute);
+  store.distances["p"] = {{"v1", before.distance_m, before.updates, before.distance_nm}};
+  Changes changed;
+  const Fix moved{kDay1 + 200 * kMinute, 52.9, 13.9};
+  changed.by_vehicle.add_time("v1", moved.at_us);
+  snapshot_tracks(store, changed);
+  ASSERT_EQ(changed.snapshots.count("v1"), 1U);
+  EXPECT_EQ(changed.snapshots.at("v1").left, kDay1 + 189 * kMinute) << "the last fix before the break";
+  track[200] = moved;
+  derive_distances(store, changed);
+  const auto expected = distance_in_window(track, store.stored_breaks["v1"], kDay1, kDay1 + 299 * kMinute);
+  ASSERT_EQ(store.distances["p"].size(), 1U);
+  EXPECT_EQ(store.distances["p"][0].distance_nm, expected.distance_nm);
+  EXPECT_EQ(store.distances["p"][0].updates, expected.updates);
 }
 
 // A stored row from before the exact sum was kept (no distance_nm) is derived from the track.

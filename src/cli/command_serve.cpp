@@ -124,9 +124,12 @@ class ServeCommand final : public Command {
     const bool in_environment = !from_environment.empty();
     std::string token, origin;
     if (!settings.serve_auth_token_file.empty()) {
+      // Named as the operator gave it: the flag, D2D_SERVE_AUTH_TOKEN_FILE or d2d.toml's key.
+      const std::string given_by = setting_source(settings, "serve_auth_token_file");
       if (in_environment)
-        throw Error(ErrorKind::Usage, "both --auth-token-file and D2D_SERVE_TOKEN are set: give one of them");
-      origin = "--auth-token-file " + settings.serve_auth_token_file;
+        throw Error(ErrorKind::Usage,
+                    fmt::format("both {} and D2D_SERVE_TOKEN are set: give one of them", given_by));
+      origin = given_by + " " + settings.serve_auth_token_file;
       auto text = core::read_secret_file(settings.serve_auth_token_file, origin, 4096);
       if (!text) throw Error(ErrorKind::Usage, text.error());
       token = std::move(*text);

@@ -148,6 +148,13 @@ TEST_F(ServeAuth, AnUnusableTokenIsAUsageErrorThatDoesNotQuoteIt) {
       refused({"--auth-token-file", (m_work / "token").string()}, {"D2D_SERVE_TOKEN=" + kToken + "-other"});
   EXPECT_EQ(both.exit_code, 2) << both.err;
   EXPECT_EQ(both.err.find(kToken), std::string::npos) << both.err;
+  // The path from the environment: the errors name the variable, not a flag nobody gave.
+  const CliResult from_env = refused({}, {"D2D_SERVE_AUTH_TOKEN_FILE=" + (m_work / "short").string()});
+  EXPECT_EQ(from_env.exit_code, 2) << from_env.err;
+  EXPECT_NE(from_env.err.find("the token in D2D_SERVE_AUTH_TOKEN_FILE " + (m_work / "short").string()),
+            std::string::npos)
+      << from_env.err;
+  EXPECT_EQ(from_env.err.find("--auth-token-file"), std::string::npos) << from_env.err;
 }
 
 }  // namespace

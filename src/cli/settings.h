@@ -1,14 +1,14 @@
 // Settings shared by the subcommands, resolved in this order (SPEC §6): command-line flag, then
 // environment (D2D_*), then d2d.toml (or --config FILE), then the built-in default.
 //
-// One table, kSettings in settings.cpp, has a row per setting: TOML key, flag, environment
+// One table, rows() in settings_table.cpp, has a row per setting: TOML key, flag, environment
 // variable, range or choices, help, whether it is secret, and the Settings member it fills. The
 // flags (add_settings), the variables and the keys the file accepts (resolve_settings), --help
 // and `d2d config` are all made from it, so a name or a range is written once.
 //
 // Adding a setting:
 //   1. a member of Settings below, initialised to its default;
-//   2. a row in kSettings: {"key", "--flag", "D2D_KEY", &Settings::key, range or choices, "help"};
+//   2. a row in rows() (settings_table.cpp): {"key", "--flag", "D2D_KEY", &Settings::key, range or choices, "help"};
 //      a row without a flag is read from the environment only (secrets: a flag shows in `ps`);
 //   3. add_settings(command, settings, {"key"}) in the setup() of each command that reads it,
 //      so that its --help lists only what it uses;

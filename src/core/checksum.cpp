@@ -25,12 +25,16 @@ std::string Md5::hex_digest() {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(m_state->ctx, digest, &length);
+  return to_hex(std::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+std::string to_hex(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  hex.reserve(static_cast<std::size_t>(length) * 2);
-  for (unsigned i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 15]);
+  hex.reserve(bytes.size() * 2);
+  for (const char byte : bytes) {
+    hex.push_back(kHex[static_cast<unsigned char>(byte) >> 4]);
+    hex.push_back(kHex[static_cast<unsigned char>(byte) & 15]);
   }
   return hex;
 }

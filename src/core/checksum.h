@@ -22,4 +22,7 @@ class Md5 {
   std::unique_ptr<State> m_state;
 };
 
+// Bytes as lowercase hex, two digits each.
+std::string to_hex(std::string_view bytes);
+
 }  // namespace d2d::core

@@ -5,7 +5,7 @@
 # container but published on the host's loopback only and given its token from a secret file, and
 # no default for the password, the token or the code version. It builds deploy/Dockerfile (the
 # image `make test-image` tests) with the version as its build argument, and every D2D_* variable
-# it sets is one d2d reads (the names in src/cli/settings.cpp, given as the second argument).
+# it sets is one d2d reads (the names in src/cli/settings_table.cpp, given as the second argument).
 # Exit 77 (ctest: skipped) when no Compose client is installed.
 set -euo pipefail
 compose_file=$1

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <ranges>
 
 #include "warehouse/postgres/pg_array.h"
 #include "warehouse/sql_shapes.h"
@@ -66,6 +67,22 @@ class StoredFixCursor {
   int m_row = 0;
   model::Fix m_fix{};
   std::uint64_t m_read = 0;
+};
+
+// Windows of vehicles as the three array parameters of
+// unnest($1::text[], $2::timestamptz[], $3::timestamptz[]): one round trip for all of them.
+class VehicleWindowArrays {
+ public:
+  void add(std::string_view vehicle, UtcMicros lo, UtcMicros hi) {
+    const char* comma = m_ids.size() > 1 ? "," : "";
+    m_ids.append(comma).append(array_element(vehicle));
+    m_los.append(comma).append(time_param(lo));
+    m_his.append(comma).append(time_param(hi));
+  }
+  Params params() const { return {m_ids + "}", m_los + "}", m_his + "}"}; }
+
+ private:
+  std::string m_ids = "{", m_los = "{", m_his = "{";
 };
 
 }  // namespace
@@ -199,13 +216,8 @@ Params PgDeriveStore::stored_intervals(std::span<const model::TimeWindow> window
   auto vehicles = m_db.exec(
       sql(detail::each_vehicle_cte("{s}.location_update") + "SELECT id FROM vehicles WHERE id IS NOT NULL"));
   const std::vector<FixSegment>& segments = m_fixes.segments();
-  std::string ids = "{", los = "{", his = "{";
-  auto add = [&](std::string_view vehicle, UtcMicros lo, UtcMicros hi) {
-    const char* comma = ids.size() > 1 ? "," : "";
-    ids.append(comma).append(array_element(vehicle));
-    los.append(comma).append(time_param(lo));
-    his.append(comma).append(time_param(hi));
-  };
+  VehicleWindowArrays arrays;
+  auto add = [&arrays](std::string_view vehicle, UtcMicros lo, UtcMicros hi) { arrays.add(vehicle, lo, hi); };
   std::size_t vehicle_segments = 0;  // segments are in the same (byte) order of vehicles
   for (int row = 0; row < vehicles.rows(); ++row) {
     const std::string_view vehicle = vehicles.text(row, 0);
@@ -224,7 +236,7 @@ Params PgDeriveStore::stored_intervals(std::span<const model::TimeWindow> window
       if (lo <= window.finish_us) add(vehicle, lo, window.finish_us);
     }
   }
-  return {ids + "}", los + "}", his + "}"};
+  return arrays.params();
 }
 
 std::vector<std::pair<std::string, model::BreakSpan>> PgDeriveStore::breaks_overlapping(UtcMicros start_us,
@@ -264,29 +276,23 @@ void PgDeriveStore::replace_distances(const std::string& period_id,
 void PgDeriveStore::for_each_fix_of(std::span<const model::VehicleWindow> windows,
                                     const std::function<void(std::string_view, const model::Fix&)>& visit) {
   if (windows.empty()) return;
-  std::string ids = "{", los = "{", his = "{";
-  for (const model::VehicleWindow& range : windows) {
-    const char* comma = ids.size() > 1 ? "," : "";
-    ids.append(comma).append(array_element(range.vehicle_id));
-    los.append(comma).append(time_param(range.window.start_us));
-    his.append(comma).append(time_param(range.window.finish_us));
-  }
-  StoredFixCursor stored(m_db, sql(kStoredFixesOutsideSpans), {ids + "}", los + "}", his + "}"});
+  VehicleWindowArrays arrays;
+  for (const model::VehicleWindow& range : windows)
+    arrays.add(range.vehicle_id, range.window.start_us, range.window.finish_us);
+  StoredFixCursor stored(m_db, sql(kStoredFixesOutsideSpans), arrays.params());
   for (; stored.valid(); stored.advance()) visit(stored.vehicle_id(), stored.fix());
 }
 
 void PgDeriveStore::replace_pair_distances(std::span<const model::PairDistance> pairs) {
   if (pairs.empty()) return;
-  std::string periods = "{", vehicles = "{";
-  for (const model::PairDistance& pair : pairs) {
-    const char* comma = periods.size() > 1 ? "," : "";
-    periods.append(comma).append(array_element(pair.period_id));
-    vehicles.append(comma).append(array_element(pair.row.vehicle_id));
-  }
+  const std::string periods = text_array(
+      std::views::transform(pairs, [](const auto& pair) { return std::string_view(pair.period_id); }));
+  const std::string vehicles = text_array(
+      std::views::transform(pairs, [](const auto& pair) { return std::string_view(pair.row.vehicle_id); }));
   m_db.exec(sql("DELETE FROM {s}.vehicle_operating_period_distance d USING unnest($1::text[], $2::text[]) AS "
                 "p(period_id, vehicle_id) WHERE d.operating_period_id = p.period_id COLLATE \"C\" AND "
                 "d.vehicle_id = p.vehicle_id COLLATE \"C\""),
-            {periods + "}", vehicles + "}"});
+            {periods, vehicles});
   CopyWriter copy(
       m_db, sql("COPY {s}.vehicle_operating_period_distance (operating_period_id, vehicle_id, distance_m, "
                 "updates, distance_nm) FROM STDIN (FORMAT binary)"));
@@ -306,13 +312,9 @@ std::vector<std::vector<model::Fix>> PgDeriveStore::fixes_around(
     std::span<const model::TrackPieceRequest> requests, int neighbours) {
   std::vector<std::vector<model::Fix>> pieces(requests.size());
   if (requests.empty()) return pieces;
-  std::string ids = "{", los = "{", his = "{";
-  for (const model::TrackPieceRequest& request : requests) {
-    const char* comma = ids.size() > 1 ? "," : "";
-    ids.append(comma).append(array_element(request.vehicle_id));
-    los.append(comma).append(time_param(request.lo_us));
-    his.append(comma).append(time_param(request.hi_us));
-  }
+  VehicleWindowArrays arrays;
+  for (const model::TrackPieceRequest& request : requests)
+    arrays.add(request.vehicle_id, request.lo_us, request.hi_us);
   // One round trip: per request, up to `neighbours` fixes before lo, those in [lo, hi] and up to
   // `neighbours` after hi, each through location_update's primary key.
   auto result = m_db.exec(
@@ -327,7 +329,11 @@ std::vector<std::vector<model::Fix>> PgDeriveStore::fixes_around(
           "(SELECT u.at, u.lat, u.lng FROM {s}.location_update u WHERE u.vehicle_id = r.vehicle_id COLLATE "
           "\"C\" "
           "AND u.at > r.hi ORDER BY u.at LIMIT $4::int)) f"),
-      {ids + "}", los + "}", his + "}", std::to_string(neighbours)});
+      [&] {
+        Params params = arrays.params();
+        params.emplace_back(std::to_string(neighbours));
+        return params;
+      }());
   for (int row = 0; row < result.rows(); ++row) {
     pieces[static_cast<std::size_t>(result.int64(row, 0) - 1)].push_back(
         {result.timestamp_us(row, 1), result.float64(row, 2), result.float64(row, 3)});
@@ -342,13 +348,9 @@ std::vector<std::vector<model::BreakSpan>> PgDeriveStore::stored_breaks_meeting(
     std::span<const model::TrackPieceRequest> windows) {
   std::vector<std::vector<model::BreakSpan>> breaks(windows.size());
   if (windows.empty()) return breaks;
-  std::string ids = "{", los = "{", his = "{";
-  for (const model::TrackPieceRequest& window : windows) {
-    const char* comma = ids.size() > 1 ? "," : "";
-    ids.append(comma).append(array_element(window.vehicle_id));
-    los.append(comma).append(time_param(window.lo_us));
-    his.append(comma).append(time_param(window.hi_us));
-  }
+  VehicleWindowArrays arrays;
+  for (const model::TrackPieceRequest& window : windows)
+    arrays.add(window.vehicle_id, window.lo_us, window.hi_us);
   // Per window: the last break starting at or before lo (breaks do not overlap: the only earlier
   // one that can reach into it) and those starting inside, each through the primary key.
   auto result = m_db.exec(sql("SELECT r.i, b.start_at, b.end_at FROM unnest($1::text[], $2::timestamptz[], "
@@ -360,7 +362,7 @@ std::vector<std::vector<model::BreakSpan>> PgDeriveStore::stored_breaks_meeting(
                               "(SELECT v.start_at, v.end_at FROM {s}.vehicle_break v WHERE v.vehicle_id = "
                               "r.vehicle_id COLLATE \"C\" "
                               "AND v.start_at > r.lo AND v.start_at <= r.hi)) b"),
-                          {ids + "}", los + "}", his + "}"});
+                          arrays.params());
   for (int row = 0; row < result.rows(); ++row) {
     const auto index = static_cast<std::size_t>(result.int64(row, 0) - 1);
     const model::BreakSpan span{result.timestamp_us(row, 1),
@@ -378,17 +380,15 @@ std::vector<model::StoredPairDistance> PgDeriveStore::stored_distances(
     std::span<const model::PairKey> pairs) {
   std::vector<model::StoredPairDistance> rows;
   if (pairs.empty()) return rows;
-  std::string periods = "{", vehicles = "{";
-  for (const model::PairKey& pair : pairs) {
-    const char* comma = periods.size() > 1 ? "," : "";
-    periods.append(comma).append(array_element(pair.period_id));
-    vehicles.append(comma).append(array_element(pair.vehicle_id));
-  }
+  const std::string periods = text_array(
+      std::views::transform(pairs, [](const auto& pair) { return std::string_view(pair.period_id); }));
+  const std::string vehicles = text_array(
+      std::views::transform(pairs, [](const auto& pair) { return std::string_view(pair.vehicle_id); }));
   auto result = m_db.exec(
       sql("SELECT d.operating_period_id, d.vehicle_id, d.distance_nm, d.updates FROM unnest($1::text[], "
           "$2::text[]) AS p(period_id, vehicle_id) JOIN {s}.vehicle_operating_period_distance d ON "
           "d.operating_period_id = p.period_id COLLATE \"C\" AND d.vehicle_id = p.vehicle_id COLLATE \"C\""),
-      {periods + "}", vehicles + "}"});
+      {periods, vehicles});
   for (int row = 0; row < result.rows(); ++row) {
     model::StoredPairDistance& stored = rows.emplace_back();
     stored.period_id = result.text(row, 0);

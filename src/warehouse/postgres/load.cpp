@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <ranges>
+
+#include "core/checksum.h"
 #include "core/error.h"
 #include "core/string_map.h"
 #include "core/utf8.h"
@@ -49,20 +52,6 @@ PgLoad::~PgLoad() {
   }
 }
 
-namespace {
-// A key's exact bytes, as a text parameter for decode($n, 'hex') (keys are untrusted bytes).
-std::string hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char byte : bytes) {
-    out += kDigits[static_cast<unsigned char>(byte) >> 4];
-    out += kDigits[static_cast<unsigned char>(byte) & 15];
-  }
-  return out;
-}
-}  // namespace
-
 std::vector<LoadedObject> PgLoad::loaded_objects() {
   auto result = m_db.exec(
       sql("SELECT o.object_key, o.size, o.md5, COALESCE(r.code_version, ''), o.run_id FROM {s}.lake_object o "
@@ -86,8 +75,9 @@ std::int64_t PgLoad::add_object(const ObjectRow& object) {
   return m_db
       .exec(sql("INSERT INTO {s}.lake_object (lake_date, source, object_key, size, md5, run_id) VALUES "
                 "($1::date, $2, decode($3, 'hex'), $4::bigint, $5, $6::bigint) RETURNING lake_object_id"),
-            {m_lake_date, core::utf8_lossy(object.key), hex(object.key), std::to_string(object.size),
-             std::string(object.md5), std::to_string(m_run_id)})
+            {m_lake_date, core::utf8_lossy(object.key),
+             core::to_hex(object.key) /* decode($3, 'hex'): keys are untrusted bytes */,
+             std::to_string(object.size), std::string(object.md5), std::to_string(m_run_id)})
       .int64(0, 0);
 }
 
@@ -273,13 +263,10 @@ void PgLoad::merge_small_rows_into_date() {
     }
     m_periods = std::move(changed);
   }
-  std::string vehicles = "{", periods = "{";
-  for (const VehicleRow& row : m_vehicles)
-    vehicles.append(vehicles.size() > 1 ? "," : "").append(array_element(row.id));
-  for (const PeriodEventRow& row : m_periods)
-    periods.append(periods.size() > 1 ? "," : "").append(array_element(row.id));
-  vehicles += "}";
-  periods += "}";
+  const std::string vehicles = text_array(
+      std::views::transform(m_vehicles, [](const VehicleRow& row) { return std::string_view(row.id); }));
+  const std::string periods = text_array(
+      std::views::transform(m_periods, [](const PeriodEventRow& row) { return std::string_view(row.id); }));
   exec("DELETE FROM {s}.lake_vehicle WHERE lake_date = $1::date AND vehicle_id = ANY($2::text[])",
        {m_lake_date, vehicles});
   exec("INSERT INTO affected_vehicle SELECT unnest($1::text[])", {vehicles});

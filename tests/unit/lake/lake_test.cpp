@@ -172,6 +172,33 @@ TEST(RawZone, ADamagedManifestIsAnInputError) {
   }
 }
 
+// The rejected zone's folder is read back as untrusted (SPEC §7): only files named exactly as d2d
+// names a run's file, of runs not kept, are removed (the legacy file only when asked); whatever
+// else a person or a broken writer put there stays, and a malformed name is no error.
+TEST(RawZone, RemovesOnlyTheRejectedFilesOfRunsNotKept) {
+  TempDir lake;
+  const fs::path folder = lake.path() / "rejected/lake_date=2019-06-01";
+  const std::vector<std::string> kept = {"rejected-run-7.jsonl",
+                                         "rejected-run-abc.jsonl",
+                                         "rejected-run-99999999999999999999.jsonl",
+                                         "rejected-run-8.jsonl.tmp-d2d-host-1-0",
+                                         "rejected-run-8.jsonlx",
+                                         "rejected-run-.jsonl",
+                                         "notes.txt",
+                                         "sub/rejected-run-8.jsonl"};
+  for (const std::string& name : kept) test::write_file(folder / name, "x\n");
+  test::write_file(folder / "rejected-run-8.jsonl", "x\n");
+  test::write_file(folder / "rejected.jsonl", "x\n");
+  RawZone zone(lake.path(), "2019-06-01");
+
+  EXPECT_EQ(zone.remove_rejected_files_except({7}, /*legacy=*/false), 1U);
+  EXPECT_FALSE(fs::exists(folder / "rejected-run-8.jsonl"));
+  EXPECT_TRUE(fs::exists(folder / "rejected.jsonl"));
+  EXPECT_EQ(zone.remove_rejected_files_except({7}, /*legacy=*/true), 1U);
+  EXPECT_FALSE(fs::exists(folder / "rejected.jsonl"));
+  for (const std::string& name : kept) EXPECT_TRUE(fs::exists(folder / name)) << name;
+}
+
 TEST(RawZone, OpensObjectsAsStreamsAndChecksTheirSize) {
   ExtractedTwoObjects two;
   auto& [source_dir, lake_dir, source, zone] = two;

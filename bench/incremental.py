@@ -8,9 +8,10 @@
       decode, or whose `at` is not a time, stay in OUT/KEY. Prints: NEW_KEY LINES_MOVED LINES_KEPT.
 
   incremental.py compare ONE_SHOT_STATE INCREMENTAL_STATE
-      Compares two state folders written by run.sh (state_sqlite / state_pg): every file byte for
-      byte, except the distances and the report, whose figures may differ by rounding (relative
-      1e-9). Prints "equal", or what differs and exits 1.
+      Compares two state folders written by run.sh (state_sqlite / state_pg, in
+      bench/lib/incremental_checks.sh): every file byte for byte, except the distances and the
+      report, whose figures may differ by rounding (relative 1e-9). Prints "equal", or what
+      differs and exits 1.
 """
 import csv
 import datetime as dt

@@ -6,6 +6,9 @@
 #   parse_limit, parse_limit_portable  bare simdjson iterate_many over the files (Google Benchmark)
 #   decode                             d2d's LineSplitter + LineDecoder + COPY row encoding (Google Benchmark)
 #   d2d_sqlite, d2d_pg                 a whole `d2d run` into a fresh SQLite file / PostgreSQL schema
+#   d2d_sqlite_base, d2d_pg_base       the same by d2d as it was at BENCH_BASE; after every d2d load
+#                                      (untimed) the warehouse's stored bytes per fix and two analyst
+#                                      queries through location_update (bench/analyst_queries.py)
 #   derive_sql                         bench/derive_in_sql.sql on the schema d2d_pg just loaded (issue 3),
 #                                      checked equal to d2d's distances; compared with d2d's derive phase
 #   sqlite_limit                       d2d's transformed rows into d2d's own SQLite table, in key order,
@@ -34,6 +37,9 @@
 #                     leaves out every incr_* contender
 #   BENCH_INCR_SIZES  the sizes the incr_* contenders run at (default: the first two of BENCH_SIZES,
 #                     "1M 4M" by default); each must be one of BENCH_SIZES
+#   BENCH_BASE        the commit d2d_sqlite_base and d2d_pg_base are built from (default 8aacf95, the
+#                     code before storage v2 began); built once by bench/build_baseline.sh into
+#                     $BENCH_WORK/baseline
 #
 # This file is the driver: settings, the run's folder, then the run below. The work it calls is in
 # bench/lib/, sourced here: inputs.sh (the generated lake dates), measure.sh, postgres.sh, the
@@ -50,6 +56,8 @@ rbr_lines=${BENCH_ROW_BY_ROW:-20000}
 skip=" ${BENCH_SKIP:-} "
 read -r -a size_list <<<"$sizes"
 incr_sizes=${BENCH_INCR_SIZES-${size_list[*]:0:2}}
+base_commit=${BENCH_BASE:-8aacf95}
+base_d2d="" # built below unless both baseline contenders are skipped
 date=2024-04-01
 day_path=2024/04/01 # the nested layout's folder of that lake date
 pg_uri="" # set once the PostgreSQL server runs
@@ -73,6 +81,7 @@ mkdir -p "$results"
 : >"$results/commands.txt"
 : >"$results/increments.tsv"
 : >"$results/checks.tsv"
+: >"$results/analyst.tsv"
 
 say() { echo "bench: $*" >&2; }
 trap 'say "stopped: ${BASH_SOURCE[0]#"$repo/"} line $LINENO: $BASH_COMMAND exited $?"' ERR
@@ -81,7 +90,7 @@ skipped() { [[ $skip == *" $1 "* || ($1 == incr_* && $skip == *" incremental "*)
 incr_contenders=()
 for increment in 1min last1 last5 last10 last25; do incr_contenders+=("incr_${increment}_sqlite" "incr_${increment}_pg"); done
 incr_at() { [[ " $incr_sizes " == *" $1 "* ]]; }
-uses_pg() { [[ $1 == d2d_pg || $1 == copy || $1 == row_by_row || $1 == derive_sql || $1 == incr_*_pg ]]; }
+uses_pg() { [[ $1 == d2d_pg || $1 == d2d_pg_base || $1 == copy || $1 == row_by_row || $1 == derive_sql || $1 == incr_*_pg ]]; }
 
 # shellcheck source=bench/lib/inputs.sh
 source "$repo/bench/lib/inputs.sh"
@@ -117,6 +126,7 @@ source "$repo/bench/lib/incremental_checks.sh"
   echo "row_by_row_lines=$rbr_lines"
   echo "skip=${BENCH_SKIP:-}"
   echo "incr_sizes=$incr_sizes"
+  echo "base=$base_commit"
 } >"$results/meta.env"
 for size in $incr_sizes; do
   [[ " $sizes " == *" $size "* ]] || { echo "bench: BENCH_INCR_SIZES names $size, which is not in BENCH_SIZES ($sizes)" >&2; exit 1; }
@@ -128,6 +138,12 @@ done
 
 for size in $sizes; do ensure_input "$size"; done
 
+if ! skipped d2d_sqlite_base || ! skipped d2d_pg_base; then
+  say "building d2d at $base_commit for the baseline contenders (once; kept in $work/baseline)"
+  base_d2d=$(bash bench/build_baseline.sh "$base_commit" "$work/baseline")
+  echo "base_version=$("$base_d2d" --version)" >>"$results/meta.env"
+fi
+
 if ! skipped duckdb; then
   say "installing DuckDB (npm ci in bench/duckdb)"
   (cd bench/duckdb && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
@@ -135,7 +151,7 @@ if ! skipped duckdb; then
     >>"$results/meta.env"
 fi
 
-if ! skipped d2d_pg || ! skipped copy || ! skipped row_by_row || ((any_incr_pg)); then
+if ! skipped d2d_pg || ! skipped d2d_pg_base || ! skipped copy || ! skipped row_by_row || ((any_incr_pg)); then
   start_postgres
 fi
 {
@@ -154,7 +170,8 @@ for size in $sizes; do
   generate_args "$size" >"$results/$size.generate_args"
   wc -l <"$work/inputs/$size/reference/rows.csv" >"$results/$size.rows"
 
-  contenders=(parse_limit parse_limit_portable decode d2d_sqlite sqlite_limit sqlite_limit_int d2d_pg copy duckdb pandas)
+  contenders=(parse_limit parse_limit_portable decode d2d_sqlite d2d_sqlite_base sqlite_limit sqlite_limit_int d2d_pg d2d_pg_base
+    copy duckdb pandas)
   [[ $size == "$smallest" ]] && contenders+=(row_by_row)
   if incr_at "$size"; then
     contenders+=("${incr_contenders[@]}")

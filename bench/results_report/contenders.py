@@ -1,11 +1,16 @@
 """The contenders of bench/run.sh by name: their groups, and the row of ours each is compared with."""
 
-ORDER = ["parse_limit", "parse_limit_portable", "decode", "d2d_sqlite", "sqlite_limit", "sqlite_limit_int", "d2d_pg", "copy", "row_by_row", "duckdb", "pandas"]
+ORDER = [
+    "parse_limit", "parse_limit_portable", "decode", "d2d_sqlite", "d2d_sqlite_base", "sqlite_limit", "sqlite_limit_int",
+    "d2d_pg", "d2d_pg_base", "copy", "row_by_row", "duckdb", "pandas",
+]
 OURS = {"decode", "d2d_sqlite", "d2d_pg"}
 # The row of ours each contender is compared with (the ratio is its events/s over ours).
 COMPARED_WITH = {
     "parse_limit": "decode",
     "parse_limit_portable": "decode",
+    "d2d_sqlite_base": "d2d_sqlite",
+    "d2d_pg_base": "d2d_pg",
     "sqlite_limit": "d2d_sqlite",
     "sqlite_limit_int": "d2d_sqlite",
     "copy": "d2d_pg",
@@ -24,7 +29,9 @@ INCREMENT_TEXT = {
     "last10": "the last 10%",
     "last25": "the last 25%",
 }
-PG_CONTENDERS = {"d2d_pg", "copy", "row_by_row", "derive_sql"}
+PG_CONTENDERS = {"d2d_pg", "d2d_pg_base", "copy", "row_by_row", "derive_sql"}
+# d2d's whole loads, today's and the baseline commit's: their warehouses are measured for analysts.
+LOADS = ["d2d_sqlite", "d2d_sqlite_base", "d2d_pg", "d2d_pg_base"]
 BENCHMARK_CONTENDERS = {"parse_limit", "parse_limit_portable", "decode"}
 
 

@@ -5,7 +5,7 @@ import json
 import math
 import os
 
-from .contenders import BENCHMARK_CONTENDERS, INCR
+from .contenders import BENCHMARK_CONTENDERS, INCR, LOADS
 
 
 def read_text(path, default=""):
@@ -74,15 +74,18 @@ class Measurement:
             self.extra = {"matches": compare_answers(read_text(self.log + ".out"), size_info["reference"])}
         elif self.name == "pandas":
             self.extra = {"rows": int(read_text(self.log + ".out") or 0)}
-        elif self.name in ("d2d_sqlite", "d2d_pg") or self.name in INCR:
+        elif self.name in LOADS or self.name in INCR:
             phases = read_text(self.log + ".phases")
             try:
                 runs = json.loads(phases) if phases else []
                 self.extra = {"phases": runs[-1] if runs else {}}
             except ValueError:
                 self.extra = {"phases": {}}
-            if self.name == "d2d_pg":
+            if self.name in ("d2d_pg", "d2d_pg_base"):
                 self.extra["rows"] = int(read_text(self.log + ".rows", "0") or 0)
+            if self.name in LOADS:
+                # The answer this load gives, against d2d's reference answer on the same input.
+                self.extra["matches"] = compare_answers(read_text(self.log + ".report.json"), size_info["reference"])
         self.total_cpu_s = self.cpu_s + self.server_cpu_s
         self.events_per_s = events / self.wall_s
         self.mb_per_s = size_info["bytes"] / 1e6 / self.wall_s

@@ -42,6 +42,16 @@ class RunResults:
         checks = {}
         for row in read_tsv(os.path.join(results, "checks.tsv")):
             checks[(row[0], int(row[1]), row[2])] = {"verdict": row[3], "reference": row[4], "detail": row[5] if len(row) > 5 else ""}
+        # What analysts get from each d2d load: stored bytes per fix and two queries' times (ms).
+        analyst = {}
+        for row in read_tsv(os.path.join(results, "analyst.tsv")):
+            figures = analyst.setdefault((row[0], int(row[1]), row[2]), {})
+            if row[3] == "bytes":
+                figures["bytes"], figures["fixes"] = int(row[4]), int(row[5])
+            else:
+                figures[row[3]] = {"median_ms": float(row[4]), "min_ms": float(row[5]), "max_ms": float(row[6]), "rows": int(row[7])}
+        for m in measurements:
+            m.analyst = analyst.get((m.size, m.round, m.name), {})
         for m in measurements:
             check = checks.get((m.size, m.round, m.name))
             if m.name in INCR and not m.failed:

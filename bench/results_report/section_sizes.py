@@ -1,6 +1,6 @@
 """One table per size: every contender's best round against ours, d2d's phases, the SQL derivation."""
 
-from .contenders import COMPARED_WITH, INCR, ORDER, OURS
+from .contenders import COMPARED_WITH, INCR, LOADS, ORDER, OURS
 from .formatting import fmt_rate, fmt_ratio
 
 
@@ -13,6 +13,8 @@ def write(out, r):
         "decode": "**ours**: `LineSplitter` + `LineDecoder` + the binary COPY row of each fix: decode + validate + encode, single thread",
         "d2d_sqlite": "**ours**: whole `d2d run` into a fresh SQLite file",
         "d2d_pg": "**ours**: whole `d2d run` into PostgreSQL, fresh schema, one transaction",
+        "d2d_sqlite_base": f"the same `d2d run` into SQLite by d2d at commit {r.meta.get('base', '?')} (built by bench/build_baseline.sh)",
+        "d2d_pg_base": f"the same `d2d run` into PostgreSQL by d2d at commit {r.meta.get('base', '?')}",
         "sqlite_limit": "SQLite warehouse limit: d2d's transformed rows, held in memory, into a fresh file made by d2d's "
         "migrations (same table, same indexes, same pragmas), key order, one prepared `INSERT` of 100 rows (as d2d), one transaction; "
         "insert + commit (with its WAL checkpoint) timed",
@@ -83,6 +85,7 @@ def write(out, r):
             for name, _, phases in phase_rows:
                 w(f"| {name} | " + " | ".join(str(phases.get(c, "")) for c in columns) + " |")
             w("")
+        write_analyst_figures(w, r, size)
         sql, pg = get(size, "derive_sql"), get(size, "d2d_pg")
         if sql is not None:
             derive_ms = (pg.extra.get("phases") or {}).get("derive_ms", "?") if pg is not None else "?"
@@ -93,3 +96,27 @@ def write(out, r):
                 f"derive phase above, **{derive_ms} ms** (C++, src/model/distance.cpp)."
             )
             w("")
+
+
+def write_analyst_figures(w, r, size):
+    """Stored bytes per fix and two analyst queries through location_update, for each d2d load's
+    best round (bench/analyst_queries.py: median of 7 runs after one untimed run)."""
+    rows = [(name, m) for name in LOADS if (m := r.get(size, name)) is not None and m.analyst.get("fixes")]
+    if not rows:
+        return
+    w(
+        "What analysts get from each load above (untimed, after the load): the warehouse's stored bytes per fix "
+        "(SQLite: the file after a WAL checkpoint; PostgreSQL: every table of the schema with its indexes), and two "
+        "queries through `location_update`, median of 7 runs after one untimed run (min–max):"
+    )
+    w("")
+    w("| load | stored bytes per fix | one vehicle's fixes over the day (ms) | every fix of 12:00–13:00 (ms) |")
+    w("|---|---:|---:|---:|")
+    for name, m in rows:
+        a = m.analyst
+        cells = [f"{a['bytes'] / a['fixes']:,.1f}"]
+        for query in ("vehicle_day", "fleet_hour"):
+            q = a.get(query)
+            cells.append(f"{q['median_ms']:,.1f} ({q['min_ms']:,.1f}–{q['max_ms']:,.1f}; {q['rows']:,} rows)" if q else "")
+        w(f"| {name} | " + " | ".join(cells) + " |")
+    w("")

@@ -180,6 +180,16 @@ struct TrackSnapshot {
 // fixes, whose previous versions are gone), and vehicles affected at given times (an incremental
 // load's fixes; changed breaks).
 struct Changes {
+  // A fix the load brings. A full load's replace what the date held: every vehicle of its day is
+  // affected. An incremental load's touch only their own vehicle, in their own hour.
+  void add_fix(bool replaces_date, std::string_view vehicle_id, core::UtcMicros at_us) {
+    if (replaces_date) {
+      all_vehicles.add_day_of(at_us);
+    } else {
+      by_vehicle.add_time(vehicle_id, at_us);
+    }
+  }
+
   DaySet all_vehicles;
   VehicleChanges by_vehicle;
   std::map<std::string, TrackSnapshot, std::less<>> snapshots;      // snapshot_tracks

@@ -136,13 +136,7 @@ LineCounts SqliteLoad::date_lines() {
 }
 
 void SqliteLoad::add_location(const LocationRow& row) {
-  // A full load's fixes replace what the date held: every vehicle of their days is affected. An
-  // incremental load's touch only their own vehicle, in their own hours.
-  if (m_mode == LoadMode::Full) {
-    m_changes.all_vehicles.add_day_of(row.at_us);
-  } else {
-    m_changes.by_vehicle.add_time(row.vehicle_id, row.at_us);
-  }
+  m_changes.add_fix(m_mode == LoadMode::Full, row.vehicle_id, row.at_us);
   m_fixes.add(row);
 }
 

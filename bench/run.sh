@@ -89,8 +89,12 @@ skipped() { [[ $skip == *" $1 "* || ($1 == incr_* && $skip == *" incremental "*)
 # The incremental contenders (issue 19): each names its plan in $run/plan/SIZE (NAME.base, NAME.new).
 incr_contenders=()
 for increment in 1min last1 last5 last10 last25; do incr_contenders+=("incr_${increment}_sqlite" "incr_${increment}_pg"); done
+# Issue 18: the whole date loaded (untimed), then run again with --force and timed: what reloading a
+# date the warehouse holds costs against a load into an empty one. Planned, run and checked as the
+# incremental contenders are (BENCH_INCR_SIZES); BENCH_SKIP names them one by one.
+incr_contenders+=(reload_sqlite reload_pg)
 incr_at() { [[ " $incr_sizes " == *" $1 "* ]]; }
-uses_pg() { [[ $1 == d2d_pg || $1 == d2d_pg_base || $1 == copy || $1 == row_by_row || $1 == derive_sql || $1 == incr_*_pg ]]; }
+uses_pg() { [[ $1 == d2d_pg || $1 == d2d_pg_base || $1 == copy || $1 == row_by_row || $1 == derive_sql || $1 == incr_*_pg || $1 == reload_pg ]]; }
 
 # shellcheck source=bench/lib/inputs.sh
 source "$repo/bench/lib/inputs.sh"
@@ -188,7 +192,7 @@ for size in $sizes; do
       say "$size: pandas skipped ($(tail -n 1 "$results/skipped.tsv" | cut -f3))"
     else
       active+=("$name")
-      if [[ $name == incr_* ]]; then compare_states=1; fi
+      if [[ $name == incr_* || $name == reload_* ]]; then compare_states=1; fi
     fi
   done
   if ((compare_states)); then make_plan "$size"; fi

@@ -17,6 +17,10 @@ make_plan() {
       tail -n +"$((base + 1))" "$plan/all.keys" | sed "s|^|$src\t|" >"$plan/incr_last${p}_$engine.new"
     done
   done
+  for engine in sqlite pg; do # a reload: every object first, none added
+    sed "s|^|$src\t|" "$plan/all.keys" >"$plan/reload_$engine.base"
+    : >"$plan/reload_$engine.new"
+  done
   # One minute of events as one new object: a busy minute, the last of the date's middle object
   # (midday), split from it by event time; the rest of the day, that object's other minutes
   # included, is loaded first (the minute arrives late, after later objects).
@@ -69,7 +73,9 @@ incremental() {
   else
     warehouse=(--warehouse "$scratch/d2d.db")
   fi
-  if [[ ! -s $plan/$name.new ]]; then
+  local -a again=()
+  [[ $name == reload_* ]] && again=(--force) # a reload adds nothing: the same objects, read again
+  if [[ $name != reload_* && ! -s $plan/$name.new ]]; then
     setup_failed "$size" "$round" "$name" "no increment planned (see the log of make_plan)"
   elif ! link_objects "$plan/$name.base" "$scratch/source"; then
     setup_failed "$size" "$round" "$name" "could not link the objects of its first run"
@@ -77,9 +83,11 @@ incremental() {
     --max-reject-ratio 1 >"$log.first" 2>&1; then
     setup_failed "$size" "$round" "$name" "the first run (untimed) failed: $(tail -n 1 "$log.first")"
   else
-    link_objects "$plan/$name.new" "$scratch/source" || say "$size round $round: $name: could not link its new objects"
+    if [[ -s $plan/$name.new ]]; then
+      link_objects "$plan/$name.new" "$scratch/source" || say "$size round $round: $name: could not link its new objects"
+    fi
     measure "$size" "$round" "$name" "$d2d" run --source "$scratch/source" --lake "$scratch/lake" "${warehouse[@]}" \
-      --date $date --max-reject-ratio 1
+      --date $date --max-reject-ratio 1 "${again[@]}"
     if [[ $(tail -n 1 "$results/measurements.tsv" | cut -f4) != failed ]]; then
       if [[ $engine == pg ]]; then
         psql "$pg_uri" -qAt -c "SELECT json_agg(r ORDER BY run_id) FROM bench_incr.etl_run r WHERE status = 'succeeded'" \

@@ -22,6 +22,8 @@ COMPARED_WITH = {
 INCREMENTS = ["1min", "last1", "last5", "last10", "last25"]
 ENGINES = {"sqlite": "SQLite", "pg": "PostgreSQL"}
 INCR = [f"incr_{i}_{e}" for e in ENGINES for i in INCREMENTS]
+# Issue 18: the loaded date run again with --force, timed, checked as the incremental contenders are.
+RELOADS = [f"reload_{e}" for e in ENGINES]
 INCREMENT_TEXT = {
     "1min": "one new 1-minute object",
     "last1": "the last 1% of the objects",

@@ -5,7 +5,7 @@ import json
 import math
 import os
 
-from .contenders import BENCHMARK_CONTENDERS, INCR, LOADS
+from .contenders import BENCHMARK_CONTENDERS, INCR, LOADS, RELOADS
 
 
 def read_text(path, default=""):
@@ -74,7 +74,7 @@ class Measurement:
             self.extra = {"matches": compare_answers(read_text(self.log + ".out"), size_info["reference"])}
         elif self.name == "pandas":
             self.extra = {"rows": int(read_text(self.log + ".out") or 0)}
-        elif self.name in LOADS or self.name in INCR:
+        elif self.name in LOADS or self.name in INCR or self.name in RELOADS:
             phases = read_text(self.log + ".phases")
             try:
                 runs = json.loads(phases) if phases else []

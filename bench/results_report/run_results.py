@@ -3,7 +3,7 @@
 import csv
 import os
 
-from .contenders import INCR, engine_of
+from .contenders import INCR, RELOADS, engine_of
 from .measurements import Measurement, read_text, read_tsv
 
 
@@ -54,7 +54,7 @@ class RunResults:
             m.analyst = analyst.get((m.size, m.round, m.name), {})
         for m in measurements:
             check = checks.get((m.size, m.round, m.name))
-            if m.name in INCR and not m.failed:
+            if (m.name in INCR or m.name in RELOADS) and not m.failed:
                 m.check = check or {"verdict": "unchecked", "reference": "", "detail": "no state was read"}
                 if m.check["verdict"] == "differs":
                     m.failed = True

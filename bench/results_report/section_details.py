@@ -2,7 +2,7 @@
 
 import time
 
-from .contenders import INCR, ORDER
+from .contenders import INCR, ORDER, RELOADS
 
 
 def write(out, r):
@@ -14,7 +14,7 @@ def write(out, r):
     w("| size | contender | " + " | ".join(f"round {r}" for r in range(1, int(meta["rounds"]) + 1)) + " |")
     w("|---|---|" + "---:|" * int(meta["rounds"]))
     for size in sizes:
-        for name in ORDER + ["derive_sql"] + INCR:
+        for name in ORDER + ["derive_sql"] + INCR + RELOADS:
             cells = []
             for r in range(1, int(meta["rounds"]) + 1):
                 m = next((m for m in measurements if (m.size, m.name, m.round) == (size, name, r)), None)

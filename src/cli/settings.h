@@ -8,7 +8,8 @@
 //
 // Adding a setting:
 //   1. a member of Settings below, initialised to its default;
-//   2. a row in rows() (settings_table.cpp): {"key", "--flag", "D2D_KEY", &Settings::key, range or choices, "help"};
+//   2. a row in rows() (settings_table.cpp):
+//      {"key", "--flag", "D2D_KEY", &Settings::key, range or choices, "help"};
 //      a row without a flag is read from the environment only (secrets: a flag shows in `ps`);
 //   3. add_settings(command, settings, {"key"}) in the setup() of each command that reads it,
 //      so that its --help lists only what it uses;

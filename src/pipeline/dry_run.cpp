@@ -46,7 +46,8 @@ std::string describe_plan(const std::string& lake_date, const lake::ExtractPlan&
     // Whether the warehouse holds the others (loaded by this version) is in the warehouse, which
     // a dry run does not open.
     load = fmt::format(
-        "load the {} new object(s) (incremental), or all {} objects if the warehouse does not hold the others "
+        "load the {} new object(s) (incremental), or all {} objects if the warehouse does not hold the "
+        "others "
         "as loaded by this version",
         added, total);
   } else {

@@ -2,10 +2,9 @@
 // assumed with STS (role_arn with source_profile or credential_source) or a credential_process.
 // Also the one setting read from the config file for the client (profile_setting, "region").
 #include <fmt/format.h>
-
-#include <algorithm>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>

@@ -41,9 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (streamed_number != number || streamed.length() != line.size()) std::abort();
     const bool too_long = line.size() > max_line_bytes;
     if (streamed.too_long() != too_long) std::abort();
-    const std::size_t kept =
-        too_long ? static_cast<std::size_t>(std::min<std::uint64_t>(max_line_bytes, d2d::events::kKeptLongLineBytes))
-                 : line.size();
+    const std::size_t kept = too_long ? static_cast<std::size_t>(std::min<std::uint64_t>(
+                                            max_line_bytes, d2d::events::kKeptLongLineBytes))
+                                      : line.size();
     if (streamed_line != line.substr(0, kept)) std::abort();
     auto result = decoder.decode(line);
     if (!result.has_value()) {

@@ -1,6 +1,6 @@
 // `d2d serve` for the tests of its HTTP side: a real process on loopback with a fresh SQLite
-// warehouse (migrated first: the pages never create one) and no scheduler, stopped (SIGTERM) when the test ends; and raw client sockets, for
-// clients that misbehave in ways httplib's client will not.
+// warehouse (migrated first: the pages never create one) and no scheduler, stopped (SIGTERM) when the test
+// ends; and raw client sockets, for clients that misbehave in ways httplib's client will not.
 #pragma once
 
 #include <chrono>

@@ -30,8 +30,8 @@ std::string query_plan(const std::string& path, const std::string& sql) {
 TEST(SqliteStatistics, AFleetWideTimeWindowIsReadThroughThePrimaryKeyAfterALoad) {
   TempDir dir;
   WarehouseUnderTest warehouse(Engine::Sqlite, dir / "w");
-  const auto generated = run_d2d({"generate", "--out", (dir / "source").string(), "--date", "2019-06-01", "--days",
-                                  "1", "--vehicles", "4", "--seed", "3"});
+  const auto generated = run_d2d({"generate", "--out", (dir / "source").string(), "--date", "2019-06-01",
+                                  "--days", "1", "--vehicles", "4", "--seed", "3"});
   ASSERT_EQ(generated.exit_code, 0) << generated.err;
   const std::string db = warehouse.args().at(1);
   const std::string hour =

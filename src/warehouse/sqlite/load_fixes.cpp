@@ -76,6 +76,11 @@ class FixMerger {
         m_organizations(db, "organization_key", "organization_id") {}
 
   std::uint64_t merge(model::FixSorter& fixes) {
+    // The views read the date's text from lake_day.
+    Statement(m_db, "INSERT OR IGNORE INTO lake_day (lake_day, lake_date) VALUES (?1, ?2)")
+        .bind(1, m_lake_day)
+        .bind(2, std::string_view(m_lake_date))
+        .run();
     if (m_mode == LoadMode::Full) drop_winners_of_date();
     return insert_best(fixes);
   }

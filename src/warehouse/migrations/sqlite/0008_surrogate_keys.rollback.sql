@@ -32,6 +32,7 @@ DROP TABLE location_fix;
 DROP TABLE location_fix_superseded;
 DROP TABLE vehicle_key;
 DROP TABLE organization_key;
+DROP TABLE lake_day;
 ALTER TABLE location_update_v1 RENAME TO location_update;
 ALTER TABLE lake_location_superseded_v1 RENAME TO lake_location_superseded;
 CREATE INDEX lake_location_superseded_by_date ON lake_location_superseded (lake_date);

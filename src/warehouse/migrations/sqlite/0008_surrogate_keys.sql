@@ -1,8 +1,8 @@
 -- Storage v2 (SPEC §5: the relations' names, columns and values are the contract, not the
 -- storage). A fix is stored under an integer vehicle key, the organization as a small integer key,
--- the lake date as a day number and event_at only where it differs from `at`; `at` stays ISO text
--- in the key, so analysts' time filters on location_update still narrow the primary key
--- (docs/decisions.md, "Storage v2"). location_update and lake_location_superseded become views
+-- the lake date as a day number (its text in the small lake_day table) and event_at only where it
+-- differs from `at`; `at` stays ISO text in the key, so analysts' time filters on location_update
+-- still narrow the primary key (docs/decisions.md, "Storage v2"). location_update and lake_location_superseded become views
 -- with exactly the columns, order and values of the tables they replace.
 
 -- The dimensions. Keys are given in vehicle_id order here and in first-seen (key) order by a
@@ -15,6 +15,15 @@ CREATE TABLE organization_key (
   organization_key INTEGER PRIMARY KEY,
   organization_id  TEXT NOT NULL UNIQUE
 );
+-- The lake dates as text, for the views: a join to this small table reads faster than formatting
+-- the date of every row (docs/decisions.md, "Storage v2").
+CREATE TABLE lake_day (
+  lake_day  INTEGER PRIMARY KEY,  -- days since 1970-01-01
+  lake_date TEXT NOT NULL UNIQUE
+);
+INSERT INTO lake_day (lake_day, lake_date)
+SELECT unixepoch(lake_date) / 86400, lake_date
+FROM (SELECT lake_date FROM location_update UNION SELECT lake_date FROM lake_location_superseded);
 INSERT INTO vehicle_key (vehicle_id)
 SELECT vehicle_id FROM (SELECT vehicle_id FROM location_update
                         UNION SELECT vehicle_id FROM lake_location_superseded)
@@ -71,15 +80,17 @@ DROP TABLE location_update;
 DROP TABLE lake_location_superseded;
 
 CREATE VIEW location_update AS
-SELECT k.vehicle_id, f.at, f.lat, f.lng, o.organization_id, date(f.lake_day * 86400, 'unixepoch') AS lake_date,
-       COALESCE(f.event_at, f.at) AS event_at, f.lake_object_id
+SELECT k.vehicle_id, f.at, f.lat, f.lng, o.organization_id, d.lake_date, COALESCE(f.event_at, f.at) AS event_at,
+       f.lake_object_id
 FROM location_fix f
 JOIN vehicle_key k ON k.vehicle_key = f.vehicle_key
-LEFT JOIN organization_key o ON o.organization_key = f.organization_key;
+LEFT JOIN organization_key o ON o.organization_key = f.organization_key
+LEFT JOIN lake_day d ON d.lake_day = f.lake_day;
 
 CREATE VIEW lake_location_superseded AS
-SELECT k.vehicle_id, f.at, date(f.lake_day * 86400, 'unixepoch') AS lake_date,
-       COALESCE(f.event_at, f.at) AS event_at, f.lat, f.lng, o.organization_id, f.lake_object_id
+SELECT k.vehicle_id, f.at, d.lake_date, COALESCE(f.event_at, f.at) AS event_at, f.lat, f.lng, o.organization_id,
+       f.lake_object_id
 FROM location_fix_superseded f
 JOIN vehicle_key k ON k.vehicle_key = f.vehicle_key
-LEFT JOIN organization_key o ON o.organization_key = f.organization_key;
+LEFT JOIN organization_key o ON o.organization_key = f.organization_key
+LEFT JOIN lake_day d ON d.lake_day = f.lake_day;

@@ -1,6 +1,7 @@
 #include "warehouse/sqlite/derive_store.h"
 
 #include <algorithm>
+#include <set>
 
 #include "warehouse/sql_shapes.h"
 #include "warehouse/sqlite/fix_queries.h"
@@ -59,8 +60,15 @@ void SqliteDeriveStore::replace_breaks(const model::BreakSpansByVehicle& spans) 
 
 std::vector<UtcMicros> SqliteDeriveStore::previous_fix_times_by_day() {
   std::vector<UtcMicros> times;
-  Statement query(m_db, "SELECT MIN(at) FROM temp.affected_fix GROUP BY substr(at, 1, 10)");
-  while (query.step()) times.push_back(query.column_time(0));
+  // Every day a span of the date's previous fixes meets (a vehicle's span rarely crosses midnight).
+  std::set<std::int64_t> days;
+  Statement query(m_db, "SELECT first_at, last_at FROM temp.previous_span");
+  while (query.step()) {
+    for (std::int64_t day = core::utc_day_of(query.column_time(0)); day <= core::utc_day_of(query.column_time(1)); ++day) {
+      days.insert(day);
+    }
+  }
+  for (const std::int64_t day : days) times.push_back(day * core::kMicrosPerDay);
   return times;
 }
 

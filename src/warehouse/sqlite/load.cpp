@@ -31,13 +31,12 @@ SqliteLoad::SqliteLoad(SqliteFile& file, const core::LakeDate& lake_date, std::i
       m_derive_store(file.db) {
   begin_transaction(file.wait_for_lock);
   m_db.exec(
-      "CREATE TEMP TABLE IF NOT EXISTS affected_fix (vehicle_id TEXT, at TEXT, PRIMARY KEY (vehicle_id, "
-      "at)) WITHOUT ROWID;"
+      "CREATE TEMP TABLE IF NOT EXISTS previous_span (first_at TEXT, last_at TEXT);"
       "CREATE TEMP TABLE IF NOT EXISTS affected_vehicle (vehicle_id TEXT PRIMARY KEY) WITHOUT ROWID;"
       "CREATE TEMP TABLE IF NOT EXISTS affected_period (operating_period_id TEXT PRIMARY KEY) WITHOUT "
       "ROWID;"
       "CREATE TEMP TABLE IF NOT EXISTS affected_break_vehicle (vehicle_id TEXT PRIMARY KEY) WITHOUT ROWID;"
-      "DELETE FROM temp.affected_fix; DELETE FROM temp.affected_vehicle;"
+      "DELETE FROM temp.previous_span; DELETE FROM temp.affected_vehicle;"
       "DELETE FROM temp.affected_period; DELETE FROM temp.affected_break_vehicle;");
   m_insert_rejected = std::make_unique<Statement>(m_db,
                                                   "INSERT OR REPLACE INTO rejected_event (lake_date, "
@@ -69,11 +68,8 @@ SqliteLoad::~SqliteLoad() {
 // What this date contributed before is replaced: remember its keys, then forget its rows (its
 // winners in location_fix go in merge_fixes, where others may take their place).
 void SqliteLoad::forget_previous_rows() {
-  run_for_date(
-      fmt::format("INSERT OR IGNORE INTO temp.affected_fix SELECT vehicle_id, at FROM ({}) UNION ALL "
-                  "SELECT k.vehicle_id, s.at FROM location_fix_superseded s JOIN vehicle_key k ON "
-                  "k.vehicle_key = s.vehicle_key WHERE s.lake_day = unixepoch(?1) / 86400",
-                  kWinnersOfDate));
+  // Where the date's fixes lay (its spans: winners and superseded versions), for derivation.
+  run_for_date("INSERT INTO temp.previous_span SELECT first_at, last_at FROM lake_location_span WHERE lake_date = ?1");
   run_for_date(
       "INSERT OR IGNORE INTO temp.affected_vehicle SELECT vehicle_id FROM lake_vehicle WHERE lake_date = ?1");
   run_for_date(

@@ -14,15 +14,6 @@
 
 namespace d2d::warehouse::sqlite {
 
-// The winners a lake date holds in location_fix (its ?1), as (vehicle_key, vehicle_id, at), found
-// within the date's spans (lake_location_span: per vehicle, the first and last `at` the date
-// brought), each a range of the primary key; `unixepoch(?1) / 86400` is the date as lake_day. There is no index on the lake date: it cost a second
-// B-tree insert per fix.
-inline constexpr std::string_view kWinnersOfDate =
-    "SELECT f.vehicle_key, k.vehicle_id, f.at FROM lake_location_span s JOIN vehicle_key k ON "
-    "k.vehicle_id = s.vehicle_id JOIN location_fix f ON f.vehicle_key = k.vehicle_key AND f.at >= "
-    "s.first_at AND f.at <= s.last_at WHERE s.lake_date = ?1 AND f.lake_day = unixepoch(?1) / 86400";
-
 // Full: replaces what the date held in location_fix, location_fix_superseded and
 // lake_location_span by the versions in `fixes` (the caller deleted the date's superseded
 // versions first). Incremental: merges them into what the date holds, a key's version of the date

@@ -178,7 +178,8 @@ void FixSorter::sort_buffer() {
       if (i + 1 < m_chunk_ends.size()) {
         std::inplace_merge(m_buffer.begin() + static_cast<std::ptrdiff_t>(begin),
                            m_buffer.begin() + static_cast<std::ptrdiff_t>(m_chunk_ends[i]),
-                           m_buffer.begin() + static_cast<std::ptrdiff_t>(m_chunk_ends[i + 1]), best_first_order);
+                           m_buffer.begin() + static_cast<std::ptrdiff_t>(m_chunk_ends[i + 1]),
+                           best_first_order);
       }
       merged_ends.push_back(m_chunk_ends[std::min(i + 1, m_chunk_ends.size() - 1)]);
       begin = merged_ends.back();

@@ -47,7 +47,8 @@ TEST(SqliteStatistics, AFleetWideTimeWindowIsReadThroughThePrimaryKeyAfterALoad)
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   const std::string plan = query_plan(db, hour);
   EXPECT_NE(plan.find("SCAN k"), std::string::npos) << plan;
-  EXPECT_NE(plan.find("SEARCH f USING PRIMARY KEY (vehicle_key=? AND at>? AND at<?)"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("SEARCH f USING PRIMARY KEY (vehicle_key=? AND at>? AND at<?)"), std::string::npos)
+      << plan;
 }
 
 }  // namespace

@@ -38,9 +38,9 @@ std::string kind_of(const std::filesystem::path& db, const std::string& name) {
 TEST(SqliteStorageV2, TheMigrationConvertsALoadedWarehouseForwardAndBack) {
   TempDir dir;
   WarehouseUnderTest warehouse(Engine::Sqlite, dir.path());
-  const auto generated =
-      run_d2d({"generate", "--out", (dir / "source").string(), "--date", kDates.front(), "--days", "3",
-               "--vehicles", "6", "--interval-s", "30", "--conflict-ratio", "0.2", "--breaks", "--seed", "7"});
+  const auto generated = run_d2d({"generate", "--out", (dir / "source").string(), "--date", kDates.front(),
+                                  "--days", "3", "--vehicles", "6", "--interval-s", "30", "--conflict-ratio",
+                                  "0.2", "--breaks", "--seed", "7"});
   ASSERT_EQ(generated.exit_code, 0) << generated.err;
   for (const std::string& date : kDates) {
     const auto ran = run_d2d(run_args_for(dir.path(), warehouse, date));

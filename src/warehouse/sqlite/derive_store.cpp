@@ -64,7 +64,8 @@ std::vector<UtcMicros> SqliteDeriveStore::previous_fix_times_by_day() {
   std::set<std::int64_t> days;
   Statement query(m_db, "SELECT first_at, last_at FROM temp.previous_span");
   while (query.step()) {
-    for (std::int64_t day = core::utc_day_of(query.column_time(0)); day <= core::utc_day_of(query.column_time(1)); ++day) {
+    for (std::int64_t day = core::utc_day_of(query.column_time(0));
+         day <= core::utc_day_of(query.column_time(1)); ++day) {
       days.insert(day);
     }
   }

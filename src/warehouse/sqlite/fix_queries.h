@@ -17,6 +17,7 @@ inline constexpr std::string_view kVehiclesWithFixesSql =
 // The newest fix's `at`, one primary-key probe per vehicle (there is no index on `at`); NULL
 // when there is no fix.
 inline constexpr std::string_view kNewestFixSql =
-    "SELECT MAX((SELECT MAX(f.at) FROM location_fix f WHERE f.vehicle_key = k.vehicle_key)) FROM vehicle_key k";
+    "SELECT MAX((SELECT MAX(f.at) FROM location_fix f WHERE f.vehicle_key = k.vehicle_key)) FROM vehicle_key "
+    "k";
 
 }  // namespace d2d::warehouse::sqlite

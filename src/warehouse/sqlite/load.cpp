@@ -69,7 +69,8 @@ SqliteLoad::~SqliteLoad() {
 // winners in location_fix go in merge_fixes, where others may take their place).
 void SqliteLoad::forget_previous_rows() {
   // Where the date's fixes lay (its spans: winners and superseded versions), for derivation.
-  run_for_date("INSERT INTO temp.previous_span SELECT first_at, last_at FROM lake_location_span WHERE lake_date = ?1");
+  run_for_date(
+      "INSERT INTO temp.previous_span SELECT first_at, last_at FROM lake_location_span WHERE lake_date = ?1");
   run_for_date(
       "INSERT OR IGNORE INTO temp.affected_vehicle SELECT vehicle_id FROM lake_vehicle WHERE lake_date = ?1");
   run_for_date(
@@ -79,7 +80,8 @@ void SqliteLoad::forget_previous_rows() {
       "INSERT OR IGNORE INTO temp.affected_break_vehicle SELECT vehicle_id FROM lake_break_event WHERE "
       "lake_date = ?1");
   run_for_date("DELETE FROM location_fix_superseded WHERE lake_day = unixepoch(?1) / 86400");
-  for (const char* table : {"lake_vehicle", "lake_operating_period_event", "lake_break_event", "rejected_event"}) {
+  for (const char* table :
+       {"lake_vehicle", "lake_operating_period_event", "lake_break_event", "rejected_event"}) {
     run_for_date(fmt::format("DELETE FROM {} WHERE lake_date = ?1", table));
   }
 }
@@ -267,7 +269,8 @@ void SqliteLoad::commit(const RunFigures& figures) {
   // vehicle through the primary key (a skip-scan) instead of the whole table, about twice as fast
   // at 1M fixes. Sampled (analysis_limit), so it costs milliseconds; a full load only, since an
   // increment hardly changes the shape of the table (docs/decisions.md, "Statistics for analysts").
-  if (m_mode == LoadMode::Full) m_db.exec("PRAGMA analysis_limit = 1000; ANALYZE location_fix; ANALYZE vehicle_key");
+  if (m_mode == LoadMode::Full)
+    m_db.exec("PRAGMA analysis_limit = 1000; ANALYZE location_fix; ANALYZE vehicle_key");
   m_db.exec("COMMIT");
   m_open = false;
 }

@@ -63,7 +63,8 @@ class KeyDictionary {
 // A stored version's columns as the rules compare them (organization_id and event_at as text).
 constexpr std::string_view kVersionOfFix =
     "COALESCE(f.event_at, f.at), f.lat, f.lng, o.organization_id, f.lake_day, f.lake_object_id";
-constexpr std::string_view kOrganizationOfFix = "LEFT JOIN organization_key o ON o.organization_key = f.organization_key";
+constexpr std::string_view kOrganizationOfFix =
+    "LEFT JOIN organization_key o ON o.organization_key = f.organization_key";
 
 class FixMerger {
  public:
@@ -92,15 +93,19 @@ class FixMerger {
   // their keys before, docs/decisions.md "Reloads").
   void drop_winners_of_date() {
     std::vector<DateSpan> spans;
-    Statement list(m_db,
-                   "SELECT k.vehicle_key, s.first_at, s.last_at FROM lake_location_span s JOIN vehicle_key k ON "
-                   "k.vehicle_id = s.vehicle_id WHERE s.lake_date = ?1");
+    Statement list(
+        m_db,
+        "SELECT k.vehicle_key, s.first_at, s.last_at FROM lake_location_span s JOIN vehicle_key k ON "
+        "k.vehicle_id = s.vehicle_id WHERE s.lake_date = ?1");
     list.bind(1, std::string_view(m_lake_date));
     while (list.step()) spans.push_back({list.column_int(0), list.column_time(1), list.column_time(2)});
-    Statement drop(m_db,
-                   "DELETE FROM location_fix WHERE vehicle_key = ?1 AND at >= ?2 AND at <= ?3 AND lake_day = ?4");
+    Statement drop(
+        m_db, "DELETE FROM location_fix WHERE vehicle_key = ?1 AND at >= ?2 AND at <= ?3 AND lake_day = ?4");
     for (const DateSpan& span : spans) {
-      drop.bind(1, span.vehicle_key).bind_time(2, span.first_us).bind_time(3, span.last_us).bind(4, m_lake_day);
+      drop.bind(1, span.vehicle_key)
+          .bind_time(2, span.first_us)
+          .bind_time(3, span.last_us)
+          .bind(4, m_lake_day);
       drop.run();
     }
     // A key within the spans that holds superseded versions but no winner any more was this date's:
@@ -338,8 +343,9 @@ class FixMerger {
   // batch's own; the others are settled one by one. An incremental load keeps the date's earlier
   // rows: a standing row is the batch's own only when it names the fix's object (this load's).
   void settle_batch(ClashStatements& clash, const std::vector<OwnedFix>& batch) {
-    Statement& standing = prepared(
-        m_standing_date, "SELECT lake_day, lake_object_id FROM location_fix WHERE vehicle_key = ?1 AND at = ?2");
+    Statement& standing =
+        prepared(m_standing_date,
+                 "SELECT lake_day, lake_object_id FROM location_fix WHERE vehicle_key = ?1 AND at = ?2");
     for (const OwnedFix& owned : batch) {
       const LocationRow fix = owned.row();
       standing.bind(1, owned.keys.vehicle).bind_time(2, fix.at_us);
@@ -366,10 +372,11 @@ class FixMerger {
             object_key(fix.object_id) < object_key(own->object_id)) {
           // Both statements name the row by (vehicle_key, at, lake_day): ?1, ?2, ?4.
           prepared(own->standing ? m_relabel_standing : m_relabel_superseded,
-                   own->standing ? "UPDATE location_fix SET lake_object_id = ?3 WHERE vehicle_key = ?1 AND at = "
-                                   "?2 AND lake_day = ?4"
-                                 : "UPDATE location_fix_superseded SET lake_object_id = ?3 WHERE vehicle_key = "
-                                   "?1 AND at = ?2 AND lake_day = ?4")
+                   own->standing
+                       ? "UPDATE location_fix SET lake_object_id = ?3 WHERE vehicle_key = ?1 AND at = "
+                         "?2 AND lake_day = ?4"
+                       : "UPDATE location_fix_superseded SET lake_object_id = ?3 WHERE vehicle_key = "
+                         "?1 AND at = ?2 AND lake_day = ?4")
               .bind(1, keys.vehicle)
               .bind_time(2, fix.at_us)
               .bind(3, fix.object_id)

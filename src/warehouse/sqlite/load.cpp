@@ -79,7 +79,7 @@ void SqliteLoad::forget_previous_rows() {
   run_for_date(
       "INSERT OR IGNORE INTO temp.affected_break_vehicle SELECT vehicle_id FROM lake_break_event WHERE "
       "lake_date = ?1");
-  run_for_date("DELETE FROM location_fix_superseded WHERE lake_day = unixepoch(?1) / 86400");
+  Statement(m_db, "DELETE FROM location_fix_superseded WHERE lake_day = ?1").bind(1, m_lake_day).run();
   for (const char* table :
        {"lake_vehicle", "lake_operating_period_event", "lake_break_event", "rejected_event"}) {
     run_for_date(fmt::format("DELETE FROM {} WHERE lake_date = ?1", table));

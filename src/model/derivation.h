@@ -92,7 +92,8 @@ class DeriveStore {
   // Replaces the stored breaks of every vehicle of `spans` (an empty list removes them all).
   virtual void replace_breaks(const BreakSpansByVehicle& spans) = 0;
   // What changed: a fix time per UTC day of the fixes the lake date held before this load (the
-  // days of the fixes it brings now are in the DaySet the load filled).
+  // days of the fixes it brings now are in the DaySet the load filled). May name more days than
+  // held fixes (SQLite: every day its spans meet): a day named in excess costs derivation time only.
   virtual std::vector<core::UtcMicros> previous_fix_times_by_day() = 0;
   virtual core::UtcMicros latest_fix_at() = 0;
   virtual std::vector<PeriodWindow> changed_periods() = 0;

@@ -62,6 +62,7 @@ class FixSorter {
   bool best_first(const Fix& a, const Fix& b) const;  // key order, then best version first
   std::optional<std::string_view> organization(std::uint32_t organization) const;
   void sort_buffer();
+  void presort_tail();
   void spill();
   LocationRow as_row(const Fix& fix) const;
 
@@ -71,6 +72,11 @@ class FixSorter {
   std::vector<std::string> m_vehicles, m_organizations;
   std::vector<std::uint32_t> m_vehicle_rank;  // by interned id: the place of its name in byte order
   bool m_buffer_sorted = false;
+  // Sorted chunks at the buffer's start (presort_tail): where each ends; rows from m_sorted_rows on
+  // are not sorted yet.
+  static constexpr std::size_t kPresortRows = std::size_t{1} << 16;
+  std::vector<std::size_t> m_chunk_ends;
+  std::size_t m_sorted_rows = 0;
   std::uint32_t m_last_vehicle = 0, m_last_organization = 0;  // the last interned, asked again next
   std::vector<core::UniqueFile> m_runs;                       // each sorted, spilled
 };

@@ -54,8 +54,10 @@ std::string ledger_text(std::string_view message) {
   return core::utf8_lossy(core::utf8_prefix(message, kMaxBytes));
 }
 
-// Decoding threads: all cores but the loading one, at least one.
-unsigned decode_threads() { return std::max(2U, std::thread::hardware_concurrency()) - 1; }
+// Decoding threads: one per core. The loading thread mostly waits for them during transform (it
+// only files the decoded rows and sorts them a chunk at a time), so it takes no core of its own
+// (docs/decisions.md, "Both cores busy").
+unsigned decode_threads() { return std::max(1U, std::thread::hardware_concurrency()); }
 
 // Streams one decoded chunk into the load (fixes, rejected lines) and the reducer.
 void load_chunk(const DecodedChunk& chunk, std::int64_t object_id, model::LakeDateReducer& reducer,
@@ -153,7 +155,7 @@ void load_from_raw_zone(const RunOptions& options, const lake::RawZone& raw_zone
   for (const lake::ManifestEntry& entry : plan.objects) {
     objects[&entry] = {load->add_object({entry.key, entry.size, entry.md5}), {}};
   }
-  // Objects are decoded on every core but one while this thread loads them, in manifest order.
+  // Objects are decoded on every core while this thread takes their rows, in manifest order.
   DecodeLimits limits;
   limits.max_line_bytes = options.max_line_bytes;
   limits.decoder.max_period_us = options.max_period_days * core::kMicrosPerDay;

@@ -228,17 +228,14 @@ TEST_P(Reference, DisjointWindowsInOneLoadMatch) {
   check_against_reference(GetParam(), dir / "source", {"2021-06-10", "2021-06-07"}, dir / "work-backward");
 }
 
-// SPEC §4: the version with the later event `at` wins "whichever day's file it came from", also
-// when the date holding the winner is loaded again without it. Three dates t1 < t2 < t3 each hold
-// a version of v1's 10:00 fix (event `at` on its own date; lat ordered t2 < t1 < t3, so neither
-// the lake date nor the position picks the right one). Dropping the fix from the t3 date and
-// running that date again must promote the t2 version: the same warehouse as a fresh load of the
-// three dates, the same answer as the reference.
-TEST_P(Reference, ReloadWithoutTheWinnerPromotesTheNextLatestVersion) {
-  TempDir dir;
+// Three dates t1 < t2 < t3 each hold a version of v1's 10:00 fix, with the event `at` and latitude
+// given per date (the t3 version wins); the t3 date is then loaded again without it. The winner
+// before and after (round(lat * 100)|lake_date) must be as expected, the answer the reference's,
+// and the warehouse that of a fresh load of the three dates.
+void reload_without_the_winner(Engine engine, const TempDir& dir, const std::string (&version_seen)[3],
+                               const double (&version_lat)[3], const std::string& promoted) {
   const fs::path source = dir / "source";
   const std::vector<std::string> dates = {"2021-07-01", "2021-07-02", "2021-07-03"};
-  const double version_lat[] = {52.52, 52.51, 52.53};
   auto date_file = [&](int d, bool with_version) {
     std::string lines;
     if (d == 0) {
@@ -252,36 +249,59 @@ TEST_P(Reference, ReloadWithoutTheWinnerPromotesTheNextLatestVersion) {
     // Something else each date holds, so that the t3 date still loads a fix once the version is gone.
     const std::string other_at = fmt::format("{}T12:00:00Z", dates[d]);
     lines += fix_line("v2", other_at, 52.40 + d * 0.01, 13.30, other_at);
-    if (with_version) {
-      lines += fix_line("v1", "2021-07-01T10:00:00Z", version_lat[d], 13.41,
-                        fmt::format("{}T06:00:00Z", dates[d]));
-    }
+    if (with_version) lines += fix_line("v1", "2021-07-01T10:00:00Z", version_lat[d], 13.41, version_seen[d]);
     write_text(source / fmt::format("data/{}-06-00-0-events.json", dates[d]), lines);
   };
   for (int d = 0; d < 3; ++d) date_file(d, true);
 
   const fs::path work = dir / "work";
-  WarehouseUnderTest warehouse(GetParam(), work);
+  WarehouseUnderTest warehouse(engine, work);
   warehouse.reset();
   auto winner = [&] {
     return warehouse.query(
         "SELECT CAST(round(lat * 100) AS integer), lake_date FROM location_update WHERE vehicle_id = 'v1' "
-        "AND at = "
-        "'2021-07-01T10:00:00.000000Z'");
+        "AND at = '2021-07-01T10:00:00.000000Z'");
   };
   load_dates(warehouse, source, dates, work);
-  EXPECT_EQ(winner(), "5253|2021-07-03");  // lat 52.53
+  EXPECT_EQ(winner(), fmt::format("{}|2021-07-03", static_cast<int>(std::lround(version_lat[2] * 100))));
   expect_reference_report(warehouse, source, dates);
 
   date_file(2, false);
   load_dates(warehouse, source, {"2021-07-03"}, work);
-  EXPECT_EQ(winner(), "5251|2021-07-02") << "the t2 version, the latest event `at` left";
+  EXPECT_EQ(winner(), promoted) << "the best version left (SPEC §4)";
   expect_reference_report(warehouse, source, dates);
 
-  WarehouseUnderTest fresh(GetParam(), dir / "fresh");
+  WarehouseUnderTest fresh(engine, dir / "fresh");
   fresh.reset();
   load_dates(fresh, source, dates, dir / "fresh");
   EXPECT_EQ(first_difference(fresh.dump(), warehouse.dump()), "");
+}
+
+// SPEC §4: the version with the later event `at` wins "whichever day's file it came from", also
+// when the date holding the winner is loaded again without it. Each version's event `at` is on its
+// own date, lat ordered t2 < t1 < t3, so the position does not pick the t2 version.
+TEST_P(Reference, ReloadWithoutTheWinnerPromotesTheNextLatestVersion) {
+  TempDir dir;
+  reload_without_the_winner(GetParam(), dir,
+                            {"2021-07-01T06:00:00Z", "2021-07-02T06:00:00Z", "2021-07-03T06:00:00Z"},
+                            {52.52, 52.51, 52.53}, "5251|2021-07-02");
+}
+
+// As above, but the earlier date t1 holds the later event `at` of the two left: neither the later
+// lake date nor the position may pick the version to promote.
+TEST_P(Reference, ReloadWithoutTheWinnerPromotesTheLatestEventNotTheLatestDate) {
+  TempDir dir;
+  reload_without_the_winner(GetParam(), dir,
+                            {"2021-07-01T10:00:05Z", "2021-07-01T10:00:02Z", "2021-07-01T10:00:09Z"},
+                            {52.51, 52.52, 52.53}, "5251|2021-07-01");
+}
+
+// Identical versions left on t1 and t2: the later lake date's is promoted (SPEC §4's last rule).
+TEST_P(Reference, ReloadWithoutTheWinnerPromotesTheLaterDateOfIdenticalVersions) {
+  TempDir dir;
+  reload_without_the_winner(GetParam(), dir,
+                            {"2021-07-01T10:00:05Z", "2021-07-01T10:00:05Z", "2021-07-01T10:00:09Z"},
+                            {52.51, 52.51, 52.53}, "5251|2021-07-02");
 }
 
 // Conflicting versions of fixes from the generator (--conflict-ratio): a fifth of the fixes sent

@@ -1,8 +1,10 @@
 #include "warehouse/sqlite/derive_store.h"
 
 #include <algorithm>
+#include <set>
 
 #include "warehouse/sql_shapes.h"
+#include "warehouse/sqlite/fix_queries.h"
 
 namespace d2d::warehouse::sqlite {
 namespace {
@@ -58,14 +60,22 @@ void SqliteDeriveStore::replace_breaks(const model::BreakSpansByVehicle& spans) 
 
 std::vector<UtcMicros> SqliteDeriveStore::previous_fix_times_by_day() {
   std::vector<UtcMicros> times;
-  Statement query(m_db, "SELECT MIN(at) FROM temp.affected_fix GROUP BY substr(at, 1, 10)");
-  while (query.step()) times.push_back(query.column_time(0));
+  // Every day a span of the date's previous fixes meets (a vehicle's span rarely crosses midnight).
+  std::set<std::int64_t> days;
+  Statement query(m_db, "SELECT first_at, last_at FROM temp.previous_span");
+  while (query.step()) {
+    for (std::int64_t day = core::utc_day_of(query.column_time(0));
+         day <= core::utc_day_of(query.column_time(1)); ++day) {
+      days.insert(day);
+    }
+  }
+  for (const std::int64_t day : days) times.push_back(day * core::kMicrosPerDay);
   return times;
 }
 
 UtcMicros SqliteDeriveStore::latest_fix_at() {
   if (!m_latest_fix_at) {
-    Statement latest(m_db, detail::newest_fix_sql("location_update"));
+    Statement latest(m_db, kNewestFixSql);
     latest.step();
     m_latest_fix_at = optional_time(latest, 0).value_or(0);
   }
@@ -102,20 +112,19 @@ std::vector<model::PeriodWindow> SqliteDeriveStore::live_periods_meeting(UtcMicr
   return periods;
 }
 
-// location_update has no index on `at` (it would cost a random-order B-tree insert per fix):
+// location_fix has no index on `at` (it would cost a random-order B-tree insert per fix):
 // the windows are read vehicle by vehicle, each window a range of the primary key.
 void SqliteDeriveStore::for_each_fix(std::span<const model::TimeWindow> windows,
                                      const std::function<void(std::string_view, const model::Fix&)>& visit) {
-  std::vector<std::string> vehicles;
-  Statement list(
-      m_db, detail::each_vehicle_cte("location_update") + "SELECT id FROM vehicles WHERE id IS NOT NULL");
-  while (list.step()) vehicles.emplace_back(list.column_text(0));
+  std::vector<std::pair<std::int64_t, std::string>> vehicles;
+  Statement list(m_db, kVehiclesWithFixesSql);
+  while (list.step()) vehicles.emplace_back(list.column_int(0), list.column_text(1));
   Statement query(m_db,
-                  "SELECT at, lat, lng FROM location_update WHERE vehicle_id = ?1 AND at >= ?2 AND at <= ?3 "
+                  "SELECT at, lat, lng FROM location_fix WHERE vehicle_key = ?1 AND at >= ?2 AND at <= ?3 "
                   "ORDER BY at");
-  for (const std::string& vehicle : vehicles) {
+  for (const auto& [key, vehicle] : vehicles) {
     for (const model::TimeWindow& window : windows) {
-      query.bind(1, std::string_view(vehicle)).bind_time(2, window.start_us).bind_time(3, window.finish_us);
+      query.bind(1, key).bind_time(2, window.start_us).bind_time(3, window.finish_us);
       while (query.step()) {
         visit(vehicle, model::Fix{query.column_time(0), query.column_double(1), query.column_double(2)});
       }

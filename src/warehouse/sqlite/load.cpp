@@ -26,17 +26,17 @@ SqliteLoad::SqliteLoad(SqliteFile& file, const core::LakeDate& lake_date, std::i
       m_db(file.db),
       m_path(file.path),
       m_lake_date(lake_date.text()),
+      m_lake_day(lake_date.day()),
       m_run_id(run_id),
       m_derive_store(file.db) {
   begin_transaction(file.wait_for_lock);
   m_db.exec(
-      "CREATE TEMP TABLE IF NOT EXISTS affected_fix (vehicle_id TEXT, at TEXT, PRIMARY KEY (vehicle_id, "
-      "at)) WITHOUT ROWID;"
+      "CREATE TEMP TABLE IF NOT EXISTS previous_span (first_at TEXT, last_at TEXT);"
       "CREATE TEMP TABLE IF NOT EXISTS affected_vehicle (vehicle_id TEXT PRIMARY KEY) WITHOUT ROWID;"
       "CREATE TEMP TABLE IF NOT EXISTS affected_period (operating_period_id TEXT PRIMARY KEY) WITHOUT "
       "ROWID;"
       "CREATE TEMP TABLE IF NOT EXISTS affected_break_vehicle (vehicle_id TEXT PRIMARY KEY) WITHOUT ROWID;"
-      "DELETE FROM temp.affected_fix; DELETE FROM temp.affected_vehicle;"
+      "DELETE FROM temp.previous_span; DELETE FROM temp.affected_vehicle;"
       "DELETE FROM temp.affected_period; DELETE FROM temp.affected_break_vehicle;");
   m_insert_rejected = std::make_unique<Statement>(m_db,
                                                   "INSERT OR REPLACE INTO rejected_event (lake_date, "
@@ -66,12 +66,11 @@ SqliteLoad::~SqliteLoad() {
 }
 
 // What this date contributed before is replaced: remember its keys, then forget its rows (its
-// winners in location_update go in merge_fixes, where others may take their place).
+// winners in location_fix go in merge_fixes, where others may take their place).
 void SqliteLoad::forget_previous_rows() {
+  // Where the date's fixes lay (its spans: winners and superseded versions), for derivation.
   run_for_date(
-      fmt::format("INSERT OR IGNORE INTO temp.affected_fix {} UNION ALL SELECT vehicle_id, at FROM "
-                  "lake_location_superseded WHERE lake_date = ?1",
-                  kWinnersOfDate));
+      "INSERT INTO temp.previous_span SELECT first_at, last_at FROM lake_location_span WHERE lake_date = ?1");
   run_for_date(
       "INSERT OR IGNORE INTO temp.affected_vehicle SELECT vehicle_id FROM lake_vehicle WHERE lake_date = ?1");
   run_for_date(
@@ -80,8 +79,9 @@ void SqliteLoad::forget_previous_rows() {
   run_for_date(
       "INSERT OR IGNORE INTO temp.affected_break_vehicle SELECT vehicle_id FROM lake_break_event WHERE "
       "lake_date = ?1");
-  for (const char* table : {"lake_location_superseded", "lake_vehicle", "lake_operating_period_event",
-                            "lake_break_event", "rejected_event"}) {
+  Statement(m_db, "DELETE FROM location_fix_superseded WHERE lake_day = ?1").bind(1, m_lake_day).run();
+  for (const char* table :
+       {"lake_vehicle", "lake_operating_period_event", "lake_break_event", "rejected_event"}) {
     run_for_date(fmt::format("DELETE FROM {} WHERE lake_date = ?1", table));
   }
 }
@@ -248,7 +248,7 @@ void SqliteLoad::mark_affected(std::string_view table, std::string_view id) {
 std::uint64_t SqliteLoad::merge() {
   // Before the date's fixes change: the stretches of track an increment replaces (derivation).
   if (m_mode == LoadMode::Incremental) model::snapshot_tracks(m_derive_store, m_changes);
-  const std::uint64_t rows = merge_fixes(m_db, m_lake_date, m_fixes, m_mode);
+  const std::uint64_t rows = merge_fixes(m_db, m_lake_date, m_lake_day, m_fixes, m_mode);
   merge_vehicles();
   merge_periods();
   if (m_mode == LoadMode::Full) {
@@ -269,7 +269,8 @@ void SqliteLoad::commit(const RunFigures& figures) {
   // vehicle through the primary key (a skip-scan) instead of the whole table, about twice as fast
   // at 1M fixes. Sampled (analysis_limit), so it costs milliseconds; a full load only, since an
   // increment hardly changes the shape of the table (docs/decisions.md, "Statistics for analysts").
-  if (m_mode == LoadMode::Full) m_db.exec("PRAGMA analysis_limit = 1000; ANALYZE location_update");
+  if (m_mode == LoadMode::Full)
+    m_db.exec("PRAGMA analysis_limit = 1000; ANALYZE location_fix; ANALYZE vehicle_key");
   m_db.exec("COMMIT");
   m_open = false;
 }

@@ -56,6 +56,7 @@ class SqliteLoad final : public LakeDateLoad {
   detail::SqliteDb& m_db;
   std::string m_path;
   std::string m_lake_date;
+  std::int64_t m_lake_day;  // days since 1970-01-01 (location_fix.lake_day)
   std::int64_t m_run_id;
   bool m_open = false;
   LoadMode m_mode = LoadMode::Full;

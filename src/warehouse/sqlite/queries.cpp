@@ -2,6 +2,7 @@
 
 #include "warehouse/ledger_row.h"
 #include "warehouse/sql_shapes.h"
+#include "warehouse/sqlite/fix_queries.h"
 
 namespace d2d::warehouse::sqlite {
 namespace {
@@ -127,7 +128,7 @@ std::optional<VehicleTrack> SqliteQueries::vehicle_track(const std::string& peri
 }
 
 std::optional<core::UtcMicros> SqliteQueries::newest_fix_at() {
-  Statement newest(m_file.db, detail::newest_fix_sql("location_update"));
+  Statement newest(m_file.db, kNewestFixSql);
   newest.step();
   return optional_time(newest, 0);
 }

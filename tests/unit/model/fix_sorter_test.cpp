@@ -135,6 +135,24 @@ TEST(FixSorter, AddingAfterAWalkMergesWithItsRunOfWinners) {
   expect_winners(sorter, versions);
 }
 
+// In memory, rows are sorted in chunks of 2^16 as they come and the chunks merged at the walk: a
+// vehicle first seen in a late chunk whose name sorts first still comes first, and rows added
+// after a walk merge with the rows walked.
+TEST(FixSorter, ChunksSortedWhileAddingGiveTheSameResult) {
+  auto versions = random_versions(150'000, 5);
+  auto late = random_versions(60'000, 6);
+  for (Version& version : late) version.vehicle = "a_" + version.vehicle;  // before every earlier one
+  versions.insert(versions.end(), late.begin(), late.end());
+  const std::span<const Version> all(versions);
+  FixSorter sorter(1'000'000);
+  add_all(sorter, all.first(140'000));
+  expect_winners(sorter, std::vector<Version>(all.begin(), all.begin() + 140'000));
+  add_all(sorter, all.subspan(140'000));
+  expect_winners(sorter, versions);
+  expect_winners(sorter, versions);
+  EXPECT_EQ(sorter.spilled_runs(), 0U);
+}
+
 TEST(FixSorter, NothingAddedVisitsNothing) {
   FixSorter sorter(10);
   int visits = 0;

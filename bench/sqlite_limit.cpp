@@ -1,10 +1,12 @@
 // The SQLite warehouse limit of bench/run.sh (issue 5): how fast this machine's SQLite takes one
-// lake date's already-transformed, de-duplicated location rows into d2d's own `location_update`,
-// with nothing of d2d's work around it. The file is created by d2d's own migrations (the same
-// table and indexes), the connection gets d2d's own pragmas, and the rows (read from the CSV that
-// bench/run.sh writes for psql \copy, held in memory, sorted by key before the clock starts) go
-// in key order through one prepared INSERT of 100 rows (as `d2d run` inserts them) in one
-// transaction, bound without copies.
+// lake date's already-transformed, de-duplicated location rows into d2d's own storage (since
+// storage v2 the table `location_fix` behind the `location_update` view: vehicle and organization
+// keys, the lake date as a day number, event_at only where it differs from at), with nothing of
+// d2d's work around it. The file is created by d2d's own migrations (the same tables and indexes),
+// the connection gets d2d's own pragmas, the dimension rows are written and the rows (read from
+// the CSV that bench/run.sh writes for psql \copy, held in memory, keyed and sorted by key before
+// the clock starts) go in key order through one prepared INSERT of 100 rows (as `d2d run` inserts
+// them) in one transaction, bound without copies.
 // Timed: BEGIN ... INSERT every row ... COMMIT, the commit including its WAL checkpoint, as in
 // `d2d run` (an explicit checkpoint follows, as closing the file does). Reading the CSV, sorting and
 // creating the file are not timed.
@@ -194,6 +196,8 @@ int run(int argc, char** argv) {
         "CREATE TABLE location_update_int (vehicle INTEGER NOT NULL, at_us INTEGER NOT NULL, lat REAL NOT "
         "NULL, lng REAL NOT NULL, organization INTEGER, lake_day INTEGER NOT NULL, event_at_us INTEGER NOT "
         "NULL, PRIMARY KEY (vehicle, at_us)) WITHOUT ROWID");
+  }
+  {
     std::vector<std::string> names;
     for (const Row& row : rows) names.push_back(row.vehicle_id);
     std::sort(names.begin(), names.end());
@@ -212,6 +216,27 @@ int run(int argc, char** argv) {
       integers.push_back({vehicle_ids.at(row.vehicle_id), micros(row.at), organization.first->second,
                           *core::parse_date(row.lake_date), micros(row.event_at)});
     }
+    if (!integer_keys) {  // d2d's dimensions, as its load keeps them (keys from 1, ids in byte order)
+      for (const auto& [name, key] : vehicle_ids) {
+        Statement(db, "INSERT INTO vehicle_key (vehicle_key, vehicle_id) VALUES (?1, ?2)")
+            .bind(1, key + 1)
+            .bind(2, std::string_view(name))
+            .run();
+      }
+      for (const auto& [name, key] : organization_ids) {
+        Statement(db, "INSERT INTO organization_key (organization_key, organization_id) VALUES (?1, ?2)")
+            .bind(1, key + 1)
+            .bind(2, std::string_view(name))
+            .run();
+      }
+      for (const Row& row : rows) {
+        Statement(db, "INSERT OR IGNORE INTO lake_day (lake_day, lake_date) VALUES (?1, ?2)")
+            .bind(1, *core::parse_date(row.lake_date))
+            .bind(2, std::string_view(row.lake_date))
+            .run();
+        break;  // one lake date
+      }
+    }
   }
 
   // One statement of `rows_per_statement` rows, and one for the rest.
@@ -221,7 +246,7 @@ int run(int argc, char** argv) {
             ? "INSERT INTO location_update_int (vehicle, at_us, lat, lng, organization, lake_day, "
               "event_at_us) "
               "VALUES "
-            : "INSERT INTO location_update (vehicle_id, at, lat, lng, organization_id, lake_date, event_at) "
+            : "INSERT INTO location_fix (vehicle_key, at, lat, lng, organization_key, lake_day, event_at) "
               "VALUES ";
     for (std::size_t i = 0; i < count; ++i) sql += i == 0 ? "(?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?)";
     sqlite3_stmt* statement = nullptr;
@@ -234,18 +259,23 @@ int run(int argc, char** argv) {
   sqlite3_stmt* insert = prepare(rows_per_statement);
   sqlite3_stmt* rest =
       rows.size() % rows_per_statement == 0 ? nullptr : prepare(rows.size() % rows_per_statement);
-  auto bind_row = [](sqlite3_stmt* statement, int first, const Row& row) {
-    bind_text(statement, first, row.vehicle_id);
+  // As d2d's load binds a row of location_fix: keys, at as text, event_at NULL when equal to at.
+  auto bind_row = [](sqlite3_stmt* statement, int first, const Row& row, const IntegerRow& keys) {
+    sqlite3_bind_int64(statement, first, keys.vehicle + 1);
     bind_text(statement, first + 1, row.at);
     sqlite3_bind_double(statement, first + 2, row.lat);
     sqlite3_bind_double(statement, first + 3, row.lng);
     if (row.has_organization) {
-      bind_text(statement, first + 4, row.organization_id);
+      sqlite3_bind_int64(statement, first + 4, keys.organization + 1);
     } else {
       sqlite3_bind_null(statement, first + 4);
     }
-    bind_text(statement, first + 5, row.lake_date);
-    bind_text(statement, first + 6, row.event_at);
+    sqlite3_bind_int64(statement, first + 5, keys.lake_day);
+    if (row.event_at == row.at) {
+      sqlite3_bind_null(statement, first + 6);
+    } else {
+      bind_text(statement, first + 6, row.event_at);
+    }
   };
 
   const auto started = std::chrono::steady_clock::now();
@@ -257,7 +287,7 @@ int run(int argc, char** argv) {
     for (std::size_t i = 0; i < count; ++i) {
       const int at = static_cast<int>(7 * i + 1);
       if (!integer_keys) {
-        bind_row(statement, at, rows[first + i]);
+        bind_row(statement, at, rows[first + i], integers[first + i]);
         continue;
       }
       const IntegerRow& row = integers[first + i];

@@ -90,7 +90,7 @@ class FixMerger {
   // A full load: the winners this date held before lose their ground; the best other version of
   // each is promoted. The date's spans (lake_location_span) bound where its winners lie: each is
   // deleted as a range of the primary key (a reload of a million fixes: 0.67 s through a table of
-  // their keys before, docs/decisions.md "Reloads").
+  // their keys before: docs/decisions.md, "A reload's temporary tables live in a file").
   void drop_winners_of_date() {
     std::vector<DateSpan> spans;
     Statement list(

@@ -93,10 +93,14 @@ void DateFixes::assign_keys(Connection& db, const std::string& quoted_schema) {
     if (vehicles.empty() || vehicles.back() != segment.vehicle_id) vehicles.push_back(segment.vehicle_id);
   if (!vehicles.empty()) {
     const Params ids = {text_array(vehicles)};
-    db.exec(sql("INSERT INTO {s}.vehicle_key (vehicle_id) SELECT r.id FROM unnest($1::text[]) AS r(id) WHERE NOT "
+    const auto added = db.exec(sql("INSERT INTO {s}.vehicle_key (vehicle_id) SELECT r.id FROM unnest($1::text[]) AS r(id) WHERE NOT "
                 "EXISTS (SELECT 1 FROM {s}.vehicle_key k WHERE k.vehicle_id = r.id COLLATE \"C\") ORDER BY "
                 "r.id COLLATE \"C\" ON CONFLICT DO NOTHING"),
             ids);
+    // Statistics of the small key tables, whenever they grow: without them the planner guessed
+    // 1,270 vehicles and read every fix for an analyst's hour of the fleet through the view (114 ms
+    // against 41 ms, a nested loop over the 200 vehicles' key ranges, on the bench's 1M day).
+    if (added.affected_rows() > 0) db.exec(sql("ANALYZE {s}.vehicle_key"));
     auto keys = db.exec(sql("SELECT r.i, k.vehicle_key::bigint FROM unnest($1::text[]) WITH ORDINALITY AS r(id, i) JOIN "
                             "{s}.vehicle_key k ON k.vehicle_id = r.id COLLATE \"C\""),
                         ids);
@@ -111,10 +115,11 @@ void DateFixes::assign_keys(Connection& db, const std::string& quoted_schema) {
   }
   if (!m_organization_keys.empty()) {
     const Params ids = {text_array(std::views::keys(m_organization_keys))};
-    db.exec(sql("INSERT INTO {s}.organization_key (organization_id) SELECT r.id FROM unnest($1::text[]) AS r(id) "
+    const auto added = db.exec(sql("INSERT INTO {s}.organization_key (organization_id) SELECT r.id FROM unnest($1::text[]) AS r(id) "
                 "WHERE NOT EXISTS (SELECT 1 FROM {s}.organization_key k WHERE k.organization_id = r.id COLLATE "
                 "\"C\") ORDER BY r.id COLLATE \"C\" ON CONFLICT DO NOTHING"),
             ids);
+    if (added.affected_rows() > 0) db.exec(sql("ANALYZE {s}.organization_key"));
     auto keys = db.exec(sql("SELECT k.organization_id, k.organization_key::bigint FROM unnest($1::text[]) AS r(id) JOIN "
                             "{s}.organization_key k ON k.organization_id = r.id COLLATE \"C\""),
                         ids);

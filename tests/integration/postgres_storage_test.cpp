@@ -46,9 +46,10 @@ class PostgresStorage : public ::testing::Test {
                "('location_update', 'lake_location_superseded') ORDER BY 1, 2");
   }
   std::string kind_of(const std::string& relation) const {
-    return m_warehouse.query("SELECT table_type FROM information_schema.tables WHERE table_schema = "
-                             "current_schema() AND table_name = '" +
-                             relation + "'");
+    return m_warehouse.query(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = "
+        "current_schema() AND table_name = '" +
+        relation + "'");
   }
 };
 

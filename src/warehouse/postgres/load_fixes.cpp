@@ -33,7 +33,8 @@ std::string versions_of(std::string_view table) {
 std::string keep_far_event_at(std::string_view from_where) {
   return fmt::format(
       "INSERT INTO {{s}}.location_fix_event_at (vehicle_key, at, lake_date, event_at) SELECT c.vehicle_key, "
-      "c.at, $1::date, c.event_at {} AND c.event_at_delta_us IS NULL ON CONFLICT (vehicle_key, at, lake_date) "
+      "c.at, $1::date, c.event_at {} AND c.event_at_delta_us IS NULL ON CONFLICT (vehicle_key, at, "
+      "lake_date) "
       "DO UPDATE SET event_at = EXCLUDED.event_at",
       from_where);
 }
@@ -55,13 +56,15 @@ std::uint64_t DateFixes::merge(Connection& db, const std::string& quoted_schema,
   if (staged_segments > 0) rows += merge_staged_fixes(db, quoted_schema, date, mode);
   // Versions whose event_at is too far from `at` for the offset: their event_at, after the COPY.
   std::string far_keys = "{", far_ats = "{", far_event_ats = "{";
-  CopyWriter copy(db, sql(fmt::format("COPY {{s}}.location_fix ({}) FROM STDIN (FORMAT binary)", kFixColumns)));
+  CopyWriter copy(db,
+                  sql(fmt::format("COPY {{s}}.location_fix ({}) FROM STDIN (FORMAT binary)", kFixColumns)));
   std::optional<std::string> last_organization;
   std::optional<std::int16_t> last_organization_key;
   for_each_segment_fix([&](const LocationRow& fix, std::size_t segment) {
     if (!copied(segment)) return;
     if (fix.organization_id != last_organization) {  // a vehicle's fixes mostly share one
-      last_organization = fix.organization_id ? std::optional<std::string>(*fix.organization_id) : std::nullopt;
+      last_organization =
+          fix.organization_id ? std::optional<std::string>(*fix.organization_id) : std::nullopt;
       last_organization_key = organization_key(fix.organization_id);
     }
     encode_location_fix(copy, fix, lake_day, m_segments[segment].vehicle_key, last_organization_key);
@@ -74,10 +77,11 @@ std::uint64_t DateFixes::merge(Connection& db, const std::string& quoted_schema,
   });
   copy.finish();
   if (far_keys.size() > 1) {
-    db.exec(sql("INSERT INTO {s}.location_fix_event_at (vehicle_key, at, lake_date, event_at) SELECT r.k, r.a, "
-                "$4::date, r.e FROM unnest($1::integer[], $2::timestamptz[], $3::timestamptz[]) AS r(k, a, e) "
-                "ON CONFLICT (vehicle_key, at, lake_date) DO UPDATE SET event_at = EXCLUDED.event_at"),
-            {far_keys + "}", far_ats + "}", far_event_ats + "}", lake_date});
+    db.exec(
+        sql("INSERT INTO {s}.location_fix_event_at (vehicle_key, at, lake_date, event_at) SELECT r.k, r.a, "
+            "$4::date, r.e FROM unnest($1::integer[], $2::timestamptz[], $3::timestamptz[]) AS r(k, a, e) "
+            "ON CONFLICT (vehicle_key, at, lake_date) DO UPDATE SET event_at = EXCLUDED.event_at"),
+        {far_keys + "}", far_ats + "}", far_event_ats + "}", lake_date});
   }
   return rows + copy.rows();
 }
@@ -93,20 +97,23 @@ void DateFixes::assign_keys(Connection& db, const std::string& quoted_schema) {
     if (vehicles.empty() || vehicles.back() != segment.vehicle_id) vehicles.push_back(segment.vehicle_id);
   if (!vehicles.empty()) {
     const Params ids = {text_array(vehicles)};
-    const auto added = db.exec(sql("INSERT INTO {s}.vehicle_key (vehicle_id) SELECT r.id FROM unnest($1::text[]) AS r(id) WHERE NOT "
-                "EXISTS (SELECT 1 FROM {s}.vehicle_key k WHERE k.vehicle_id = r.id COLLATE \"C\") ORDER BY "
-                "r.id COLLATE \"C\" ON CONFLICT DO NOTHING"),
-            ids);
+    const auto added = db.exec(
+        sql("INSERT INTO {s}.vehicle_key (vehicle_id) SELECT r.id FROM unnest($1::text[]) AS r(id) WHERE NOT "
+            "EXISTS (SELECT 1 FROM {s}.vehicle_key k WHERE k.vehicle_id = r.id COLLATE \"C\") ORDER BY "
+            "r.id COLLATE \"C\" ON CONFLICT DO NOTHING"),
+        ids);
     // Statistics of the small key tables, whenever they grow: without them the planner guessed
     // 1,270 vehicles and read every fix for an analyst's hour of the fleet through the view (114 ms
     // against 41 ms, a nested loop over the 200 vehicles' key ranges, on the bench's 1M day).
     if (added.affected_rows() > 0) db.exec(sql("ANALYZE {s}.vehicle_key"));
-    auto keys = db.exec(sql("SELECT r.i, k.vehicle_key::bigint FROM unnest($1::text[]) WITH ORDINALITY AS r(id, i) JOIN "
-                            "{s}.vehicle_key k ON k.vehicle_id = r.id COLLATE \"C\""),
-                        ids);
+    auto keys = db.exec(
+        sql("SELECT r.i, k.vehicle_key::bigint FROM unnest($1::text[]) WITH ORDINALITY AS r(id, i) JOIN "
+            "{s}.vehicle_key k ON k.vehicle_id = r.id COLLATE \"C\""),
+        ids);
     std::vector<std::int32_t> by_index(vehicles.size(), 0);
     for (int row = 0; row < keys.rows(); ++row)
-      by_index[static_cast<std::size_t>(keys.int64(row, 0) - 1)] = static_cast<std::int32_t>(keys.int64(row, 1));
+      by_index[static_cast<std::size_t>(keys.int64(row, 0) - 1)] =
+          static_cast<std::int32_t>(keys.int64(row, 1));
     std::size_t vehicle = 0;
     for (FixSegment& segment : m_segments) {
       if (segment.vehicle_id != vehicles[vehicle]) ++vehicle;
@@ -115,14 +122,16 @@ void DateFixes::assign_keys(Connection& db, const std::string& quoted_schema) {
   }
   if (!m_organization_keys.empty()) {
     const Params ids = {text_array(std::views::keys(m_organization_keys))};
-    const auto added = db.exec(sql("INSERT INTO {s}.organization_key (organization_id) SELECT r.id FROM unnest($1::text[]) AS r(id) "
-                "WHERE NOT EXISTS (SELECT 1 FROM {s}.organization_key k WHERE k.organization_id = r.id COLLATE "
-                "\"C\") ORDER BY r.id COLLATE \"C\" ON CONFLICT DO NOTHING"),
-            ids);
+    const auto added = db.exec(
+        sql("INSERT INTO {s}.organization_key (organization_id) SELECT r.id FROM unnest($1::text[]) AS r(id) "
+            "WHERE NOT EXISTS (SELECT 1 FROM {s}.organization_key k WHERE k.organization_id = r.id COLLATE "
+            "\"C\") ORDER BY r.id COLLATE \"C\" ON CONFLICT DO NOTHING"),
+        ids);
     if (added.affected_rows() > 0) db.exec(sql("ANALYZE {s}.organization_key"));
-    auto keys = db.exec(sql("SELECT k.organization_id, k.organization_key::bigint FROM unnest($1::text[]) AS r(id) JOIN "
-                            "{s}.organization_key k ON k.organization_id = r.id COLLATE \"C\""),
-                        ids);
+    auto keys = db.exec(
+        sql("SELECT k.organization_id, k.organization_key::bigint FROM unnest($1::text[]) AS r(id) JOIN "
+            "{s}.organization_key k ON k.organization_id = r.id COLLATE \"C\""),
+        ids);
     for (int row = 0; row < keys.rows(); ++row) {
       const auto found = m_organization_keys.find(keys.text(row, 0));
       if (found != m_organization_keys.end()) found->second = static_cast<std::int16_t>(keys.int64(row, 1));
@@ -130,7 +139,8 @@ void DateFixes::assign_keys(Connection& db, const std::string& quoted_schema) {
   }
 }
 
-std::optional<std::int16_t> DateFixes::organization_key(std::optional<std::string_view> organization_id) const {
+std::optional<std::int16_t> DateFixes::organization_key(
+    std::optional<std::string_view> organization_id) const {
   if (!organization_id) return std::nullopt;
   return m_organization_keys.find(*organization_id)->second;
 }
@@ -140,14 +150,17 @@ std::optional<std::int16_t> DateFixes::organization_key(std::optional<std::strin
 void DateFixes::drop_winners_of_date(Connection& db, const std::string& quoted_schema, const Params& date) {
   auto sql = [&](std::string_view text) { return with_schema(text, quoted_schema); };
   db.exec("CREATE TEMP TABLE orphaned_fix (vehicle_key integer, at timestamptz) ON COMMIT DROP");
-  db.exec(sql("WITH dropped AS (DELETE FROM {s}.location_fix WHERE lake_date = $1::date RETURNING vehicle_key, "
-              "at) INSERT INTO orphaned_fix SELECT vehicle_key, at FROM dropped"),
-          date);
+  db.exec(
+      sql("WITH dropped AS (DELETE FROM {s}.location_fix WHERE lake_date = $1::date RETURNING vehicle_key, "
+          "at) INSERT INTO orphaned_fix SELECT vehicle_key, at FROM dropped"),
+      date);
   db.exec(sql(fmt::format(
-      "WITH best AS (SELECT DISTINCT ON (s.vehicle_key, s.at) s.vehicle_key, s.at, s.lake_date FROM {0} s JOIN "
+      "WITH best AS (SELECT DISTINCT ON (s.vehicle_key, s.at) s.vehicle_key, s.at, s.lake_date FROM {0} s "
+      "JOIN "
       "orphaned_fix o ON s.vehicle_key = o.vehicle_key AND s.at = o.at ORDER BY s.vehicle_key, s.at, {1}, "
       "s.lake_date DESC), "
-      "promoted AS (DELETE FROM {{s}}.location_fix_superseded s USING best b WHERE s.vehicle_key = b.vehicle_key "
+      "promoted AS (DELETE FROM {{s}}.location_fix_superseded s USING best b WHERE s.vehicle_key = "
+      "b.vehicle_key "
       "AND s.at = b.at AND s.lake_date = b.lake_date RETURNING s.*) "
       "INSERT INTO {{s}}.location_fix ({2}) SELECT {2} FROM promoted",
       versions_of("location_fix_superseded"), model::fix_best_first_sql("s"), kFixColumns)));
@@ -174,20 +187,21 @@ void DateFixes::keep_better_of_date_versions(Connection& db, const std::string& 
       "object_key FROM {s}.lake_object WHERE lake_object_id = o.lake_object_id), ''::bytea)";
   const std::string columns = ", " + better("c", "o") + " AS candidate_better, NOT " + better("c", "o") +
                               " AND NOT " + better("o", "c") + " AND " + smaller_key + " AS relabel ";
-  db.exec(sql("CREATE TEMP TABLE own_version ON COMMIT DROP AS "
-              "SELECT c.vehicle_key, c.at, c.lake_object_id, true AS standing" +
-              columns +
-              // LATERAL ... OFFSET 0 (kept as a subquery, not flattened into a join): one primary-key
-              // probe per staged row. A join let the planner scan all of the winners for the
-              // date's rows, more so with the statistics a load just outdated (0.7 s of a 1 s
-              // increment on the bench's 4M day).
-              "FROM stage_location c CROSS JOIN LATERAL (SELECT * FROM " + versions_of("location_fix") +
-              " u WHERE u.vehicle_key = c.vehicle_key AND u.at = c.at OFFSET 0) o WHERE o.lake_date = $1::date "
-              "UNION ALL SELECT c.vehicle_key, c.at, c.lake_object_id, false" +
-              columns + "FROM stage_location c CROSS JOIN LATERAL (SELECT * FROM " +
-              versions_of("location_fix_superseded") +
-              " v WHERE v.vehicle_key = c.vehicle_key AND v.at = c.at AND v.lake_date = $1::date OFFSET 0) o"),
-          date);
+  db.exec(
+      sql("CREATE TEMP TABLE own_version ON COMMIT DROP AS "
+          "SELECT c.vehicle_key, c.at, c.lake_object_id, true AS standing" +
+          columns +
+          // LATERAL ... OFFSET 0 (kept as a subquery, not flattened into a join): one primary-key
+          // probe per staged row. A join let the planner scan all of the winners for the
+          // date's rows, more so with the statistics a load just outdated (0.7 s of a 1 s
+          // increment on the bench's 4M day).
+          "FROM stage_location c CROSS JOIN LATERAL (SELECT * FROM " + versions_of("location_fix") +
+          " u WHERE u.vehicle_key = c.vehicle_key AND u.at = c.at OFFSET 0) o WHERE o.lake_date = $1::date "
+          "UNION ALL SELECT c.vehicle_key, c.at, c.lake_object_id, false" +
+          columns + "FROM stage_location c CROSS JOIN LATERAL (SELECT * FROM " +
+          versions_of("location_fix_superseded") +
+          " v WHERE v.vehicle_key = c.vehicle_key AND v.at = c.at AND v.lake_date = $1::date OFFSET 0) o"),
+      date);
   db.exec(sql("UPDATE {s}.location_fix u SET lake_object_id = o.lake_object_id FROM own_version o WHERE "
               "o.standing AND o.relabel AND u.vehicle_key = o.vehicle_key AND u.at = o.at AND u.lake_date = "
               "$1::date"),
@@ -196,16 +210,19 @@ void DateFixes::keep_better_of_date_versions(Connection& db, const std::string& 
               "WHERE NOT o.standing AND o.relabel AND s.vehicle_key = o.vehicle_key AND s.at = o.at AND "
               "s.lake_date = $1::date"),
           date);
-  db.exec(sql("UPDATE {s}.location_fix u SET lat = c.lat, lng = c.lng, organization_key = c.organization_key, "
-              "event_at_delta_us = c.event_at_delta_us, lake_object_id = c.lake_object_id FROM stage_location c "
-              "JOIN own_version o ON o.vehicle_key = c.vehicle_key AND o.at = c.at WHERE o.standing AND "
-              "o.candidate_better AND u.vehicle_key = c.vehicle_key AND u.at = c.at"));
-  db.exec(sql(keep_far_event_at("FROM stage_location c JOIN own_version o ON o.vehicle_key = c.vehicle_key AND "
-                                "o.at = c.at WHERE o.standing AND o.candidate_better")),
-          date);
-  db.exec(sql("DELETE FROM {s}.location_fix_superseded s USING own_version o WHERE NOT o.standing AND "
-              "o.candidate_better AND s.vehicle_key = o.vehicle_key AND s.at = o.at AND s.lake_date = $1::date"),
-          date);
+  db.exec(
+      sql("UPDATE {s}.location_fix u SET lat = c.lat, lng = c.lng, organization_key = c.organization_key, "
+          "event_at_delta_us = c.event_at_delta_us, lake_object_id = c.lake_object_id FROM stage_location c "
+          "JOIN own_version o ON o.vehicle_key = c.vehicle_key AND o.at = c.at WHERE o.standing AND "
+          "o.candidate_better AND u.vehicle_key = c.vehicle_key AND u.at = c.at"));
+  db.exec(
+      sql(keep_far_event_at("FROM stage_location c JOIN own_version o ON o.vehicle_key = c.vehicle_key AND "
+                            "o.at = c.at WHERE o.standing AND o.candidate_better")),
+      date);
+  db.exec(
+      sql("DELETE FROM {s}.location_fix_superseded s USING own_version o WHERE NOT o.standing AND "
+          "o.candidate_better AND s.vehicle_key = o.vehicle_key AND s.at = o.at AND s.lake_date = $1::date"),
+      date);
   db.exec(
       "DELETE FROM stage_location c USING own_version o WHERE c.vehicle_key = o.vehicle_key AND c.at = o.at "
       "AND (o.standing OR NOT o.candidate_better)");
@@ -273,7 +290,8 @@ std::uint64_t DateFixes::merge_staged_fixes(Connection& db, const std::string& q
                                             const Params& date, LoadMode mode) {
   auto sql = [&](std::string_view text) { return with_schema(text, quoted_schema); };
   db.exec_script(
-      "CREATE TEMP TABLE stage_location (vehicle_key integer, at timestamptz, event_at timestamptz, lat float8, "
+      "CREATE TEMP TABLE stage_location (vehicle_key integer, at timestamptz, event_at timestamptz, lat "
+      "float8, "
       "lng float8, organization_id text COLLATE \"C\", organization_key smallint, lake_object_id bigint, "
       "event_at_delta_us integer) ON COMMIT DROP");
   {
@@ -316,26 +334,30 @@ std::uint64_t DateFixes::merge_staged_fixes(Connection& db, const std::string& q
                           model::fix_version_row_sql("c"), model::fix_version_row_sql("u"),
                           versions_of("location_fix"))),
           date);
-  db.exec(sql(fmt::format("INSERT INTO {{s}}.location_fix_superseded ({}) SELECT at, lat, lng, lake_object_id, "
-                          "vehicle_key, $1::date, event_at_delta_us, organization_key FROM clash WHERE NOT "
-                          "candidate_wins",
-                          kFixColumns)),
-          date);
-  db.exec(sql(fmt::format("INSERT INTO {{s}}.location_fix_superseded ({0}) SELECT u.at, u.lat, u.lng, "
-                          "u.lake_object_id, u.vehicle_key, u.lake_date, u.event_at_delta_us, u.organization_key "
-                          "FROM {{s}}.location_fix u JOIN clash k ON k.vehicle_key = u.vehicle_key AND k.at = "
-                          "u.at WHERE k.candidate_wins",
-                          kFixColumns)));
-  db.exec(sql("UPDATE {s}.location_fix u SET lat = k.lat, lng = k.lng, organization_key = k.organization_key, "
-              "lake_date = $1::date, event_at_delta_us = k.event_at_delta_us, lake_object_id = k.lake_object_id "
-              "FROM clash k WHERE k.candidate_wins AND u.vehicle_key = k.vehicle_key AND u.at = k.at"),
-          date);
+  db.exec(
+      sql(fmt::format("INSERT INTO {{s}}.location_fix_superseded ({}) SELECT at, lat, lng, lake_object_id, "
+                      "vehicle_key, $1::date, event_at_delta_us, organization_key FROM clash WHERE NOT "
+                      "candidate_wins",
+                      kFixColumns)),
+      date);
+  db.exec(
+      sql(fmt::format("INSERT INTO {{s}}.location_fix_superseded ({0}) SELECT u.at, u.lat, u.lng, "
+                      "u.lake_object_id, u.vehicle_key, u.lake_date, u.event_at_delta_us, u.organization_key "
+                      "FROM {{s}}.location_fix u JOIN clash k ON k.vehicle_key = u.vehicle_key AND k.at = "
+                      "u.at WHERE k.candidate_wins",
+                      kFixColumns)));
+  db.exec(
+      sql("UPDATE {s}.location_fix u SET lat = k.lat, lng = k.lng, organization_key = k.organization_key, "
+          "lake_date = $1::date, event_at_delta_us = k.event_at_delta_us, lake_object_id = k.lake_object_id "
+          "FROM clash k WHERE k.candidate_wins AND u.vehicle_key = k.vehicle_key AND u.at = k.at"),
+      date);
   // The staged keys no other date holds after all: the date's version is the winner.
-  db.exec(sql(fmt::format("INSERT INTO {{s}}.location_fix ({}) SELECT c.at, c.lat, c.lng, c.lake_object_id, "
-                          "c.vehicle_key, $1::date, c.event_at_delta_us, c.organization_key FROM stage_location c "
-                          "WHERE NOT EXISTS (SELECT 1 FROM clash k WHERE k.vehicle_key = c.vehicle_key AND k.at = "
-                          "c.at) ORDER BY c.vehicle_key, c.at",
-                          kFixColumns)),
+  db.exec(sql(fmt::format(
+              "INSERT INTO {{s}}.location_fix ({}) SELECT c.at, c.lat, c.lng, c.lake_object_id, "
+              "c.vehicle_key, $1::date, c.event_at_delta_us, c.organization_key FROM stage_location c "
+              "WHERE NOT EXISTS (SELECT 1 FROM clash k WHERE k.vehicle_key = c.vehicle_key AND k.at = "
+              "c.at) ORDER BY c.vehicle_key, c.at",
+              kFixColumns)),
           date);
   return staged;
 }

@@ -121,11 +121,11 @@ std::optional<VehicleTrack> PgQueries::vehicle_track(const std::string& period_i
   if (period.rows() == 0) return std::nullopt;
   VehicleTrack track{vehicle_id, period.timestamp_us(0, 0), period.timestamp_us(0, 1), {}, {}};
   const Params window = {vehicle_id, time_param(track.start_us), time_param(track.finish_us)};
-  auto fixes =
-      db.exec(m_session.sql("SELECT at, lat, lng FROM {s}.location_fix WHERE vehicle_key = (SELECT vehicle_key "
-                            "FROM {s}.vehicle_key WHERE vehicle_id = $1) AND at >= $2::timestamptz AND at <= "
-                            "$3::timestamptz ORDER BY at"),
-              window);
+  auto fixes = db.exec(
+      m_session.sql("SELECT at, lat, lng FROM {s}.location_fix WHERE vehicle_key = (SELECT vehicle_key "
+                    "FROM {s}.vehicle_key WHERE vehicle_id = $1) AND at >= $2::timestamptz AND at <= "
+                    "$3::timestamptz ORDER BY at"),
+      window);
   track.fixes.reserve(static_cast<std::size_t>(fixes.rows()));
   for (int i = 0; i < fixes.rows(); ++i) {
     track.fixes.push_back({fixes.timestamp_us(i, 0), fixes.float64(i, 1), fixes.float64(i, 2)});

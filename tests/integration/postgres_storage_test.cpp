@@ -129,5 +129,63 @@ TEST_F(PostgresStorage, TheKeyMigrationConvertsALoadedWarehouseForwardAndBack) {
   EXPECT_EQ(first_difference(relations, m_warehouse.dump()), "") << "loaded again after the round trip";
 }
 
+// One fix of vehicle "far" at 10:0<minute> on 2021-03-01, emitted at `event_at`.
+std::string far_fix(int minute, const std::string& event_at) {
+  return fmt::format(R"({{"event":"update","on":"vehicle","at":"{}","data":{{"id":"far","location":)"
+                     R"({{"lat":52.5,"lng":13.4{},"at":"2021-03-01T10:0{}:00Z"}}}},"organization_id":"org"}})"
+                     "\n",
+                     event_at, minute, minute);
+}
+
+// An incremental load keeps each key's better version of the date (SPEC §4), wherever event_at is
+// kept: in the offset, or, hours from the fix, in location_fix_event_at. A worse new version must
+// not replace the stored one's event_at; a better near one leaves an unused far row behind.
+TEST_F(PostgresStorage, IncrementalLoadsKeepTheBetterVersionsFarEventAt) {
+  const fs::path source = m_dir / "source";
+  write_text(source / "2021/03/01/10/00/2021-03-01-10-00-0-events.txt",
+             far_fix(0, "2021-03-01T15:00:00Z") + far_fix(1, "2021-03-01T05:01:00Z") +
+                 far_fix(2, "2021-03-01T15:02:00Z") + far_fix(3, "2021-03-01T15:03:00Z"));
+  write_text(source / "2021/03/02/10/00/2021-03-02-10-00-0-events.txt",
+             far_fix(0, "2021-03-02T01:00:00Z") + far_fix(1, "2021-03-02T01:01:00Z"));
+  load("2021-03-01");
+  load("2021-03-02");
+  // New in 2021-03-01: a better far version of its winner at 10:02, a better far version of its
+  // superseded 10:00 (2021-03-02 still wins), a better near version of its superseded 10:01 (which
+  // was far), a worse version of 10:03 and a new fix.
+  write_text(source / "2021/03/01/11/00/2021-03-01-11-00-0-events.txt",
+             far_fix(2, "2021-03-01T16:02:00.5Z") + far_fix(0, "2021-03-01T16:00:00Z") +
+                 far_fix(1, "2021-03-01T10:01:30Z") + far_fix(3, "2021-03-01T14:00:00Z") +
+                 far_fix(4, "2021-03-01T10:04:00Z"));
+  load("2021-03-01");
+  EXPECT_EQ(m_warehouse.query("SELECT load_mode FROM etl_run ORDER BY run_id DESC LIMIT 1"), "incremental");
+  EXPECT_EQ(m_warehouse.query("SELECT at::time, event_at, lake_date FROM location_update ORDER BY at"),
+            "10:00:00|2021-03-02 01:00:00+00|2021-03-02\n"
+            "10:01:00|2021-03-02 01:01:00+00|2021-03-02\n"
+            "10:02:00|2021-03-01 16:02:00.5+00|2021-03-01\n"
+            "10:03:00|2021-03-01 15:03:00+00|2021-03-01\n"
+            "10:04:00|2021-03-01 10:04:00+00|2021-03-01");
+  EXPECT_EQ(
+      m_warehouse.query("SELECT at::time, event_at, lake_date FROM lake_location_superseded ORDER BY at"),
+      "10:00:00|2021-03-01 16:00:00+00|2021-03-01\n"
+      "10:01:00|2021-03-01 10:01:30+00|2021-03-01");
+  const std::string incremental = m_warehouse.dump();
+
+  // The same objects loaded at once into another warehouse.
+  WarehouseUnderTest one_shot(Engine::Postgres, m_dir / "one_shot");
+  one_shot.reset();
+  for (const char* date : {"2021-03-01", "2021-03-02"}) {
+    std::vector<std::string> args = {
+        "run", "--source", source.string(), "--lake", (m_dir / "lake2").string(), "--date", date, "--quiet"};
+    for (const std::string& arg : one_shot.args()) args.push_back(arg);
+    const CliResult run = run_d2d(args);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+  }
+  EXPECT_EQ(first_difference(one_shot.dump(), incremental), "");
+  one_shot.reset();
+  // A full reload of the date gives the same again (its far event_at rows replaced).
+  load("2021-03-01", {"--force"});
+  EXPECT_EQ(first_difference(incremental, m_warehouse.dump()), "");
+}
+
 }  // namespace
 }  // namespace d2d::testing

@@ -7,6 +7,7 @@
 #include <limits>
 #include <ranges>
 
+#include "core/error.h"
 #include "model/winners.h"
 #include "warehouse/postgres/pg_array.h"
 
@@ -142,7 +143,12 @@ void DateFixes::assign_keys(Connection& db, const std::string& quoted_schema) {
 std::optional<std::int16_t> DateFixes::organization_key(
     std::optional<std::string_view> organization_id) const {
   if (!organization_id) return std::nullopt;
-  return m_organization_keys.find(*organization_id)->second;
+  // fix_segments met every organization of the date's fixes, assign_keys gave each its key.
+  const auto found = m_organization_keys.find(*organization_id);
+  if (found == m_organization_keys.end() || found->second == 0)
+    throw core::Error(core::ErrorKind::Internal,
+                      fmt::format("organization {:?} has no organization_key", *organization_id));
+  return found->second;
 }
 
 // A full load: winners this date held before lose their ground; the best other version of each

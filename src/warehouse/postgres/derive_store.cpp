@@ -20,17 +20,21 @@ std::optional<UtcMicros> optional_time(const Result& result, int row, int column
 
 // The stored fixes within intervals (vehicle, lo, hi), in the intervals' order and each in time
 // order: the nested loop keeps the order of the array, each primary-key range scan is ordered.
-// location_fix is keyed by vehicle_key: the key of each vehicle is one probe of vehicle_key.
+// location_fix is keyed by vehicle_key: the key of each vehicle is one probe of vehicle_key, in a
+// LATERAL subquery of its own (OFFSET 0 keeps it one, so the nested loop keeps the array's order).
+// A scalar subquery in the fixes' condition instead was evaluated once for every vehicle under a
+// partitioned location_fix (PostgreSQL 15: an InitPlan below the Append was not run again when the
+// vehicle changed), and returned another vehicle's fixes.
+constexpr std::string_view kKeysOfVehicles =
+    "unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS r(vehicle_id, lo, hi, i) "
+    "CROSS JOIN LATERAL (SELECT k.vehicle_key FROM {s}.vehicle_key k WHERE k.vehicle_id = r.vehicle_id "
+    "COLLATE \"C\" OFFSET 0) k";
 constexpr std::string_view kStoredFixesOutsideSpans =
     "SELECT r.vehicle_id, f.at, f.lat, f.lng FROM unnest($1::text[], $2::timestamptz[], "
-    "$3::timestamptz[]) WITH ORDINALITY AS r(vehicle_id, lo, hi, i) CROSS JOIN LATERAL (SELECT "
-    "u.at, u.lat, u.lng FROM {s}.location_fix u WHERE u.vehicle_key = (SELECT k.vehicle_key FROM "
-    "{s}.vehicle_key k WHERE k.vehicle_id = r.vehicle_id COLLATE \"C\") AND u.at >= r.lo AND u.at <= r.hi "
-    "ORDER BY u.at) f";
-
-// The key of vehicle r.vehicle_id (inside a LATERAL over r).
-constexpr std::string_view kKeyOfVehicle =
-    "(SELECT k.vehicle_key FROM {s}.vehicle_key k WHERE k.vehicle_id = r.vehicle_id COLLATE \"C\")";
+    "$3::timestamptz[]) WITH ORDINALITY AS r(vehicle_id, lo, hi, i) CROSS JOIN LATERAL (SELECT k.vehicle_key "
+    "FROM {s}.vehicle_key k WHERE k.vehicle_id = r.vehicle_id COLLATE \"C\" OFFSET 0) k CROSS JOIN LATERAL "
+    "(SELECT u.at, u.lat, u.lng FROM {s}.location_fix u WHERE u.vehicle_key = k.vehicle_key AND u.at >= r.lo "
+    "AND u.at <= r.hi ORDER BY u.at) f";
 
 // Reads a query's (vehicle_id, at, lat, lng) rows through a cursor, a batch at a time, so memory
 // stays flat however many fixes it returns.
@@ -323,18 +327,16 @@ std::vector<std::vector<model::Fix>> PgDeriveStore::fixes_around(
     arrays.add(request.vehicle_id, request.lo_us, request.hi_us);
   // One round trip: per request, up to `neighbours` fixes before lo, those in [lo, hi] and up to
   // `neighbours` after hi, each through location_fix's primary key.
-  const std::string key = std::string(kKeyOfVehicle);
   auto result = m_db.exec(
-      sql("SELECT r.i, f.at, f.lat, f.lng FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH "
-          "ORDINALITY AS r(vehicle_id, lo, hi, i) CROSS JOIN LATERAL ("
-          "(SELECT u.at, u.lat, u.lng FROM {s}.location_fix u WHERE u.vehicle_key = " +
-          key +
-          " AND u.at < r.lo ORDER BY u.at DESC LIMIT $4::int) UNION ALL "
-          "(SELECT u.at, u.lat, u.lng FROM {s}.location_fix u WHERE u.vehicle_key = " +
-          key +
-          " AND u.at >= r.lo AND u.at <= r.hi) UNION ALL "
-          "(SELECT u.at, u.lat, u.lng FROM {s}.location_fix u WHERE u.vehicle_key = " +
-          key + " AND u.at > r.hi ORDER BY u.at LIMIT $4::int)) f"),
+      sql("SELECT r.i, f.at, f.lat, f.lng FROM " + std::string(kKeysOfVehicles) +
+          " CROSS JOIN LATERAL ("
+          "(SELECT u.at, u.lat, u.lng FROM {s}.location_fix u WHERE u.vehicle_key = k.vehicle_key AND u.at < "
+          "r.lo ORDER BY u.at DESC LIMIT $4::int) UNION ALL "
+          "(SELECT u.at, u.lat, u.lng FROM {s}.location_fix u WHERE u.vehicle_key = k.vehicle_key AND u.at "
+          ">= "
+          "r.lo AND u.at <= r.hi) UNION ALL "
+          "(SELECT u.at, u.lat, u.lng FROM {s}.location_fix u WHERE u.vehicle_key = k.vehicle_key AND u.at > "
+          "r.hi ORDER BY u.at LIMIT $4::int)) f"),
       [&] {
         Params params = arrays.params();
         params.emplace_back(std::to_string(neighbours));

@@ -50,12 +50,14 @@ void decode_file(const PaddedFile& file, events::LineDecoder& decoder, warehouse
     tally.checksum += decoded->id.size() + static_cast<std::uint64_t>(decoded->at_us);
     tally.coordinates += decoded->lat_deg + decoded->lng_deg;
     if (decoded->kind == events::EventKind::VehicleUpdate) {
-      warehouse::pg::encode_location_update(
+      // As the load copies a fix into location_fix: the vehicle's and organization's keys are looked up
+      // once per vehicle there, so constants stand for them here.
+      warehouse::pg::encode_location_fix(
           copy,
           {decoded->id, decoded->fix_at_us, decoded->at_us, decoded->lat_deg, decoded->lng_deg,
            decoded->has_organization ? std::optional<std::string_view>(decoded->organization_id)
                                      : std::nullopt},
-          kLakeDay);
+          kLakeDay, 1, decoded->has_organization ? std::optional<std::int16_t>(1) : std::nullopt);
       if (copy.buffer().size() >= (1U << 20)) {
         tally.checksum += copy.buffer().size();
         copy.buffer().clear();

@@ -22,7 +22,7 @@ def write(out, r):
             f"| {pg.wall_s:.2f} | {fmt_rate(pg_rate)} | 1.00 |"
         )
         w(
-            f"| psql \\copy (limit) | already-transformed rows as CSV into d2d's own location_update (PK, one BRIN on at and lake_date), "
+            f"| psql \\copy (limit) | already-transformed rows with their integer keys as CSV into d2d's own location_fix (PK, one BRIN on at and lake_date), "
             f"time order | {rows:,} | {copy.wall_s:.2f} | {fmt_rate(copy_rate)} | {fmt_ratio(copy_rate / pg_rate)} |"
         )
         if rbr is not None:

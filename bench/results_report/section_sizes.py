@@ -20,7 +20,7 @@ def write(out, r):
         "insert + commit (with its WAL checkpoint) timed",
         "sqlite_limit_int": "the same rows into a table d2d does not have, every text an integer (vehicle and organization "
         "interned, times in µs, the date a day number), same key: what no schema with these columns could beat",
-        "copy": "warehouse limit: `psql \\copy` of d2d's transformed rows (CSV, time order) into d2d's location_update (created by its migrations)",
+        "copy": "warehouse limit: `psql \\copy` of d2d's transformed rows with their integer keys (CSV, time order) into d2d's location_fix (created by its migrations)",
         "row_by_row": "original design: `json.loads` + one `INSERT` per fix, autocommit",
         "duckdb": "DuckDB: the per-period answer in SQL straight from the JSON files",
         "pandas": "pandas: `read_json(lines=True)` + `to_sql` into SQLite",

@@ -20,11 +20,21 @@ std::optional<UtcMicros> optional_time(const Result& result, int row, int column
 
 // The stored fixes within intervals (vehicle, lo, hi), in the intervals' order and each in time
 // order: the nested loop keeps the order of the array, each primary-key range scan is ordered.
+// location_fix is keyed by vehicle_key: the key of each vehicle is one probe of vehicle_key, in a
+// LATERAL subquery of its own (OFFSET 0 keeps it one, so the nested loop keeps the array's order).
+// A scalar subquery in the fixes' condition instead was evaluated once for every vehicle under a
+// partitioned location_fix (PostgreSQL 15: an InitPlan below the Append was not run again when the
+// vehicle changed), and returned another vehicle's fixes.
+constexpr std::string_view kKeysOfVehicles =
+    "unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS r(vehicle_id, lo, hi, i) "
+    "CROSS JOIN LATERAL (SELECT k.vehicle_key FROM {s}.vehicle_key k WHERE k.vehicle_id = r.vehicle_id "
+    "COLLATE \"C\" OFFSET 0) k";
 constexpr std::string_view kStoredFixesOutsideSpans =
-    "SELECT f.vehicle_id, f.at, f.lat, f.lng FROM unnest($1::text[], $2::timestamptz[], "
-    "$3::timestamptz[]) WITH ORDINALITY AS r(vehicle_id, lo, hi, i) CROSS JOIN LATERAL (SELECT "
-    "u.vehicle_id, u.at, u.lat, u.lng FROM {s}.location_update u WHERE u.vehicle_id = r.vehicle_id "
-    "COLLATE \"C\" AND u.at >= r.lo AND u.at <= r.hi ORDER BY u.at) f";
+    "SELECT r.vehicle_id, f.at, f.lat, f.lng FROM unnest($1::text[], $2::timestamptz[], "
+    "$3::timestamptz[]) WITH ORDINALITY AS r(vehicle_id, lo, hi, i) CROSS JOIN LATERAL (SELECT k.vehicle_key "
+    "FROM {s}.vehicle_key k WHERE k.vehicle_id = r.vehicle_id COLLATE \"C\" OFFSET 0) k CROSS JOIN LATERAL "
+    "(SELECT u.at, u.lat, u.lng FROM {s}.location_fix u WHERE u.vehicle_key = k.vehicle_key AND u.at >= r.lo "
+    "AND u.at <= r.hi ORDER BY u.at) f";
 
 // Reads a query's (vehicle_id, at, lat, lng) rows through a cursor, a batch at a time, so memory
 // stays flat however many fixes it returns.
@@ -146,7 +156,7 @@ std::vector<UtcMicros> PgDeriveStore::previous_fix_times_by_day() {
 
 UtcMicros PgDeriveStore::latest_fix_at() {
   if (!m_latest_fix_at) {
-    auto result = m_db.exec(sql(detail::newest_fix_sql("{s}.location_update")));
+    auto result = m_db.exec(sql(newest_fix_sql()));
     m_latest_fix_at = optional_time(result, 0, 0).value_or(0);
   }
   return *m_latest_fix_at;
@@ -213,8 +223,8 @@ void PgDeriveStore::for_each_fix(std::span<const model::TimeWindow> windows,
 // window outside the spans of the segments this run copied, as the three parameters of
 // kStoredFixesOutsideSpans.
 Params PgDeriveStore::stored_intervals(std::span<const model::TimeWindow> windows) {
-  auto vehicles = m_db.exec(
-      sql(detail::each_vehicle_cte("{s}.location_update") + "SELECT id FROM vehicles WHERE id IS NOT NULL"));
+  // Every vehicle with a key, in byte order (COLLATE "C"); a key without fixes reads nothing.
+  auto vehicles = m_db.exec(sql("SELECT vehicle_id FROM {s}.vehicle_key ORDER BY vehicle_id"));
   const std::vector<FixSegment>& segments = m_fixes.segments();
   VehicleWindowArrays arrays;
   auto add = [&arrays](std::string_view vehicle, UtcMicros lo, UtcMicros hi) { arrays.add(vehicle, lo, hi); };
@@ -316,19 +326,17 @@ std::vector<std::vector<model::Fix>> PgDeriveStore::fixes_around(
   for (const model::TrackPieceRequest& request : requests)
     arrays.add(request.vehicle_id, request.lo_us, request.hi_us);
   // One round trip: per request, up to `neighbours` fixes before lo, those in [lo, hi] and up to
-  // `neighbours` after hi, each through location_update's primary key.
+  // `neighbours` after hi, each through location_fix's primary key.
   auto result = m_db.exec(
-      sql("SELECT r.i, f.at, f.lat, f.lng FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH "
-          "ORDINALITY AS r(vehicle_id, lo, hi, i) CROSS JOIN LATERAL ("
-          "(SELECT u.at, u.lat, u.lng FROM {s}.location_update u WHERE u.vehicle_id = r.vehicle_id COLLATE "
-          "\"C\" "
-          "AND u.at < r.lo ORDER BY u.at DESC LIMIT $4::int) UNION ALL "
-          "(SELECT u.at, u.lat, u.lng FROM {s}.location_update u WHERE u.vehicle_id = r.vehicle_id COLLATE "
-          "\"C\" "
-          "AND u.at >= r.lo AND u.at <= r.hi) UNION ALL "
-          "(SELECT u.at, u.lat, u.lng FROM {s}.location_update u WHERE u.vehicle_id = r.vehicle_id COLLATE "
-          "\"C\" "
-          "AND u.at > r.hi ORDER BY u.at LIMIT $4::int)) f"),
+      sql("SELECT r.i, f.at, f.lat, f.lng FROM " + std::string(kKeysOfVehicles) +
+          " CROSS JOIN LATERAL ("
+          "(SELECT u.at, u.lat, u.lng FROM {s}.location_fix u WHERE u.vehicle_key = k.vehicle_key AND u.at < "
+          "r.lo ORDER BY u.at DESC LIMIT $4::int) UNION ALL "
+          "(SELECT u.at, u.lat, u.lng FROM {s}.location_fix u WHERE u.vehicle_key = k.vehicle_key AND u.at "
+          ">= "
+          "r.lo AND u.at <= r.hi) UNION ALL "
+          "(SELECT u.at, u.lat, u.lng FROM {s}.location_fix u WHERE u.vehicle_key = k.vehicle_key AND u.at > "
+          "r.hi ORDER BY u.at LIMIT $4::int)) f"),
       [&] {
         Params params = arrays.params();
         params.emplace_back(std::to_string(neighbours));

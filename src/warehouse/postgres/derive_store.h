@@ -4,12 +4,20 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "model/derivation.h"
 #include "warehouse/postgres/load_fixes.h"
 #include "warehouse/postgres/session.h"
 
 namespace d2d::warehouse::pg {
+
+// The newest location.at (NULL when there is no fix): one primary-key probe of location_fix per
+// vehicle key (the table has no B-tree on `at`).
+inline std::string newest_fix_sql() {
+  return "SELECT MAX((SELECT MAX(f.at) FROM {s}.location_fix f WHERE f.vehicle_key = k.vehicle_key)) FROM "
+         "{s}.vehicle_key k";
+}
 
 class PgDeriveStore final : public model::DeriveStore {
  public:

@@ -164,8 +164,8 @@ std::uint64_t PgLoad::merge() {
 // its rows of the small relations go: merge writes them anew.
 void PgLoad::remember_and_forget_previous_rows(const Params& date) {
   exec(
-      "CREATE TEMP TABLE affected_fix ON COMMIT DROP AS SELECT vehicle_id, at FROM {s}.location_update "
-      "WHERE lake_date = $1::date UNION ALL SELECT vehicle_id, at FROM {s}.lake_location_superseded "
+      "CREATE TEMP TABLE affected_fix ON COMMIT DROP AS SELECT vehicle_key, at FROM {s}.location_fix "
+      "WHERE lake_date = $1::date UNION ALL SELECT vehicle_key, at FROM {s}.location_fix_superseded "
       "WHERE lake_date = $1::date",
       date);
   exec(
@@ -181,7 +181,7 @@ void PgLoad::remember_and_forget_previous_rows(const Params& date) {
       "{s}.lake_break_event WHERE lake_date = $1::date",
       date);
   for (const char* table :
-       {"lake_location_superseded", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
+       {"location_fix_superseded", "lake_vehicle", "lake_operating_period_event", "lake_break_event"}) {
     exec(fmt::format("DELETE FROM {{s}}.{} WHERE lake_date = $1::date", table), date);
   }
 }
@@ -190,7 +190,7 @@ void PgLoad::remember_and_forget_previous_rows(const Params& date) {
 // change (merge_small_rows_into_date, DateFixes).
 void PgLoad::create_empty_affected_tables() {
   m_db.exec_script(
-      "CREATE TEMP TABLE affected_fix (vehicle_id text COLLATE \"C\", at timestamptz) ON COMMIT DROP;"
+      "CREATE TEMP TABLE affected_fix (vehicle_key integer, at timestamptz) ON COMMIT DROP;"
       "CREATE TEMP TABLE affected_vehicle (vehicle_id text COLLATE \"C\") ON COMMIT DROP;"
       "CREATE TEMP TABLE affected_period (operating_period_id text COLLATE \"C\") ON COMMIT DROP;"
       "CREATE TEMP TABLE affected_break_vehicle (vehicle_id text COLLATE \"C\") ON COMMIT DROP;");

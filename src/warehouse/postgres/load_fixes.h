@@ -1,8 +1,10 @@
 // How a PostgreSQL load writes one lake date's fixes. Every version of a fix is stored once: the
-// winner (SPEC §4, then the later lake date) in location_update, the others in
-// lake_location_superseded. Shaped for the common case, keys no other date holds: FixSorter hands
-// out each key's best version once, in key order, and those rows are copied straight into
-// location_update (B-tree appends, no staging, no server-side sort). The date's fixes are cut
+// winner (SPEC §4, then the later lake date) in location_fix, the others in
+// location_fix_superseded (migration 0011: integer vehicle and organization keys, event_at as an
+// offset from `at`; the views location_update and lake_location_superseded show them as SPEC §5
+// names them). Shaped for the common case, keys no other date holds: FixSorter hands out each
+// key's best version once, in key order, and those rows are copied straight into location_fix
+// (B-tree appends, no staging, no server-side sort). The date's fixes are cut
 // into segments, one per vehicle and UTC day; a segment whose time span holds none of the
 // vehicle's stored fixes cannot clash. Only segments that may clash (late fixes of a loaded day,
 // a date re-delivered) go through a staging table and the comparison with the standing winners.
@@ -10,6 +12,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +26,7 @@ namespace d2d::warehouse::pg {
 // A vehicle's fixes within one UTC day of the date, as FixSorter orders them.
 struct FixSegment {
   std::string vehicle_id;
+  std::int32_t vehicle_key = 0;  // vehicle_key.vehicle_key, once merge assigned keys
   core::UtcMicros first_at_us = 0, last_at_us = 0;
   std::uint64_t fixes = 0;
 };
@@ -45,6 +50,8 @@ class DateFixes {
 
  private:
   std::vector<FixSegment> fix_segments();
+  void assign_keys(Connection& db, const std::string& quoted_schema);
+  std::optional<std::int16_t> organization_key(std::optional<std::string_view> organization_id) const;
   std::vector<bool> segments_that_may_clash(Connection& db, const std::string& quoted_schema);
   std::uint64_t merge_staged_fixes(Connection& db, const std::string& quoted_schema, const Params& date,
                                    LoadMode mode);
@@ -55,11 +62,16 @@ class DateFixes {
   model::FixSorter m_sorter;           // the date's fixes: each key's best version, in key order
   std::vector<FixSegment> m_segments;  // by vehicle and UTC day (merge)
   std::vector<bool> m_may_clash;       // per segment: staged, not copied from memory
+  std::map<std::string, std::int16_t, std::less<>> m_organization_keys;  // the date's organizations
 };
 
 // lake_object_id in COPY's binary format: NULL where the object is not known (0).
 void encode_object_id(CopyEncoder& copy, std::int64_t object_id);
-// One row of location_update (all its columns, in table order) in COPY's binary format.
-void encode_location_update(CopyEncoder& copy, const LocationRow& fix, std::int64_t lake_day);
+// event_at as location_fix stores it: its offset from `at` in µs, or nothing when that does not
+// fit an int4 (the version's event_at is then in location_fix_event_at).
+std::optional<std::int32_t> event_at_delta_us(const LocationRow& fix);
+// One row of location_fix (all its columns, in table order) in COPY's binary format.
+void encode_location_fix(CopyEncoder& copy, const LocationRow& fix, std::int64_t lake_day,
+                         std::int32_t vehicle_key, std::optional<std::int16_t> organization_key);
 
 }  // namespace d2d::warehouse::pg

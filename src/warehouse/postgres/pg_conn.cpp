@@ -227,6 +227,18 @@ void CopyEncoder::int64(std::int64_t value) {
   put_u64(static_cast<std::uint64_t>(value));
 }
 
+void CopyEncoder::int32(std::int32_t value) {
+  put_u32(4);
+  put_u32(static_cast<std::uint32_t>(value));
+}
+
+void CopyEncoder::int16(std::int16_t value) {
+  put_u32(2);
+  const auto bits = static_cast<std::uint16_t>(value);
+  const char big[2] = {static_cast<char>(bits >> 8), static_cast<char>(bits & 0xFF)};
+  m_buffer.append(big, 2);
+}
+
 void CopyEncoder::float64(double value) {
   put_u32(8);
   put_u64(std::bit_cast<std::uint64_t>(value));

@@ -84,6 +84,8 @@ class CopyEncoder {
   void bytes(std::string_view value) { text(value); }
   void null();
   void int64(std::int64_t value);
+  void int32(std::int32_t value);
+  void int16(std::int16_t value);
   void float64(double value);
   void boolean(bool value);
   void timestamp_us(std::int64_t unix_micros);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "warehouse/ledger_row.h"
+#include "warehouse/postgres/derive_store.h"
 #include "warehouse/sql_shapes.h"
 
 namespace d2d::warehouse::pg {
@@ -60,8 +61,9 @@ void PgQueries::mark_reject_gate_failures(Connection& db, std::vector<PeriodAnsw
   auto touched =
       db.exec(m_session.sql(
                   "SELECT p.operating_period_id FROM {s}.operating_period p WHERE NOT p.deleted AND EXISTS ("
-                  "SELECT 1 FROM {s}.vehicle_operating_period_distance d JOIN {s}.location_update u ON "
-                  "u.vehicle_id = d.vehicle_id AND u.at >= p.start_at AND u.at <= p.finish_at WHERE "
+                  "SELECT 1 FROM {s}.vehicle_operating_period_distance d JOIN {s}.vehicle_key k ON "
+                  "k.vehicle_id = d.vehicle_id JOIN {s}.location_fix u ON u.vehicle_key = k.vehicle_key AND "
+                  "u.at >= p.start_at AND u.at <= p.finish_at WHERE "
                   "d.operating_period_id = p.operating_period_id AND u.lake_date = ANY($1::date[]))"),
               {failed});
   std::set<std::string, std::less<>> marked;
@@ -119,10 +121,11 @@ std::optional<VehicleTrack> PgQueries::vehicle_track(const std::string& period_i
   if (period.rows() == 0) return std::nullopt;
   VehicleTrack track{vehicle_id, period.timestamp_us(0, 0), period.timestamp_us(0, 1), {}, {}};
   const Params window = {vehicle_id, time_param(track.start_us), time_param(track.finish_us)};
-  auto fixes =
-      db.exec(m_session.sql("SELECT at, lat, lng FROM {s}.location_update WHERE vehicle_id = $1 AND at >= "
-                            "$2::timestamptz AND at <= $3::timestamptz ORDER BY at"),
-              window);
+  auto fixes = db.exec(
+      m_session.sql("SELECT at, lat, lng FROM {s}.location_fix WHERE vehicle_key = (SELECT vehicle_key "
+                    "FROM {s}.vehicle_key WHERE vehicle_id = $1) AND at >= $2::timestamptz AND at <= "
+                    "$3::timestamptz ORDER BY at"),
+      window);
   track.fixes.reserve(static_cast<std::size_t>(fixes.rows()));
   for (int i = 0; i < fixes.rows(); ++i) {
     track.fixes.push_back({fixes.timestamp_us(i, 0), fixes.float64(i, 1), fixes.float64(i, 2)});
@@ -139,7 +142,7 @@ std::optional<VehicleTrack> PgQueries::vehicle_track(const std::string& period_i
 }
 
 std::optional<core::UtcMicros> PgQueries::newest_fix_at() {
-  auto result = m_session.connection().exec(m_session.sql(detail::newest_fix_sql("{s}.location_update")));
+  auto result = m_session.connection().exec(m_session.sql(newest_fix_sql()));
   return optional_time(result, 0, 0);
 }
 

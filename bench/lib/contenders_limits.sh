@@ -29,7 +29,8 @@ contender_sqlite_limit_int() {
 # The warehouse limit: \copy into the very table d2d loads, created by d2d's own migrations
 # (location_fix: primary key (vehicle_key, at), one BRIN index on at and lake_date), rows in the
 # files' arrival order. The rows come with their integer keys and event_at offsets, made untimed
-# from the reference rows: the keys are the loader's work, not COPY's.
+# from the reference rows, and the month partitions they need exist: keys and partitions are the
+# loader's work, not COPY's.
 contender_copy() {
   local keyed=$run/scratch/copy-rows.csv
   mkdir -p "$run/scratch"
@@ -40,6 +41,7 @@ contender_copy() {
       -c "INSERT INTO bench_copy.vehicle_key (vehicle_id) SELECT DISTINCT vehicle_id FROM bench_copy.fix_row ORDER BY 1" \
       -c "INSERT INTO bench_copy.organization_key (organization_id) SELECT DISTINCT organization_id FROM bench_copy.fix_row WHERE organization_id IS NOT NULL ORDER BY 1" \
       -c "\\copy (SELECT r.at, r.lat, r.lng, NULL, k.vehicle_key, r.lake_date, ((extract(epoch FROM r.event_at) - extract(epoch FROM r.at)) * 1000000)::integer, o.organization_key FROM bench_copy.fix_row r JOIN bench_copy.vehicle_key k ON k.vehicle_id = r.vehicle_id LEFT JOIN bench_copy.organization_key o ON o.organization_id = r.organization_id ORDER BY r.event_at, r.vehicle_id) TO '$keyed' WITH (FORMAT csv)" \
+      -c "DO \$\$ DECLARE m timestamp; BEGIN FOR m IN SELECT DISTINCT date_trunc('month', at AT TIME ZONE 'UTC') FROM bench_copy.fix_row LOOP EXECUTE format('CREATE TABLE bench_copy.%I (LIKE bench_copy.location_fix)', 'location_fix_p' || to_char(m, 'YYYYMM')); EXECUTE format('ALTER TABLE bench_copy.location_fix ATTACH PARTITION bench_copy.%I FOR VALUES FROM (%L) TO (%L)', 'location_fix_p' || to_char(m, 'YYYYMM'), to_char(m, 'YYYY-MM-DD') || ' 00:00:00+00', to_char(m + interval '1 month', 'YYYY-MM-DD') || ' 00:00:00+00'); END LOOP; END \$\$" \
       -c "DROP TABLE bench_copy.fix_row"; }; then
     setup_failed "$1" "$2" copy "could not prepare schema bench_copy"
     return 0

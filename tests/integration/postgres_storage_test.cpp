@@ -107,6 +107,13 @@ TEST_F(PostgresStorage, TheKeyMigrationConvertsALoadedWarehouseForwardAndBack) {
             "2021-03-02 01:00:00.000001+00|2021-03-02");
   const std::string loaded = everything();
 
+  EXPECT_EQ(m_warehouse.query("SELECT relkind FROM pg_class WHERE oid = 'location_fix'::regclass"), "p");
+  const CliResult unpartitioned = d2d({"migrate", "down", "1", "--yes"});
+  ASSERT_EQ(unpartitioned.exit_code, 0) << unpartitioned.err;
+  EXPECT_EQ(m_warehouse.query("SELECT MAX(version) FROM schema_migration"), "11");
+  EXPECT_EQ(m_warehouse.query("SELECT relkind FROM pg_class WHERE oid = 'location_fix'::regclass"), "r");
+  EXPECT_EQ(first_difference(loaded, everything()), "") << "location_fix one table again";
+
   const CliResult down = d2d({"migrate", "down", "1", "--yes"});
   ASSERT_EQ(down.exit_code, 0) << down.err;
   EXPECT_EQ(m_warehouse.query("SELECT MAX(version) FROM schema_migration"), "10");
@@ -118,6 +125,7 @@ TEST_F(PostgresStorage, TheKeyMigrationConvertsALoadedWarehouseForwardAndBack) {
   const CliResult up = d2d({"migrate", "up"});
   ASSERT_EQ(up.exit_code, 0) << up.err;
   EXPECT_EQ(kind_of("location_update"), "VIEW");
+  EXPECT_EQ(m_warehouse.query("SELECT relkind FROM pg_class WHERE oid = 'location_fix'::regclass"), "p");
   EXPECT_EQ(m_warehouse.query("SELECT COUNT(*) FROM location_fix_event_at"), "6");
   EXPECT_EQ(first_difference(loaded, everything()), "") << "migrated up again";
 
@@ -185,6 +193,32 @@ TEST_F(PostgresStorage, IncrementalLoadsKeepTheBetterVersionsFarEventAt) {
   // A full reload of the date gives the same again (its far event_at rows replaced).
   load("2021-03-01", {"--force"});
   EXPECT_EQ(first_difference(incremental, m_warehouse.dump()), "");
+}
+
+// location_fix is partitioned by month (migration 0012): a load adds the partitions of the months its
+// fixes touch, here two, since a lake date's files hold fixes of the next month's first minutes.
+TEST_F(PostgresStorage, ALoadAddsThePartitionsOfTheMonthsItsFixesTouch) {
+  std::string lines;
+  for (const char* at : {"2021-03-31T23:59:00Z", "2021-04-01T00:01:00Z"}) {
+    lines += fmt::format(R"({{"event":"update","on":"vehicle","at":"{0}","data":{{"id":"v","location":)"
+                         R"({{"lat":52.5,"lng":13.4,"at":"{0}"}}}},"organization_id":"org"}})"
+                         "\n",
+                         at);
+  }
+  write_text(m_dir / "source/2021/03/31/23/00/2021-03-31-23-00-0-events.txt", lines);
+  load("2021-03-31");
+  EXPECT_EQ(m_warehouse.query("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                              "WHERE i.inhparent = 'location_fix'::regclass ORDER BY 1"),
+            "location_fix_p202103\nlocation_fix_p202104");
+  EXPECT_EQ(m_warehouse.query("SELECT at FROM location_update ORDER BY at"),
+            "2021-03-31 23:59:00+00\n2021-04-01 00:01:00+00");
+  load("2021-03-31", {"--force"});  // the partitions are there: nothing to add
+  EXPECT_EQ(m_warehouse.query("SELECT COUNT(*) FROM location_update"), "2");
+  // Time filters prune to the months they name.
+  const std::string plan =
+      m_warehouse.query("EXPLAIN SELECT * FROM location_update WHERE at >= '2021-04-01T00:00:00Z'");
+  EXPECT_NE(plan.find("location_fix_p202104"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("location_fix_p202103"), std::string::npos) << plan;
 }
 
 }  // namespace

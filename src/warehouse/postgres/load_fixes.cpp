@@ -6,8 +6,11 @@
 #include <algorithm>
 #include <limits>
 #include <ranges>
+#include <set>
+#include <utility>
 
 #include "core/error.h"
+#include "core/time.h"
 #include "model/winners.h"
 #include "warehouse/postgres/pg_array.h"
 
@@ -49,6 +52,7 @@ std::uint64_t DateFixes::merge(Connection& db, const std::string& quoted_schema,
   if (mode == LoadMode::Full) drop_winners_of_date(db, quoted_schema, date);
   m_segments = fix_segments();
   assign_keys(db, quoted_schema);
+  add_month_partitions(db, quoted_schema);
   m_may_clash = segments_that_may_clash(db, quoted_schema);
   const auto staged_segments = std::count(m_may_clash.begin(), m_may_clash.end(), true);
   spdlog::debug("location_fix: {} of {} fix segments (vehicle, UTC day) may clash with other dates",
@@ -137,6 +141,35 @@ void DateFixes::assign_keys(Connection& db, const std::string& quoted_schema) {
       const auto found = m_organization_keys.find(keys.text(row, 0));
       if (found != m_organization_keys.end()) found->second = static_cast<std::int16_t>(keys.int64(row, 1));
     }
+  }
+}
+
+// location_fix is partitioned by month of `at`, UTC (migration 0012): the partitions of the months
+// the date's fixes touch (one, or two around a month's end), added where missing. Each is created
+// as a table of its own and attached: ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on location_fix
+// until the load commits, which analysts' reads and other loads' writes pass (CREATE TABLE ...
+// PARTITION OF would take ACCESS EXCLUSIVE). Loads that attach apply one at a time anyway, under
+// the merge lock.
+void DateFixes::add_month_partitions(Connection& db, const std::string& quoted_schema) {
+  std::set<std::pair<int, unsigned>> months;      // (year, month)
+  for (const FixSegment& segment : m_segments) {  // a segment lies within one UTC day
+    int year = 0;
+    unsigned month = 0, day = 0;
+    core::civil_from_days(core::utc_day_of(segment.first_at_us), year, month, day);
+    months.emplace(year, month);
+  }
+  for (const auto& [year, month] : months) {
+    const std::string name = fmt::format("location_fix_p{:04}{:02}", year, month);
+    const std::string table = quoted_schema + "." + name;
+    if (!db.exec("SELECT to_regclass($1) IS NULL", {table}).boolean(0, 0)) continue;
+    const int next_year = month == 12 ? year + 1 : year;
+    const unsigned next_month = month == 12 ? 1 : month + 1;
+    db.exec(with_schema("CREATE TABLE " + table + " (LIKE {s}.location_fix)", quoted_schema));
+    db.exec(with_schema(fmt::format("ALTER TABLE {{s}}.location_fix ATTACH PARTITION {} FOR VALUES FROM "
+                                    "('{:04}-{:02}-01 00:00:00+00') TO ('{:04}-{:02}-01 00:00:00+00')",
+                                    table, year, month, next_year, next_month),
+                        quoted_schema));
+    spdlog::debug("location_fix: partition {} added", name);
   }
 }
 

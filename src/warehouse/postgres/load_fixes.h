@@ -51,6 +51,7 @@ class DateFixes {
  private:
   std::vector<FixSegment> fix_segments();
   void assign_keys(Connection& db, const std::string& quoted_schema);
+  void add_month_partitions(Connection& db, const std::string& quoted_schema);
   std::optional<std::int16_t> organization_key(std::optional<std::string_view> organization_id) const;
   std::vector<bool> segments_that_may_clash(Connection& db, const std::string& quoted_schema);
   std::uint64_t merge_staged_fixes(Connection& db, const std::string& quoted_schema, const Params& date,

@@ -96,8 +96,9 @@ struct LoadPlan {
 LoadPlan plan_load(const std::vector<lake::ManifestEntry>& manifest,
                    const std::vector<warehouse::LoadedObject>& loaded, bool force) {
   LoadPlan plan{warehouse::LoadMode::Full, manifest, ""};
-  // In key order: objects are registered in this order, so within one load a smaller lake_object
-  // id means a smaller key (FixSorter's tie between identical versions relies on it).
+  // In key order: objects are registered in this order. FixSorter names an identical version's
+  // row after the object that comes first: SQLite's ids grow in this order within a load;
+  // PostgreSQL keeps the ids of objects a date held and ranks them by this order (DateFixes).
   std::sort(plan.objects.begin(), plan.objects.end(),
             [](const auto& a, const auto& b) { return a.key < b.key; });
   if (force) return plan.why = "--force", plan;

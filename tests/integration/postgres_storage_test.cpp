@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
+#include <sstream>
 #include <vector>
 
 #include "core/time.h"
@@ -193,6 +195,94 @@ TEST_F(PostgresStorage, IncrementalLoadsKeepTheBetterVersionsFarEventAt) {
   // A full reload of the date gives the same again (its far event_at rows replaced).
   load("2021-03-01", {"--force"});
   EXPECT_EQ(first_difference(incremental, m_warehouse.dump()), "");
+}
+
+// One fix of vehicle `id` at 2021-03-01T<fix_time>Z, emitted at `event_at`.
+std::string fix_line(const std::string& id, const std::string& fix_time, const std::string& event_at,
+                     double lat = 52.5) {
+  return fmt::format(R"({{"event":"update","on":"vehicle","at":"{}","data":{{"id":"{}","location":)"
+                     R"({{"lat":{},"lng":13.4,"at":"2021-03-01T{}Z"}}}},"organization_id":"org"}})"
+                     "\n",
+                     event_at, id, lat, fix_time);
+}
+
+// Every fix row as stored, with the transaction that wrote it (xmin): a row a load leaves alone
+// keeps its xmin.
+std::set<std::string> stored_fix_rows(const WarehouseUnderTest& warehouse) {
+  const std::string rows = warehouse.query(
+      "SELECT k.vehicle_id, f.at::time, f.lat, f.lake_date, f.xmin FROM location_fix f JOIN vehicle_key k ON "
+      "k.vehicle_key = f.vehicle_key ORDER BY 1, 2");
+  std::set<std::string> lines;
+  std::istringstream stream(rows);
+  for (std::string line; std::getline(stream, line);) lines.insert(line);
+  return lines;
+}
+
+std::vector<std::string> rows_not_in(const std::set<std::string>& rows, const std::set<std::string>& before) {
+  std::vector<std::string> added;
+  for (const std::string& row : rows)
+    if (!before.contains(row)) added.push_back(row.substr(0, row.rfind('|')));  // without xmin
+  return added;
+}
+
+// A full reload of a date the warehouse holds writes only the fixes that changed: a stored winner
+// equal to the new best version of its key (every column, the object's lake_object_id too) stays
+// as it is. Vanished keys go (another date's version is promoted), changed and new ones are
+// written, far event_at values of kept winners stay, and the warehouse is the one a one-shot load
+// of the same objects gives.
+TEST_F(PostgresStorage, AFullReloadWritesOnlyTheFixesThatChanged) {
+  const fs::path source = m_dir / "source";
+  const fs::path first = source / "2021/03/01/10/00/2021-03-01-10-00-0-events.txt";
+  write_text(first, fix_line("a", "10:00:00", "2021-03-01T10:00:01Z") +
+                        fix_line("a", "10:01:00", "2021-03-01T10:01:01Z") +
+                        fix_line("a", "10:02:00", "2021-03-01T10:02:01Z") +
+                        fix_line("a", "10:03:00", "2021-03-01T10:03:01Z") +
+                        fix_line("b", "10:00:00", "2021-03-01T10:00:01Z"));
+  write_text(source / "2021/03/01/11/00/2021-03-01-11-00-0-events.txt",
+             fix_line("a", "11:00:00", "2021-03-01T11:00:01Z") +
+                 fix_line("far", "11:00:00", "2021-03-01T16:00:00Z"));  // event_at hours after the fix
+  // Another date's version of a 10:01, emitted earlier: superseded while 2021-03-01's stands.
+  write_text(source / "2021/03/02/00/00/2021-03-02-00-00-0-events.txt",
+             fix_line("a", "10:01:00", "2021-03-01T10:01:00Z", 1.5));
+  load("2021-03-01");
+  load("2021-03-02");
+  const std::set<std::string> loaded = stored_fix_rows(m_warehouse);
+  const std::string object_ids =
+      m_warehouse.query("SELECT lake_object_id, source FROM lake_object ORDER BY 1");
+
+  // --force with nothing changed: no fix row is written again, no object gets a new id.
+  load("2021-03-01", {"--force"});
+  EXPECT_EQ(rows_not_in(stored_fix_rows(m_warehouse), loaded), std::vector<std::string>{});
+  EXPECT_EQ(m_warehouse.query("SELECT lake_object_id, source FROM lake_object ORDER BY 1"), object_ids);
+  EXPECT_EQ(m_warehouse.query("SELECT at::time, event_at FROM location_update WHERE vehicle_id = 'far'"),
+            "11:00:00|2021-03-01 16:00:00+00");
+
+  // The first object changes: a's 10:01 vanishes, its 10:03 moves, a 10:04 is new.
+  write_text(first, fix_line("a", "10:00:00", "2021-03-01T10:00:01Z") +
+                        fix_line("a", "10:02:00", "2021-03-01T10:02:01Z") +
+                        fix_line("a", "10:03:00", "2021-03-01T10:03:01Z", 52.7) +
+                        fix_line("a", "10:04:00", "2021-03-01T10:04:01Z") +
+                        fix_line("b", "10:00:00", "2021-03-01T10:00:01Z"));
+  load("2021-03-01");
+  EXPECT_EQ(m_warehouse.query("SELECT load_mode FROM etl_run ORDER BY run_id DESC LIMIT 1"), "full");
+  EXPECT_EQ(rows_not_in(stored_fix_rows(m_warehouse), loaded),
+            (std::vector<std::string>{"a|10:01:00|1.5|2021-03-02", "a|10:03:00|52.7|2021-03-01",
+                                      "a|10:04:00|52.5|2021-03-01"}));
+  EXPECT_EQ(m_warehouse.query("SELECT at::time, event_at FROM location_update WHERE vehicle_id = 'far'"),
+            "11:00:00|2021-03-01 16:00:00+00");
+  EXPECT_EQ(m_warehouse.query("SELECT COUNT(*) FROM lake_location_superseded"), "0");
+
+  WarehouseUnderTest one_shot(Engine::Postgres, m_dir / "one_shot");
+  one_shot.reset();
+  for (const char* date : {"2021-03-01", "2021-03-02"}) {
+    std::vector<std::string> args = {
+        "run", "--source", source.string(), "--lake", (m_dir / "lake2").string(), "--date", date, "--quiet"};
+    for (const std::string& arg : one_shot.args()) args.push_back(arg);
+    const CliResult run = run_d2d(args);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+  }
+  EXPECT_EQ(first_difference(one_shot.dump(), m_warehouse.dump()), "");
+  one_shot.reset();
 }
 
 // location_fix is partitioned by month (migration 0012): a load adds the partitions of the months its

@@ -66,19 +66,24 @@ std::vector<LoadedObject> PgLoad::loaded_objects() {
   return objects;
 }
 
-void PgLoad::start(LoadMode mode) {
-  m_mode = mode;
-  if (mode == LoadMode::Full) exec("DELETE FROM {s}.lake_object WHERE lake_date = $1::date", {m_lake_date});
-}
+// A full load replaces the date's objects, but an object it held before keeps its lake_object_id
+// (add_object): the stored fixes that come from it can then stay as they are (DateFixes). Objects
+// the load did not add go in merge().
+void PgLoad::start(LoadMode mode) { m_mode = mode; }
 
 std::int64_t PgLoad::add_object(const ObjectRow& object) {
-  return m_db
-      .exec(sql("INSERT INTO {s}.lake_object (lake_date, source, object_key, size, md5, run_id) VALUES "
-                "($1::date, $2, decode($3, 'hex'), $4::bigint, $5, $6::bigint) RETURNING lake_object_id"),
-            {m_lake_date, core::utf8_lossy(object.key),
-             core::to_hex(object.key) /* decode($3, 'hex'): keys are untrusted bytes */,
-             std::to_string(object.size), std::string(object.md5), std::to_string(m_run_id)})
-      .int64(0, 0);
+  const std::int64_t id =
+      m_db.exec(sql("INSERT INTO {s}.lake_object (lake_date, source, object_key, size, md5, run_id) VALUES "
+                    "($1::date, $2, decode($3, 'hex'), $4::bigint, $5, $6::bigint) ON CONFLICT (lake_date, "
+                    "object_key) DO UPDATE SET source = EXCLUDED.source, size = EXCLUDED.size, md5 = "
+                    "EXCLUDED.md5, "
+                    "run_id = EXCLUDED.run_id, lines = 0, lines_rejected = 0 RETURNING lake_object_id"),
+                {m_lake_date, core::utf8_lossy(object.key),
+                 core::to_hex(object.key) /* decode($3, 'hex'): keys are untrusted bytes */,
+                 std::to_string(object.size), std::string(object.md5), std::to_string(m_run_id)})
+          .int64(0, 0);
+  m_fixes.add_object(id);
+  return id;
 }
 
 void PgLoad::record_object_lines() {
@@ -131,6 +136,10 @@ std::uint64_t PgLoad::merge() {
   } else if (m_mode == LoadMode::Full) {
     exec("DELETE FROM {s}.rejected_event WHERE lake_date = $1::date", {m_lake_date});
   }
+  if (m_mode == LoadMode::Full) {
+    exec("DELETE FROM {s}.lake_object WHERE lake_date = $1::date AND run_id <> $2::bigint",
+         {m_lake_date, std::to_string(m_run_id)});
+  }
   record_object_lines();
   // Merges of different dates touch shared keys: apply them one at a time (no deadlocks,
   // no lost winners). Transform, which fills FixSorter, ran in parallel with other dates.
@@ -148,6 +157,11 @@ std::uint64_t PgLoad::merge() {
   // Before the date's fixes change: the stretches of track an increment replaces (derivation).
   if (m_mode == LoadMode::Incremental) model::snapshot_tracks(m_derive_store, m_changes);
   const std::uint64_t rows = m_fixes.merge(m_db, m_s, m_lake_date, m_lake_day, m_mode);
+  if (m_mode == LoadMode::Full && !m_fixes.stored_first_fix_of_day().empty()) {
+    std::vector<std::string> firsts;
+    for (const UtcMicros at : m_fixes.stored_first_fix_of_day()) firsts.push_back(time_param(at));
+    exec("INSERT INTO affected_fix (at) SELECT unnest($1::timestamptz[])", {text_array(firsts)});
+  }
   merge_vehicles(date);
   merge_periods(date);
   if (m_mode == LoadMode::Full) {
@@ -160,14 +174,15 @@ std::uint64_t PgLoad::merge() {
   return rows;
 }
 
-// The keys this date held before, as winner or as superseded version (none on a first load), then
-// its rows of the small relations go: merge writes them anew.
+// Where this date held fixes before, as winner or as superseded version (none on a first load):
+// the first of each UTC day is all derivation asks (previous_fix_times_by_day); the winners' are
+// added after DateFixes read them. Then its rows of the small relations go: merge writes them anew.
 void PgLoad::remember_and_forget_previous_rows(const Params& date) {
   exec(
-      "CREATE TEMP TABLE affected_fix ON COMMIT DROP AS SELECT vehicle_key, at FROM {s}.location_fix "
-      "WHERE lake_date = $1::date UNION ALL SELECT vehicle_key, at FROM {s}.location_fix_superseded "
-      "WHERE lake_date = $1::date",
-      date);
+      "CREATE TEMP TABLE affected_fix ON COMMIT DROP AS SELECT MIN(at) AS at FROM "
+      "{s}.location_fix_superseded "
+      "WHERE lake_date = $1::date GROUP BY date_trunc('day', at)",
+      date);  // the winners' days come from DateFixes, which reads them anyway (merge)
   exec(
       "CREATE TEMP TABLE affected_vehicle ON COMMIT DROP AS SELECT vehicle_id FROM {s}.lake_vehicle WHERE "
       "lake_date = $1::date",

@@ -13,8 +13,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/fix_sorter.h"
@@ -33,7 +35,12 @@ struct FixSegment {
 
 class DateFixes {
  public:
-  void add(const LocationRow& row) { m_sorter.add(row); }
+  // The load's objects, in key order, before their fixes. A full load keeps the ids of objects
+  // the date held, so ids need not grow with the keys: FixSorter, which names an identical
+  // version's row after the object that comes first (the smaller id), is given each object's
+  // place in key order instead, and the walks hand out the id again.
+  void add_object(std::int64_t lake_object_id) { m_object_ids.push_back(lake_object_id); }
+  void add(const LocationRow& row);
 
   // Runs in the load's transaction on `db`. Full: after the date's superseded versions were
   // deleted, replaces the date's winners. Incremental: a key's version of the date becomes the
@@ -42,27 +49,51 @@ class DateFixes {
   std::uint64_t merge(Connection& db, const std::string& quoted_schema, const std::string& lake_date,
                       std::int64_t lake_day, LoadMode mode);
 
+  // After a full merge: the first stored winner of each UTC day the date held before it (its
+  // superseded versions not included).
+  const std::vector<core::UtcMicros>& stored_first_fix_of_day() const { return m_stored_first_fix_of_day; }
   // After merge: the segments, and whether each was copied from memory (not staged).
   const std::vector<FixSegment>& segments() const { return m_segments; }
   bool copied(std::size_t segment) const { return !m_may_clash[segment]; }
   // Calls visit(fix, segment index) for the best version of each of the date's keys, in order.
   void for_each_segment_fix(const std::function<void(const LocationRow&, std::size_t)>& visit);
 
+  // A full load of a date the warehouse holds keeps each stored winner of the date that equals
+  // the new best version of its key (every column): writing it again costs more than reading it.
+  // Up to this many keys may change or vanish; past it the date's winners are all replaced.
+  static constexpr std::size_t kMaxReplacedKeys = std::size_t{1} << 20;
+
  private:
-  std::vector<FixSegment> fix_segments();
+  struct StoredComparison;
+  std::vector<FixSegment> fix_segments(StoredComparison* stored = nullptr);
+  void compare_with_stored(Connection& db, const std::string& quoted_schema, const std::string& lake_date);
+  void drop_replaced_winners(Connection& db, const std::string& quoted_schema, const Params& date);
+  // Like for_each_segment_fix, without the fixes the warehouse keeps as they are.
+  LocationRow with_object_id(const LocationRow& fix) const;  // FixSorter's place -> lake_object_id
+  void for_each_fix_to_write(const std::function<void(const LocationRow&, std::size_t)>& visit);
   void assign_keys(Connection& db, const std::string& quoted_schema);
   void add_month_partitions(Connection& db, const std::string& quoted_schema);
   std::optional<std::int16_t> organization_key(std::optional<std::string_view> organization_id) const;
-  std::vector<bool> segments_that_may_clash(Connection& db, const std::string& quoted_schema);
+  std::vector<bool> segments_that_may_clash(Connection& db, const std::string& quoted_schema,
+                                            const Params& date, LoadMode mode);
   std::uint64_t merge_staged_fixes(Connection& db, const std::string& quoted_schema, const Params& date,
                                    LoadMode mode);
-  static void drop_winners_of_date(Connection& db, const std::string& quoted_schema, const Params& date);
+  static void drop_winners_of_date(Connection& db, const std::string& quoted_schema, const Params& date,
+                                   std::string_view replaced_keys_from);
   static void keep_better_of_date_versions(Connection& db, const std::string& quoted_schema,
                                            const Params& date);
 
-  model::FixSorter m_sorter;           // the date's fixes: each key's best version, in key order
-  std::vector<FixSegment> m_segments;  // by vehicle and UTC day (merge)
-  std::vector<bool> m_may_clash;       // per segment: staged, not copied from memory
+  model::FixSorter m_sorter;  // the date's fixes: each key's best version, in key order, objects by place
+  std::vector<std::int64_t> m_object_ids;  // lake_object_id by place in key order (1 = first)
+  std::unordered_map<std::int64_t, std::int64_t> m_object_places;  // and back, filled at the first add()
+  std::vector<FixSegment> m_segments;                              // by vehicle and UTC day (merge)
+  std::vector<bool> m_may_clash;  // per segment: staged, not copied from memory
+  std::vector<bool> m_unchanged;  // per fix in walking order: stored already, as it is
+  std::uint64_t m_unchanged_count = 0;
+  std::unique_ptr<CopyEncoder> m_replaced_keys;  // (vehicle_key, at) of the winners that change or vanish
+  bool m_replace_all = true;
+  std::vector<core::UtcMicros>
+      m_stored_first_fix_of_day;  // the comparison was not made or gave up: replace every winner
   std::map<std::string, std::int16_t, std::less<>> m_organization_keys;  // the date's organizations
 };
 

@@ -294,4 +294,150 @@ void CopyWriter::finish() {
   m_connection.copy_end();
 }
 
+CopyReader::CopyReader(Connection& connection, std::string_view copy_sql) : m_connection(connection) {
+  const std::string text(copy_sql);
+  PGresult* result = PQexec(m_connection.handle(), text.c_str());
+  if (PQresultStatus(result) != PGRES_COPY_OUT) {
+    try {
+      m_connection.fail(fmt::format("'{}'", text.substr(0, 80)), result);
+    } catch (...) {
+      PQclear(result);
+      throw;
+    }
+  }
+  PQclear(result);
+}
+
+CopyReader::~CopyReader() {
+  if (m_finished) return;
+  // Read the rest and the result: libpq accepts no other command until the COPY is over.
+  PGconn* conn = m_connection.handle();
+  char* buffer = nullptr;
+  while (PQgetCopyData(conn, &buffer, 0) > 0) PQfreemem(buffer);
+  while (PGresult* result = PQgetResult(conn)) PQclear(result);
+}
+
+bool CopyReader::fill(std::size_t bytes) {
+  while (m_data.size() - m_at < bytes) {
+    if (m_ended) return false;
+    char* buffer = nullptr;
+    const int length = PQgetCopyData(m_connection.handle(), &buffer, 0);
+    if (length > 0) {
+      m_data.append(buffer, static_cast<std::size_t>(length));
+      PQfreemem(buffer);
+    } else if (length == -1) {
+      m_ended = true;
+    } else {
+      m_connection.fail("reading COPY data");
+    }
+  }
+  return true;
+}
+
+std::uint64_t CopyReader::unsigned_value(std::size_t field, std::size_t size) const {
+  const auto& [offset, length] = m_fields.at(field);
+  if (length != static_cast<std::int32_t>(size))
+    throw core::Error(core::ErrorKind::Warehouse,
+                      fmt::format("COPY field {} has {} bytes, expected {}", field, length, size));
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < size; ++i)
+    value = (value << 8) | static_cast<unsigned char>(m_data[offset + i]);
+  return value;
+}
+
+bool CopyReader::next() {
+  if (m_finished) return false;
+  if (m_at > (std::size_t{1} << 16) && m_at * 2 > m_data.size()) {  // drop what was parsed
+    m_data.erase(0, m_at);
+    m_at = 0;
+  }
+  auto malformed = [](std::string_view what) {
+    return core::Error(core::ErrorKind::Warehouse, fmt::format("malformed binary COPY data: {}", what));
+  };
+  if (!m_header_read) {
+    constexpr std::string_view kSignature("PGCOPY\n\377\r\n\0", 11);
+    if (!fill(19) || std::string_view(m_data).substr(m_at, 11) != kSignature) throw malformed("no header");
+    m_at += 15;  // signature, flags
+    m_fields.assign(1, {m_at, 4});
+    const auto extension = static_cast<std::size_t>(unsigned_value(0, 4));
+    m_at += 4;
+    if (!fill(extension)) throw malformed("truncated header");
+    m_at += extension;
+    m_header_read = true;
+  }
+  if (!fill(2)) throw malformed("no trailer");
+  m_fields.assign(1, {m_at, 2});
+  const auto count = static_cast<std::int16_t>(unsigned_value(0, 2));
+  m_at += 2;
+  m_fields.clear();
+  if (count == -1) {
+    finish();
+    return false;
+  }
+  for (std::int16_t i = 0; i < count; ++i) {
+    if (!fill(4)) throw malformed("truncated row");
+    m_fields.emplace_back(m_at, 4);
+    const auto length = static_cast<std::int32_t>(unsigned_value(m_fields.size() - 1, 4));
+    m_at += 4;
+    m_fields.back() = {m_at, length};
+    if (length > 0) {
+      if (!fill(static_cast<std::size_t>(length))) throw malformed("truncated field");
+      m_at += static_cast<std::size_t>(length);
+    }
+  }
+  return true;
+}
+
+void CopyReader::finish() {
+  // After the trailer: the end of the data, then the COPY's result.
+  while (!m_ended) {
+    char* buffer = nullptr;
+    const int length = PQgetCopyData(m_connection.handle(), &buffer, 0);
+    if (length > 0) {
+      PQfreemem(buffer);
+    } else if (length == -1) {
+      m_ended = true;
+    } else {
+      m_connection.fail("reading COPY data");
+    }
+  }
+  m_finished = true;
+  while (PGresult* result = PQgetResult(m_connection.handle())) {
+    if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+      try {
+        m_connection.fail("COPY", result);
+      } catch (...) {
+        PQclear(result);
+        while (PGresult* rest = PQgetResult(m_connection.handle())) PQclear(rest);
+        throw;
+      }
+    }
+    PQclear(result);
+  }
+}
+
+std::string_view CopyReader::bytes(std::size_t field) const {
+  const auto& [offset, length] = m_fields.at(field);
+  return length <= 0 ? std::string_view()
+                     : std::string_view(m_data).substr(offset, static_cast<std::size_t>(length));
+}
+
+std::int64_t CopyReader::int64(std::size_t field) const {
+  return static_cast<std::int64_t>(unsigned_value(field, 8));
+}
+
+std::int32_t CopyReader::int32(std::size_t field) const {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(unsigned_value(field, 4)));
+}
+
+std::int16_t CopyReader::int16(std::size_t field) const {
+  return static_cast<std::int16_t>(static_cast<std::uint16_t>(unsigned_value(field, 2)));
+}
+
+double CopyReader::float64(std::size_t field) const {
+  return std::bit_cast<double>(unsigned_value(field, 8));
+}
+
+std::int64_t CopyReader::timestamp_us(std::size_t field) const { return int64(field) + kPgEpochUnixMicros; }
+
 }  // namespace d2d::warehouse::pg

@@ -121,4 +121,37 @@ class CopyWriter : public CopyEncoder {
   bool m_finished = false;
 };
 
+// Reads the rows of a `COPY (...) TO STDOUT (FORMAT binary)` one at a time, as the server sends
+// them: memory holds a row, not the result (a SELECT's PGresult would hold all of a day's rows).
+// A row's values are valid until the next call of next().
+class CopyReader {
+ public:
+  CopyReader(Connection& connection, std::string_view copy_sql);
+  ~CopyReader();  // an unfinished COPY is read to its end, so the connection stays usable
+  CopyReader(const CopyReader&) = delete;
+  CopyReader& operator=(const CopyReader&) = delete;
+
+  // Moves to the next row; false after the last one, once the server reported success.
+  bool next();
+  std::size_t fields() const { return m_fields.size(); }
+  bool is_null(std::size_t field) const { return m_fields.at(field).second < 0; }
+  std::string_view bytes(std::size_t field) const;  // text and bytea as they are
+  std::int64_t int64(std::size_t field) const;
+  std::int32_t int32(std::size_t field) const;
+  std::int16_t int16(std::size_t field) const;
+  double float64(std::size_t field) const;
+  std::int64_t timestamp_us(std::size_t field) const;  // timestamptz -> Unix microseconds
+
+ private:
+  bool fill(std::size_t bytes);  // false when the data ended before `bytes` more were there
+  std::uint64_t unsigned_value(std::size_t field, std::size_t size) const;
+  void finish();
+
+  Connection& m_connection;
+  std::string m_data;  // received, from m_at on not yet parsed
+  std::size_t m_at = 0;
+  std::vector<std::pair<std::size_t, std::int32_t>> m_fields;  // offset in m_data, length (-1: NULL)
+  bool m_header_read = false, m_ended = false, m_finished = false;
+};
+
 }  // namespace d2d::warehouse::pg

@@ -40,7 +40,8 @@ TEST(PgCopyReader, ReadsEveryTypeTheLoaderReadsBack) {
   EXPECT_EQ(rows.timestamp_us(8), -1'000'000LL);
   EXPECT_FALSE(rows.is_null(9));
   EXPECT_EQ(rows.bytes(9), "");
-  EXPECT_THROW((void)rows.int64(3), d2d::core::Error);  // an int4 is not read as an int8
+  EXPECT_THROW((void)rows.int64(3), d2d::core::Error);   // an int4 is not read as an int8
+  EXPECT_THROW((void)rows.bytes(10), d2d::core::Error);  // there is no eleventh field
   EXPECT_FALSE(rows.next());
   EXPECT_FALSE(rows.next());
   EXPECT_EQ(db.exec("SELECT 42::int8").int64(0, 0), 42);  // the COPY is over
@@ -67,6 +68,24 @@ TEST(PgCopyReader, AnAbandonedCopyLeavesTheConnectionUsable) {
     ASSERT_TRUE(rows.next());
     ASSERT_TRUE(rows.next());
   }
+  EXPECT_EQ(db.exec("SELECT 42::int8").int64(0, 0), 42);
+}
+
+// The server fails half way through the rows: its own error, not "malformed data", so that the
+// run says why and a transient failure (a restart) is retried.
+TEST(PgCopyReader, AnErrorAfterTheFirstRowsIsTheServersError) {
+  Connection db(pg_uri(), 1);
+  std::string message;
+  std::int64_t rows_read = 0;
+  try {
+    CopyReader rows(db,
+                    "COPY (SELECT 1 / (i - 50000) FROM generate_series(1, 100000) i) TO STDOUT (FORMAT binary)");
+    while (rows.next()) ++rows_read;
+  } catch (const d2d::core::Error& error) {
+    message = error.what();
+  }
+  EXPECT_GT(rows_read, 0);
+  EXPECT_NE(message.find("division by zero"), std::string::npos) << message;
   EXPECT_EQ(db.exec("SELECT 42::int8").int64(0, 0), 42);
 }
 

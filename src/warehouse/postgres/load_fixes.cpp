@@ -405,6 +405,7 @@ void DateFixes::compare_with_stored(Connection& db, const std::string& quoted_sc
 // are); without a comparison, every winner of the date does.
 void DateFixes::drop_replaced_winners(Connection& db, const std::string& quoted_schema, const Params& date) {
   if (m_replace_all) {
+    m_replaced_keys.reset();
     drop_winners_of_date(db, quoted_schema, date, "");
     return;
   }

@@ -326,7 +326,11 @@ bool CopyReader::fill(std::size_t bytes) {
       m_data.append(buffer, static_cast<std::size_t>(length));
       PQfreemem(buffer);
     } else if (length == -1) {
+      // The data ended early: the server says why (a restart, a cancel, a timeout), and whether
+      // a retry may cure it, in the COPY's result.
       m_ended = true;
+      read_result();
+      return false;  // the server reported success: the data itself is short
     } else {
       m_connection.fail("reading COPY data");
     }
@@ -334,8 +338,31 @@ bool CopyReader::fill(std::size_t bytes) {
   return true;
 }
 
+void CopyReader::read_result() {
+  m_finished = true;
+  while (PGresult* result = PQgetResult(m_connection.handle())) {
+    if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+      try {
+        m_connection.fail("COPY", result);
+      } catch (...) {
+        PQclear(result);
+        while (PGresult* rest = PQgetResult(m_connection.handle())) PQclear(rest);
+        throw;
+      }
+    }
+    PQclear(result);
+  }
+}
+
+const std::pair<std::size_t, std::int32_t>& CopyReader::field(std::size_t index) const {
+  if (index >= m_fields.size())
+    throw core::Error(core::ErrorKind::Warehouse,
+                      fmt::format("COPY row has {} fields, field {} was asked for", m_fields.size(), index));
+  return m_fields[index];
+}
+
 std::uint64_t CopyReader::unsigned_value(std::size_t field, std::size_t size) const {
-  const auto& [offset, length] = m_fields.at(field);
+  const auto& [offset, length] = this->field(field);
   if (length != static_cast<std::int32_t>(size))
     throw core::Error(core::ErrorKind::Warehouse,
                       fmt::format("COPY field {} has {} bytes, expected {}", field, length, size));
@@ -401,23 +428,11 @@ void CopyReader::finish() {
       m_connection.fail("reading COPY data");
     }
   }
-  m_finished = true;
-  while (PGresult* result = PQgetResult(m_connection.handle())) {
-    if (PQresultStatus(result) != PGRES_COMMAND_OK) {
-      try {
-        m_connection.fail("COPY", result);
-      } catch (...) {
-        PQclear(result);
-        while (PGresult* rest = PQgetResult(m_connection.handle())) PQclear(rest);
-        throw;
-      }
-    }
-    PQclear(result);
-  }
+  if (!m_finished) read_result();
 }
 
 std::string_view CopyReader::bytes(std::size_t field) const {
-  const auto& [offset, length] = m_fields.at(field);
+  const auto& [offset, length] = this->field(field);
   return length <= 0 ? std::string_view()
                      : std::string_view(m_data).substr(offset, static_cast<std::size_t>(length));
 }

@@ -134,7 +134,7 @@ class CopyReader {
   // Moves to the next row; false after the last one, once the server reported success.
   bool next();
   std::size_t fields() const { return m_fields.size(); }
-  bool is_null(std::size_t field) const { return m_fields.at(field).second < 0; }
+  bool is_null(std::size_t field) const { return this->field(field).second < 0; }
   std::string_view bytes(std::size_t field) const;  // text and bytea as they are
   std::int64_t int64(std::size_t field) const;
   std::int32_t int32(std::size_t field) const;
@@ -145,6 +145,8 @@ class CopyReader {
  private:
   bool fill(std::size_t bytes);  // false when the data ended before `bytes` more were there
   std::uint64_t unsigned_value(std::size_t field, std::size_t size) const;
+  const std::pair<std::size_t, std::int32_t>& field(std::size_t index) const;  // throws past the last
+  void read_result();  // the COPY's result: throws the server's error, if it reported one
   void finish();
 
   Connection& m_connection;

@@ -78,8 +78,8 @@ TEST(PgCopyReader, AnErrorAfterTheFirstRowsIsTheServersError) {
   std::string message;
   std::int64_t rows_read = 0;
   try {
-    CopyReader rows(db,
-                    "COPY (SELECT 1 / (i - 50000) FROM generate_series(1, 100000) i) TO STDOUT (FORMAT binary)");
+    CopyReader rows(
+        db, "COPY (SELECT 1 / (i - 50000) FROM generate_series(1, 100000) i) TO STDOUT (FORMAT binary)");
     while (rows.next()) ++rows_read;
   } catch (const d2d::core::Error& error) {
     message = error.what();

@@ -168,7 +168,7 @@ void DateFixes::add_month_partitions(Connection& db, const std::string& quoted_s
   }
   for (const auto& [year, month] : months) {
     const std::string name = fmt::format("location_fix_p{:04}{:02}", year, month);
-    const std::string table = quoted_schema + "." + name;
+    const std::string table = fmt::format("{}.{}", quoted_schema, name);
     if (!db.exec("SELECT to_regclass($1) IS NULL", {table}).boolean(0, 0)) continue;
     const int next_year = month == 12 ? year + 1 : year;
     const unsigned next_month = month == 12 ? 1 : month + 1;

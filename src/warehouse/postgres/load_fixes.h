@@ -39,7 +39,10 @@ class DateFixes {
   // the date held, so ids need not grow with the keys: FixSorter, which names an identical
   // version's row after the object that comes first (the smaller id), is given each object's
   // place in key order instead, and the walks hand out the id again.
-  void add_object(std::int64_t lake_object_id) { m_object_ids.push_back(lake_object_id); }
+  void add_object(std::int64_t lake_object_id) {
+    m_object_ids.push_back(lake_object_id);
+    m_object_places.emplace(lake_object_id, static_cast<std::int64_t>(m_object_ids.size()));
+  }
   void add(const LocationRow& row);
 
   // Runs in the load's transaction on `db`. Full: after the date's superseded versions were
@@ -65,7 +68,8 @@ class DateFixes {
 
  private:
   struct StoredComparison;
-  std::vector<FixSegment> fix_segments(StoredComparison* stored = nullptr);
+  // Walks the fixes into segments; with `kept`, records which of them the warehouse keeps as they are.
+  std::vector<FixSegment> fix_segments(const std::function<bool(const LocationRow&)>& kept = {});
   void compare_with_stored(Connection& db, const std::string& quoted_schema, const std::string& lake_date);
   void drop_replaced_winners(Connection& db, const std::string& quoted_schema, const Params& date);
   // Like for_each_segment_fix, without the fixes the warehouse keeps as they are.
@@ -85,7 +89,7 @@ class DateFixes {
 
   model::FixSorter m_sorter;  // the date's fixes: each key's best version, in key order, objects by place
   std::vector<std::int64_t> m_object_ids;  // lake_object_id by place in key order (1 = first)
-  std::unordered_map<std::int64_t, std::int64_t> m_object_places;  // and back, filled at the first add()
+  std::unordered_map<std::int64_t, std::int64_t> m_object_places;  // and back
   std::vector<FixSegment> m_segments;                              // by vehicle and UTC day (merge)
   std::vector<bool> m_may_clash;  // per segment: staged, not copied from memory
   std::vector<bool> m_unchanged;  // per fix in walking order: stored already, as it is

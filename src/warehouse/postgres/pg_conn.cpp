@@ -175,10 +175,14 @@ void Connection::copy_put(std::string_view bytes) {
 
 void Connection::copy_end() {
   if (PQputCopyEnd(m_conn, nullptr) != 1) fail("ending COPY");
+  finish_results("COPY");
+}
+
+void Connection::finish_results(std::string_view doing) {
   while (PGresult* result = PQgetResult(m_conn)) {
     if (PQresultStatus(result) != PGRES_COMMAND_OK) {
       try {
-        fail("COPY", result);
+        fail(doing, result);
       } catch (...) {
         PQclear(result);
         while (PGresult* rest = PQgetResult(m_conn)) PQclear(rest);
@@ -340,18 +344,7 @@ bool CopyReader::fill(std::size_t bytes) {
 
 void CopyReader::read_result() {
   m_finished = true;
-  while (PGresult* result = PQgetResult(m_connection.handle())) {
-    if (PQresultStatus(result) != PGRES_COMMAND_OK) {
-      try {
-        m_connection.fail("COPY", result);
-      } catch (...) {
-        PQclear(result);
-        while (PGresult* rest = PQgetResult(m_connection.handle())) PQclear(rest);
-        throw;
-      }
-    }
-    PQclear(result);
-  }
+  m_connection.finish_results("COPY");
 }
 
 const std::pair<std::size_t, std::int32_t>& CopyReader::field(std::size_t index) const {

@@ -62,6 +62,8 @@ class Connection {
   void copy_begin(std::string_view copy_sql);
   void copy_put(std::string_view bytes);
   void copy_end();
+  // Reads the results of the command in progress; throws (fail) on the first that is not a success.
+  void finish_results(std::string_view doing);
 
   [[noreturn]] void fail(std::string_view doing, const PGresult* result = nullptr);
 

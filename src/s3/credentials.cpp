@@ -72,18 +72,21 @@ CredentialProvider::CredentialProvider(Fetch fetch, std::chrono::seconds refresh
       m_margin(refresh_margin),
       m_on_retry(options.on_retry),
       m_on_debug(options.on_debug),
-      m_retry_after(std::max(0, options.refresh_retry_ms)) {
+      m_retry_after(std::max(0, options.refresh_retry_ms)),
+      m_expiry_guard(std::max(0, options.expiry_guard_ms)) {
   m_current = m_fetch();
   m_anonymous = m_current.anonymous();
 }
 
 Credentials CredentialProvider::current() {
   std::lock_guard lock(m_mutex);
-  const bool expiring = m_current.expires_at && Clock::now() + m_margin >= *m_current.expires_at;
+  const bool expiring =
+      m_current.expires_at &&
+      Clock::now() + std::max<Clock::duration>(m_margin, m_expiry_guard) >= *m_current.expires_at;
   if (!m_fetch || !(m_stale || expiring)) return m_current;
   // Expired (or refused by S3) credentials are never handed out: a failed refresh is an error then.
   auto still_valid = [this] {
-    return !m_stale && m_current.expires_at && Clock::now() < *m_current.expires_at;
+    return !m_stale && m_current.expires_at && Clock::now() + m_expiry_guard < *m_current.expires_at;
   };
   if (m_failure && std::chrono::steady_clock::now() < m_next_try) {
     if (still_valid()) return m_current;

@@ -50,6 +50,10 @@ struct ChainOptions {
   // After a refresh fails (or the source gives none), the source is not asked again for this long:
   // parallel transfers must not queue behind one failing fetch after another.
   int refresh_retry_ms = 5'000;
+  // Credentials are not handed out in their last `expiry_guard_ms`: a request signed just before
+  // the expiry must not reach S3 after it (ExpiredToken). S3 checks the signature when a request
+  // arrives, not when its transfer ends, so this covers the way to S3, not a whole transfer.
+  int expiry_guard_ms = 10'000;
   // Which source was tried and used (debug level); retries of the credential endpoints and a
   // refresh that failed while the old credentials still hold (warnings). Never given a secret.
   std::function<void(const std::string&)> on_debug;
@@ -73,8 +77,8 @@ class CredentialProvider {
  public:
   using Fetch = std::function<Credentials()>;
   explicit CredentialProvider(Credentials fixed);
-  // Fetches the first credentials at once. Of `options`, only on_retry, on_debug and
-  // refresh_retry_ms are used.
+  // Fetches the first credentials at once. Of `options`, only on_retry, on_debug,
+  // refresh_retry_ms and expiry_guard_ms are used.
   CredentialProvider(Fetch fetch, std::chrono::seconds refresh_margin, const ChainOptions& options = {});
 
   Credentials current();
@@ -89,6 +93,7 @@ class CredentialProvider {
   std::function<void(const std::string&)> m_on_debug;
   bool m_anonymous = false;
   std::chrono::milliseconds m_retry_after{0};
+  std::chrono::milliseconds m_expiry_guard{0};
   std::mutex m_mutex;
   Credentials m_current;
   bool m_stale = false;

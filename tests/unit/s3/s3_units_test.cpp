@@ -264,6 +264,19 @@ TEST_F(RefreshingProvider, CredentialsThatStillHoldAreUsedWhileTheSourceFailsAnd
       << m_warnings.front();
 }
 
+// A request signed a moment before the expiry reaches S3 after it: credentials in their last
+// expiry_guard_ms are refreshed first, and never handed out when the refresh fails.
+TEST_F(RefreshingProvider, CredentialsInTheirLastSecondsAreNotHandedOutWhenTheSourceFails) {
+  auto credentials = provider(issued(std::chrono::seconds(5)), std::chrono::seconds(1));
+  EXPECT_THROW(credentials->current(), core::Error) << "handed out 5 s before expiry with a 10 s guard";
+  m_mode = "ok";
+  std::this_thread::sleep_for(std::chrono::milliseconds(kRetryMs + 100));
+  const int before = m_fetches.load();
+  const Credentials fresh = credentials->current();
+  EXPECT_EQ(fresh.access_key_id, "ASIA" + std::to_string(before + 1));
+  EXPECT_GT(*fresh.expires_at, Clock::now() + std::chrono::minutes(59));
+}
+
 // Where S3 objects wait between the network and their reader: what goes in comes out, from
 // any offset, and clearing starts again (a GET that restarts from the first byte).
 TEST(SpoolFile, GivesBackWhatWasAppendedFromAnyOffset) {

@@ -107,7 +107,11 @@ void FixSorter::add(const LocationRow& row) {
   // Fixes come in runs of one vehicle: skip the hash lookup while the vehicle repeats.
   if (m_vehicles.empty() || m_vehicles[m_last_vehicle] != row.vehicle_id) {
     m_last_vehicle = intern(m_vehicle_ids, m_vehicles, row.vehicle_id);
+    if (m_last_vehicle == m_vehicle_span.size()) m_vehicle_span.emplace_back(row.at_us, row.at_us);
   }
+  auto& [first_at_us, last_at_us] = m_vehicle_span[m_last_vehicle];
+  first_at_us = std::min(first_at_us, row.at_us);
+  last_at_us = std::max(last_at_us, row.at_us);
   std::uint32_t organization = kNoOrganization;
   if (row.organization_id) {
     if (m_organizations.empty() || m_organizations[m_last_organization] != *row.organization_id) {
@@ -134,6 +138,17 @@ void FixSorter::presort_tail() {
             [this](const Fix& a, const Fix& b) { return best_first(a, b); });
   m_chunk_ends.push_back(m_buffer.size());
   m_sorted_rows = m_buffer.size();
+}
+
+std::vector<FixSorter::VehicleSpan> FixSorter::vehicle_spans() const {
+  std::vector<VehicleSpan> spans;
+  spans.reserve(m_vehicles.size());
+  for (std::uint32_t vehicle = 0; vehicle < m_vehicles.size(); ++vehicle) {
+    spans.push_back({m_vehicles[vehicle], m_vehicle_span[vehicle].first, m_vehicle_span[vehicle].second});
+  }
+  std::sort(spans.begin(), spans.end(),
+            [](const VehicleSpan& a, const VehicleSpan& b) { return a.vehicle_id < b.vehicle_id; });
+  return spans;
 }
 
 std::optional<std::string_view> FixSorter::organization(std::uint32_t organization) const {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/string_map.h"
@@ -43,6 +44,14 @@ class FixSorter {
 
   std::size_t spilled_runs() const { return m_runs.size(); }
 
+  // Where each vehicle's added versions lie in time (all of them, not only the best): the bounds
+  // of every row this sorter will hand out for the vehicle. In byte order of the vehicle ids.
+  struct VehicleSpan {
+    std::string_view vehicle_id;  // lives as long as the sorter
+    core::UtcMicros first_at_us = 0, last_at_us = 0;
+  };
+  std::vector<VehicleSpan> vehicle_spans() const;
+
   // Compact fix: strings are interned (a day has few vehicles and organizations).
   struct Fix {
     core::UtcMicros at_us;
@@ -71,6 +80,7 @@ class FixSorter {
   core::StringMap<std::uint32_t> m_vehicle_ids, m_organization_ids;
   std::vector<std::string> m_vehicles, m_organizations;
   std::vector<std::uint32_t> m_vehicle_rank;  // by interned id: the place of its name in byte order
+  std::vector<std::pair<core::UtcMicros, core::UtcMicros>> m_vehicle_span;  // by interned id
   bool m_buffer_sorted = false;
   // Sorted chunks at the buffer's start (presort_tail): where each ends; rows from m_sorted_rows on
   // are not sorted yet.

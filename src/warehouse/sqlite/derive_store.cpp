@@ -1,5 +1,7 @@
 #include "warehouse/sqlite/derive_store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <set>
 
@@ -112,25 +114,112 @@ std::vector<model::PeriodWindow> SqliteDeriveStore::live_periods_meeting(UtcMicr
   return periods;
 }
 
-// location_fix has no index on `at` (it would cost a random-order B-tree insert per fix):
-// the windows are read vehicle by vehicle, each window a range of the primary key.
+namespace {
+
+// Stored fixes of a list of (vehicle, time range) intervals, in the list's order, one primary-key
+// range of location_fix each: location_fix has no index on `at` (it would cost a random-order
+// B-tree insert per fix), so windows are read vehicle by vehicle.
+class StoredFixes {
+ public:
+  struct Interval {
+    std::size_t vehicle = 0;  // index into the caller's vehicle list
+    std::int64_t vehicle_key = 0;
+    UtcMicros lo_us = 0, hi_us = 0;
+  };
+  StoredFixes(detail::SqliteDb& db, std::vector<Interval> intervals)
+      : m_query(db,
+                "SELECT at, lat, lng FROM location_fix WHERE vehicle_key = ?1 AND at >= ?2 AND at <= ?3 "
+                "ORDER BY at"),
+        m_intervals(std::move(intervals)) {
+    advance();
+  }
+  bool valid() const { return m_valid; }
+  std::size_t vehicle() const { return m_intervals[m_next - 1].vehicle; }
+  const model::Fix& fix() const { return m_fix; }
+  std::uint64_t read() const { return m_read; }
+  void advance() {
+    while (!(m_open && m_query.step())) {
+      if (m_open) m_query.reset();
+      m_open = m_next < m_intervals.size();
+      if (!m_open) {
+        m_valid = false;
+        return;
+      }
+      const Interval& interval = m_intervals[m_next++];
+      m_query.bind(1, interval.vehicle_key).bind_time(2, interval.lo_us).bind_time(3, interval.hi_us);
+    }
+    m_fix = model::Fix{m_query.column_time(0), m_query.column_double(1), m_query.column_double(2)};
+    m_valid = true;
+    ++m_read;
+  }
+
+ private:
+  Statement m_query;
+  std::vector<Interval> m_intervals;
+  std::size_t m_next = 0;  // the interval after the one m_query runs
+  bool m_open = false, m_valid = false;
+  model::Fix m_fix{};
+  std::uint64_t m_read = 0;
+};
+
+}  // namespace
+
+// Every fix of location_update in `windows`, vehicle by vehicle (byte order of their ids), each
+// vehicle's in time order. Within the spans the load held alone (read_fixes_from_memory) the fixes
+// come from the FixSorter, which the load just wrote them from; the rest of each window is read
+// from the table. Both arrive in the same order and are merged.
 void SqliteDeriveStore::for_each_fix(std::span<const model::TimeWindow> windows,
                                      const std::function<void(std::string_view, const model::Fix&)>& visit) {
   std::vector<std::pair<std::int64_t, std::string>> vehicles;
   Statement list(m_db, kVehiclesWithFixesSql);
   while (list.step()) vehicles.emplace_back(list.column_int(0), list.column_text(1));
-  Statement query(m_db,
-                  "SELECT at, lat, lng FROM location_fix WHERE vehicle_key = ?1 AND at >= ?2 AND at <= ?3 "
-                  "ORDER BY at");
-  for (const auto& [key, vehicle] : vehicles) {
+  const std::vector<model::FixSorter::VehicleSpan> no_spans;
+  const auto& alone = m_fixes != nullptr ? m_spans_held_alone : no_spans;
+  // Per vehicle and window, the parts of the window outside the vehicle's span held alone.
+  std::vector<StoredFixes::Interval> intervals;
+  std::vector<std::optional<std::pair<UtcMicros, UtcMicros>>> span_of_vehicle(vehicles.size());
+  std::size_t next_span = 0;
+  for (std::size_t v = 0; v < vehicles.size(); ++v) {
+    const auto& [key, vehicle] = vehicles[v];
+    while (next_span < alone.size() && alone[next_span].vehicle_id < vehicle) ++next_span;
+    if (next_span < alone.size() && alone[next_span].vehicle_id == vehicle) {
+      span_of_vehicle[v] = std::pair{alone[next_span].first_at_us, alone[next_span].last_at_us};
+    }
     for (const model::TimeWindow& window : windows) {
-      query.bind(1, key).bind_time(2, window.start_us).bind_time(3, window.finish_us);
-      while (query.step()) {
-        visit(vehicle, model::Fix{query.column_time(0), query.column_double(1), query.column_double(2)});
+      const auto& span = span_of_vehicle[v];
+      if (!span || span->second < window.start_us || span->first > window.finish_us) {
+        intervals.push_back({v, key, window.start_us, window.finish_us});
+        continue;
       }
-      query.reset();
+      if (window.start_us < span->first) intervals.push_back({v, key, window.start_us, span->first - 1});
+      if (window.finish_us > span->second) intervals.push_back({v, key, span->second + 1, window.finish_us});
     }
   }
+  StoredFixes stored(m_db, std::move(intervals));
+  auto visit_stored_before = [&](std::size_t vehicle, UtcMicros at_us) {
+    while (stored.valid() &&
+           (stored.vehicle() < vehicle || (stored.vehicle() == vehicle && stored.fix().at_us < at_us))) {
+      visit(vehicles[stored.vehicle()].second, stored.fix());
+      stored.advance();
+    }
+  };
+  std::uint64_t from_memory = 0;
+  if (!alone.empty()) {
+    std::size_t vehicle = 0;  // of the fix walked: both lists are in byte order
+    m_fixes->for_each_best([&](const model::LocationRow& fix) {
+      while (vehicle < vehicles.size() && vehicles[vehicle].second < fix.vehicle_id) ++vehicle;
+      if (vehicle == vehicles.size() || vehicles[vehicle].second != fix.vehicle_id ||
+          !span_of_vehicle[vehicle] || !model::in_any_window(windows, fix.at_us)) {
+        return;
+      }
+      visit_stored_before(vehicle, fix.at_us);
+      visit(vehicles[vehicle].second, model::Fix{fix.at_us, fix.lat_deg, fix.lng_deg});
+      ++from_memory;
+    });
+  }
+  visit_stored_before(vehicles.size(), 0);
+  spdlog::debug("derive: {} windows, {} fixes from memory, {} read from location_fix", windows.size(),
+                from_memory, stored.read());
 }
 
 std::vector<std::pair<std::string, model::BreakSpan>> SqliteDeriveStore::breaks_overlapping(

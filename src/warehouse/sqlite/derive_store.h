@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "model/derivation.h"
+#include "model/fix_sorter.h"
 #include "warehouse/sqlite/sqlite_db.h"
 
 namespace d2d::warehouse::sqlite {
@@ -12,6 +13,15 @@ namespace d2d::warehouse::sqlite {
 class SqliteDeriveStore final : public model::DeriveStore {
  public:
   explicit SqliteDeriveStore(detail::SqliteDb& db) : m_db(db) {}
+  // After the load merged its fixes: within `spans_held_alone` (byte order of the vehicle ids)
+  // location_fix holds exactly the best versions of `fixes`, so for_each_fix takes them from
+  // `fixes` (memory) and reads only the rest of its windows from the table. `fixes` must outlive
+  // this store's use.
+  void read_fixes_from_memory(model::FixSorter& fixes,
+                              std::vector<model::FixSorter::VehicleSpan> spans_held_alone) {
+    m_fixes = &fixes;
+    m_spans_held_alone = std::move(spans_held_alone);
+  }
   std::vector<std::string> vehicles_with_changed_break_events() override;
   model::BreaksByVehicle breaks_of(std::span<const std::string> vehicles) override;
   void replace_breaks(const model::BreakSpansByVehicle& spans) override;
@@ -37,6 +47,8 @@ class SqliteDeriveStore final : public model::DeriveStore {
  private:
   detail::SqliteDb& m_db;
   std::optional<core::UtcMicros> m_latest_fix_at;
+  model::FixSorter* m_fixes = nullptr;  // read_fixes_from_memory
+  std::vector<model::FixSorter::VehicleSpan> m_spans_held_alone;
 };
 
 }  // namespace d2d::warehouse::sqlite

@@ -248,7 +248,9 @@ void SqliteLoad::mark_affected(std::string_view table, std::string_view id) {
 std::uint64_t SqliteLoad::merge() {
   // Before the date's fixes change: the stretches of track an increment replaces (derivation).
   if (m_mode == LoadMode::Incremental) model::snapshot_tracks(m_derive_store, m_changes);
-  const std::uint64_t rows = merge_fixes(m_db, m_lake_date, m_lake_day, m_fixes, m_mode);
+  MergedFixes merged = merge_fixes(m_db, m_lake_date, m_lake_day, m_fixes, m_mode);
+  const std::uint64_t rows = merged.keys;
+  m_derive_store.read_fixes_from_memory(m_fixes, std::move(merged.spans_held_alone));
   merge_vehicles();
   merge_periods();
   if (m_mode == LoadMode::Full) {

@@ -76,17 +76,37 @@ class FixMerger {
         m_vehicles(db, "vehicle_key", "vehicle_id"),
         m_organizations(db, "organization_key", "organization_id") {}
 
-  std::uint64_t merge(model::FixSorter& fixes) {
+  MergedFixes merge(model::FixSorter& fixes) {
     // The views read the date's text from lake_day.
     Statement(m_db, "INSERT OR IGNORE INTO lake_day (lake_day, lake_date) VALUES (?1, ?2)")
         .bind(1, m_lake_day)
         .bind(2, std::string_view(m_lake_date))
         .run();
     if (m_mode == LoadMode::Full) drop_winners_of_date();
-    return insert_best(fixes);
+    MergedFixes merged;
+    merged.spans_held_alone = spans_holding_no_stored_fix(fixes);
+    merged.keys = insert_best(fixes);
+    return merged;
   }
 
  private:
+  // The vehicles of `fixes` with no row in location_fix within their span, one primary-key probe
+  // each (before insert_best, which then cannot meet a standing row of theirs). Keys are given in
+  // byte order of the vehicle ids, as insert_best would give them.
+  std::vector<model::FixSorter::VehicleSpan> spans_holding_no_stored_fix(const model::FixSorter& fixes) {
+    Statement probe(m_db,
+                    "SELECT 1 FROM location_fix WHERE vehicle_key = ?1 AND at >= ?2 AND at <= ?3 LIMIT 1");
+    std::vector<model::FixSorter::VehicleSpan> alone;
+    for (const model::FixSorter::VehicleSpan& span : fixes.vehicle_spans()) {
+      probe.bind(1, m_vehicles.key_of(span.vehicle_id))
+          .bind_time(2, span.first_at_us)
+          .bind_time(3, span.last_at_us);
+      if (!probe.step()) alone.push_back(span);
+      probe.reset();
+    }
+    return alone;
+  }
+
   // A full load: the winners this date held before lose their ground; the best other version of
   // each is promoted. The date's spans (lake_location_span) bound where its winners lie: each is
   // deleted as a range of the primary key (a reload of a million fixes: 0.67 s through a table of
@@ -466,8 +486,8 @@ class FixMerger {
 
 }  // namespace
 
-std::uint64_t merge_fixes(SqliteDb& db, const std::string& lake_date, std::int64_t lake_day,
-                          model::FixSorter& fixes, LoadMode mode) {
+MergedFixes merge_fixes(SqliteDb& db, const std::string& lake_date, std::int64_t lake_day,
+                        model::FixSorter& fixes, LoadMode mode) {
   return FixMerger(db, lake_date, lake_day, mode).merge(fixes);
 }
 

@@ -69,6 +69,27 @@ std::vector<std::string> tables_dropped_by(std::string_view rollback_sql) {
   return tables;
 }
 
+std::vector<std::string> tables_kept_by(std::string_view rollback_sql) {
+  static constexpr std::string_view kMarker = "-- rows kept:";
+  std::vector<std::string> tables;
+  for (std::size_t at = 0; at < rollback_sql.size();) {
+    const std::size_t end = std::min(rollback_sql.find('\n', at), rollback_sql.size());
+    std::string_view line = rollback_sql.substr(at, end - at);
+    at = end + 1;
+    if (!line.starts_with(kMarker)) continue;
+    line.remove_prefix(kMarker.size());
+    while (!line.empty()) {
+      const std::size_t comma = std::min(line.find(','), line.size());
+      std::string_view name = line.substr(0, comma);
+      while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+      while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+      if (!name.empty()) tables.emplace_back(name);
+      line.remove_prefix(std::min(comma + 1, line.size()));
+    }
+  }
+  return tables;
+}
+
 const Migration& find_migration(const std::vector<Migration>& known, int version) {
   for (const Migration& migration : known) {
     if (migration.version == version) return migration;
@@ -84,7 +105,10 @@ std::vector<TableRows> tables_with_rows_dropped_by_down(
   for (auto it = states.rbegin(); it != states.rend() && left > 0; ++it) {
     if (!it->applied) continue;
     --left;
-    for (const std::string& table : tables_dropped_by(find_migration(known, it->version).down_sql)) {
+    const std::string_view rollback = find_migration(known, it->version).down_sql;
+    const std::vector<std::string> kept = tables_kept_by(rollback);
+    for (const std::string& table : tables_dropped_by(rollback)) {
+      if (std::find(kept.begin(), kept.end(), table) != kept.end()) continue;
       if (const std::int64_t rows = rows_of(table); rows > 0) tables.push_back({table, rows});
     }
   }

@@ -45,6 +45,12 @@ void require_current_schema(const std::vector<MigrationState>& states, const std
 // The tables a rollback script drops (`DROP TABLE [IF EXISTS] [schema.]name`), bare names.
 std::vector<std::string> tables_dropped_by(std::string_view rollback_sql);
 
+// The tables a rollback script drops only after copying every row into the tables it restores,
+// as its author declares in a comment line `-- rows kept: name, name, ...`. The declaration is
+// checked by the migration's own test, which converts a loaded warehouse forward and back and
+// compares every value.
+std::vector<std::string> tables_kept_by(std::string_view rollback_sql);
+
 // A table a `migrate down` would drop, with the rows it holds now.
 struct TableRows {
   std::string table;
@@ -52,7 +58,8 @@ struct TableRows {
 };
 
 // The tables the rollbacks of the newest `steps` applied migrations drop that hold rows now, so
-// `migrate down` can ask before it destroys data. `rows_of(table)`: its rows, 0 when it is absent.
+// `migrate down` can ask before it destroys data (tables a rollback keeps the rows of are not
+// counted: tables_kept_by). `rows_of(table)`: its rows, 0 when it is absent.
 std::vector<TableRows> tables_with_rows_dropped_by_down(
     const std::vector<MigrationState>& states, const std::vector<Migration>& known, int steps,
     const std::function<std::int64_t(const std::string&)>& rows_of);

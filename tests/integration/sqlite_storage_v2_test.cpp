@@ -63,7 +63,7 @@ TEST(SqliteStorageV2, TheMigrationConvertsALoadedWarehouseForwardAndBack) {
     args.insert(args.end(), target.begin(), target.end());
     return run_d2d(args);
   };
-  const auto down = migrate({"migrate", "down", "1", "--yes"});
+  const auto down = migrate({"migrate", "down", "1"});  // no --yes: every row is kept
   ASSERT_EQ(down.exit_code, 0) << down.err;
   EXPECT_EQ(kind_of(db, "location_update"), "table");
   EXPECT_EQ(kind_of(db, "lake_location_superseded"), "table");

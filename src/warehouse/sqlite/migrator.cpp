@@ -91,9 +91,10 @@ int SqliteMigrator::migrate_down(int steps) {
 std::vector<TableRows> SqliteMigrator::rows_dropped_by_down(int steps) {
   return tables_with_rows_dropped_by_down(
       migration_status(), sqlite_migrations(), steps, [this](const std::string& table) -> std::int64_t {
+        // A view counts too: a table that a newer rollback turns a view back into (storage v2's
+        // location_update, its rows kept) holds the view's rows when an older rollback drops it.
         Statement exists(m_file.db,
-                         "SELECT count(*) FROM sqlite_schema WHERE type = "
-                         "'table' AND name = ?1");
+                         "SELECT count(*) FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ?1");
         exists.bind(1, std::string_view(table));
         if (!exists.step() || exists.column_int(0) == 0) return 0;
         Statement count(m_file.db, fmt::format("SELECT count(*) FROM \"{}\"", table));

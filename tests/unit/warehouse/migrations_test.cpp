@@ -37,6 +37,40 @@ TEST(TablesDroppedBy, TheInitialRollbacksDropEveryTableTheyCreated) {
   }
 }
 
+// A rollback that copies its rows back into the tables it restores declares the tables it drops
+// afterwards; `migrate down` does not ask --yes for those, and still does for every other table.
+TEST(TablesKeptBy, ReadsTheDeclarationAndMigrateDownCountsOnlyTheOtherTables) {
+  EXPECT_EQ(tables_kept_by("-- Back to one table.\n-- rows kept: a, b ,c\nDROP TABLE a;\n"
+                           "SELECT 1; -- rows kept: not_a_declaration\n"),
+            (Names{"a", "b", "c"}));
+  EXPECT_EQ(tables_kept_by("DROP TABLE a;"), Names{});
+  const std::vector<Migration> known = {
+      {1, "one", "", "DROP TABLE t;"},
+      {2, "two", "", "-- rows kept: v\nDROP TABLE v; DROP TABLE w;"},
+  };
+  const std::vector<MigrationState> states = {{1, "one", true, "t"}, {2, "two", true, "t"}};
+  const auto rows_of = [](const std::string&) { return std::int64_t{5}; };
+  const std::vector<TableRows> dropped = tables_with_rows_dropped_by_down(states, known, 2, rows_of);
+  Names names;
+  for (const TableRows& table : dropped) names.push_back(table.table);
+  EXPECT_EQ(names, (Names{"w", "t"}));
+}
+
+// The storage v2 rollbacks copy every row back (their tests compare every value forward and
+// back), so each table they drop is declared kept.
+TEST(TablesKeptBy, TheStorageV2RollbacksKeepEveryTableTheyDrop) {
+  for (const auto& [known, version] :
+       {std::pair{&sqlite_migrations(), 8}, std::pair{&postgres_migrations(), 11}}) {
+    const Migration& migration = find_migration(*known, version);
+    const Names kept = tables_kept_by(migration.down_sql);
+    const Names dropped = tables_dropped_by(migration.down_sql);
+    EXPECT_FALSE(dropped.empty()) << migration.name;
+    for (const std::string& table : dropped) {
+      EXPECT_NE(std::find(kept.begin(), kept.end(), table), kept.end()) << migration.name << ": " << table;
+    }
+  }
+}
+
 TEST(RequireCurrentSchema, NamesMigrateUpWhenAMigrationIsPending) {
   const std::vector<MigrationState> current = {{1, "a", true, "t"}, {2, "b", true, "t"}};
   EXPECT_NO_THROW(require_current_schema(current, "w.db"));

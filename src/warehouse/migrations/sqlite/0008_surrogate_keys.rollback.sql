@@ -1,5 +1,7 @@
 -- Back to text-keyed tables, with the same rows: the views are read into tables of the shape
 -- migrations 0001-0007 left, then the v2 tables go.
+-- Nothing is lost, so `migrate down` needs no --yes for the tables it drops (tested forward and back):
+-- rows kept: location_fix, location_fix_superseded, vehicle_key, organization_key, lake_day
 CREATE TABLE location_update_v1 (
   vehicle_id      TEXT NOT NULL,
   at              TEXT NOT NULL,

@@ -47,7 +47,7 @@ class FixSorter {
   // Where each vehicle's added versions lie in time (all of them, not only the best): the bounds
   // of every row this sorter will hand out for the vehicle. In byte order of the vehicle ids.
   struct VehicleSpan {
-    std::string_view vehicle_id;  // lives as long as the sorter
+    std::string_view vehicle_id;  // valid until the sorter is given another row (or destroyed)
     core::UtcMicros first_at_us = 0, last_at_us = 0;
   };
   std::vector<VehicleSpan> vehicle_spans() const;

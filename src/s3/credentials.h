@@ -50,9 +50,11 @@ struct ChainOptions {
   // After a refresh fails (or the source gives none), the source is not asked again for this long:
   // parallel transfers must not queue behind one failing fetch after another.
   int refresh_retry_ms = 5'000;
-  // Credentials are not handed out in their last `expiry_guard_ms`: a request signed just before
-  // the expiry must not reach S3 after it (ExpiredToken). S3 checks the signature when a request
-  // arrives, not when its transfer ends, so this covers the way to S3, not a whole transfer.
+  // Credentials in their last `expiry_guard_ms` are refreshed before use, and never handed out
+  // when that refresh fails: a request signed just before the expiry must not reach S3 after it
+  // (ExpiredToken). S3 checks the signature when a request arrives, not when its transfer ends,
+  // so this covers the way to S3, not a whole transfer. (A source that answers the refresh with
+  // the same credentials again is believed: they are used.)
   int expiry_guard_ms = 10'000;
   // Which source was tried and used (debug level); retries of the credential endpoints and a
   // refresh that failed while the old credentials still hold (warnings). Never given a secret.

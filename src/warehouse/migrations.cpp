@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <regex>
 
 #include "core/error.h"
@@ -81,8 +82,10 @@ std::vector<std::string> tables_kept_by(std::string_view rollback_sql) {
     while (!line.empty()) {
       const std::size_t comma = std::min(line.find(','), line.size());
       std::string_view name = line.substr(0, comma);
-      while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-      while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+      while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front())) != 0)
+        name.remove_prefix(1);
+      while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())) != 0)
+        name.remove_suffix(1);
       if (!name.empty()) tables.emplace_back(name);
       line.remove_prefix(std::min(comma + 1, line.size()));
     }

@@ -178,6 +178,7 @@ void SqliteDeriveStore::for_each_fix(std::span<const model::TimeWindow> windows,
   // Per vehicle and window, the parts of the window outside the vehicle's span held alone.
   std::vector<StoredFixes::Interval> intervals;
   std::vector<std::optional<std::pair<UtcMicros, UtcMicros>>> span_of_vehicle(vehicles.size());
+  bool memory_in_windows = false;  // whether any span held alone meets a window: else no walk
   std::size_t next_span = 0;
   for (std::size_t v = 0; v < vehicles.size(); ++v) {
     const auto& [key, vehicle] = vehicles[v];
@@ -191,6 +192,7 @@ void SqliteDeriveStore::for_each_fix(std::span<const model::TimeWindow> windows,
         intervals.push_back({v, key, window.start_us, window.finish_us});
         continue;
       }
+      memory_in_windows = true;
       if (window.start_us < span->first) intervals.push_back({v, key, window.start_us, span->first - 1});
       if (window.finish_us > span->second) intervals.push_back({v, key, span->second + 1, window.finish_us});
     }
@@ -204,7 +206,7 @@ void SqliteDeriveStore::for_each_fix(std::span<const model::TimeWindow> windows,
     }
   };
   std::uint64_t from_memory = 0;
-  if (!alone.empty()) {
+  if (memory_in_windows) {
     std::size_t vehicle = 0;  // of the fix walked: both lists are in byte order
     m_fixes->for_each_best([&](const model::LocationRow& fix) {
       while (vehicle < vehicles.size() && vehicles[vehicle].second < fix.vehicle_id) ++vehicle;

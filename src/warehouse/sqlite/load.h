@@ -62,7 +62,7 @@ class SqliteLoad final : public LakeDateLoad {
   LoadMode m_mode = LoadMode::Full;
   std::unique_ptr<detail::Statement> m_insert_rejected, m_insert_period, m_insert_vehicle, m_insert_break;
   model::Changes m_changes;  // where the load changed fixes and breaks, for derivation
-  model::FixSorter m_fixes;  // the date's fixes, until merge
+  model::FixSorter m_fixes;  // the date's fixes: merged into the tables, then read by derivation
   SqliteDeriveStore m_derive_store;
 };
 

@@ -44,6 +44,7 @@ TEST(TablesKeptBy, ReadsTheDeclarationAndMigrateDownCountsOnlyTheOtherTables) {
                            "SELECT 1; -- rows kept: not_a_declaration\n"),
             (Names{"a", "b", "c"}));
   EXPECT_EQ(tables_kept_by("DROP TABLE a;"), Names{});
+  EXPECT_EQ(tables_kept_by("-- rows kept: a,\tb\r\nDROP TABLE a;\r\n"), (Names{"a", "b"})) << "CRLF";
   const std::vector<Migration> known = {
       {1, "one", "", "DROP TABLE t;"},
       {2, "two", "", "-- rows kept: v\nDROP TABLE v; DROP TABLE w;"},

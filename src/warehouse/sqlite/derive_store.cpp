@@ -173,8 +173,8 @@ void SqliteDeriveStore::for_each_fix(std::span<const model::TimeWindow> windows,
   std::vector<std::pair<std::int64_t, std::string>> vehicles;
   Statement list(m_db, kVehiclesWithFixesSql);
   while (list.step()) vehicles.emplace_back(list.column_int(0), list.column_text(1));
-  const std::vector<model::FixSorter::VehicleSpan> no_spans;
-  const auto& alone = m_fixes != nullptr ? m_spans_held_alone : no_spans;
+  // Empty until read_fixes_from_memory gave the sorter too: then every window is read from the table.
+  const std::vector<model::FixSorter::VehicleSpan>& alone = m_spans_held_alone;
   // Per vehicle and window, the parts of the window outside the vehicle's span held alone.
   std::vector<StoredFixes::Interval> intervals;
   std::vector<std::optional<std::pair<UtcMicros, UtcMicros>>> span_of_vehicle(vehicles.size());

@@ -167,7 +167,8 @@ class FixMerger {
     // the descent from the root for a row that goes after the last one of the B-tree, which is
     // every row of a new date in key order (FixSorter's order; a first load keys vehicles in that
     // order too). Measured with bench/sqlite_limit.cpp: docs/decisions.md.
-    Statement batch(m_db, insert_fixes_sql(kBatchRows)), single(m_db, insert_fixes_sql(1));
+    Statement batch(m_db, insert_fixes_sql(kBatchRows, Clashes::Skip)),
+        single(m_db, insert_fixes_sql(1, Clashes::DoNothing));
     ClashStatements clash(m_db);
     SpanWriter spans(m_db, m_lake_date);
     std::vector<OwnedFix> pending(kBatchRows);  // the rows bound to `batch`: the first `bound`
@@ -180,7 +181,8 @@ class FixMerger {
       bind_owned_fix(batch, pending[bound], static_cast<int>(kColumns * bound));
       if (++bound == kBatchRows) {
         batch.run();
-        if (sqlite3_changes(m_db.handle()) < static_cast<int>(kBatchRows)) settle_batch(clash, pending);
+        if (sqlite3_changes(m_db.handle()) < static_cast<int>(kBatchRows))
+          settle_batch(clash, single, pending);
         bound = 0;
       }
     });
@@ -202,12 +204,27 @@ class FixMerger {
   static constexpr std::size_t kBatchRows = 100;
   static constexpr int kColumns = 8;  // of location_fix, in the order of bind_fix
 
-  static std::string insert_fixes_sql(std::size_t rows) {
-    std::string sql =
-        "INSERT INTO location_fix (vehicle_key, at, lat, lng, organization_key, lake_day, event_at, "
+  // How an INSERT of fixes treats a row it cannot insert.
+  enum class Clashes {
+    // `ON CONFLICT (vehicle_key, at) DO NOTHING`: a row whose key stands is not inserted; any other
+    // constraint (NOT NULL) fails the statement.
+    DoNothing,
+    // `INSERT OR IGNORE`: any row a constraint refuses is not inserted. A statement that can fail
+    // half-way through its rows keeps a statement journal (a copy of every page it changes, to undo
+    // its own rows), and with 64 KB pages SQLite writes that journal to a temporary file: with
+    // DoNothing, the batches wrote 1.7 GB to it for the 1M day (docs/decisions.md, "The statement
+    // journal"). OR IGNORE cannot fail on a row, so SQLite keeps none. Every NOT NULL column is
+    // bound from a value, so only key clashes are skipped, and settle_batch looks at each skipped row.
+    Skip,
+  };
+
+  static std::string insert_fixes_sql(std::size_t rows, Clashes clashes) {
+    std::string sql = clashes == Clashes::Skip ? "INSERT OR IGNORE" : "INSERT";
+    sql +=
+        " INTO location_fix (vehicle_key, at, lat, lng, organization_key, lake_day, event_at, "
         "lake_object_id) VALUES ";
     for (std::size_t row = 0; row < rows; ++row) sql += row == 0 ? "(?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?)";
-    return sql + " ON CONFLICT (vehicle_key, at) DO NOTHING";
+    return clashes == Clashes::Skip ? sql : sql + " ON CONFLICT (vehicle_key, at) DO NOTHING";
   }
 
   // A fix's dimension keys (0: no organization).
@@ -362,20 +379,27 @@ class FixMerger {
   // load dropped the date's winners before the batch, so a standing row of this date is the
   // batch's own; the others are settled one by one. An incremental load keeps the date's earlier
   // rows: a standing row is the batch's own only when it names the fix's object (this load's).
-  void settle_batch(ClashStatements& clash, const std::vector<OwnedFix>& batch) {
+  // A row of the batch with no standing row at all was refused by another constraint (the batch
+  // skips those too): `single`, which fails on them, inserts it again and reports SQLite's error.
+  void settle_batch(ClashStatements& clash, Statement& single, const std::vector<OwnedFix>& batch) {
     Statement& standing =
         prepared(m_standing_date,
                  "SELECT lake_day, lake_object_id FROM location_fix WHERE vehicle_key = ?1 AND at = ?2");
     for (const OwnedFix& owned : batch) {
       const LocationRow fix = owned.row();
       standing.bind(1, owned.keys.vehicle).bind_time(2, fix.at_us);
+      const bool stands = standing.step();
       bool settled = false;
-      if (standing.step() && standing.column_int(0) == m_lake_day) {
+      if (stands && standing.column_int(0) == m_lake_day) {
         settled = m_mode == LoadMode::Full ||
                   (!standing.column_is_null(1) && standing.column_int(1) == fix.object_id);
       }
       standing.reset();
-      if (!settled) settle_standing(clash, fix, owned.keys);
+      if (!stands) {
+        bind_owned_fix(single, owned).run();
+      } else if (!settled) {
+        settle_standing(clash, fix, owned.keys);
+      }
     }
   }
 

@@ -14,11 +14,29 @@ namespace d2d::warehouse::detail {
 using core::Error;
 using core::ErrorKind;
 
-SqliteDb::SqliteDb(const std::string& path, bool read_only) : m_path(path) {
+namespace {
+// SQLite's own log names the cause of an error more precisely than its message does (the system
+// call, errno and source line of an I/O error): at debug level in d2d's log.
+void log_from_sqlite(void* /*unused*/, int code, const char* message) {
+  spdlog::debug("sqlite log: {} ({})", message, sqlite3_errstr(code));
+}
+
+bool apply_library_settings() {
+  const int log = sqlite3_config(SQLITE_CONFIG_LOG, log_from_sqlite, nullptr);
   // SQLite's allocation statistics take a process-wide mutex on every allocation (a page of the
-  // cache is one); d2d never reads them. Refused, harmlessly, once SQLite is initialized.
-  static const int no_memory_statistics = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-  (void)no_memory_statistics;
+  // cache is one); d2d never reads them.
+  const int no_memory_statistics = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  return log == SQLITE_OK && no_memory_statistics == SQLITE_OK;
+}
+}  // namespace
+
+bool configure_sqlite_library() {
+  static const bool applied = apply_library_settings();
+  return applied;
+}
+
+SqliteDb::SqliteDb(const std::string& path, bool read_only) : m_path(path) {
+  configure_sqlite_library();  // refused, harmlessly, once SQLite is initialized
   // Every connection is used by one thread at a time (the HTTP server holds a mutex around its
   // own), so the per-call connection mutex of Debian's serialized build is not needed: a load
   // took it twice per bind and step (5% of `d2d run`'s samples in perf).

@@ -22,6 +22,12 @@ inline constexpr std::string_view kConnectionPragmas =
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; "
     "PRAGMA temp_store = FILE; PRAGMA temp.cache_size = -16384;";
 
+// The library-wide settings d2d runs SQLite with (its log at debug level in d2d's, no allocation
+// statistics). SQLite takes them only before its first connection or VFS call: SqliteDb's
+// constructor applies them, and so must anything that calls SQLite first (a test installing its
+// own VFS). False when SQLite had already started.
+bool configure_sqlite_library();
+
 // Logs at debug level how long a statement took (`d2d -v` shows where a load spends its time).
 void log_duration(std::string_view sql, std::chrono::steady_clock::time_point started);
 

@@ -174,18 +174,20 @@ class FixMerger {
     std::vector<OwnedFix> pending(kBatchRows);  // the rows bound to `batch`: the first `bound`
     std::size_t bound = 0;
     std::uint64_t rows = 0;
-    fixes.for_each_best([&](const LocationRow& fix) {
-      ++rows;
-      spans.add(fix);
-      pending[bound].assign(fix, keys_of(fix));
-      bind_owned_fix(batch, pending[bound], static_cast<int>(kColumns * bound));
-      if (++bound == kBatchRows) {
-        batch.run();
-        if (sqlite3_changes(m_db.handle()) < static_cast<int>(kBatchRows))
-          settle_batch(clash, single, pending);
-        bound = 0;
-      }
-    });
+    fixes.for_each_best(
+        [&](const LocationRow& fix) {
+          ++rows;
+          spans.add(fix);
+          pending[bound].assign(fix, keys_of(fix));
+          bind_owned_fix(batch, pending[bound], static_cast<int>(kColumns * bound));
+          if (++bound == kBatchRows) {
+            batch.run();
+            if (sqlite3_changes(m_db.handle()) < static_cast<int>(kBatchRows))
+              settle_batch(clash, single, pending);
+            bound = 0;
+          }
+        },
+        /*walk_again=*/true);  // derivation walks the day again
     batch.reset();
     for (std::size_t i = 0; i < bound; ++i) {  // the last rows, one INSERT each
       bind_owned_fix(single, pending[i]).run();
